@@ -1,0 +1,481 @@
+//! `declare`, `log`, `amend`, `status`, `severity`, `assign`, `edit`, `resolve`,
+//! `list` and `show`: the incident subcommands.
+
+use chrono::{DateTime, Utc};
+use clap::Args;
+use serde_json::json;
+
+use super::format;
+use super::{CliError, Context};
+use crate::domain::metrics::{incident_times, triage_remaining};
+use crate::domain::parse::{format_duration, parse_bool, parse_timestamp};
+use crate::domain::{
+    Declaration, DomainError, EntryId, EntryKind, Incident, IncidentEdit, IncidentId, NewEntry,
+    NewIncident, RootCause, Severity, Status, TimelineEntry,
+};
+use crate::store::{Change, IncidentRecord};
+
+fn timestamp(raw: &str) -> Result<DateTime<Utc>, DomainError> {
+    parse_timestamp(raw)
+}
+
+fn typed_kind(raw: &str) -> Result<EntryKind, DomainError> {
+    let kind: EntryKind = raw.parse()?;
+    if kind.is_typed() {
+        Ok(kind)
+    } else {
+        Err(DomainError::Invalid(format!(
+            "'{kind}' entries are written by sitrep itself (use mitigation, comms or note)"
+        )))
+    }
+}
+
+fn yes_no(raw: &str) -> Result<bool, DomainError> {
+    parse_bool(raw)
+}
+
+#[derive(Debug, Args)]
+pub struct DeclareArgs {
+    /// What is wrong, as users see it
+    #[arg(long)]
+    title: String,
+    /// P1 (direct user impact) or P2 (early degradation)
+    #[arg(long)]
+    severity: Severity,
+    /// Affected region (repeatable)
+    #[arg(long = "region", value_name = "REGION")]
+    regions: Vec<String>,
+    /// Affected user cohort (repeatable)
+    #[arg(long = "cohort", value_name = "COHORT")]
+    cohorts: Vec<String>,
+    /// Incident commander [default: you]
+    #[arg(long, value_name = "NAME")]
+    commander: Option<String>,
+    /// Communications lead
+    #[arg(long, value_name = "NAME")]
+    comms_lead: Option<String>,
+    /// When user impact began, RFC 3339 [default: now]
+    #[arg(long, value_name = "RFC3339", value_parser = timestamp)]
+    trigger_time: Option<DateTime<Utc>>,
+    /// Fingerprint of an alert this incident is about (repeatable)
+    #[arg(long = "alert", value_name = "FINGERPRINT")]
+    alerts: Vec<String>,
+    /// Mark the incident as a drill: it is left out of every review figure
+    #[arg(long)]
+    drill: bool,
+}
+
+pub fn declare(ctx: &Context, args: DeclareArgs) -> Result<String, CliError> {
+    let declaration = Declaration {
+        title: args.title,
+        severity: Some(args.severity),
+        commander: args.commander,
+        comms_lead: args.comms_lead,
+        trigger_time: args.trigger_time,
+        regions: args.regions,
+        cohorts: args.cohorts,
+        linked_alerts: args.alerts,
+        drill: args.drill,
+    };
+    let new = NewIncident::declare(declaration, ctx.config.user()?, ctx.now)?;
+    let change = ctx.open_store()?.declare(new)?;
+    let incident = &change.incident;
+    if incident.severity == Severity::P1 && incident.comms_lead.is_none() {
+        eprintln!(
+            "warning: P1 incident {} has no comms lead; name one with 'sitrep assign {} --comms-lead NAME'",
+            incident.id, incident.id
+        );
+    }
+    if ctx.json {
+        return ctx.json(&change);
+    }
+    Ok(format!(
+        "declared incident {}: [{}] {} (commander {})\n",
+        incident.id, incident.severity, incident.title, incident.commander
+    ))
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Incident id
+    id: IncidentId,
+    /// Kind of entry: mitigation, comms or note
+    #[arg(long, short, default_value = "note", value_parser = typed_kind)]
+    kind: EntryKind,
+    /// The text; several words are joined with spaces
+    #[arg(required = true, num_args = 1.., value_name = "TEXT")]
+    text: Vec<String>,
+}
+
+pub fn log(ctx: &Context, args: LogArgs) -> Result<String, CliError> {
+    let entry = NewEntry::typed(args.kind, ctx.config.user()?, &args.text.join(" "), ctx.now)?;
+    let stored = ctx.open_store()?.append_entry(args.id, &entry)?;
+    if ctx.json {
+        return ctx.json(&stored);
+    }
+    Ok(format!(
+        "logged {} entry {} on incident {} at {}\n",
+        stored.kind,
+        stored.id,
+        stored.incident_id,
+        format::time_ms(stored.at, ctx.config.time_display)
+    ))
+}
+
+#[derive(Debug, Args)]
+pub struct AmendArgs {
+    /// Timeline entry id (see 'sitrep show ID')
+    entry: EntryId,
+    /// The corrected text
+    #[arg(required = true, num_args = 1.., value_name = "TEXT")]
+    text: Vec<String>,
+}
+
+pub fn amend(ctx: &Context, args: AmendArgs) -> Result<String, CliError> {
+    let entry = ctx.open_store()?.amend_entry(
+        args.entry,
+        &args.text.join(" "),
+        ctx.config.user()?,
+        ctx.now,
+    )?;
+    if ctx.json {
+        return ctx.json(&entry);
+    }
+    Ok(format!(
+        "amended entry {} on incident {} (revision {}); earlier text kept\n",
+        entry.id,
+        entry.incident_id,
+        entry.revisions.len()
+    ))
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Incident id
+    id: IncidentId,
+    /// investigating, identified, monitoring or resolved
+    status: Status,
+}
+
+pub fn status(ctx: &Context, args: StatusArgs) -> Result<String, CliError> {
+    let change =
+        ctx.open_store()?
+            .change_status(args.id, args.status, ctx.config.user()?, ctx.now)?;
+    change_output(ctx, &change)
+}
+
+#[derive(Debug, Args)]
+pub struct SeverityArgs {
+    /// Incident id
+    id: IncidentId,
+    /// P1 or P2
+    severity: Severity,
+}
+
+pub fn severity(ctx: &Context, args: SeverityArgs) -> Result<String, CliError> {
+    let change =
+        ctx.open_store()?
+            .change_severity(args.id, args.severity, ctx.config.user()?, ctx.now)?;
+    change_output(ctx, &change)
+}
+
+#[derive(Debug, Args)]
+pub struct AssignArgs {
+    /// Incident id
+    id: IncidentId,
+    /// New incident commander
+    #[arg(long, value_name = "NAME")]
+    commander: Option<String>,
+    /// New communications lead
+    #[arg(long, value_name = "NAME")]
+    comms_lead: Option<String>,
+}
+
+pub fn assign(ctx: &Context, args: AssignArgs) -> Result<String, CliError> {
+    let change = ctx.open_store()?.assign(
+        args.id,
+        args.commander.as_deref(),
+        args.comms_lead.as_deref(),
+        ctx.config.user()?,
+        ctx.now,
+    )?;
+    change_output(ctx, &change)
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// Incident id
+    id: IncidentId,
+    #[arg(long)]
+    title: Option<String>,
+    #[arg(long = "add-region", value_name = "REGION")]
+    add_regions: Vec<String>,
+    #[arg(long = "remove-region", value_name = "REGION")]
+    remove_regions: Vec<String>,
+    #[arg(long = "add-cohort", value_name = "COHORT")]
+    add_cohorts: Vec<String>,
+    #[arg(long = "remove-cohort", value_name = "COHORT")]
+    remove_cohorts: Vec<String>,
+    /// Link an alert by fingerprint
+    #[arg(long = "link-alert", value_name = "FINGERPRINT")]
+    link_alerts: Vec<String>,
+    #[arg(long = "unlink-alert", value_name = "FINGERPRINT")]
+    unlink_alerts: Vec<String>,
+    /// When user impact began, RFC 3339
+    #[arg(long, value_name = "RFC3339", value_parser = timestamp)]
+    trigger_time: Option<DateTime<Utc>>,
+    #[arg(long)]
+    summary: Option<String>,
+    /// release, config, capacity, dependency, infrastructure, network, data, security, unknown
+    #[arg(long, value_name = "CATEGORY")]
+    root_cause: Option<RootCause>,
+    #[arg(long, value_name = "BOOL", value_parser = yes_no)]
+    release_related: Option<bool>,
+    #[arg(long, value_name = "BOOL", value_parser = yes_no)]
+    rollback_performed: Option<bool>,
+    /// Mark or unmark the incident as a drill
+    #[arg(long, value_name = "BOOL", value_parser = yes_no)]
+    drill: Option<bool>,
+}
+
+pub fn edit(ctx: &Context, args: EditArgs) -> Result<String, CliError> {
+    let edit = IncidentEdit {
+        title: args.title,
+        add_regions: args.add_regions,
+        remove_regions: args.remove_regions,
+        add_cohorts: args.add_cohorts,
+        remove_cohorts: args.remove_cohorts,
+        link_alerts: args.link_alerts,
+        unlink_alerts: args.unlink_alerts,
+        trigger_time: args.trigger_time,
+        summary: args.summary,
+        root_cause: args.root_cause,
+        release_related: args.release_related,
+        rollback_performed: args.rollback_performed,
+        drill: args.drill,
+    };
+    if edit == IncidentEdit::default() {
+        return Err(DomainError::Invalid(
+            "nothing to edit; pass at least one field (see 'sitrep edit --help')".into(),
+        )
+        .into());
+    }
+    let change = ctx
+        .open_store()?
+        .edit(args.id, &edit, ctx.config.user()?, ctx.now)?;
+    change_output(ctx, &change)
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// Incident id
+    id: IncidentId,
+    /// What happened and what fixed it, in a few sentences
+    #[arg(long)]
+    summary: Option<String>,
+}
+
+pub fn resolve(ctx: &Context, args: ResolveArgs) -> Result<String, CliError> {
+    let change = ctx.open_store()?.resolve(
+        args.id,
+        args.summary.as_deref(),
+        ctx.config.user()?,
+        ctx.now,
+    )?;
+    change_output(ctx, &change)
+}
+
+fn change_output(ctx: &Context, change: &Change) -> Result<String, CliError> {
+    if ctx.json {
+        return ctx.json(change);
+    }
+    Ok(change
+        .entries
+        .iter()
+        .map(|e| format!("incident {}: {}\n", change.incident.id, e.text))
+        .collect())
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only incidents that are not resolved
+    #[arg(long)]
+    open: bool,
+}
+
+pub fn list(ctx: &Context, args: ListArgs) -> Result<String, CliError> {
+    let incidents = ctx.open_store()?.list_incidents(args.open)?;
+    if ctx.json {
+        return ctx.json(&incidents);
+    }
+    if incidents.is_empty() {
+        let which = if args.open {
+            "open incidents"
+        } else {
+            "incidents"
+        };
+        return Ok(format!("no {which} (declare one with 'sitrep declare')\n"));
+    }
+    let rows: Vec<Vec<String>> = incidents
+        .iter()
+        .map(|i| {
+            vec![
+                i.id.to_string(),
+                i.severity.to_string(),
+                i.status.to_string(),
+                format_duration(incident_times(i, ctx.now).duration),
+                i.commander.clone(),
+                drill_marked(i),
+            ]
+        })
+        .collect();
+    Ok(format::table(
+        &["ID", "SEV", "STATUS", "DURATION", "COMMANDER", "TITLE"],
+        &rows,
+    ))
+}
+
+fn drill_marked(i: &Incident) -> String {
+    if i.drill {
+        format!("[drill] {}", i.title)
+    } else {
+        i.title.clone()
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Incident id
+    id: IncidentId,
+}
+
+pub fn show(ctx: &Context, args: ShowArgs) -> Result<String, CliError> {
+    let record = ctx.open_store()?.load_incident(args.id)?;
+    let times = incident_times(&record.incident, ctx.now);
+    let triage = triage_remaining(&record.incident, ctx.config.p2_triage_window, ctx.now);
+    if ctx.json {
+        let seconds = |d: Option<chrono::Duration>| d.map(|d| d.num_seconds());
+        return ctx.json(&json!({
+            "incident": record.incident,
+            "timeline": record.timeline,
+            "follow_ups": record.follow_ups,
+            "times": {
+                "time_to_declare_s": times.time_to_declare.num_seconds(),
+                "time_to_mitigate_s": seconds(times.time_to_mitigate),
+                "time_to_resolve_s": seconds(times.time_to_resolve),
+                "duration_s": times.duration.num_seconds(),
+                "triage_remaining_s": seconds(triage),
+            },
+        }));
+    }
+    Ok(render_record(ctx, &record, times, triage))
+}
+
+fn render_record(
+    ctx: &Context,
+    record: &IncidentRecord,
+    times: crate::domain::metrics::IncidentTimes,
+    triage: Option<chrono::Duration>,
+) -> String {
+    let zone = ctx.config.time_display;
+    let i = &record.incident;
+    let span = |d: Option<chrono::Duration>| d.map(format_duration).unwrap_or_else(|| "—".into());
+    let mut out = format!("incident {}: [{}] {}\n", i.id, i.severity, drill_marked(i));
+    let mut field = |name: &str, value: String| {
+        out.push_str(&format!("  {name:<12}{}\n", format::hanging(&value, 14)));
+    };
+    field("status", i.status.to_string());
+    field("trigger", format::time(i.trigger_time, zone));
+    field(
+        "declared",
+        format!("{} by {}", format::time(i.declared_at, zone), i.declared_by),
+    );
+    if let Some(t) = i.mitigated_at {
+        field("mitigated", format::time(t, zone));
+    }
+    if let Some(t) = i.resolved_at {
+        field("resolved", format::time(t, zone));
+    }
+    field(
+        "times",
+        format!(
+            "to declare {} · to mitigate {} · to resolve {} · duration {}",
+            format_duration(times.time_to_declare),
+            span(times.time_to_mitigate),
+            span(times.time_to_resolve),
+            format_duration(times.duration)
+        ),
+    );
+    if let Some(left) = triage {
+        let state = if left < chrono::Duration::zero() {
+            format!("overdue by {}", format_duration(-left))
+        } else {
+            format!("{} left", format_duration(left))
+        };
+        field("P2 triage", state);
+    }
+    field("commander", i.commander.clone());
+    let comms = match (&i.comms_lead, i.severity) {
+        (Some(lead), _) => lead.clone(),
+        (None, Severity::P1) => format!(
+            "(none) ⚠ P1 needs one: sitrep assign {} --comms-lead NAME",
+            i.id
+        ),
+        (None, Severity::P2) => "(none)".into(),
+    };
+    field("comms lead", comms);
+    field("regions", format::list(&i.regions));
+    field("cohorts", format::list(&i.cohorts));
+    if !i.linked_alerts.is_empty() {
+        field("alerts", format::list(&i.linked_alerts));
+    }
+    if let Some(summary) = &i.summary {
+        field("summary", summary.clone());
+    }
+    let flag = |v: Option<bool>| match v {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "(unset)",
+    };
+    field(
+        "review",
+        format!(
+            "root cause {} · release related {} · rollback performed {}",
+            i.root_cause.map_or("(unset)", RootCause::as_str),
+            flag(i.release_related),
+            flag(i.rollback_performed)
+        ),
+    );
+
+    out.push_str(&format!("\ntimeline ({} entries)\n", record.timeline.len()));
+    for e in &record.timeline {
+        out.push_str(&render_entry(e, zone));
+    }
+    if !record.follow_ups.is_empty() {
+        out.push_str("\nfollow-ups\n");
+        let rows: Vec<Vec<String>> = record
+            .follow_ups
+            .iter()
+            .map(|f| super::followup::row(f, ctx.now))
+            .collect();
+        out.push_str(&format::table(&super::followup::HEADER, &rows));
+    }
+    out
+}
+
+fn render_entry(e: &TimelineEntry, zone: crate::config::TimeDisplay) -> String {
+    let amended = if e.was_amended() {
+        format!(" (amended {}×)", e.revisions.len() - 1)
+    } else {
+        String::new()
+    };
+    let prefix = format!(
+        "  {:>6}  {}  {:<10}  {}: ",
+        format!("#{}", e.id),
+        format::time_ms(e.at, zone),
+        e.kind.as_str(),
+        e.author
+    );
+    let indent = prefix.chars().count();
+    format!("{prefix}{}{amended}\n", format::hanging(&e.text, indent))
+}

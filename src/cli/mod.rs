@@ -1,0 +1,273 @@
+//! The command line: argument parsing (clap), dispatch to one module per subcommand
+//! group, and the mapping of every failure to one line on stderr and an exit code.
+
+mod config;
+mod followup;
+mod format;
+mod incident;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use thiserror::Error;
+
+use crate::config::{Config, ConfigError, Overrides, Paths, TimeDisplay};
+use crate::domain::parse::truncate_to_millis;
+use crate::domain::DomainError;
+use crate::store::{Store, StoreError};
+
+/// Exit codes, documented in the README.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILURE: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const NOT_FOUND: u8 = 3;
+    pub const REFUSED: u8 = 4;
+    pub const DATABASE: u8 = 5;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sitrep",
+    version,
+    about = "Incident command for on-call engineers, in the terminal",
+    long_about = "Incident command for on-call engineers, in the terminal.\n\n\
+        Declare incidents, keep a durable timestamped log of every step, hand over roles, \
+        and track follow-ups. Running 'sitrep' with no subcommand is reserved for the \
+        full-screen TUI; until it lands it prints this help."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file [default: config.toml in the platform config dir]
+    #[arg(long, global = true, env = "SITREP_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database file [default: sitrep.db in the platform data dir]
+    #[arg(long, global = true, env = "SITREP_DB", value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Your name in the timeline [default: $USER]
+    #[arg(long, global = true, env = "SITREP_USER", value_name = "NAME")]
+    pub user: Option<String>,
+    /// Show times in local time or UTC
+    #[arg(
+        long,
+        global = true,
+        env = "SITREP_TIME_DISPLAY",
+        value_enum,
+        value_name = "ZONE"
+    )]
+    pub time_display: Option<TimeDisplay>,
+    /// How long a P2 may stay in investigation before triage is overdue [default: 30m]
+    #[arg(
+        long,
+        global = true,
+        env = "SITREP_P2_TRIAGE_WINDOW",
+        value_name = "DURATION"
+    )]
+    pub p2_triage_window: Option<String>,
+    /// How long a write waits for another process's lock [default: 5s]
+    #[arg(
+        long,
+        global = true,
+        env = "SITREP_BUSY_TIMEOUT",
+        value_name = "DURATION"
+    )]
+    pub busy_timeout: Option<String>,
+    /// Print machine-readable JSON instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Declare an incident; you are commander unless you name someone
+    Declare(incident::DeclareArgs),
+    /// Append a mitigation step, customer comms update or note to the timeline
+    Log(incident::LogArgs),
+    /// Correct a typed timeline entry; the old text is kept as a revision
+    Amend(incident::AmendArgs),
+    /// Change an incident's status (investigating, identified, monitoring, resolved)
+    Status(incident::StatusArgs),
+    /// Change an incident's severity (P1, P2)
+    Severity(incident::SeverityArgs),
+    /// Hand over the commander or comms lead role
+    Assign(incident::AssignArgs),
+    /// Change template or review fields; every change is recorded in the timeline
+    Edit(incident::EditArgs),
+    /// Resolve an incident, optionally recording a summary
+    Resolve(incident::ResolveArgs),
+    /// List incidents, newest first
+    List(incident::ListArgs),
+    /// Show one incident: template, timeline and follow-ups
+    Show(incident::ShowArgs),
+    /// Follow-up action items
+    #[command(subcommand)]
+    Followup(followup::FollowupCommand),
+    /// Write an example config or show where sitrep keeps things
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+}
+
+/// A failure with the exit code it maps to.
+#[derive(Debug, Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Output(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Domain(e) | Self::Store(StoreError::Domain(e)) => domain_exit_code(e),
+            Self::Store(
+                StoreError::IncidentNotFound(_)
+                | StoreError::EntryNotFound(_)
+                | StoreError::FollowUpNotFound(_),
+            ) => exit::NOT_FOUND,
+            Self::Store(_) => exit::DATABASE,
+            Self::Config(ConfigError::Exists { .. }) => exit::REFUSED,
+            Self::Config(_) => exit::USAGE,
+            Self::Output(_) => exit::FAILURE,
+        }
+    }
+}
+
+fn domain_exit_code(e: &DomainError) -> u8 {
+    match e {
+        DomainError::Invalid(_) => exit::USAGE,
+        DomainError::Rule(_) => exit::REFUSED,
+    }
+}
+
+/// What a command needs: settings, paths, the output mode and one clock reading.
+pub struct Context {
+    pub config: Config,
+    pub paths: Paths,
+    pub json: bool,
+    pub now: DateTime<Utc>,
+}
+
+impl Context {
+    pub fn open_store(&self) -> Result<Store, CliError> {
+        self.paths.prepare_database_dir()?;
+        Ok(Store::open(&self.paths.database, self.config.busy_timeout)?)
+    }
+
+    /// Renders `value` as pretty JSON followed by a newline.
+    pub fn json<T: serde::Serialize>(&self, value: &T) -> Result<String, CliError> {
+        let mut text =
+            serde_json::to_string_pretty(value).map_err(|e| CliError::Output(e.to_string()))?;
+        text.push('\n');
+        Ok(text)
+    }
+}
+
+/// Parses arguments, runs the command, prints its output, and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return ExitCode::from(report_usage_error(&e)),
+    };
+    let Some(command) = cli.command else {
+        let mut help = Cli::command();
+        let _ = help.print_help();
+        return ExitCode::from(exit::OK);
+    };
+    match run(&cli.global, command) {
+        Ok(output) => {
+            let mut stdout = io::stdout().lock();
+            match stdout
+                .write_all(output.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                // A closed pipe (`sitrep list | head`) is not a failure.
+                Ok(()) => ExitCode::from(exit::OK),
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(exit::OK),
+                Err(e) => {
+                    eprintln!("error: cannot write output: {e}");
+                    ExitCode::from(exit::FAILURE)
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
+    let paths = Paths::resolve(global.config.clone(), global.db.clone())?;
+    // `config init` and `config path` must work even when the config is broken.
+    let command = match command {
+        Command::Config(command) => return config::run(command, &paths, global.json),
+        other => other,
+    };
+    let overrides = Overrides {
+        user: global.user.clone(),
+        time_display: global.time_display,
+        p2_triage_window: global.p2_triage_window.clone(),
+        busy_timeout: global.busy_timeout.clone(),
+    };
+    let ctx = Context {
+        config: Config::load(&paths, &overrides)?,
+        paths,
+        json: global.json,
+        now: truncate_to_millis(Utc::now()),
+    };
+    match command {
+        Command::Declare(args) => incident::declare(&ctx, args),
+        Command::Log(args) => incident::log(&ctx, args),
+        Command::Amend(args) => incident::amend(&ctx, args),
+        Command::Status(args) => incident::status(&ctx, args),
+        Command::Severity(args) => incident::severity(&ctx, args),
+        Command::Assign(args) => incident::assign(&ctx, args),
+        Command::Edit(args) => incident::edit(&ctx, args),
+        Command::Resolve(args) => incident::resolve(&ctx, args),
+        Command::List(args) => incident::list(&ctx, args),
+        Command::Show(args) => incident::show(&ctx, args),
+        Command::Followup(command) => followup::run(&ctx, command),
+        Command::Config(command) => config::run(command, &ctx.paths, ctx.json),
+    }
+}
+
+/// Prints help and version as clap does; squeezes any other parse error onto one line.
+fn report_usage_error(e: &clap::Error) -> u8 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            exit::OK
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let line = rendered
+                .lines()
+                .map(str::trim)
+                .filter(|l| {
+                    !l.is_empty()
+                        && !l.starts_with("Usage:")
+                        && !l.starts_with("For more information")
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            eprintln!("{line} (see 'sitrep help')");
+            exit::USAGE
+        }
+    }
+}

@@ -1,0 +1,379 @@
+//! Settings and file locations. `Config` is read from `config.toml` (platform config
+//! dir, or `--config`), then overridden by `SITREP_*` environment variables, then by
+//! flags. It is passed to whoever needs it, never kept in a global.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use directories::ProjectDirs;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::domain::parse::parse_duration;
+use crate::domain::text::sanitize_line;
+use crate::store::DEFAULT_BUSY_TIMEOUT;
+
+/// How times are shown to people. Stored times are always UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeDisplay {
+    #[default]
+    Local,
+    Utc,
+}
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read config '{}': {detail}", path.display())]
+    Read { path: PathBuf, detail: String },
+    #[error("config '{}' line {line}: {detail}", path.display())]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        detail: String,
+    },
+    #[error("config value {key}: {detail}")]
+    Value { key: String, detail: String },
+    #[error("cannot work out your home directory; pass --config and --db explicitly")]
+    NoHome,
+    #[error("cannot work out your name: set it with --user, SITREP_USER or 'user' in the config")]
+    NoUser,
+    #[error("config '{}' already exists; pass --force to replace it", path.display())]
+    Exists { path: PathBuf },
+    #[error("cannot write config '{}': {detail}", path.display())]
+    Write { path: PathBuf, detail: String },
+}
+
+/// The contents of `config.toml`; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    user: Option<String>,
+    time_display: Option<TimeDisplay>,
+    p2_triage_window: Option<String>,
+    busy_timeout: Option<String>,
+}
+
+/// Values from the environment and flags (clap merges the two, flag first).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub user: Option<String>,
+    pub time_display: Option<TimeDisplay>,
+    pub p2_triage_window: Option<String>,
+    pub busy_timeout: Option<String>,
+}
+
+/// Settings in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Config {
+    /// Who is typing: the author of every entry, the default commander. Needed only
+    /// by commands that write; see [`Config::user`].
+    pub user: Option<String>,
+    pub time_display: TimeDisplay,
+    /// How long a P2 may stay in investigation before triage is overdue.
+    #[serde(serialize_with = "serialize_minutes")]
+    pub p2_triage_window: Duration,
+    /// How long a write waits for another process's lock.
+    #[serde(serialize_with = "serialize_std_ms")]
+    pub busy_timeout: StdDuration,
+}
+
+fn serialize_minutes<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::domain::parse::format_duration(*d))
+}
+
+fn serialize_std_ms<S: serde::Serializer>(d: &StdDuration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{}ms", d.as_millis()))
+}
+
+pub const DEFAULT_P2_TRIAGE_WINDOW: Duration = Duration::minutes(30);
+
+/// Where sitrep keeps things.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Paths {
+    pub config_file: PathBuf,
+    /// Whether `config_file` was named explicitly (then it must exist).
+    #[serde(skip)]
+    pub config_explicit: bool,
+    pub database: PathBuf,
+    /// Whether `database` was named explicitly (then its directory must exist).
+    #[serde(skip)]
+    pub database_explicit: bool,
+    pub templates_dir: PathBuf,
+    pub log_dir: PathBuf,
+}
+
+impl Paths {
+    /// Platform directories, with `--config` / `--db` (or their env vars) taking over.
+    pub fn resolve(
+        config: Option<PathBuf>,
+        database: Option<PathBuf>,
+    ) -> Result<Self, ConfigError> {
+        let dirs = ProjectDirs::from("", "", "sitrep");
+        let platform =
+            |pick: fn(&ProjectDirs) -> PathBuf| dirs.as_ref().map(pick).ok_or(ConfigError::NoHome);
+        let config_dir = match &config {
+            Some(file) => file.parent().map(Path::to_path_buf).unwrap_or_default(),
+            None => platform(|d| d.config_dir().to_path_buf())?,
+        };
+        let log_dir = match &dirs {
+            Some(d) => d.state_dir().unwrap_or_else(|| d.cache_dir()).to_path_buf(),
+            None => config_dir.clone(),
+        };
+        Ok(Self {
+            config_file: config
+                .clone()
+                .unwrap_or_else(|| config_dir.join("config.toml")),
+            config_explicit: config.is_some(),
+            database: match &database {
+                Some(db) => db.clone(),
+                None => platform(|d| d.data_dir().join("sitrep.db"))?,
+            },
+            database_explicit: database.is_some(),
+            templates_dir: config_dir.join("templates"),
+            log_dir,
+        })
+    }
+
+    /// Creates the database's directory (owner-only) when it is sitrep's own default.
+    pub fn prepare_database_dir(&self) -> Result<(), ConfigError> {
+        if self.database_explicit {
+            return Ok(());
+        }
+        match self.database.parent() {
+            Some(dir) => create_private_dir(dir),
+            None => Ok(()),
+        }
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), ConfigError> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|e| ConfigError::Write {
+        path: dir.to_path_buf(),
+        detail: e.to_string(),
+    })
+}
+
+impl Config {
+    /// The user's name, or an error that says how to set it.
+    pub fn user(&self) -> Result<&str, ConfigError> {
+        self.user.as_deref().ok_or(ConfigError::NoUser)
+    }
+
+    /// Reads the config file (a missing default file means defaults), then applies
+    /// `overrides` and fills in the user's name from `$USER`.
+    pub fn load(paths: &Paths, overrides: &Overrides) -> Result<Self, ConfigError> {
+        let file = read_file(&paths.config_file, paths.config_explicit)?;
+        let user = overrides
+            .user
+            .clone()
+            .or(file.user)
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("LOGNAME").ok())
+            .map(|u| sanitize_line(&u))
+            .filter(|u| !u.is_empty());
+        let p2_triage_window = match overrides.p2_triage_window.clone().or(file.p2_triage_window) {
+            Some(raw) => positive_duration("p2_triage_window", &raw)?,
+            None => DEFAULT_P2_TRIAGE_WINDOW,
+        };
+        let busy_timeout = match overrides.busy_timeout.clone().or(file.busy_timeout) {
+            Some(raw) => {
+                let d = positive_duration("busy_timeout", &raw)?;
+                StdDuration::from_millis(d.num_milliseconds().max(0) as u64)
+            }
+            None => DEFAULT_BUSY_TIMEOUT,
+        };
+        Ok(Self {
+            user,
+            time_display: overrides
+                .time_display
+                .or(file.time_display)
+                .unwrap_or_default(),
+            p2_triage_window,
+            busy_timeout,
+        })
+    }
+}
+
+fn positive_duration(key: &str, raw: &str) -> Result<Duration, ConfigError> {
+    let d = parse_duration(raw).map_err(|e| ConfigError::Value {
+        key: key.to_string(),
+        detail: e.to_string(),
+    })?;
+    if d <= Duration::zero() || d > Duration::days(30) {
+        return Err(ConfigError::Value {
+            key: key.to_string(),
+            detail: format!(
+                "'{}' must be more than 0 and at most 30d",
+                sanitize_line(raw)
+            ),
+        });
+    }
+    Ok(d)
+}
+
+fn read_file(path: &Path, explicit: bool) -> Result<ConfigFile, ConfigError> {
+    let text = match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+            return Ok(ConfigFile::default())
+        }
+        Err(e) => {
+            return Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            })
+        }
+    };
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        line: e
+            .span()
+            .map(|span| {
+                text.get(..span.start)
+                    .unwrap_or(&text)
+                    .matches('\n')
+                    .count()
+                    + 1
+            })
+            .unwrap_or(1),
+        detail: sanitize_line(e.message()),
+    })
+}
+
+/// The commented example written by `sitrep config init`.
+pub const EXAMPLE: &str = r#"# sitrep configuration.
+# Every key is optional. SITREP_* environment variables override these values,
+# and command-line flags override both.
+
+# Your name as it appears in the timeline; the default commander when you declare.
+# Default: $USER.
+# user = "alice"
+
+# How times are shown: "local" or "utc". Stored times are always UTC.
+# time_display = "local"
+
+# How long a P2 may stay in investigation before its triage is overdue.
+# p2_triage_window = "30m"
+
+# How long a write waits for another sitrep process holding the database lock.
+# busy_timeout = "5s"
+"#;
+
+/// Writes [`EXAMPLE`] to `path`, refusing to replace an existing file unless `force`.
+pub fn write_example(path: &Path, force: bool) -> Result<(), ConfigError> {
+    if path.exists() && !force {
+        return Err(ConfigError::Exists {
+            path: path.to_path_buf(),
+        });
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_private_dir(dir)?;
+    }
+    fs::write(path, EXAMPLE).map_err(|e| ConfigError::Write {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(dir: &Path, explicit: bool) -> Paths {
+        Paths {
+            config_file: dir.join("config.toml"),
+            config_explicit: explicit,
+            database: dir.join("sitrep.db"),
+            database_explicit: true,
+            templates_dir: dir.join("templates"),
+            log_dir: dir.to_path_buf(),
+        }
+    }
+
+    fn user(name: &str) -> Overrides {
+        Overrides {
+            user: Some(name.into()),
+            ..Overrides::default()
+        }
+    }
+
+    #[test]
+    fn a_missing_default_file_means_defaults_but_a_named_one_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::load(&paths(dir.path(), false), &user("alice")).unwrap();
+        assert_eq!(config.p2_triage_window, DEFAULT_P2_TRIAGE_WINDOW);
+        assert_eq!(config.time_display, TimeDisplay::Local);
+        assert!(Config::load(&paths(dir.path(), true), &user("alice")).is_err());
+    }
+
+    #[test]
+    fn overrides_beat_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("config.toml"),
+            "user = \"bob\"\ntime_display = \"utc\"\np2_triage_window = \"45m\"\n",
+        )
+        .unwrap();
+        let from_file = Config::load(&paths(dir.path(), true), &Overrides::default()).unwrap();
+        assert_eq!(from_file.user.as_deref(), Some("bob"));
+        assert_eq!(from_file.time_display, TimeDisplay::Utc);
+        assert_eq!(from_file.p2_triage_window, Duration::minutes(45));
+        let overridden = Config::load(&paths(dir.path(), true), &user("carol")).unwrap();
+        assert_eq!(overridden.user.as_deref(), Some("carol"));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors_that_name_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("config.toml"),
+            "user = \"bob\"\ncolour = \"red\"\n",
+        )
+        .unwrap();
+        let err = Config::load(&paths(dir.path(), true), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2") && err.contains("colour"), "{err}");
+        fs::write(
+            dir.path().join("config.toml"),
+            "p2_triage_window = \"soon\"\n",
+        )
+        .unwrap();
+        let err = Config::load(&paths(dir.path(), true), &user("a"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("p2_triage_window") && err.contains("'soon'"),
+            "{err}"
+        );
+        fs::write(
+            dir.path().join("config.toml"),
+            "p2_triage_window = \"0m\"\n",
+        )
+        .unwrap();
+        assert!(Config::load(&paths(dir.path(), true), &user("a")).is_err());
+    }
+
+    #[test]
+    fn the_example_config_parses_and_is_not_overwritten_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("nested/config.toml");
+        write_example(&file, false).unwrap();
+        assert!(toml::from_str::<ConfigFile>(EXAMPLE).is_ok());
+        assert!(matches!(
+            write_example(&file, false),
+            Err(ConfigError::Exists { .. })
+        ));
+        write_example(&file, true).unwrap();
+    }
+}

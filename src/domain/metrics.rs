@@ -1,0 +1,121 @@
+//! Figures derived from an incident's timestamps: time to declare, mitigate and
+//! resolve, duration, and the P2 triage countdown. Negative spans (clock skew) count
+//! as zero.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::incident::{Incident, Status};
+use super::severity::Severity;
+
+/// The key spans of one incident, all measured from the trigger time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IncidentTimes {
+    /// Trigger → declared.
+    pub time_to_declare: Duration,
+    /// Trigger → mitigated, once mitigated.
+    pub time_to_mitigate: Option<Duration>,
+    /// Trigger → resolved, once resolved.
+    pub time_to_resolve: Option<Duration>,
+    /// Trigger → resolved, or → `now` while open.
+    pub duration: Duration,
+}
+
+/// Computes the key spans of `incident` as of `now`.
+pub fn incident_times(incident: &Incident, now: DateTime<Utc>) -> IncidentTimes {
+    let since_trigger = |t: DateTime<Utc>| non_negative(t - incident.trigger_time);
+    IncidentTimes {
+        time_to_declare: since_trigger(incident.declared_at),
+        time_to_mitigate: incident.mitigated_at.map(since_trigger),
+        time_to_resolve: incident.resolved_at.map(since_trigger),
+        duration: since_trigger(incident.resolved_at.unwrap_or(now)),
+    }
+}
+
+/// Time left to triage a P2 that is still being investigated, counted from the
+/// trigger time; negative once the window has passed. `None` when no triage clock
+/// runs (P1, or already past investigating).
+pub fn triage_remaining(
+    incident: &Incident,
+    window: Duration,
+    now: DateTime<Utc>,
+) -> Option<Duration> {
+    (incident.severity == Severity::P2 && incident.status == Status::Investigating)
+        .then(|| incident.trigger_time + window - now)
+}
+
+fn non_negative(d: Duration) -> Duration {
+    d.max(Duration::zero())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::incident::{Declaration, IncidentId, NewIncident};
+
+    fn t(minutes: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_795_000_000, 0).unwrap() + Duration::minutes(minutes)
+    }
+
+    fn incident(severity: Severity) -> Incident {
+        let d = Declaration {
+            title: "stream start failures".into(),
+            severity: Some(severity),
+            trigger_time: Some(t(0)),
+            ..Declaration::default()
+        };
+        NewIncident::declare(d, "alice", t(4))
+            .unwrap()
+            .into_incident(IncidentId(1))
+    }
+
+    #[test]
+    fn spans_are_measured_from_the_trigger_time() {
+        let mut i = incident(Severity::P1);
+        i.change_status(Status::Identified, "alice", t(10)).unwrap();
+        i.change_status(Status::Monitoring, "alice", t(25)).unwrap();
+        let open = incident_times(&i, t(30));
+        assert_eq!(open.time_to_declare, Duration::minutes(4));
+        assert_eq!(open.time_to_mitigate, Some(Duration::minutes(25)));
+        assert_eq!(open.time_to_resolve, None);
+        assert_eq!(open.duration, Duration::minutes(30));
+        i.change_status(Status::Resolved, "alice", t(60)).unwrap();
+        let done = incident_times(&i, t(500));
+        assert_eq!(done.time_to_resolve, Some(Duration::minutes(60)));
+        assert_eq!(done.duration, Duration::minutes(60));
+    }
+
+    #[test]
+    fn a_trigger_after_the_declaration_counts_as_zero_time_to_declare() {
+        let d = Declaration {
+            title: "skewed".into(),
+            severity: Some(Severity::P1),
+            trigger_time: Some(t(2)),
+            ..Declaration::default()
+        };
+        let i = NewIncident::declare(d, "alice", t(0))
+            .unwrap()
+            .into_incident(IncidentId(1));
+        assert_eq!(incident_times(&i, t(1)).time_to_declare, Duration::zero());
+    }
+
+    #[test]
+    fn the_triage_clock_runs_only_for_p2_under_investigation() {
+        let window = Duration::minutes(30);
+        let mut p2 = incident(Severity::P2);
+        assert_eq!(
+            triage_remaining(&p2, window, t(10)),
+            Some(Duration::minutes(20))
+        );
+        assert_eq!(
+            triage_remaining(&p2, window, t(40)),
+            Some(Duration::minutes(-10))
+        );
+        p2.change_status(Status::Identified, "alice", t(12))
+            .unwrap();
+        assert_eq!(triage_remaining(&p2, window, t(13)), None);
+        assert_eq!(
+            triage_remaining(&incident(Severity::P1), window, t(10)),
+            None
+        );
+    }
+}

@@ -1,0 +1,22 @@
+//! The incident domain: types, lifecycle rules and derived metrics.
+//!
+//! Pure code only. Nothing here touches a file, a socket, a clock, a terminal or SQL:
+//! callers pass the current time in. Everything else in sitrep depends on this module;
+//! it depends on nothing of ours.
+
+mod error;
+pub mod followup;
+pub mod incident;
+pub mod metrics;
+pub mod parse;
+pub mod severity;
+pub mod text;
+pub mod timeline;
+
+pub use error::DomainError;
+pub use followup::{FollowUp, FollowUpId, FollowUpState, NewFollowUp};
+pub use incident::{
+    Declaration, Incident, IncidentEdit, IncidentId, NewIncident, RootCause, Status,
+};
+pub use severity::Severity;
+pub use timeline::{EntryId, EntryKind, NewEntry, Revision, TimelineEntry};

@@ -1,0 +1,192 @@
+//! Parsing the values people type: timestamps, dates, durations and yes/no flags.
+//! Errors quote the input (sanitized) and show an example of what works.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::text::sanitize_line;
+use super::DomainError;
+
+/// Parses an RFC 3339 timestamp such as `2026-11-24T03:00:00Z` or
+/// `2026-11-24T04:00:00+01:00`, keeping millisecond precision.
+pub fn parse_timestamp(raw: &str) -> Result<DateTime<Utc>, DomainError> {
+    let parsed = DateTime::parse_from_rfc3339(raw.trim()).map_err(|e| {
+        DomainError::invalid(format!(
+            "bad time '{}': {e} (use RFC 3339, e.g. '2026-11-24T03:00:00Z')",
+            sanitize_line(raw)
+        ))
+    })?;
+    Ok(truncate_to_millis(parsed.with_timezone(&Utc)))
+}
+
+/// Drops sub-millisecond precision: the log keeps milliseconds, so values compare
+/// equal before and after a round trip through the store.
+pub fn truncate_to_millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
+}
+
+/// Parses a due date: `YYYY-MM-DD`, or `+Nd` / `+Nw` counted from `today`.
+pub fn parse_due_date(raw: &str, today: NaiveDate) -> Result<NaiveDate, DomainError> {
+    let value = raw.trim();
+    let bad = || {
+        DomainError::invalid(format!(
+            "bad date '{}' (use YYYY-MM-DD, e.g. '2026-12-01', or '+7d' / '+2w')",
+            sanitize_line(raw)
+        ))
+    };
+    if let Some(relative) = value.strip_prefix('+') {
+        let (number, unit) = relative.split_at(relative.len().saturating_sub(1));
+        let count: i64 = number.parse().map_err(|_| bad())?;
+        let days = match unit {
+            "d" => count,
+            "w" => count.checked_mul(7).ok_or_else(bad)?,
+            _ => return Err(bad()),
+        };
+        if !(0..=3650).contains(&days) {
+            return Err(bad());
+        }
+        return today
+            .checked_add_signed(Duration::days(days))
+            .ok_or_else(bad);
+    }
+    NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| bad())
+}
+
+/// Parses a duration such as `30m`, `2h`, `1h30m`, `45s` or `1d`.
+pub fn parse_duration(raw: &str) -> Result<Duration, DomainError> {
+    let value = raw.trim();
+    let bad = || {
+        DomainError::invalid(format!(
+            "bad duration '{}' (use e.g. '30m', '2h', '1h30m')",
+            sanitize_line(raw)
+        ))
+    };
+    if value.is_empty() {
+        return Err(bad());
+    }
+    let mut total = Duration::zero();
+    let mut number = String::new();
+    for c in value.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let count: i64 = number.parse().map_err(|_| bad())?;
+        number.clear();
+        let part = match c {
+            's' => Duration::try_seconds(count),
+            'm' => Duration::try_minutes(count),
+            'h' => Duration::try_hours(count),
+            'd' => Duration::try_days(count),
+            _ => None,
+        }
+        .ok_or_else(bad)?;
+        total = total.checked_add(&part).ok_or_else(bad)?;
+    }
+    if !number.is_empty() {
+        return Err(bad());
+    }
+    Ok(total)
+}
+
+/// Formats a duration compactly for people: `45s`, `12m`, `3h05m`, `2d04h`.
+pub fn format_duration(d: Duration) -> String {
+    let secs = d.num_seconds();
+    let sign = if secs < 0 { "-" } else { "" };
+    let secs = secs.unsigned_abs();
+    let (days, hours, minutes, seconds) =
+        (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    if days > 0 {
+        format!("{sign}{days}d{hours:02}h")
+    } else if hours > 0 {
+        format!("{sign}{hours}h{minutes:02}m")
+    } else if minutes > 0 {
+        format!("{sign}{minutes}m")
+    } else {
+        format!("{sign}{seconds}s")
+    }
+}
+
+/// Parses a yes/no value: `true`/`false`, `yes`/`no`, `1`/`0`.
+pub fn parse_bool(raw: &str) -> Result<bool, DomainError> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" => Ok(true),
+        "false" | "no" | "n" | "0" => Ok(false),
+        _ => Err(DomainError::invalid(format!(
+            "bad yes/no value '{}' (use true or false)",
+            sanitize_line(raw)
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_with_offsets_are_converted_to_utc_with_millisecond_precision() {
+        let t = parse_timestamp("2026-11-24T04:00:00.123456+01:00").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-11-24T03:00:00.123+00:00");
+    }
+
+    #[test]
+    fn bad_timestamps_say_what_works() {
+        let err = parse_timestamp("yesterday").unwrap_err().to_string();
+        assert!(
+            err.contains("'yesterday'") && err.contains("RFC 3339"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn due_dates_are_absolute_or_relative_to_today() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        assert_eq!(
+            parse_due_date("2026-12-01", today).unwrap().to_string(),
+            "2026-12-01"
+        );
+        assert_eq!(
+            parse_due_date("+7d", today).unwrap().to_string(),
+            "2026-12-01"
+        );
+        assert_eq!(
+            parse_due_date("+2w", today).unwrap().to_string(),
+            "2026-12-08"
+        );
+        for bad in [
+            "2026-13-01",
+            "tomorrow",
+            "+",
+            "+d",
+            "+7y",
+            "+99999999999999999999d",
+            "+9999d",
+        ] {
+            assert!(parse_due_date(bad, today).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations_add_up_their_parts() {
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::minutes(90));
+        assert_eq!(parse_duration("45s").unwrap(), Duration::seconds(45));
+        for bad in ["", "30", "m", "1x", "9999999999999999999d"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations_format_compactly() {
+        assert_eq!(format_duration(Duration::seconds(45)), "45s");
+        assert_eq!(format_duration(Duration::minutes(12)), "12m");
+        assert_eq!(format_duration(Duration::minutes(185)), "3h05m");
+        assert_eq!(format_duration(Duration::hours(52)), "2d04h");
+        assert_eq!(format_duration(Duration::minutes(-5)), "-5m");
+    }
+
+    #[test]
+    fn booleans_accept_the_usual_spellings() {
+        assert_eq!(parse_bool("Yes"), Ok(true));
+        assert_eq!(parse_bool("false"), Ok(false));
+        assert!(parse_bool("maybe").is_err());
+    }
+}

@@ -1,0 +1,152 @@
+//! Making untrusted text safe to show: control characters, escape sequences and
+//! invisible formatting characters (bidi overrides, zero-width marks) become visible
+//! placeholders instead of reaching a terminal or a report.
+//!
+//! Everything a person types or a backend sends passes through here once, where it
+//! enters the domain. Nothing is silently dropped: ESC becomes `␛`, so an injected
+//! `\x1b[2J` shows up as the harmless text `␛[2J`.
+
+use super::DomainError;
+
+/// Longest single-line value (title, name, region…), in characters.
+pub const MAX_LINE_CHARS: usize = 500;
+/// Longest free text (a timeline entry, a summary), in characters.
+pub const MAX_TEXT_CHARS: usize = 20_000;
+
+/// Sanitizes a single-line value: line breaks and tabs become spaces, every other
+/// control or invisible formatting character becomes a visible placeholder, and
+/// surrounding whitespace is trimmed.
+pub fn sanitize_line(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}' => out.push(' '),
+            _ => push_visible(&mut out, c),
+        }
+    }
+    out.trim().to_string()
+}
+
+/// Sanitizes free text that may span lines: `\r\n` and `\r` become `\n`, tabs become
+/// spaces, other control or invisible characters become visible placeholders, and
+/// surrounding whitespace is trimmed.
+pub fn sanitize_text(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push('\n');
+            }
+            '\n' | '\u{2028}' | '\u{2029}' => out.push('\n'),
+            '\t' => out.push(' '),
+            _ => push_visible(&mut out, c),
+        }
+    }
+    out.trim().to_string()
+}
+
+fn push_visible(out: &mut String, c: char) {
+    match c {
+        // C0 controls map onto the Unicode "control pictures" block: ESC -> ␛.
+        '\u{0}'..='\u{1f}' => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}')),
+        '\u{7f}' => out.push('\u{2421}'),
+        // C1 controls (CSI, OSC… as single code points) have no picture.
+        '\u{80}'..='\u{9f}' => out.push_str(&format!("<U+{:04X}>", c as u32)),
+        c if is_invisible_format(c) => out.push_str(&format!("<U+{:04X}>", c as u32)),
+        c => out.push(c),
+    }
+}
+
+/// Bidi embeddings, overrides and isolates (Trojan Source), zero-width characters and
+/// other format characters that change how text reads without being seen.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+    )
+}
+
+/// A required single-line field: sanitized, non-empty, at most [`MAX_LINE_CHARS`].
+pub fn required_line(field: &str, raw: &str) -> Result<String, DomainError> {
+    let value = sanitize_line(raw);
+    if value.is_empty() {
+        return Err(DomainError::invalid(format!("{field} must not be empty")));
+    }
+    check_length(field, &value, MAX_LINE_CHARS)?;
+    Ok(value)
+}
+
+/// A required free-text field: sanitized, non-empty, at most [`MAX_TEXT_CHARS`].
+pub fn required_text(field: &str, raw: &str) -> Result<String, DomainError> {
+    let value = sanitize_text(raw);
+    if value.is_empty() {
+        return Err(DomainError::invalid(format!("{field} must not be empty")));
+    }
+    check_length(field, &value, MAX_TEXT_CHARS)?;
+    Ok(value)
+}
+
+fn check_length(field: &str, value: &str, max: usize) -> Result<(), DomainError> {
+    let count = value.chars().count();
+    if count > max {
+        return Err(DomainError::invalid(format!(
+            "{field} is {count} characters long; the limit is {max}"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_become_visible_text() {
+        assert_eq!(sanitize_line("a\x1b[2Jb"), "a␛[2Jb");
+        assert_eq!(sanitize_line("\x07bell\x7f"), "␇bell␡");
+    }
+
+    #[test]
+    fn c1_controls_and_bidi_overrides_are_spelled_out() {
+        assert_eq!(sanitize_line("x\u{9b}31m"), "x<U+009B>31m");
+        assert_eq!(sanitize_line("abc\u{202e}fed"), "abc<U+202E>fed");
+        assert_eq!(sanitize_line("zero\u{200b}width"), "zero<U+200B>width");
+    }
+
+    #[test]
+    fn single_line_values_lose_their_line_breaks() {
+        assert_eq!(
+            sanitize_line("  two\nlines\r\tand tab "),
+            "two lines  and tab"
+        );
+    }
+
+    #[test]
+    fn free_text_keeps_line_breaks_but_normalizes_them() {
+        assert_eq!(sanitize_text("one\r\ntwo\rthree\n"), "one\ntwo\nthree");
+    }
+
+    #[test]
+    fn wide_unicode_is_kept_as_is() {
+        assert_eq!(sanitize_line("直播 🎥 ok"), "直播 🎥 ok");
+    }
+
+    #[test]
+    fn required_fields_reject_blank_and_overlong_values() {
+        assert!(required_line("title", " \n ").is_err());
+        assert!(required_line("title", &"x".repeat(MAX_LINE_CHARS + 1)).is_err());
+        assert_eq!(required_line("title", " ok "), Ok("ok".to_string()));
+        assert!(required_text("text", &"y".repeat(MAX_TEXT_CHARS + 1)).is_err());
+    }
+}

@@ -1,0 +1,277 @@
+//! The incident timeline: an append-only, timestamped log of everything that happened.
+//!
+//! Entries are never rewritten. Correcting a typed entry adds a [`Revision`]; every
+//! earlier text stays readable.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::incident::IncidentId;
+use super::text::{required_line, required_text, sanitize_line};
+use super::DomainError;
+
+/// Identifies one timeline entry across all incidents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EntryId(pub i64);
+
+impl fmt::Display for EntryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl FromStr for EntryId {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().trim_start_matches('#').parse::<i64>() {
+            Ok(n) if n > 0 => Ok(Self(n)),
+            _ => Err(DomainError::invalid(format!(
+                "bad entry id '{}' (ids are positive numbers; see 'sitrep show ID')",
+                sanitize_line(s)
+            ))),
+        }
+    }
+}
+
+/// What a timeline entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    /// A mitigation step taken (typed).
+    Mitigation,
+    /// A customer communication update as sent (typed).
+    Comms,
+    /// Anything else worth keeping (typed), and changes to template fields.
+    Note,
+    /// A change of status, including declaration and reopening.
+    Status,
+    /// A change of severity.
+    Severity,
+    /// A change of commander or comms lead.
+    Role,
+    /// A linked alert fired or resolved.
+    Alert,
+    /// A follow-up was added or completed.
+    Followup,
+}
+
+impl EntryKind {
+    pub const ALL: [EntryKind; 8] = [
+        Self::Mitigation,
+        Self::Comms,
+        Self::Note,
+        Self::Status,
+        Self::Severity,
+        Self::Role,
+        Self::Alert,
+        Self::Followup,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mitigation => "mitigation",
+            Self::Comms => "comms",
+            Self::Note => "note",
+            Self::Status => "status",
+            Self::Severity => "severity",
+            Self::Role => "role",
+            Self::Alert => "alert",
+            Self::Followup => "followup",
+        }
+    }
+
+    /// Kinds a person writes directly; the others are produced by the lifecycle rules.
+    pub fn is_typed(self) -> bool {
+        matches!(self, Self::Mitigation | Self::Comms | Self::Note)
+    }
+}
+
+impl fmt::Display for EntryKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for EntryKind {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == wanted)
+            .ok_or_else(|| {
+                DomainError::invalid(format!(
+                    "unknown entry kind '{}' (use mitigation, comms or note)",
+                    sanitize_line(s)
+                ))
+            })
+    }
+}
+
+/// An entry about to be appended: validated, not yet stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEntry {
+    pub at: DateTime<Utc>,
+    pub author: String,
+    pub kind: EntryKind,
+    pub text: String,
+}
+
+impl NewEntry {
+    /// An entry a person typed: only mitigation, comms or note, with sanitized text.
+    pub fn typed(
+        kind: EntryKind,
+        author: &str,
+        text: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Self, DomainError> {
+        if !kind.is_typed() {
+            return Err(DomainError::invalid(format!(
+                "'{kind}' entries are written by sitrep itself; log a mitigation, comms or note"
+            )));
+        }
+        Ok(Self {
+            at,
+            author: required_line("author", author)?,
+            kind,
+            text: required_text("entry text", text)?,
+        })
+    }
+
+    /// An entry produced by a lifecycle rule; the text is composed from sanitized parts.
+    pub(crate) fn system(kind: EntryKind, author: &str, text: String, at: DateTime<Utc>) -> Self {
+        Self {
+            at,
+            author: author.to_string(),
+            kind,
+            text,
+        }
+    }
+}
+
+/// One version of an entry's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revision {
+    pub at: DateTime<Utc>,
+    pub author: String,
+    pub text: String,
+}
+
+/// A stored timeline entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub id: EntryId,
+    pub incident_id: IncidentId,
+    /// When it happened, UTC, millisecond precision.
+    pub at: DateTime<Utc>,
+    pub author: String,
+    pub kind: EntryKind,
+    /// The current text: the newest revision.
+    pub text: String,
+    /// Every version of the text, oldest (as first written) first. One element when
+    /// the entry was never corrected.
+    pub revisions: Vec<Revision>,
+}
+
+impl TimelineEntry {
+    pub fn was_amended(&self) -> bool {
+        self.revisions.len() > 1
+    }
+
+    /// Checks that `text` may replace this entry's current text and returns the
+    /// revision to append. Only typed entries can be corrected; the lifecycle's own
+    /// entries are facts.
+    pub fn amend(
+        &self,
+        author: &str,
+        text: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Revision, DomainError> {
+        if !self.kind.is_typed() {
+            return Err(DomainError::rule(format!(
+                "entry {} is a '{}' entry written by sitrep; only mitigation, comms and note entries can be amended",
+                self.id, self.kind
+            )));
+        }
+        let text = required_text("entry text", text)?;
+        if text == self.text {
+            return Err(DomainError::rule(format!(
+                "entry {} already says that; nothing to amend",
+                self.id
+            )));
+        }
+        Ok(Revision {
+            at,
+            author: required_line("author", author)?,
+            text,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at() -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(1_795_000_000_123).unwrap()
+    }
+
+    fn entry(kind: EntryKind) -> TimelineEntry {
+        TimelineEntry {
+            id: EntryId(7),
+            incident_id: IncidentId(1),
+            at: at(),
+            author: "alice".into(),
+            kind,
+            text: "rolled back".into(),
+            revisions: vec![Revision {
+                at: at(),
+                author: "alice".into(),
+                text: "rolled back".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn people_can_only_type_mitigation_comms_and_note_entries() {
+        for kind in EntryKind::ALL {
+            let result = NewEntry::typed(kind, "alice", "text", at());
+            assert_eq!(result.is_ok(), kind.is_typed(), "{kind}");
+        }
+    }
+
+    #[test]
+    fn typed_text_is_sanitized_and_must_not_be_blank() {
+        let e = NewEntry::typed(EntryKind::Note, "alice", "hi\x1b]0;pwned\x07", at()).unwrap();
+        assert_eq!(e.text, "hi␛]0;pwned␇");
+        assert!(NewEntry::typed(EntryKind::Note, "alice", "   ", at()).is_err());
+        assert!(NewEntry::typed(EntryKind::Note, " ", "text", at()).is_err());
+    }
+
+    #[test]
+    fn kinds_round_trip_through_their_names() {
+        for kind in EntryKind::ALL {
+            assert_eq!(kind.as_str().parse::<EntryKind>(), Ok(kind));
+        }
+        assert!("edit".parse::<EntryKind>().is_err());
+    }
+
+    #[test]
+    fn amending_a_typed_entry_yields_a_revision_and_system_entries_refuse() {
+        let revision = entry(EntryKind::Mitigation)
+            .amend("bob", "rolled back to v41", at())
+            .unwrap();
+        assert_eq!(revision.text, "rolled back to v41");
+        assert_eq!(revision.author, "bob");
+        assert!(entry(EntryKind::Status).amend("bob", "x", at()).is_err());
+        assert!(entry(EntryKind::Note)
+            .amend("bob", "rolled back", at())
+            .is_err());
+    }
+}

@@ -1,0 +1,10 @@
+//! sitrep: incident command for on-call engineers, in the terminal.
+//!
+//! The binary (`main.rs`) is a thin shell over these modules. `domain` is the pure
+//! core; `store` and `config` are the I/O edges it is persisted and configured
+//! through; `cli` parses arguments and dispatches.
+
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod store;

@@ -1,0 +1,515 @@
+//! The durable incident log on SQLite: the only module that speaks SQL.
+//!
+//! Every write is one `BEGIN IMMEDIATE` transaction committed with WAL and
+//! `synchronous=FULL`, so when a call returns its change is on disk and survives
+//! `kill -9`; a second process on the same file waits for the lock instead of failing.
+//! Lifecycle rules are the domain's: the store loads, lets the domain decide, and
+//! writes the result with the timeline entries the domain produced, all or nothing.
+
+mod error;
+mod file;
+mod rows;
+pub mod schema;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{
+    params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
+};
+use serde::Serialize;
+
+use crate::domain::{
+    DomainError, EntryId, FollowUp, FollowUpId, Incident, IncidentEdit, IncidentId, NewEntry,
+    NewFollowUp, NewIncident, Revision, Severity, Status, TimelineEntry,
+};
+pub use error::StoreError;
+use rows::{json_list, millis, FOLLOWUP_COLUMNS, INCIDENT_COLUMNS};
+
+/// How long a write waits for another process's lock before giving up, by default.
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// An incident with everything recorded about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IncidentRecord {
+    pub incident: Incident,
+    /// Oldest first.
+    pub timeline: Vec<TimelineEntry>,
+    pub follow_ups: Vec<FollowUp>,
+}
+
+/// The result of a change: the incident as it now stands and the entries that record it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub incident: Incident,
+    pub entries: Vec<TimelineEntry>,
+}
+
+/// A follow-up change and the timeline entry that records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FollowUpChange {
+    pub follow_up: FollowUp,
+    pub entry: TimelineEntry,
+}
+
+/// Which follow-ups to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FollowUpFilter {
+    pub open_only: bool,
+    pub owner: Option<String>,
+    pub incident: Option<IncidentId>,
+}
+
+/// An open sitrep database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating with mode 0600 if missing) and migrates the database at `path`.
+    /// A database from a newer sitrep is refused before anything is written to it.
+    pub fn open(path: &Path, busy_timeout: Duration) -> Result<Self, StoreError> {
+        Self::open_inner(path, busy_timeout).map_err(|e| e.at(path))
+    }
+
+    fn open_inner(path: &Path, busy_timeout: Duration) -> Result<Self, StoreError> {
+        file::create_if_missing(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(busy_timeout)?;
+        // Read-only checks first: a newer database must stay byte-for-byte untouched.
+        schema::check_not_newer(&conn, path)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Open {
+                path: path.to_path_buf(),
+                detail: format!("cannot switch to WAL journal mode (got '{mode}')"),
+            });
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        #[cfg(target_os = "macos")]
+        conn.pragma_update(None, "fullfsync", "ON")?;
+        schema::migrate(&mut conn, path)?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The SQLite library version in use (bundled), for diagnostics.
+    pub fn sqlite_version(&self) -> Result<String, StoreError> {
+        self.read(|conn| Ok(conn.query_row("SELECT sqlite_version()", [], |r| r.get(0))?))
+    }
+
+    /// A number that changes whenever another connection commits to the database.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        self.read(|conn| Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?))
+    }
+
+    /// Stores a new incident and the entries that open its timeline.
+    pub fn declare(&mut self, new: NewIncident) -> Result<Change, StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO incident (title, severity, status, commander, comms_lead, trigger_ms, \
+                 declared_ms, declared_by, regions, cohorts, drill, linked_alerts) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    new.title,
+                    new.severity.as_str(),
+                    Status::Investigating.as_str(),
+                    new.commander,
+                    new.comms_lead,
+                    millis(new.trigger_time),
+                    millis(new.declared_at),
+                    new.declared_by,
+                    json_list(&new.regions),
+                    json_list(&new.cohorts),
+                    new.drill,
+                    json_list(&new.linked_alerts),
+                ],
+            )?;
+            let id = IncidentId(tx.last_insert_rowid());
+            let entries = new
+                .entries()
+                .iter()
+                .map(|e| insert_entry(tx, id, e))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Change {
+                incident: new.into_incident(id),
+                entries,
+            })
+        })
+    }
+
+    /// Appends one typed entry (mitigation, comms or note) to an incident's timeline.
+    pub fn append_entry(
+        &mut self,
+        id: IncidentId,
+        entry: &NewEntry,
+    ) -> Result<TimelineEntry, StoreError> {
+        self.write(|tx| {
+            load_incident_row(tx, id)?;
+            insert_entry(tx, id, entry)
+        })
+    }
+
+    pub fn change_status(
+        &mut self,
+        id: IncidentId,
+        to: Status,
+        author: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Change, StoreError> {
+        self.update_incident(id, |i| i.change_status(to, author, now))
+    }
+
+    pub fn change_severity(
+        &mut self,
+        id: IncidentId,
+        to: Severity,
+        author: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Change, StoreError> {
+        self.update_incident(id, |i| i.change_severity(to, author, now))
+    }
+
+    pub fn assign(
+        &mut self,
+        id: IncidentId,
+        commander: Option<&str>,
+        comms_lead: Option<&str>,
+        author: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Change, StoreError> {
+        self.update_incident(id, |i| i.assign(commander, comms_lead, author, now))
+    }
+
+    pub fn edit(
+        &mut self,
+        id: IncidentId,
+        edit: &IncidentEdit,
+        author: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Change, StoreError> {
+        self.update_incident(id, |i| i.apply_edit(edit, author, now))
+    }
+
+    pub fn resolve(
+        &mut self,
+        id: IncidentId,
+        summary: Option<&str>,
+        author: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Change, StoreError> {
+        self.update_incident(id, |i| i.resolve(summary, author, now))
+    }
+
+    /// Corrects a typed entry: the new text is added as a revision; the old text stays.
+    pub fn amend_entry(
+        &mut self,
+        entry_id: EntryId,
+        text: &str,
+        author: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TimelineEntry, StoreError> {
+        self.write(|tx| {
+            let mut entry = load_entry(tx, entry_id)?;
+            let revision = entry.amend(author, text, now)?;
+            tx.execute(
+                "INSERT INTO entry_revision (entry_id, at_ms, author, text) VALUES (?1, ?2, ?3, ?4)",
+                params![entry_id.0, millis(revision.at), revision.author, revision.text],
+            )?;
+            entry.text = revision.text.clone();
+            entry.revisions.push(revision);
+            Ok(entry)
+        })
+    }
+
+    /// Adds a follow-up to an incident, recorded in its timeline.
+    pub fn add_follow_up(&mut self, new: NewFollowUp) -> Result<FollowUpChange, StoreError> {
+        self.write(|tx| {
+            load_incident_row(tx, new.incident_id)?;
+            tx.execute(
+                "INSERT INTO followup (incident_id, title, owner, due, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    new.incident_id.0,
+                    new.title,
+                    new.owner,
+                    new.due.map(|d| d.to_string()),
+                    millis(new.created_at)
+                ],
+            )?;
+            let id = FollowUpId(tx.last_insert_rowid());
+            let entry = insert_entry(tx, new.incident_id, &new.entry(id))?;
+            Ok(FollowUpChange {
+                follow_up: new.into_follow_up(id),
+                entry,
+            })
+        })
+    }
+
+    /// Marks a follow-up done, recorded in its incident's timeline.
+    pub fn complete_follow_up(
+        &mut self,
+        id: FollowUpId,
+        author: &str,
+        now: DateTime<Utc>,
+    ) -> Result<FollowUpChange, StoreError> {
+        self.write(|tx| {
+            let mut follow_up = tx
+                .query_row(
+                    &format!("SELECT {FOLLOWUP_COLUMNS} FROM followup WHERE id = ?1"),
+                    [id.0],
+                    |row| Ok(rows::follow_up(row)),
+                )
+                .optional()?
+                .ok_or(StoreError::FollowUpNotFound(id))??;
+            let new_entry = follow_up.complete(author, now)?;
+            tx.execute(
+                "UPDATE followup SET done_ms = ?1 WHERE id = ?2",
+                params![follow_up.done_at.map(millis), id.0],
+            )?;
+            let entry = insert_entry(tx, follow_up.incident_id, &new_entry)?;
+            Ok(FollowUpChange { follow_up, entry })
+        })
+    }
+
+    /// Incidents, newest declared first; only unresolved ones when `open_only`.
+    pub fn list_incidents(&self, open_only: bool) -> Result<Vec<Incident>, StoreError> {
+        self.read(|conn| {
+            let filter = if open_only { "WHERE status <> 'resolved'" } else { "" };
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {INCIDENT_COLUMNS} FROM incident {filter} ORDER BY declared_ms DESC, id DESC"
+            ))?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(rows::incident(row)?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// One incident with its whole timeline (oldest first) and its follow-ups.
+    pub fn load_incident(&self, id: IncidentId) -> Result<IncidentRecord, StoreError> {
+        self.read(|conn| {
+            let incident = load_incident_row(conn, id)?;
+            let timeline = load_timeline(conn, id)?;
+            let follow_ups = query_follow_ups(
+                conn,
+                &FollowUpFilter {
+                    incident: Some(id),
+                    ..FollowUpFilter::default()
+                },
+            )?;
+            Ok(IncidentRecord {
+                incident,
+                timeline,
+                follow_ups,
+            })
+        })
+    }
+
+    /// Follow-ups across incidents: open ones first by due date, then by id.
+    pub fn list_follow_ups(&self, filter: &FollowUpFilter) -> Result<Vec<FollowUp>, StoreError> {
+        self.read(|conn| query_follow_ups(conn, filter))
+    }
+
+    /// Runs `change` on the stored incident inside one write transaction and stores
+    /// the result together with the entries it returns, or nothing if it refuses.
+    fn update_incident(
+        &mut self,
+        id: IncidentId,
+        change: impl FnOnce(&mut Incident) -> Result<Vec<NewEntry>, DomainError>,
+    ) -> Result<Change, StoreError> {
+        self.write(|tx| {
+            let mut incident = load_incident_row(tx, id)?;
+            let new_entries = change(&mut incident)?;
+            save_incident(tx, &incident)?;
+            let entries = new_entries
+                .iter()
+                .map(|e| insert_entry(tx, id, e))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Change { incident, entries })
+        })
+    }
+
+    fn write<T>(
+        &mut self,
+        body: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let path = self.path.clone();
+        let run = || {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = body(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        };
+        run().map_err(|e: StoreError| e.at(&path))
+    }
+
+    fn read<T>(
+        &self,
+        body: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        body(&self.conn).map_err(|e| e.at(&self.path))
+    }
+}
+
+fn load_incident_row(conn: &Connection, id: IncidentId) -> Result<Incident, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {INCIDENT_COLUMNS} FROM incident WHERE id = ?1"
+    ))?;
+    let mut rows = stmt.query([id.0])?;
+    match rows.next()? {
+        Some(row) => rows::incident(row),
+        None => Err(StoreError::IncidentNotFound(id)),
+    }
+}
+
+fn save_incident(tx: &Transaction<'_>, i: &Incident) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE incident SET title = ?2, severity = ?3, status = ?4, commander = ?5, comms_lead = ?6, \
+         trigger_ms = ?7, mitigated_ms = ?8, resolved_ms = ?9, regions = ?10, cohorts = ?11, \
+         summary = ?12, root_cause = ?13, release_related = ?14, rollback_performed = ?15, \
+         drill = ?16, linked_alerts = ?17 WHERE id = ?1",
+        params![
+            i.id.0,
+            i.title,
+            i.severity.as_str(),
+            i.status.as_str(),
+            i.commander,
+            i.comms_lead,
+            millis(i.trigger_time),
+            i.mitigated_at.map(millis),
+            i.resolved_at.map(millis),
+            json_list(&i.regions),
+            json_list(&i.cohorts),
+            i.summary,
+            i.root_cause.map(|c| c.as_str()),
+            i.release_related,
+            i.rollback_performed,
+            i.drill,
+            json_list(&i.linked_alerts),
+        ],
+    )?;
+    Ok(())
+}
+
+fn insert_entry(
+    tx: &Transaction<'_>,
+    id: IncidentId,
+    e: &NewEntry,
+) -> Result<TimelineEntry, StoreError> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO timeline_entry (incident_id, at_ms, author, kind, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    stmt.execute(params![
+        id.0,
+        millis(e.at),
+        e.author,
+        e.kind.as_str(),
+        e.text
+    ])?;
+    let at = rows::time("at_ms", millis(e.at))?;
+    Ok(TimelineEntry {
+        id: EntryId(tx.last_insert_rowid()),
+        incident_id: id,
+        at,
+        author: e.author.clone(),
+        kind: e.kind,
+        text: e.text.clone(),
+        revisions: vec![Revision {
+            at,
+            author: e.author.clone(),
+            text: e.text.clone(),
+        }],
+    })
+}
+
+fn load_timeline(conn: &Connection, id: IncidentId) -> Result<Vec<TimelineEntry>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, incident_id, at_ms, author, kind, text FROM timeline_entry \
+         WHERE incident_id = ?1 ORDER BY at_ms, id",
+    )?;
+    let mut rows = stmt.query([id.0])?;
+    let mut entries = Vec::new();
+    while let Some(row) = rows.next()? {
+        entries.push(rows::entry(row)?);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.entry_id, r.at_ms, r.author, r.text FROM entry_revision r \
+         JOIN timeline_entry e ON e.id = r.entry_id WHERE e.incident_id = ?1 ORDER BY r.id",
+    )?;
+    let mut rows = stmt.query([id.0])?;
+    let mut revisions: HashMap<EntryId, Vec<Revision>> = HashMap::new();
+    while let Some(row) = rows.next()? {
+        let (entry_id, revision) = rows::revision(row)?;
+        revisions.entry(entry_id).or_default().push(revision);
+    }
+    if !revisions.is_empty() {
+        for entry in &mut entries {
+            attach_revisions(entry, revisions.remove(&entry.id).unwrap_or_default());
+        }
+    }
+    Ok(entries)
+}
+
+fn load_entry(conn: &Connection, id: EntryId) -> Result<TimelineEntry, StoreError> {
+    let mut entry = conn
+        .query_row(
+            "SELECT id, incident_id, at_ms, author, kind, text FROM timeline_entry WHERE id = ?1",
+            [id.0],
+            |row| Ok(rows::entry(row)),
+        )
+        .optional()?
+        .ok_or(StoreError::EntryNotFound(id))??;
+    let mut stmt = conn.prepare_cached(
+        "SELECT entry_id, at_ms, author, text FROM entry_revision WHERE entry_id = ?1 ORDER BY id",
+    )?;
+    let mut rows = stmt.query([id.0])?;
+    let mut revisions = Vec::new();
+    while let Some(row) = rows.next()? {
+        revisions.push(rows::revision(row)?.1);
+    }
+    attach_revisions(&mut entry, revisions);
+    Ok(entry)
+}
+
+fn attach_revisions(entry: &mut TimelineEntry, revisions: Vec<Revision>) {
+    if let Some(last) = revisions.last() {
+        entry.text = last.text.clone();
+    }
+    entry.revisions.extend(revisions);
+}
+
+fn query_follow_ups(
+    conn: &Connection,
+    filter: &FollowUpFilter,
+) -> Result<Vec<FollowUp>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {FOLLOWUP_COLUMNS} FROM followup \
+         WHERE (?1 = 0 OR done_ms IS NULL) AND (?2 IS NULL OR owner = ?2) AND (?3 IS NULL OR incident_id = ?3) \
+         ORDER BY done_ms IS NOT NULL, due IS NULL, due, id"
+    ))?;
+    let mut rows = stmt.query(params![
+        filter.open_only,
+        filter.owner,
+        filter.incident.map(|i| i.0)
+    ])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(rows::follow_up(row)?);
+    }
+    Ok(out)
+}
