@@ -4,7 +4,11 @@
 //! core; `store` and `config` are the I/O edges it is persisted and configured
 //! through; `cli` parses arguments and dispatches.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod format;
+pub mod runtime;
 pub mod store;
+pub mod ui;

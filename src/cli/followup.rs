@@ -3,10 +3,10 @@
 use chrono::{DateTime, Local, NaiveDate, Utc};
 use clap::{Args, Subcommand};
 
-use super::format;
 use super::{CliError, Context};
 use crate::domain::parse::parse_due_date;
 use crate::domain::{DomainError, FollowUp, FollowUpId, IncidentId, NewFollowUp};
+use crate::format;
 use crate::store::FollowUpFilter;
 
 #[derive(Debug, Subcommand)]

@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 use serde_json::json;
 
-use super::format;
 use super::{CliError, Context};
 use crate::domain::metrics::{incident_times, triage_remaining};
 use crate::domain::parse::{format_duration, parse_bool, parse_timestamp};
@@ -13,6 +12,7 @@ use crate::domain::{
     Declaration, DomainError, EntryId, EntryKind, Incident, IncidentEdit, IncidentId, NewEntry,
     NewIncident, RootCause, Severity, Status, TimelineEntry,
 };
+use crate::format;
 use crate::store::{Change, IncidentRecord};
 
 fn timestamp(raw: &str) -> Result<DateTime<Utc>, DomainError> {

@@ -3,10 +3,9 @@
 
 mod config;
 mod followup;
-mod format;
 mod incident;
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -184,6 +183,16 @@ pub fn main() -> ExitCode {
         Err(e) => return ExitCode::from(report_usage_error(&e)),
     };
     let Some(command) = cli.command else {
+        // The TUI needs a terminal on both ends; piped or scripted, print help instead.
+        if io::stdin().is_terminal() && io::stdout().is_terminal() {
+            return match tui(&cli.global) {
+                Ok(()) => ExitCode::from(exit::OK),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(e.exit_code())
+                }
+            };
+        }
         let mut help = Cli::command();
         let _ = help.print_help();
         return ExitCode::from(exit::OK);
@@ -211,6 +220,30 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Opens the full-screen TUI on the configured database.
+fn tui(global: &GlobalArgs) -> Result<(), CliError> {
+    let paths = Paths::resolve(global.config.clone(), global.db.clone())?;
+    let ctx = context(global, paths)?;
+    let user = ctx.config.user()?.to_string();
+    let store = ctx.open_store()?;
+    crate::runtime::run(store, &ctx.config, user).map_err(|e| CliError::Output(format!("{e:#}")))
+}
+
+fn context(global: &GlobalArgs, paths: Paths) -> Result<Context, CliError> {
+    let overrides = Overrides {
+        user: global.user.clone(),
+        time_display: global.time_display,
+        p2_triage_window: global.p2_triage_window.clone(),
+        busy_timeout: global.busy_timeout.clone(),
+    };
+    Ok(Context {
+        config: Config::load(&paths, &overrides)?,
+        paths,
+        json: global.json,
+        now: truncate_to_millis(Utc::now()),
+    })
+}
+
 fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
     let paths = Paths::resolve(global.config.clone(), global.db.clone())?;
     // `config init` and `config path` must work even when the config is broken.
@@ -218,18 +251,7 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         Command::Config(command) => return config::run(command, &paths, global.json),
         other => other,
     };
-    let overrides = Overrides {
-        user: global.user.clone(),
-        time_display: global.time_display,
-        p2_triage_window: global.p2_triage_window.clone(),
-        busy_timeout: global.busy_timeout.clone(),
-    };
-    let ctx = Context {
-        config: Config::load(&paths, &overrides)?,
-        paths,
-        json: global.json,
-        now: truncate_to_millis(Utc::now()),
-    };
+    let ctx = context(global, paths)?;
     match command {
         Command::Declare(args) => incident::declare(&ctx, args),
         Command::Log(args) => incident::log(&ctx, args),

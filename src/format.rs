@@ -1,5 +1,5 @@
-//! Text output for people: times in the configured zone, aligned tables, indented
-//! multi-line text. JSON output does not come through here.
+//! Text for people, shared by the CLI and the TUI: times in the configured zone,
+//! durations, aligned tables, indented multi-line text. JSON does not come through here.
 
 use chrono::{DateTime, Local, Utc};
 use unicode_width::UnicodeWidthStr;
@@ -14,6 +14,14 @@ pub fn time(t: DateTime<Utc>, display: TimeDisplay) -> String {
             .with_timezone(&Local)
             .format("%Y-%m-%d %H:%M:%S%:z")
             .to_string(),
+    }
+}
+
+/// `03:04:05` in the configured zone, for the timeline on screen.
+pub fn clock(t: DateTime<Utc>, display: TimeDisplay) -> String {
+    match display {
+        TimeDisplay::Utc => t.format("%H:%M:%SZ").to_string(),
+        TimeDisplay::Local => t.with_timezone(&Local).format("%H:%M:%S").to_string(),
     }
 }
 

@@ -1,0 +1,238 @@
+//! The TUI's state and the pure function that changes it.
+//!
+//! `update(state, msg) -> Vec<Effect>` is the only place state changes. Messages are
+//! keys and results (`EntrySaved`, `IncidentsLoaded`); effects are data (`Write`,
+//! `LoadRecord`) that the runtime carries out. Nothing here touches a terminal, a
+//! database, a clock or a thread, so every flow is tested without a screen.
+
+mod form;
+mod update;
+
+use chrono::{DateTime, Duration, Utc};
+use ratatui_textarea::TextArea;
+
+use crate::config::TimeDisplay;
+use crate::domain::{
+    EntryKind, FollowUpId, Incident, IncidentEdit, IncidentId, NewEntry, NewFollowUp, NewIncident,
+    Severity, Status,
+};
+use crate::store::{Change, FollowUpChange, IncidentRecord};
+pub use form::{DeclareField, DeclareForm, Prompt, PromptPurpose};
+pub use update::update;
+
+/// Something that happened: a key, a result of an effect, a tick of the clock.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A key press (the runtime drops releases and repeats it does not want).
+    Key(ratatui_textarea::Input),
+    /// Text pasted into the terminal.
+    Paste(String),
+    /// The clock moved; carries the current time.
+    Tick(DateTime<Utc>),
+    IncidentsLoaded(Vec<Incident>),
+    RecordLoaded(IncidentRecord),
+    /// A write is on disk.
+    Saved(Saved),
+    /// A write or load failed; the message is shown, nothing typed is dropped.
+    StoreFailed(String),
+    /// Another process committed to the database.
+    StoreChanged,
+    /// SIGTERM, SIGHUP or the terminal went away: quit now.
+    Terminate,
+}
+
+/// A write that completed.
+#[derive(Debug, Clone)]
+pub enum Saved {
+    Declared(Change),
+    Appended(crate::domain::TimelineEntry),
+    Changed(Change),
+    FollowUp(FollowUpChange),
+}
+
+/// Work for the runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    LoadIncidents,
+    LoadRecord(IncidentId),
+    Write(Box<Write>),
+    Quit,
+}
+
+/// A change to store; each carries its author and time, decided by `update`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    Declare(NewIncident),
+    Append(IncidentId, NewEntry),
+    Status {
+        id: IncidentId,
+        to: Status,
+        author: String,
+        at: DateTime<Utc>,
+    },
+    Severity {
+        id: IncidentId,
+        to: Severity,
+        author: String,
+        at: DateTime<Utc>,
+    },
+    Assign {
+        id: IncidentId,
+        commander: Option<String>,
+        comms_lead: Option<String>,
+        author: String,
+        at: DateTime<Utc>,
+    },
+    Edit {
+        id: IncidentId,
+        edit: IncidentEdit,
+        author: String,
+        at: DateTime<Utc>,
+    },
+    Resolve {
+        id: IncidentId,
+        summary: Option<String>,
+        author: String,
+        at: DateTime<Utc>,
+    },
+    AddFollowUp(NewFollowUp),
+    CompleteFollowUp {
+        id: FollowUpId,
+        author: String,
+        at: DateTime<Utc>,
+    },
+}
+
+/// Which screen is under any overlay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Dashboard,
+    Incident(IncidentId),
+}
+
+/// What is on top and gets the keys first.
+#[derive(Debug, Clone)]
+pub enum Layer {
+    None,
+    Help,
+    StatusMenu,
+    ConfirmQuit,
+    Prompt(Box<Prompt>),
+    Declare(Box<DeclareForm>),
+}
+
+/// The one-line entry composer of the incident view.
+#[derive(Debug, Clone)]
+pub struct Composer {
+    pub kind: EntryKind,
+    pub text: TextArea<'static>,
+    pub focused: bool,
+    /// A write of this text is under way; it stays until the store confirms.
+    pub pending: bool,
+}
+
+impl Composer {
+    fn new() -> Self {
+        Self {
+            kind: EntryKind::Mitigation,
+            text: single_line(""),
+            focused: false,
+            pending: false,
+        }
+    }
+
+    pub fn content(&self) -> String {
+        self.text.lines().join("\n")
+    }
+
+    pub fn has_text(&self) -> bool {
+        !self.content().trim().is_empty()
+    }
+}
+
+/// A line of status for the user: what just happened or what went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Banner {
+    pub error: bool,
+    pub text: String,
+}
+
+/// Everything the TUI shows.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub now: DateTime<Utc>,
+    pub user: String,
+    pub time_display: TimeDisplay,
+    pub triage_window: Duration,
+    /// Open incidents, newest first.
+    pub incidents: Vec<Incident>,
+    pub selected: usize,
+    pub view: View,
+    /// The incident shown in the incident view, once loaded.
+    pub record: Option<IncidentRecord>,
+    /// Timeline entries scrolled up from the newest (0 = follow the newest).
+    pub timeline_scroll: usize,
+    pub composer: Composer,
+    pub layer: Layer,
+    pub banner: Option<Banner>,
+    pub quit: bool,
+}
+
+impl State {
+    pub fn new(
+        user: String,
+        time_display: TimeDisplay,
+        triage_window: Duration,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            now,
+            user,
+            time_display,
+            triage_window,
+            incidents: Vec::new(),
+            selected: 0,
+            view: View::Dashboard,
+            record: None,
+            timeline_scroll: 0,
+            composer: Composer::new(),
+            layer: Layer::None,
+            banner: None,
+            quit: false,
+        }
+    }
+
+    /// The effects to run at start-up.
+    pub fn start(&self) -> Vec<Effect> {
+        vec![Effect::LoadIncidents]
+    }
+
+    /// The incident of the incident view, if it is loaded and current.
+    pub fn current_record(&self) -> Option<&IncidentRecord> {
+        match self.view {
+            View::Incident(id) => self.record.as_ref().filter(|r| r.incident.id == id),
+            View::Dashboard => None,
+        }
+    }
+
+    /// Whether any input holds text that is not saved yet.
+    pub fn has_unsaved_text(&self) -> bool {
+        let layer_text = match &self.layer {
+            Layer::Prompt(p) => p.has_text(),
+            Layer::Declare(f) => f.has_text(),
+            _ => false,
+        };
+        layer_text || self.composer.has_text()
+    }
+}
+
+/// A single-line text area with the app's look left to the view.
+pub fn single_line(text: &str) -> TextArea<'static> {
+    let mut area = TextArea::new(vec![text.to_string()]);
+    area.set_cursor_line_style(ratatui::style::Style::default());
+    area.move_cursor(ratatui_textarea::CursorMove::End);
+    area
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,367 @@
+//! Flows of the TUI, driven through `update` alone: no terminal, no store, no clock.
+
+use chrono::{DateTime, Duration, Utc};
+use ratatui_textarea::{Input, Key};
+
+use super::*;
+use crate::domain::{Declaration, EntryId, Revision, TimelineEntry};
+
+fn t(minutes: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_795_000_000, 0).unwrap() + Duration::minutes(minutes)
+}
+
+fn key(k: Key) -> Msg {
+    Msg::Key(Input {
+        key: k,
+        ..Input::default()
+    })
+}
+
+fn ch(c: char) -> Msg {
+    key(Key::Char(c))
+}
+
+fn typed(state: &mut State, text: &str) {
+    for c in text.chars() {
+        update(state, ch(c));
+    }
+}
+
+fn incident(id: i64, severity: Severity) -> Incident {
+    let d = Declaration {
+        title: format!("incident {id}"),
+        severity: Some(severity),
+        ..Declaration::default()
+    };
+    NewIncident::declare(d, "alice", t(0))
+        .unwrap()
+        .into_incident(IncidentId(id))
+}
+
+fn record(id: i64) -> IncidentRecord {
+    IncidentRecord {
+        incident: incident(id, Severity::P1),
+        timeline: Vec::new(),
+        follow_ups: Vec::new(),
+    }
+}
+
+fn state() -> State {
+    let mut s = State::new(
+        "alice".into(),
+        TimeDisplay::Utc,
+        Duration::minutes(30),
+        t(5),
+    );
+    update(
+        &mut s,
+        Msg::IncidentsLoaded(vec![incident(2, Severity::P2), incident(1, Severity::P1)]),
+    );
+    s
+}
+
+/// A state showing incident 1 with its record loaded.
+fn in_incident() -> State {
+    let mut s = state();
+    update(&mut s, ch('j'));
+    assert_eq!(
+        update(&mut s, key(Key::Enter)),
+        vec![Effect::LoadRecord(IncidentId(1))]
+    );
+    update(&mut s, Msg::RecordLoaded(record(1)));
+    s
+}
+
+fn only_write(effects: Vec<Effect>) -> Write {
+    match effects.as_slice() {
+        [Effect::Write(w)] => (**w).clone(),
+        other => panic!("expected one write, got {other:?}"),
+    }
+}
+
+fn stored(entry: &NewEntry) -> TimelineEntry {
+    TimelineEntry {
+        id: EntryId(9),
+        incident_id: IncidentId(1),
+        at: entry.at,
+        author: entry.author.clone(),
+        kind: entry.kind,
+        text: entry.text.clone(),
+        revisions: vec![Revision {
+            at: entry.at,
+            author: entry.author.clone(),
+            text: entry.text.clone(),
+        }],
+    }
+}
+
+#[test]
+fn start_up_loads_the_open_incidents() {
+    let s = State::new(
+        "alice".into(),
+        TimeDisplay::Utc,
+        Duration::minutes(30),
+        t(0),
+    );
+    assert_eq!(s.start(), vec![Effect::LoadIncidents]);
+}
+
+#[test]
+fn arrows_and_vim_keys_move_the_selection_within_bounds() {
+    let mut s = state();
+    update(&mut s, key(Key::Down));
+    update(&mut s, ch('j'));
+    assert_eq!(s.selected, 1);
+    update(&mut s, ch('k'));
+    update(&mut s, key(Key::Up));
+    assert_eq!(s.selected, 0);
+}
+
+#[test]
+fn a_typed_entry_is_written_first_and_cleared_only_once_saved() {
+    let mut s = in_incident();
+    update(&mut s, ch('m'));
+    typed(&mut s, "rolled back");
+    let write = only_write(update(&mut s, key(Key::Enter)));
+    let Write::Append(id, entry) = write else {
+        panic!("expected an append");
+    };
+    assert_eq!(id, IncidentId(1));
+    assert_eq!(entry.kind, EntryKind::Mitigation);
+    assert_eq!(entry.text, "rolled back");
+    assert_eq!(entry.author, "alice");
+    assert_eq!(entry.at, t(5));
+    // Until the store confirms, the text stays and a second Enter writes nothing.
+    assert!(s.composer.pending);
+    assert_eq!(s.composer.content(), "rolled back");
+    assert!(update(&mut s, key(Key::Enter)).is_empty());
+    let effects = update(&mut s, Msg::Saved(Saved::Appended(stored(&entry))));
+    assert!(effects.contains(&Effect::LoadRecord(IncidentId(1))));
+    assert_eq!(s.composer.content(), "");
+    assert!(!s.composer.pending);
+}
+
+#[test]
+fn a_failed_write_keeps_the_text_and_says_why() {
+    let mut s = in_incident();
+    update(&mut s, ch('c'));
+    typed(&mut s, "status page updated");
+    update(&mut s, key(Key::Enter));
+    update(&mut s, Msg::StoreFailed("database is locked".into()));
+    assert_eq!(s.composer.content(), "status page updated");
+    assert!(!s.composer.pending);
+    assert_eq!(s.banner.as_ref().map(|b| b.error), Some(true));
+    // And it can be sent again.
+    assert!(matches!(
+        only_write(update(&mut s, key(Key::Enter))),
+        Write::Append(..)
+    ));
+}
+
+#[test]
+fn tab_cycles_the_entry_kind_and_blank_text_is_not_sent() {
+    let mut s = in_incident();
+    update(&mut s, ch('i'));
+    assert_eq!(s.composer.kind, EntryKind::Mitigation);
+    update(&mut s, key(Key::Tab));
+    assert_eq!(s.composer.kind, EntryKind::Comms);
+    update(&mut s, key(Key::Tab));
+    assert_eq!(s.composer.kind, EntryKind::Note);
+    typed(&mut s, "   ");
+    assert!(update(&mut s, key(Key::Enter)).is_empty());
+}
+
+#[test]
+fn esc_leaves_the_input_but_keeps_the_draft_and_q_then_asks_before_quitting() {
+    let mut s = in_incident();
+    update(&mut s, ch('n'));
+    typed(&mut s, "half a thought");
+    update(&mut s, key(Key::Esc));
+    assert!(!s.composer.focused);
+    assert_eq!(s.composer.content(), "half a thought");
+    assert!(update(&mut s, ch('q')).is_empty());
+    assert!(matches!(s.layer, Layer::ConfirmQuit));
+    // Any key but y stays.
+    update(&mut s, ch('n'));
+    assert!(!s.quit);
+    assert!(matches!(s.layer, Layer::None));
+    update(&mut s, ch('q'));
+    assert_eq!(update(&mut s, ch('y')), vec![Effect::Quit]);
+    assert!(s.quit);
+}
+
+#[test]
+fn q_quits_at_once_when_nothing_is_unsaved() {
+    let mut s = state();
+    assert_eq!(update(&mut s, ch('q')), vec![Effect::Quit]);
+    assert!(s.quit);
+}
+
+#[test]
+fn a_signal_or_a_lost_terminal_quits_whatever_is_open() {
+    let mut s = in_incident();
+    update(&mut s, ch('m'));
+    typed(&mut s, "draft");
+    assert_eq!(update(&mut s, Msg::Terminate), vec![Effect::Quit]);
+    assert!(s.quit);
+}
+
+#[test]
+fn esc_backs_out_of_the_incident_view_to_the_dashboard() {
+    let mut s = in_incident();
+    update(&mut s, key(Key::Esc));
+    assert_eq!(s.view, View::Dashboard);
+}
+
+#[test]
+fn the_status_menu_writes_the_chosen_status() {
+    let mut s = in_incident();
+    update(&mut s, ch('s'));
+    let write = only_write(update(&mut s, ch('3')));
+    assert_eq!(
+        write,
+        Write::Status {
+            id: IncidentId(1),
+            to: Status::Monitoring,
+            author: "alice".into(),
+            at: t(5)
+        }
+    );
+    update(&mut s, ch('s'));
+    assert!(update(&mut s, key(Key::Esc)).is_empty());
+    assert!(matches!(s.layer, Layer::None));
+}
+
+#[test]
+fn p_switches_severity() {
+    let mut s = in_incident();
+    let write = only_write(update(&mut s, ch('p')));
+    assert!(matches!(
+        write,
+        Write::Severity {
+            to: Severity::P2,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn handing_over_a_role_needs_a_name() {
+    let mut s = in_incident();
+    update(&mut s, ch('L'));
+    assert!(update(&mut s, key(Key::Enter)).is_empty());
+    assert!(matches!(s.layer, Layer::Prompt(_)), "the prompt stays open");
+    typed(&mut s, "carol");
+    let write = only_write(update(&mut s, key(Key::Enter)));
+    assert_eq!(
+        write,
+        Write::Assign {
+            id: IncidentId(1),
+            commander: None,
+            comms_lead: Some("carol".into()),
+            author: "alice".into(),
+            at: t(5)
+        }
+    );
+}
+
+#[test]
+fn a_follow_up_is_owner_colon_title_with_an_optional_due_date() {
+    let mut s = in_incident();
+    update(&mut s, ch('f'));
+    typed(&mut s, "bob: add a canary stage due +7d");
+    let Write::AddFollowUp(new) = only_write(update(&mut s, key(Key::Enter))) else {
+        panic!("expected a follow-up");
+    };
+    assert_eq!(new.owner, "bob");
+    assert_eq!(new.title, "add a canary stage");
+    assert!(new.due.is_some());
+    update(&mut s, ch('f'));
+    typed(&mut s, "no owner here");
+    assert!(update(&mut s, key(Key::Enter)).is_empty());
+    assert!(s.banner.as_ref().is_some_and(|b| b.error));
+}
+
+#[test]
+fn declaring_from_scratch_fills_the_form_and_waits_for_the_store() {
+    let mut s = state();
+    update(&mut s, ch('d'));
+    // An empty title is refused by the domain and shown in the form.
+    assert!(update(&mut s, key(Key::Enter)).is_empty());
+    let Layer::Declare(form) = &s.layer else {
+        panic!("the form stays open");
+    };
+    assert!(form.error.is_some());
+    typed(&mut s, "Chat is down");
+    update(&mut s, key(Key::Tab));
+    update(&mut s, key(Key::Right));
+    update(&mut s, key(Key::Tab));
+    typed(&mut s, "eu-west, us-east");
+    let Write::Declare(new) = only_write(update(&mut s, key(Key::Enter))) else {
+        panic!("expected a declare");
+    };
+    assert_eq!(new.title, "Chat is down");
+    assert_eq!(new.severity, Severity::P2);
+    assert_eq!(new.regions, vec!["eu-west", "us-east"]);
+    assert_eq!(new.commander, "alice");
+    // A second Enter while the first is being written declares nothing twice.
+    assert!(update(&mut s, key(Key::Enter)).is_empty());
+    let change = crate::store::Change {
+        incident: new.clone().into_incident(IncidentId(3)),
+        entries: Vec::new(),
+    };
+    let effects = update(&mut s, Msg::Saved(Saved::Declared(change)));
+    assert_eq!(s.view, View::Incident(IncidentId(3)));
+    assert!(matches!(s.layer, Layer::None));
+    assert!(effects.contains(&Effect::LoadRecord(IncidentId(3))));
+}
+
+#[test]
+fn a_failed_declare_keeps_the_form_filled() {
+    let mut s = state();
+    update(&mut s, ch('d'));
+    typed(&mut s, "Gifting errors");
+    update(&mut s, key(Key::Enter));
+    update(&mut s, Msg::StoreFailed("disk full".into()));
+    let Layer::Declare(form) = &s.layer else {
+        panic!("the form stays open");
+    };
+    assert!(!form.pending);
+    assert_eq!(form.title.lines()[0], "Gifting errors");
+}
+
+#[test]
+fn another_process_writing_reloads_what_is_on_screen() {
+    let mut s = in_incident();
+    assert_eq!(
+        update(&mut s, Msg::StoreChanged),
+        vec![Effect::LoadIncidents, Effect::LoadRecord(IncidentId(1))]
+    );
+}
+
+#[test]
+fn a_pasted_block_becomes_one_line_in_the_input() {
+    let mut s = in_incident();
+    update(&mut s, ch('n'));
+    update(&mut s, Msg::Paste("line one\nline two\r\n".into()));
+    assert_eq!(s.composer.content(), "line one line two  ");
+}
+
+#[test]
+fn help_opens_with_question_mark_and_any_key_closes_it() {
+    let mut s = state();
+    update(&mut s, ch('?'));
+    assert!(matches!(s.layer, Layer::Help));
+    update(&mut s, ch('x'));
+    assert!(matches!(s.layer, Layer::None));
+}
+
+#[test]
+fn a_record_for_another_incident_than_the_one_shown_is_ignored() {
+    let mut s = in_incident();
+    update(&mut s, Msg::RecordLoaded(record(2)));
+    assert_eq!(
+        s.current_record().map(|r| r.incident.id),
+        Some(IncidentId(1))
+    );
+}

@@ -1,0 +1,423 @@
+//! `update`: the only place the TUI's state changes.
+
+use chrono::Local;
+use ratatui_textarea::{Input, Key};
+
+use super::form::{DeclareForm, Prompt, PromptPurpose};
+use super::{single_line, Banner, Effect, Layer, Msg, Saved, State, View, Write};
+use crate::domain::parse::parse_due_date;
+use crate::domain::{EntryKind, FollowUpId, NewEntry, NewFollowUp, NewIncident, Severity, Status};
+
+/// Applies one message and returns the effects the runtime should carry out.
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(input) => key(state, input),
+        Msg::Paste(text) => {
+            paste(state, &text);
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            state.now = now;
+            Vec::new()
+        }
+        Msg::IncidentsLoaded(incidents) => {
+            state.incidents = incidents;
+            state.selected = state.selected.min(state.incidents.len().saturating_sub(1));
+            Vec::new()
+        }
+        Msg::RecordLoaded(record) => {
+            if state.view == View::Incident(record.incident.id) {
+                state.record = Some(record);
+            }
+            Vec::new()
+        }
+        Msg::Saved(saved) => saved_effects(state, saved),
+        Msg::StoreFailed(text) => {
+            state.composer.pending = false;
+            if let Layer::Declare(form) = &mut state.layer {
+                form.pending = false;
+            }
+            state.banner = Some(error(text));
+            Vec::new()
+        }
+        Msg::StoreChanged => reload(state),
+        Msg::Terminate => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+    }
+}
+
+fn reload(state: &State) -> Vec<Effect> {
+    let mut effects = vec![Effect::LoadIncidents];
+    if let View::Incident(id) = state.view {
+        effects.push(Effect::LoadRecord(id));
+    }
+    effects
+}
+
+fn saved_effects(state: &mut State, saved: Saved) -> Vec<Effect> {
+    match saved {
+        Saved::Declared(change) => {
+            let id = change.incident.id;
+            state.banner = Some(info(format!("declared incident {id}")));
+            state.layer = Layer::None;
+            open_incident(state, id);
+        }
+        Saved::Appended(entry) => {
+            state.composer.pending = false;
+            state.composer.text = single_line("");
+            state.timeline_scroll = 0;
+            state.banner = Some(info(format!("saved {} entry {}", entry.kind, entry.id)));
+        }
+        Saved::Changed(change) => {
+            let text = change
+                .entries
+                .iter()
+                .map(|e| e.text.as_str())
+                .collect::<Vec<_>>()
+                .join("; ");
+            state.banner = Some(info(text));
+        }
+        Saved::FollowUp(change) => state.banner = Some(info(change.entry.text)),
+    }
+    reload(state)
+}
+
+fn info(text: String) -> Banner {
+    Banner { error: false, text }
+}
+
+fn error(text: impl Into<String>) -> Banner {
+    Banner {
+        error: true,
+        text: text.into(),
+    }
+}
+
+fn open_incident(state: &mut State, id: crate::domain::IncidentId) {
+    state.view = View::Incident(id);
+    state.timeline_scroll = 0;
+    if state.record.as_ref().map(|r| r.incident.id) != Some(id) {
+        state.record = None;
+        state.composer.focused = false;
+    }
+}
+
+fn is_char(input: &Input, c: char) -> bool {
+    input.key == Key::Char(c) && !input.ctrl && !input.alt
+}
+
+fn key(state: &mut State, input: Input) -> Vec<Effect> {
+    // Ctrl-C always offers the way out, whatever has focus.
+    if input.ctrl && input.key == Key::Char('c') {
+        return request_quit(state);
+    }
+    match std::mem::replace(&mut state.layer, Layer::None) {
+        Layer::None => base_key(state, input),
+        Layer::Help => Vec::new(),
+        Layer::ConfirmQuit => {
+            if is_char(&input, 'y') {
+                state.quit = true;
+                vec![Effect::Quit]
+            } else {
+                Vec::new()
+            }
+        }
+        Layer::StatusMenu => status_menu_key(state, input),
+        Layer::Prompt(prompt) => prompt_key(state, prompt, input),
+        Layer::Declare(form) => declare_key(state, form, input),
+    }
+}
+
+fn request_quit(state: &mut State) -> Vec<Effect> {
+    if state.has_unsaved_text() {
+        state.layer = Layer::ConfirmQuit;
+        Vec::new()
+    } else {
+        state.quit = true;
+        vec![Effect::Quit]
+    }
+}
+
+fn base_key(state: &mut State, input: Input) -> Vec<Effect> {
+    if state.composer.focused {
+        return composer_key(state, input);
+    }
+    if is_char(&input, '?') {
+        state.layer = Layer::Help;
+        return Vec::new();
+    }
+    if is_char(&input, 'q') {
+        return request_quit(state);
+    }
+    match state.view {
+        View::Dashboard => dashboard_key(state, input),
+        View::Incident(id) => incident_key(state, id, input),
+    }
+}
+
+fn dashboard_key(state: &mut State, input: Input) -> Vec<Effect> {
+    let last = state.incidents.len().saturating_sub(1);
+    match input.key {
+        Key::Down | Key::Char('j') => state.selected = (state.selected + 1).min(last),
+        Key::Up | Key::Char('k') => state.selected = state.selected.saturating_sub(1),
+        Key::Home | Key::Char('g') => state.selected = 0,
+        Key::End | Key::Char('G') => state.selected = last,
+        Key::Enter | Key::Right | Key::Char('l') => {
+            if let Some(incident) = state.incidents.get(state.selected) {
+                let id = incident.id;
+                open_incident(state, id);
+                return vec![Effect::LoadRecord(id)];
+            }
+        }
+        Key::Char('d') => state.layer = Layer::Declare(Box::new(DeclareForm::new(&state.user))),
+        Key::Esc => state.banner = None,
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn incident_key(state: &mut State, id: crate::domain::IncidentId, input: Input) -> Vec<Effect> {
+    let focus = |state: &mut State, kind: EntryKind| {
+        state.composer.kind = kind;
+        state.composer.focused = true;
+    };
+    match input.key {
+        Key::Esc | Key::Left | Key::Char('h') => {
+            state.view = View::Dashboard;
+            state.banner = None;
+        }
+        Key::Enter | Key::Char('i') => state.composer.focused = true,
+        Key::Char('m') => focus(state, EntryKind::Mitigation),
+        Key::Char('c') => focus(state, EntryKind::Comms),
+        Key::Char('n') => focus(state, EntryKind::Note),
+        Key::Up | Key::Char('k') => state.timeline_scroll = state.timeline_scroll.saturating_add(1),
+        Key::Down | Key::Char('j') => {
+            state.timeline_scroll = state.timeline_scroll.saturating_sub(1)
+        }
+        Key::PageUp => state.timeline_scroll = state.timeline_scroll.saturating_add(10),
+        Key::PageDown => state.timeline_scroll = state.timeline_scroll.saturating_sub(10),
+        Key::Char('g') | Key::Home => state.timeline_scroll = usize::MAX,
+        Key::Char('G') | Key::End => state.timeline_scroll = 0,
+        Key::Char('s') => state.layer = Layer::StatusMenu,
+        Key::Char('p') => {
+            if let Some(record) = state.current_record() {
+                let to = match record.incident.severity {
+                    Severity::P1 => Severity::P2,
+                    Severity::P2 => Severity::P1,
+                };
+                return vec![Effect::Write(Box::new(Write::Severity {
+                    id,
+                    to,
+                    author: state.user.clone(),
+                    at: state.now,
+                }))];
+            }
+        }
+        Key::Char('a') => {
+            state.layer = Layer::Prompt(Box::new(Prompt::new(PromptPurpose::Commander(id))))
+        }
+        Key::Char('L') => {
+            state.layer = Layer::Prompt(Box::new(Prompt::new(PromptPurpose::CommsLead(id))))
+        }
+        Key::Char('f') => {
+            state.layer = Layer::Prompt(Box::new(Prompt::new(PromptPurpose::FollowUp(id))))
+        }
+        Key::Char('x') => {
+            state.layer = Layer::Prompt(Box::new(Prompt::new(PromptPurpose::CompleteFollowUp)))
+        }
+        Key::Char('r') => {
+            state.layer = Layer::Prompt(Box::new(Prompt::new(PromptPurpose::Resolve(id))))
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn composer_key(state: &mut State, input: Input) -> Vec<Effect> {
+    match input.key {
+        Key::Esc => state.composer.focused = false,
+        Key::Tab => {
+            state.composer.kind = match state.composer.kind {
+                EntryKind::Mitigation => EntryKind::Comms,
+                EntryKind::Comms => EntryKind::Note,
+                _ => EntryKind::Mitigation,
+            };
+        }
+        Key::Enter => return submit_entry(state),
+        _ if state.composer.pending => {}
+        _ => {
+            state.composer.text.input(input);
+        }
+    }
+    Vec::new()
+}
+
+fn submit_entry(state: &mut State) -> Vec<Effect> {
+    let View::Incident(id) = state.view else {
+        return Vec::new();
+    };
+    if state.composer.pending || !state.composer.has_text() {
+        return Vec::new();
+    }
+    match NewEntry::typed(
+        state.composer.kind,
+        &state.user,
+        &state.composer.content(),
+        state.now,
+    ) {
+        Ok(entry) => {
+            state.composer.pending = true;
+            vec![Effect::Write(Box::new(Write::Append(id, entry)))]
+        }
+        Err(e) => {
+            state.banner = Some(error(e.to_string()));
+            Vec::new()
+        }
+    }
+}
+
+fn status_menu_key(state: &mut State, input: Input) -> Vec<Effect> {
+    let View::Incident(id) = state.view else {
+        return Vec::new();
+    };
+    let to = match input.key {
+        Key::Char('1' | 'i') => Status::Investigating,
+        Key::Char('2' | 'd') => Status::Identified,
+        Key::Char('3' | 'm') => Status::Monitoring,
+        Key::Char('4' | 'r') => Status::Resolved,
+        Key::Esc => return Vec::new(),
+        _ => {
+            state.layer = Layer::StatusMenu;
+            return Vec::new();
+        }
+    };
+    vec![Effect::Write(Box::new(Write::Status {
+        id,
+        to,
+        author: state.user.clone(),
+        at: state.now,
+    }))]
+}
+
+fn prompt_key(state: &mut State, mut prompt: Box<Prompt>, input: Input) -> Vec<Effect> {
+    match input.key {
+        Key::Esc => Vec::new(),
+        Key::Enter => match prompt_write(state, &prompt) {
+            Ok(write) => vec![Effect::Write(Box::new(write))],
+            Err(message) => {
+                state.banner = Some(error(message));
+                state.layer = Layer::Prompt(prompt);
+                Vec::new()
+            }
+        },
+        _ => {
+            prompt.text.input(input);
+            state.layer = Layer::Prompt(prompt);
+            Vec::new()
+        }
+    }
+}
+
+fn prompt_write(state: &State, prompt: &Prompt) -> Result<Write, String> {
+    let answer = prompt.answer();
+    let author = state.user.clone();
+    let at = state.now;
+    let named = |answer: &str| {
+        let name = answer.trim();
+        if name.is_empty() {
+            Err("type a name, or Esc to cancel".to_string())
+        } else {
+            Ok(Some(name.to_string()))
+        }
+    };
+    match prompt.purpose {
+        PromptPurpose::Commander(id) => Ok(Write::Assign {
+            id,
+            commander: named(&answer)?,
+            comms_lead: None,
+            author,
+            at,
+        }),
+        PromptPurpose::CommsLead(id) => Ok(Write::Assign {
+            id,
+            commander: None,
+            comms_lead: named(&answer)?,
+            author,
+            at,
+        }),
+        PromptPurpose::Resolve(id) => Ok(Write::Resolve {
+            id,
+            summary: Some(answer).filter(|s| !s.trim().is_empty()),
+            author,
+            at,
+        }),
+        PromptPurpose::CompleteFollowUp => {
+            let id: FollowUpId = answer
+                .parse()
+                .map_err(|e: crate::domain::DomainError| e.to_string())?;
+            Ok(Write::CompleteFollowUp { id, author, at })
+        }
+        PromptPurpose::FollowUp(id) => {
+            let (owner, rest) = answer.split_once(':').ok_or_else(|| {
+                "write 'owner: what is to be done', e.g. 'bob: add a canary stage'".to_string()
+            })?;
+            let today = at.with_timezone(&Local).date_naive();
+            let (title, due) = match rest.rsplit_once(" due ") {
+                Some((title, due)) => (
+                    title,
+                    Some(parse_due_date(due, today).map_err(|e| e.to_string())?),
+                ),
+                None => (rest, None),
+            };
+            NewFollowUp::new(id, title, owner, due, &author, at, today)
+                .map(Write::AddFollowUp)
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+fn declare_key(state: &mut State, mut form: Box<DeclareForm>, input: Input) -> Vec<Effect> {
+    match input.key {
+        Key::Esc => Vec::new(),
+        Key::Enter if form.pending => {
+            state.layer = Layer::Declare(form);
+            Vec::new()
+        }
+        Key::Enter => match NewIncident::declare(form.declaration(), &state.user, state.now) {
+            Ok(new) => {
+                // Stays open until the store confirms, so a failed write loses nothing.
+                form.pending = true;
+                form.error = None;
+                state.layer = Layer::Declare(form);
+                vec![Effect::Write(Box::new(Write::Declare(new)))]
+            }
+            Err(e) => {
+                form.error = Some(e.to_string());
+                state.layer = Layer::Declare(form);
+                Vec::new()
+            }
+        },
+        _ => {
+            form.handle(input);
+            state.layer = Layer::Declare(form);
+            Vec::new()
+        }
+    }
+}
+
+fn paste(state: &mut State, text: &str) {
+    // Every input is one line: a pasted block becomes one entry, not several.
+    let line = text.replace(['\r', '\n'], " ");
+    match &mut state.layer {
+        Layer::Prompt(prompt) => {
+            prompt.text.insert_str(&line);
+        }
+        Layer::Declare(form) => form.handle_paste(&line),
+        _ if state.composer.focused && !state.composer.pending => {
+            state.composer.text.insert_str(&line);
+        }
+        _ => {}
+    }
+}

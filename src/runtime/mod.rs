@@ -1,0 +1,75 @@
+//! The TUI's glue, and the only code of it that does I/O: the terminal guard, the
+//! input thread, the store worker, signals, and the loop that moves messages into
+//! `app::update` and draws once per batch.
+
+mod input;
+mod store_worker;
+mod terminal;
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::Utc;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc;
+
+use crate::app::{self, Effect, Msg, State};
+use crate::config::Config;
+use crate::domain::parse::truncate_to_millis;
+use crate::store::Store;
+use crate::ui::{self, Theme};
+
+/// Runs the TUI on `store` until the user quits or a signal ends it. The terminal is
+/// restored on every path; writes under way when quitting are finished first.
+pub fn run(store: Store, config: &Config, user: String) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let state = State::new(user, config.time_display, config.p2_triage_window, now());
+    runtime.block_on(event_loop(store, state))
+}
+
+fn now() -> chrono::DateTime<Utc> {
+    truncate_to_millis(Utc::now())
+}
+
+async fn event_loop(store: Store, mut state: State) -> anyhow::Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let worker = store_worker::spawn(store, tx.clone());
+    let mut sigterm = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+    let mut sighup = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
+    let mut terminal = terminal::Guard::enter().context("cannot set up the terminal")?;
+    input::spawn(tx.clone());
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let theme = Theme::from_env();
+
+    worker.run_all(state.start());
+    let result = loop {
+        let first = tokio::select! {
+            msg = rx.recv() => msg.unwrap_or(Msg::Terminate),
+            _ = tick.tick() => Msg::Tick(now()),
+            _ = sigterm.recv() => Msg::Terminate,
+            _ = sighup.recv() => Msg::Terminate,
+        };
+        // Coalesce: apply everything queued, then draw once.
+        let mut batch = vec![first];
+        while let Ok(msg) = rx.try_recv() {
+            batch.push(msg);
+        }
+        for msg in batch {
+            let effects: Vec<Effect> = app::update(&mut state, msg);
+            worker.run_all(effects);
+        }
+        if state.quit {
+            break Ok(());
+        }
+        if let Err(e) = terminal.draw(|frame| ui::render(&state, &theme, frame)) {
+            break Err(anyhow::Error::new(e).context("cannot draw (terminal gone?)"));
+        }
+    };
+    drop(terminal);
+    worker.finish();
+    result
+}

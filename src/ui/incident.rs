@@ -1,0 +1,192 @@
+//! The incident view: template at the top, the timeline (newest at the bottom), the
+//! follow-ups, and the one-line input.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+use super::strings;
+use super::theme::Theme;
+use crate::app::State;
+use crate::domain::metrics::incident_times;
+use crate::domain::parse::format_duration;
+use crate::domain::{Severity, TimelineEntry};
+use crate::format::{clock, list as list_or_none, time as time_short};
+use crate::store::IncidentRecord;
+
+pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(record) = state.current_record() else {
+        frame.render_widget(Paragraph::new(strings::LOADING), area);
+        return;
+    };
+    let follow_up_rows = record.follow_ups.len().min(4) as u16;
+    let follow_up_height = if follow_up_rows == 0 {
+        0
+    } else {
+        follow_up_rows + 2
+    };
+    let [template, timeline, follow_ups, composer] = Layout::vertical([
+        Constraint::Length(6),
+        Constraint::Min(3),
+        Constraint::Length(follow_up_height),
+        Constraint::Length(3),
+    ])
+    .areas(area);
+    render_template(state, theme, frame, template, record);
+    render_timeline(state, theme, frame, timeline, &record.timeline);
+    if follow_up_height > 0 {
+        render_follow_ups(state, frame, follow_ups, record);
+    }
+    render_composer(state, theme, frame, composer);
+}
+
+fn render_template(
+    state: &State,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    record: &IncidentRecord,
+) {
+    let i = &record.incident;
+    let times = incident_times(i, state.now);
+    let zone = state.time_display;
+    let span = |d: Option<chrono::Duration>| d.map(format_duration).unwrap_or_else(|| "—".into());
+    let comms = match (&i.comms_lead, i.severity) {
+        (Some(lead), _) => Span::raw(lead.clone()),
+        (None, Severity::P1) => Span::styled(strings::NO_COMMS_LEAD_P1, theme.warning()),
+        (None, Severity::P2) => Span::raw("—"),
+    };
+    let lines = vec![
+        Line::from(vec![
+            Span::raw("trigger "),
+            Span::raw(time_short(i.trigger_time, zone)),
+            Span::styled(
+                format!(" ({} ago)", format_duration(times.duration)),
+                theme.dim(),
+            ),
+            Span::raw("  commander "),
+            Span::raw(i.commander.clone()),
+            Span::raw("  comms lead "),
+            comms,
+        ]),
+        Line::from(format!(
+            "regions {}  cohorts {}",
+            list_or_none(&i.regions),
+            list_or_none(&i.cohorts)
+        )),
+        Line::from(format!(
+            "to declare {} · to mitigate {} · to resolve {}",
+            format_duration(times.time_to_declare),
+            span(times.time_to_mitigate),
+            span(times.time_to_resolve)
+        )),
+        Line::from(format!("alerts {}", list_or_none(&i.linked_alerts))),
+    ];
+    let drill = if i.drill { " [drill]" } else { "" };
+    let title = Line::from(vec![
+        Span::raw(format!(" #{} ", i.id)),
+        Span::styled(i.severity.as_str(), theme.severity(i.severity)),
+        Span::raw(format!(" {}{drill} · {} ", i.status, i.title)),
+    ]);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
+        area,
+    );
+}
+
+fn render_timeline(
+    state: &State,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    timeline: &[TimelineEntry],
+) {
+    let height = usize::from(area.height.saturating_sub(2));
+    // Newest at the bottom; scroll counts entries up from the newest.
+    let max_scroll = timeline.len().saturating_sub(height);
+    let scroll = state.timeline_scroll.min(max_scroll);
+    let end = timeline.len() - scroll;
+    let start = end.saturating_sub(height);
+    let lines: Vec<Line> = timeline[start..end]
+        .iter()
+        .map(|e| {
+            let amended = if e.was_amended() { " (amended)" } else { "" };
+            Line::from(vec![
+                Span::styled(clock(e.at, state.time_display), theme.dim()),
+                Span::raw(" "),
+                Span::styled(format!("{:<10}", e.kind.as_str()), theme.kind(e.kind)),
+                Span::raw(format!(
+                    " {}: {}{amended}",
+                    e.author,
+                    e.text.replace('\n', " ⏎ ")
+                )),
+            ])
+        })
+        .collect();
+    let position = if scroll > 0 {
+        format!(" Timeline ({} entries, ↑{scroll}) ", timeline.len())
+    } else {
+        format!(" Timeline ({} entries) ", timeline.len())
+    };
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(position)),
+        area,
+    );
+}
+
+fn render_follow_ups(state: &State, frame: &mut Frame, area: Rect, record: &IncidentRecord) {
+    let today = state.now.date_naive();
+    let lines: Vec<Line> = record
+        .follow_ups
+        .iter()
+        .take(usize::from(area.height.saturating_sub(2)))
+        .map(|f| {
+            let state = if f.is_done() {
+                "done"
+            } else if f.is_overdue(today) {
+                "⚠ OVERDUE"
+            } else {
+                "open"
+            };
+            let due = f
+                .due
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "no due date".into());
+            Line::from(format!(
+                "#{} {state} · {} · {due} · {}",
+                f.id, f.owner, f.title
+            ))
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(format!(" Follow-ups ({}) ", record.follow_ups.len())),
+        ),
+        area,
+    );
+}
+
+fn render_composer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let c = &state.composer;
+    let status = if c.pending {
+        " saving…"
+    } else if c.focused {
+        ""
+    } else {
+        " (Enter to write)"
+    };
+    let title = Line::from(vec![
+        Span::raw(" "),
+        Span::styled(c.kind.as_str(), theme.kind(c.kind)),
+        Span::raw(format!(" ▸{status} ")),
+    ]);
+    let mut text = c.text.clone();
+    text.set_block(Block::default().borders(Borders::ALL).title(title));
+    if !c.focused {
+        text.set_cursor_style(ratatui::style::Style::default());
+    }
+    frame.render_widget(&text, area);
+}

@@ -1,0 +1,85 @@
+//! Drawing the TUI: `render(&State, &Theme, &mut Frame)` reads the state and never
+//! changes it. One file per screen region; every label lives in `strings`.
+//! Only what is on screen is built, so a 10,000-entry timeline costs a screenful.
+
+mod dashboard;
+mod incident;
+mod overlay;
+pub mod strings;
+pub mod theme;
+
+use chrono::Local;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::app::{Layer, State, View};
+pub use theme::Theme;
+
+/// Smallest area the screens are laid out for; below it a short notice is shown.
+const MIN_WIDTH: u16 = 30;
+const MIN_HEIGHT: u16 = 8;
+
+pub fn render(state: &State, theme: &Theme, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        frame.render_widget(
+            Paragraph::new(strings::TOO_SMALL).style(theme.warning()),
+            area,
+        );
+        return;
+    }
+    let [header, body, banner, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(state, theme, frame, header);
+    match state.view {
+        View::Dashboard => dashboard::render(state, theme, frame, body),
+        View::Incident(_) => incident::render(state, theme, frame, body),
+    }
+    if let Some(b) = &state.banner {
+        let style = if b.error { theme.error() } else { theme.dim() };
+        let prefix = if b.error { "error: " } else { "" };
+        frame.render_widget(
+            Paragraph::new(format!("{prefix}{}", b.text)).style(style),
+            banner,
+        );
+    }
+    frame.render_widget(
+        Paragraph::new(footer_keys(state)).style(theme.dim()),
+        footer,
+    );
+    overlay::render(state, theme, frame, body);
+}
+
+fn render_header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let local = state.now.with_timezone(&Local).format("%H:%M:%S %:z");
+    let utc = state.now.format("%H:%M:%SZ");
+    let line = Line::from(vec![
+        Span::styled(" sitrep ", theme.title()),
+        Span::raw(format!(" {}  ", state.user)),
+        Span::styled(format!("{local} · {utc}"), theme.dim()),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn footer_keys(state: &State) -> &'static str {
+    match (&state.layer, state.view, state.composer.focused) {
+        (Layer::Help, _, _) => strings::KEYS_HELP,
+        (Layer::Declare(_), _, _) => strings::KEYS_DECLARE,
+        (Layer::Prompt(_), _, _) => strings::KEYS_PROMPT,
+        (Layer::StatusMenu, _, _) => strings::KEYS_STATUS,
+        (Layer::ConfirmQuit, _, _) => strings::KEYS_CONFIRM,
+        (Layer::None, View::Incident(_), true) => strings::KEYS_COMPOSER,
+        (Layer::None, View::Incident(_), false) => strings::KEYS_INCIDENT,
+        (Layer::None, View::Dashboard, _) => strings::KEYS_DASHBOARD,
+    }
+}
+
+#[cfg(test)]
+mod tests;

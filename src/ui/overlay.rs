@@ -1,0 +1,139 @@
+//! What is drawn on top: help, the declare form, prompts, the status menu and the
+//! quit confirmation.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+use super::strings;
+use super::theme::Theme;
+use crate::app::{DeclareField, DeclareForm, Layer, Prompt, State};
+use crate::domain::Status;
+
+pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    match &state.layer {
+        Layer::None => {}
+        Layer::Help => render_help(frame, area),
+        Layer::ConfirmQuit => render_box(
+            frame,
+            centered(area, 64, 3),
+            " Quit? ",
+            vec![Line::from(strings::CONFIRM_QUIT)],
+        ),
+        Layer::StatusMenu => {
+            let lines = Status::ALL
+                .iter()
+                .enumerate()
+                .map(|(n, s)| Line::from(format!("{}  {s}", n + 1)))
+                .collect();
+            render_box(frame, centered(area, 28, 6), " Status ", lines);
+        }
+        Layer::Prompt(prompt) => render_prompt(frame, area, prompt),
+        Layer::Declare(form) => render_declare(theme, frame, area, form),
+    }
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+fn render_box(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(title.to_string()),
+        ),
+        area,
+    );
+}
+
+fn render_help(frame: &mut Frame, area: Rect) {
+    let mut lines = Vec::new();
+    for (screen, keys) in strings::HELP {
+        lines.push(Line::from(Span::raw(format!("— {screen} —"))));
+        for (key, what) in keys.iter() {
+            lines.push(Line::from(format!("  {key:<22}{what}")));
+        }
+    }
+    let height = (lines.len() as u16).saturating_add(2);
+    render_box(frame, centered(area, 78, height), " Keys ", lines);
+}
+
+fn render_prompt(frame: &mut Frame, area: Rect, prompt: &Prompt) {
+    let rect = Rect {
+        x: area.x,
+        y: area.y + area.height.saturating_sub(3),
+        width: area.width,
+        height: area.height.min(3),
+    };
+    frame.render_widget(Clear, rect);
+    let mut text = prompt.text.clone();
+    text.set_block(
+        Block::default()
+            .borders(Borders::ALL)
+            .title(format!(" {} ", prompt.purpose.label())),
+    );
+    frame.render_widget(&text, rect);
+}
+
+fn render_declare(theme: &Theme, frame: &mut Frame, area: Rect, form: &DeclareForm) {
+    let height = (DeclareField::ALL.len() as u16) * 3 + 3;
+    let rect = centered(area, 72, height);
+    frame.render_widget(Clear, rect);
+    let title = if form.pending {
+        " Declare incident — saving… "
+    } else {
+        " Declare incident "
+    };
+    let block = Block::default().borders(Borders::ALL).title(title);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let mut constraints = vec![Constraint::Length(3); DeclareField::ALL.len()];
+    constraints.push(Constraint::Length(1));
+    let areas = Layout::vertical(constraints).split(inner);
+    for (field, slot) in DeclareField::ALL.iter().zip(areas.iter()) {
+        let focused = form.focus == *field;
+        let marker = if focused { "▸ " } else { "  " };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(format!(" {marker}{} ", field.label()))
+            .border_style(if focused {
+                theme.selected()
+            } else {
+                theme.dim()
+            });
+        match form.text(*field) {
+            Some(text) => {
+                let mut text = text.clone();
+                text.set_block(block);
+                if !focused {
+                    text.set_cursor_style(ratatui::style::Style::default());
+                }
+                frame.render_widget(&text, *slot);
+            }
+            None => {
+                let line = Line::from(vec![
+                    Span::styled(form.severity.as_str(), theme.severity(form.severity)),
+                    Span::raw("  (←→ or 1/2 to change)"),
+                ]);
+                frame.render_widget(Paragraph::new(line).block(block), *slot);
+            }
+        }
+    }
+    if let (Some(error), Some(slot)) = (&form.error, areas.last()) {
+        frame.render_widget(
+            Paragraph::new(format!("⚠ {error}")).style(theme.error()),
+            *slot,
+        );
+    }
+}

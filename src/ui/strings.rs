@@ -1,0 +1,58 @@
+//! Every user-facing label of the TUI, in one place.
+
+pub const TOO_SMALL: &str = "sitrep: terminal too small — enlarge it (q quits)";
+pub const KEYS_DASHBOARD: &str = " ↑↓/jk select · Enter open · d declare · ? help · q quit";
+pub const KEYS_INCIDENT: &str =
+    " m mitigation · c comms · n note · s status · p severity · a/L roles · f/x follow-up · r resolve · Esc back · ? help";
+pub const KEYS_COMPOSER: &str = " Enter save · Tab kind · Esc leave (draft kept)";
+pub const KEYS_DECLARE: &str = " Tab/↑↓ field · ←→ severity · Enter declare · Esc cancel";
+pub const KEYS_PROMPT: &str = " Enter confirm · Esc cancel";
+pub const KEYS_STATUS: &str =
+    " 1 investigating · 2 identified · 3 monitoring · 4 resolved · Esc cancel";
+pub const KEYS_CONFIRM: &str = " y quit and lose the unsaved text · any other key stays";
+pub const KEYS_HELP: &str = " any key closes help";
+pub const CONFIRM_QUIT: &str = "An input holds text that is not saved. Quit anyway? (y/N)";
+pub const NO_INCIDENTS: &str = "No open incidents. Press d to declare one.";
+pub const LOADING: &str = "loading…";
+pub const NO_COMMS_LEAD_P1: &str = "⚠ none — P1 needs one (L)";
+
+/// Help: every key of each screen.
+pub const HELP: &[(&str, &[(&str, &str)])] = &[
+    (
+        "everywhere",
+        &[
+            ("?", "this help"),
+            (
+                "q / Ctrl-C",
+                "quit (asks first when an input holds unsaved text)",
+            ),
+            ("Esc", "back out: close, leave the input, go back"),
+        ],
+    ),
+    (
+        "dashboard",
+        &[
+            ("↑↓ / j k", "select an incident"),
+            ("g / G", "first / last"),
+            ("Enter / → / l", "open the incident"),
+            ("d", "declare an incident"),
+        ],
+    ),
+    (
+        "incident",
+        &[
+            ("m / c / n", "write a mitigation / comms update / note"),
+            ("Enter / i", "write in the input (Tab changes the kind)"),
+            ("s", "change status"),
+            ("p", "switch severity P1 ↔ P2"),
+            ("a / L", "hand over commander / comms lead"),
+            ("f / x", "add a follow-up / mark one done"),
+            ("r", "resolve"),
+            (
+                "↑↓ / j k, PgUp PgDn",
+                "scroll the timeline; g / G oldest / newest",
+            ),
+            ("Esc / ← / h", "back to the dashboard"),
+        ],
+    ),
+];

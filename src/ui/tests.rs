@@ -1,0 +1,181 @@
+//! Rendering on ratatui's `TestBackend`: what a person would see, and no panic at any size.
+
+use chrono::{DateTime, Duration, Utc};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use ratatui_textarea::{Input, Key};
+
+use super::*;
+use crate::app::{update, Msg};
+use crate::config::TimeDisplay;
+use crate::domain::{Declaration, IncidentId, NewIncident, Severity};
+use crate::store::IncidentRecord;
+
+fn t(minutes: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_795_000_000, 0).unwrap() + Duration::minutes(minutes)
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(Input {
+        key: Key::Char(c),
+        ..Input::default()
+    })
+}
+
+fn incident(id: i64, severity: Severity, title: &str) -> crate::domain::Incident {
+    let d = Declaration {
+        title: title.into(),
+        severity: Some(severity),
+        regions: vec!["eu-west".into()],
+        ..Declaration::default()
+    };
+    NewIncident::declare(d, "alice", t(0))
+        .unwrap()
+        .into_incident(IncidentId(id))
+}
+
+fn dashboard() -> State {
+    let mut s = State::new(
+        "alice".into(),
+        TimeDisplay::Utc,
+        Duration::minutes(30),
+        t(45),
+    );
+    update(
+        &mut s,
+        Msg::IncidentsLoaded(vec![
+            incident(2, Severity::P2, "直播 chat latency 🎥 creeping"),
+            incident(1, Severity::P1, "Stream starts failing"),
+        ]),
+    );
+    s
+}
+
+fn incident_view() -> State {
+    let mut s = dashboard();
+    update(&mut s, key('j'));
+    update(
+        &mut s,
+        Msg::Key(Input {
+            key: Key::Enter,
+            ..Input::default()
+        }),
+    );
+    let new = NewIncident::declare(
+        Declaration {
+            title: "Stream starts failing".into(),
+            severity: Some(Severity::P1),
+            ..Declaration::default()
+        },
+        "alice",
+        t(0),
+    )
+    .unwrap();
+    let timeline = new
+        .entries()
+        .into_iter()
+        .enumerate()
+        .map(|(n, e)| crate::domain::TimelineEntry {
+            id: crate::domain::EntryId(n as i64 + 1),
+            incident_id: IncidentId(1),
+            at: e.at,
+            author: e.author.clone(),
+            kind: e.kind,
+            text: e.text.clone(),
+            revisions: Vec::new(),
+        })
+        .collect();
+    update(
+        &mut s,
+        Msg::RecordLoaded(IncidentRecord {
+            incident: new.into_incident(IncidentId(1)),
+            timeline,
+            follow_ups: Vec::new(),
+        }),
+    );
+    s
+}
+
+fn screen(state: &State, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|f| render(state, &Theme::new(false), f))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn the_dashboard_lists_open_incidents_with_severity_as_text_and_a_triage_countdown() {
+    let out = screen(&dashboard(), 80, 24);
+    assert!(out.contains("Open incidents (2)"), "{out}");
+    assert!(out.contains("P1") && out.contains("P2"), "{out}");
+    assert!(
+        out.contains("⚠ -15m"),
+        "P2 triage overdue by 15 minutes:\n{out}"
+    );
+    assert!(
+        out.contains("⚠ none"),
+        "P1 without comms lead is flagged:\n{out}"
+    );
+    assert!(out.contains("d declare"), "{out}");
+}
+
+#[test]
+fn the_incident_view_shows_template_timeline_and_input() {
+    let out = screen(&incident_view(), 80, 24);
+    assert!(out.contains("#1 P1 investigating"), "{out}");
+    assert!(out.contains("commander alice"), "{out}");
+    assert!(out.contains("Timeline (2 entries)"), "{out}");
+    assert!(out.contains("declared P1 incident"), "{out}");
+    assert!(out.contains("mitigation ▸"), "{out}");
+}
+
+#[test]
+fn help_lists_the_keys() {
+    let mut s = incident_view();
+    update(&mut s, key('?'));
+    let out = screen(&s, 100, 40);
+    assert!(out.contains("hand over commander"), "{out}");
+}
+
+#[test]
+fn no_screen_panics_at_any_size() {
+    let mut states = vec![dashboard(), incident_view()];
+    for c in ['?', 's', 'a', 'f'] {
+        let mut s = incident_view();
+        update(&mut s, key(c));
+        states.push(s);
+    }
+    let mut declaring = dashboard();
+    update(&mut declaring, key('d'));
+    states.push(declaring);
+    for state in &states {
+        for (w, h) in [
+            (0, 0),
+            (1, 1),
+            (10, 5),
+            (29, 7),
+            (30, 8),
+            (40, 12),
+            (80, 24),
+            (160, 48),
+            (200, 60),
+        ] {
+            screen(state, w, h);
+        }
+    }
+}
+
+#[test]
+fn a_tiny_terminal_says_so() {
+    let out = screen(&dashboard(), 20, 5);
+    assert!(out.contains("sitrep: termina"), "{out}");
+}
