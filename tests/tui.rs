@@ -1,0 +1,275 @@
+//! End to end: the real binary in a real terminal (tmux), driven by keys, checked
+//! through the CLI afterwards. tmux must be installed (scripts/test installs it); a
+//! missing tmux fails the test.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+struct Tmux {
+    socket: PathBuf,
+    session: String,
+}
+
+impl Tmux {
+    /// Starts `sitrep` in a detached 100x30 tmux session; when it exits the pane
+    /// prints its exit code and stays open so the test can read the restored screen.
+    fn start(dir: &Path, db: &Path) -> Self {
+        let socket = dir.join("tmux.sock");
+        let session = "sitrep".to_string();
+        let script = format!(
+            "SITREP_DB='{}' SITREP_USER=alice SITREP_TIME_DISPLAY=utc HOME='{}' XDG_CONFIG_HOME='{}/config' '{}'; echo \"EXIT=$?\"; sleep 60",
+            db.display(),
+            dir.display(),
+            dir.display(),
+            env!("CARGO_BIN_EXE_sitrep")
+        );
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&socket)
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                "100",
+                "-y",
+                "30",
+                "sh",
+                "-c",
+                &script,
+            ])
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux is not installed: run scripts/test, which installs it");
+        assert!(
+            out.status.success(),
+            "tmux failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self { socket, session }
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            assert!(self
+                .tmux(&["send-keys", "-t", &self.session, k])
+                .status
+                .success());
+        }
+    }
+
+    fn text(&self, text: &str) {
+        assert!(self
+            .tmux(&["send-keys", "-t", &self.session, "-l", text])
+            .status
+            .success());
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .tmux(&["capture-pane", "-p", "-t", &self.session])
+                .stdout,
+        )
+        .into_owned()
+    }
+
+    /// Waits until the screen shows `needle`, for at most ten seconds.
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let screen = self.screen();
+            if screen.contains(needle) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "'{needle}' never appeared; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn pid(&self) -> i32 {
+        let out = self.tmux(&["list-panes", "-t", &self.session, "-F", "#{pane_pid}"]);
+        let shell: i32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+        // The pane runs `sh -c`; sitrep is its child. Find it by parent pid in /proc.
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+            .find(|pid| {
+                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                // Fields after the command name (which ends with ')'): state, ppid, …
+                let fields: Vec<&str> = stat
+                    .rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .collect();
+                fields.get(1) == Some(&shell.to_string().as_str())
+            })
+            .expect("sitrep is not running in the pane")
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+fn cli(db: &Path, args: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .env("SITREP_DB", db)
+        .env("SITREP_USER", "tester")
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn declare_log_and_resolve_in_the_tui_then_read_it_back_with_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e2e.db");
+    let tmux = Tmux::start(dir.path(), &db);
+    tmux.wait_for("No open incidents");
+
+    tmux.keys(&["d"]);
+    tmux.wait_for("Declare incident");
+    tmux.text("Stream starts failing");
+    tmux.keys(&["Tab", "Tab", "Tab"]); // severity stays P1; on to cohorts
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("#1 P1 investigating");
+
+    tmux.keys(&["m"]);
+    tmux.text("rolled back room to v41");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("saved mitigation entry");
+    tmux.keys(&["Tab"]); // mitigation → comms
+    tmux.text("status page: investigating stream failures");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("saved comms entry");
+    tmux.keys(&["Escape", "s"]);
+    tmux.wait_for("Status");
+    tmux.keys(&["4"]);
+    tmux.wait_for("#1 P1 resolved");
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("EXIT=0");
+    assert!(
+        !screen.contains("Timeline"),
+        "the alternate screen was left:\n{screen}"
+    );
+
+    let record = cli(&db, &["show", "1"]);
+    assert_eq!(record["incident"]["status"], "resolved");
+    assert_eq!(record["incident"]["commander"], "alice");
+    let kinds_and_texts: Vec<(String, String)> = record["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_string(),
+                e["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(kinds_and_texts.contains(&("mitigation".into(), "rolled back room to v41".into())));
+    assert!(kinds_and_texts.contains(&(
+        "comms".into(),
+        "status page: investigating stream failures".into()
+    )));
+    assert!(kinds_and_texts.contains(&("status".into(), "status: investigating → resolved".into())));
+}
+
+#[test]
+fn a_second_process_writing_shows_up_on_screen_without_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db");
+    cli(
+        &db,
+        &["declare", "--title", "Chat latency", "--severity", "P2"],
+    );
+    let tmux = Tmux::start(dir.path(), &db);
+    tmux.wait_for("Chat latency");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("#1 P2 investigating");
+    cli(
+        &db,
+        &[
+            "log",
+            "1",
+            "--kind",
+            "note",
+            "bob is looking at the chat shards",
+        ],
+    );
+    tmux.wait_for("bob is looking at the chat shards");
+    cli(
+        &db,
+        &["declare", "--title", "Gifting errors", "--severity", "P1"],
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Gifting errors");
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal_and_keep_what_was_saved() {
+    for signal in ["TERM", "HUP"] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("signal.db");
+        cli(
+            &db,
+            &["declare", "--title", "Auth flapping", "--severity", "P1"],
+        );
+        let tmux = Tmux::start(dir.path(), &db);
+        tmux.wait_for("Auth flapping");
+        tmux.keys(&["Enter"]);
+        tmux.wait_for("#1 P1 investigating");
+        tmux.keys(&["n"]);
+        tmux.text(&format!("noted before SIG{signal}"));
+        tmux.keys(&["Enter"]);
+        tmux.wait_for("saved note entry");
+        let killed = Command::new("sh")
+            .args(["-c", &format!("kill -{signal} {}", tmux.pid())])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let screen = tmux.wait_for("EXIT=0");
+        assert!(
+            !screen.contains("Timeline"),
+            "SIG{signal}: the alternate screen was left:\n{screen}"
+        );
+        let record = cli(&db, &["show", "1"]);
+        let texts: Vec<&str> = record["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["text"].as_str().unwrap())
+            .collect();
+        assert!(
+            texts.contains(&format!("noted before SIG{signal}").as_str()),
+            "{texts:?}"
+        );
+    }
+}
