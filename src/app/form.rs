@@ -1,159 +1,223 @@
-//! The declare form and the one-line prompts (role handover, follow-up, resolve).
+//! The declare and edit forms, and the one-line prompts (role handover, follow-up,
+//! resolve).
 
 use ratatui_textarea::{Input, Key, TextArea};
 
 use super::single_line;
-use crate::domain::{Declaration, IncidentId, Severity};
+use chrono::SecondsFormat;
 
-/// The fields of the declare form, in Tab order.
+use crate::domain::parse::parse_timestamp;
+use crate::domain::{Declaration, DomainError, Incident, IncidentEdit, IncidentId, Severity};
+
+/// A field of the declare and edit forms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeclareField {
+pub enum FieldId {
     Title,
     Severity,
     Regions,
     Cohorts,
     Commander,
     CommsLead,
+    TriggerTime,
+    Summary,
 }
 
-impl DeclareField {
-    pub const ALL: [DeclareField; 6] = [
-        Self::Title,
-        Self::Severity,
-        Self::Regions,
-        Self::Cohorts,
-        Self::Commander,
-        Self::CommsLead,
-    ];
-
+impl FieldId {
     pub fn label(self) -> &'static str {
         match self {
             Self::Title => "title",
             Self::Severity => "severity",
-            Self::Regions => "regions",
-            Self::Cohorts => "cohorts",
+            Self::Regions => "regions (comma-separated)",
+            Self::Cohorts => "cohorts (comma-separated)",
             Self::Commander => "commander",
             Self::CommsLead => "comms lead",
+            Self::TriggerTime => "trigger time (RFC 3339, UTC)",
+            Self::Summary => "summary",
         }
-    }
-
-    fn step(self, forward: bool) -> Self {
-        let i = Self::ALL.iter().position(|f| *f == self).unwrap_or(0);
-        let n = Self::ALL.len();
-        Self::ALL[if forward {
-            (i + 1) % n
-        } else {
-            (i + n - 1) % n
-        }]
     }
 }
 
-/// Declaring an incident from scratch (or, later, prefilled from alerts).
+/// What a field holds: a line of text, or a severity switched with arrows.
 #[derive(Debug, Clone)]
-pub struct DeclareForm {
-    pub focus: DeclareField,
-    pub severity: Severity,
-    pub title: TextArea<'static>,
-    pub regions: TextArea<'static>,
-    pub cohorts: TextArea<'static>,
-    pub commander: TextArea<'static>,
-    pub comms_lead: TextArea<'static>,
+pub enum FieldInput {
+    Text(Box<TextArea<'static>>),
+    Severity(Severity),
+}
+
+/// What submitting a form does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormPurpose {
+    Declare,
+    Edit(IncidentId),
+}
+
+/// The declare form and the template edit form: labelled fields, Tab to move.
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub purpose: FormPurpose,
+    pub fields: Vec<(FieldId, FieldInput)>,
+    pub focus: usize,
+    /// The text of each field when the form opened, to tell edits from defaults.
+    initial: Vec<String>,
     /// Why the last submit was refused.
     pub error: Option<String>,
-    /// A declare is being written; Enter waits for it.
+    /// A write is under way; Enter waits for it.
     pub pending: bool,
 }
 
-impl DeclareForm {
-    pub fn new(commander: &str) -> Self {
-        Self {
-            focus: DeclareField::Title,
-            severity: Severity::P1,
-            title: single_line(""),
-            regions: single_line(""),
-            cohorts: single_line(""),
-            commander: single_line(commander),
-            comms_lead: single_line(""),
+impl Form {
+    fn new(purpose: FormPurpose, fields: Vec<(FieldId, FieldInput)>) -> Self {
+        let mut form = Self {
+            purpose,
+            fields,
+            focus: 0,
+            initial: Vec::new(),
             error: None,
             pending: false,
+        };
+        form.initial = form.fields.iter().map(|(id, _)| form.value(*id)).collect();
+        form
+    }
+
+    /// Declaring from scratch; the user is commander unless they name someone.
+    pub fn declare(commander: &str) -> Self {
+        let text = |v: &str| FieldInput::Text(Box::new(single_line(v)));
+        Self::new(
+            FormPurpose::Declare,
+            vec![
+                (FieldId::Title, text("")),
+                (FieldId::Severity, FieldInput::Severity(Severity::P1)),
+                (FieldId::Regions, text("")),
+                (FieldId::Cohorts, text("")),
+                (FieldId::Commander, text(commander)),
+                (FieldId::CommsLead, text("")),
+            ],
+        )
+    }
+
+    /// Editing an incident's template fields, prefilled with their current values.
+    pub fn edit(incident: &Incident) -> Self {
+        let text = |v: &str| FieldInput::Text(Box::new(single_line(v)));
+        Self::new(
+            FormPurpose::Edit(incident.id),
+            vec![
+                (FieldId::Title, text(&incident.title)),
+                (FieldId::Regions, text(&incident.regions.join(", "))),
+                (FieldId::Cohorts, text(&incident.cohorts.join(", "))),
+                (
+                    FieldId::TriggerTime,
+                    text(
+                        &incident
+                            .trigger_time
+                            .to_rfc3339_opts(SecondsFormat::Millis, true),
+                    ),
+                ),
+                (
+                    FieldId::Summary,
+                    text(incident.summary.as_deref().unwrap_or("")),
+                ),
+            ],
+        )
+    }
+
+    pub fn focused(&self) -> Option<FieldId> {
+        self.fields.get(self.focus).map(|(id, _)| *id)
+    }
+
+    /// The current text of a field (a severity as `P1`/`P2`; empty if absent).
+    pub fn value(&self, id: FieldId) -> String {
+        match self.fields.iter().find(|(f, _)| *f == id) {
+            Some((_, FieldInput::Text(t))) => first_line(t),
+            Some((_, FieldInput::Severity(s))) => s.to_string(),
+            None => String::new(),
         }
     }
 
-    pub fn text(&self, field: DeclareField) -> Option<&TextArea<'static>> {
-        match field {
-            DeclareField::Title => Some(&self.title),
-            DeclareField::Severity => None,
-            DeclareField::Regions => Some(&self.regions),
-            DeclareField::Cohorts => Some(&self.cohorts),
-            DeclareField::Commander => Some(&self.commander),
-            DeclareField::CommsLead => Some(&self.comms_lead),
-        }
+    fn severity(&self) -> Option<Severity> {
+        self.fields.iter().find_map(|(_, input)| match input {
+            FieldInput::Severity(s) => Some(*s),
+            FieldInput::Text(_) => None,
+        })
     }
 
-    fn text_mut(&mut self, field: DeclareField) -> Option<&mut TextArea<'static>> {
-        match field {
-            DeclareField::Title => Some(&mut self.title),
-            DeclareField::Severity => None,
-            DeclareField::Regions => Some(&mut self.regions),
-            DeclareField::Cohorts => Some(&mut self.cohorts),
-            DeclareField::Commander => Some(&mut self.commander),
-            DeclareField::CommsLead => Some(&mut self.comms_lead),
-        }
-    }
-
+    /// Whether anything was typed since the form opened.
     pub fn has_text(&self) -> bool {
-        !first_line(&self.title).is_empty()
-            || !first_line(&self.regions).is_empty()
-            || !first_line(&self.cohorts).is_empty()
-            || !first_line(&self.comms_lead).is_empty()
+        self.fields
+            .iter()
+            .zip(&self.initial)
+            .any(|((id, _), before)| self.value(*id) != *before)
     }
 
-    /// Moves focus (Tab, Shift-Tab, arrows), toggles severity, or edits the focused
+    /// Moves focus (Tab, Shift-Tab, arrows), switches severity, or edits the focused
     /// field. Enter and Esc are the caller's.
     pub fn handle(&mut self, input: Input) {
-        match input.key {
-            Key::Tab | Key::Down => self.focus = self.focus.step(!input.shift),
-            Key::Up => self.focus = self.focus.step(false),
-            _ if self.focus == DeclareField::Severity => {
-                if matches!(
-                    input.key,
-                    Key::Left | Key::Right | Key::Char(' ' | '1' | '2' | 'p' | 'P')
-                ) {
-                    self.severity = match (input.key, self.severity) {
-                        (Key::Char('1'), _) => Severity::P1,
-                        (Key::Char('2'), _) => Severity::P2,
-                        (_, Severity::P1) => Severity::P2,
-                        (_, Severity::P2) => Severity::P1,
-                    };
-                }
+        let n = self.fields.len().max(1);
+        match (input.key, self.fields.get_mut(self.focus)) {
+            (Key::Tab, _) if input.shift => self.focus = (self.focus + n - 1) % n,
+            (Key::Tab | Key::Down, _) => self.focus = (self.focus + 1) % n,
+            (Key::Up, _) => self.focus = (self.focus + n - 1) % n,
+            (key, Some((_, FieldInput::Severity(severity)))) => {
+                *severity = match (key, *severity) {
+                    (Key::Char('1'), _) => Severity::P1,
+                    (Key::Char('2'), _) => Severity::P2,
+                    (Key::Left | Key::Right | Key::Char(' '), Severity::P1) => Severity::P2,
+                    (Key::Left | Key::Right | Key::Char(' '), Severity::P2) => Severity::P1,
+                    (_, unchanged) => unchanged,
+                };
             }
-            _ => {
-                if let Some(text) = self.text_mut(self.focus) {
-                    text.input(input);
-                }
+            (_, Some((_, FieldInput::Text(text)))) => {
+                text.input(input);
             }
+            (_, None) => {}
         }
     }
 
     /// Inserts pasted text into the focused text field.
-    pub fn handle_paste(&mut self, text: &str) {
-        if let Some(field) = self.text_mut(self.focus) {
-            field.insert_str(text);
+    pub fn handle_paste(&mut self, pasted: &str) {
+        if let Some((_, FieldInput::Text(text))) = self.fields.get_mut(self.focus) {
+            text.insert_str(pasted);
         }
     }
 
     /// The declaration this form describes; the domain validates it.
     pub fn declaration(&self) -> Declaration {
-        let optional = |t: &TextArea<'_>| Some(first_line(t)).filter(|s| !s.trim().is_empty());
+        let optional = |id| Some(self.value(id)).filter(|s| !s.trim().is_empty());
         Declaration {
-            title: first_line(&self.title),
-            severity: Some(self.severity),
-            commander: optional(&self.commander),
-            comms_lead: optional(&self.comms_lead),
-            regions: split_list(&first_line(&self.regions)),
-            cohorts: split_list(&first_line(&self.cohorts)),
+            title: self.value(FieldId::Title),
+            severity: self.severity(),
+            commander: optional(FieldId::Commander),
+            comms_lead: optional(FieldId::CommsLead),
+            regions: split_list(&self.value(FieldId::Regions)),
+            cohorts: split_list(&self.value(FieldId::Cohorts)),
             ..Declaration::default()
         }
+    }
+
+    /// The changes this form makes to `incident`; the domain validates them.
+    pub fn changes(&self, incident: &Incident) -> Result<IncidentEdit, DomainError> {
+        let title = self.value(FieldId::Title);
+        let regions = split_list(&self.value(FieldId::Regions));
+        let cohorts = split_list(&self.value(FieldId::Cohorts));
+        let trigger = parse_timestamp(&self.value(FieldId::TriggerTime))?;
+        let summary = self.value(FieldId::Summary);
+        let added = |now: &[String], before: &[String]| -> Vec<String> {
+            now.iter()
+                .filter(|v| !before.contains(v))
+                .cloned()
+                .collect()
+        };
+        Ok(IncidentEdit {
+            title: (title != incident.title).then_some(title),
+            add_regions: added(&regions, &incident.regions),
+            remove_regions: added(&incident.regions, &regions),
+            add_cohorts: added(&cohorts, &incident.cohorts),
+            remove_cohorts: added(&incident.cohorts, &cohorts),
+            trigger_time: (trigger != incident.trigger_time).then_some(trigger),
+            summary: (!summary.trim().is_empty()
+                && incident.summary.as_deref() != Some(summary.as_str()))
+            .then_some(summary),
+            ..IncidentEdit::default()
+        })
     }
 }
 

@@ -17,7 +17,7 @@ use crate::domain::{
     Severity, Status,
 };
 use crate::store::{Change, FollowUpChange, IncidentRecord};
-pub use form::{DeclareField, DeclareForm, Prompt, PromptPurpose};
+pub use form::{FieldId, FieldInput, Form, FormPurpose, Prompt, PromptPurpose};
 pub use update::update;
 
 /// Something that happened: a key, a result of an effect, a tick of the clock.
@@ -118,7 +118,7 @@ pub enum Layer {
     StatusMenu,
     ConfirmQuit,
     Prompt(Box<Prompt>),
-    Declare(Box<DeclareForm>),
+    Form(Box<Form>),
 }
 
 /// The one-line entry composer of the incident view.
@@ -219,7 +219,7 @@ impl State {
     pub fn has_unsaved_text(&self) -> bool {
         let layer_text = match &self.layer {
             Layer::Prompt(p) => p.has_text(),
-            Layer::Declare(f) => f.has_text(),
+            Layer::Form(f) => f.has_text(),
             _ => false,
         };
         layer_text || self.composer.has_text()

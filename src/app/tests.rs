@@ -288,7 +288,7 @@ fn declaring_from_scratch_fills_the_form_and_waits_for_the_store() {
     update(&mut s, ch('d'));
     // An empty title is refused by the domain and shown in the form.
     assert!(update(&mut s, key(Key::Enter)).is_empty());
-    let Layer::Declare(form) = &s.layer else {
+    let Layer::Form(form) = &s.layer else {
         panic!("the form stays open");
     };
     assert!(form.error.is_some());
@@ -323,11 +323,11 @@ fn a_failed_declare_keeps_the_form_filled() {
     typed(&mut s, "Gifting errors");
     update(&mut s, key(Key::Enter));
     update(&mut s, Msg::StoreFailed("disk full".into()));
-    let Layer::Declare(form) = &s.layer else {
+    let Layer::Form(form) = &s.layer else {
         panic!("the form stays open");
     };
     assert!(!form.pending);
-    assert_eq!(form.title.lines()[0], "Gifting errors");
+    assert_eq!(form.value(FieldId::Title), "Gifting errors");
 }
 
 #[test]
@@ -364,4 +364,52 @@ fn a_record_for_another_incident_than_the_one_shown_is_ignored() {
         s.current_record().map(|r| r.incident.id),
         Some(IncidentId(1))
     );
+}
+
+#[test]
+fn editing_the_template_writes_only_what_changed_and_closes_once_saved() {
+    let mut s = in_incident();
+    update(&mut s, ch('E'));
+    assert!(matches!(s.layer, Layer::Form(_)));
+    // Unchanged: refused with a reason, form stays.
+    assert!(update(&mut s, key(Key::Enter)).is_empty());
+    update(&mut s, key(Key::Tab)); // regions
+    typed(&mut s, "eu-west, ap-south");
+    update(&mut s, key(Key::Tab)); // cohorts
+    typed(&mut s, "android");
+    let Write::Edit { id, edit, .. } = only_write(update(&mut s, key(Key::Enter))) else {
+        panic!("expected an edit");
+    };
+    assert_eq!(id, IncidentId(1));
+    assert_eq!(edit.add_regions, vec!["eu-west", "ap-south"]);
+    assert_eq!(edit.add_cohorts, vec!["android"]);
+    assert_eq!(edit.title, None);
+    assert_eq!(edit.trigger_time, None);
+    let change = crate::store::Change {
+        incident: incident(1, Severity::P1),
+        entries: Vec::new(),
+    };
+    update(&mut s, Msg::Saved(Saved::Changed(change)));
+    assert!(matches!(s.layer, Layer::None));
+}
+
+#[test]
+fn a_bad_trigger_time_in_the_edit_form_is_shown_not_sent() {
+    let mut s = in_incident();
+    update(&mut s, ch('E'));
+    for _ in 0..3 {
+        update(&mut s, key(Key::Tab));
+    }
+    for _ in 0..40 {
+        update(&mut s, key(Key::Backspace));
+    }
+    typed(&mut s, "yesterday");
+    assert!(update(&mut s, key(Key::Enter)).is_empty());
+    let Layer::Form(form) = &s.layer else {
+        panic!("the form stays open");
+    };
+    assert!(form
+        .error
+        .as_deref()
+        .is_some_and(|e| e.contains("'yesterday'")));
 }

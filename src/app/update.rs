@@ -3,7 +3,7 @@
 use chrono::Local;
 use ratatui_textarea::{Input, Key};
 
-use super::form::{DeclareForm, Prompt, PromptPurpose};
+use super::form::{Form, FormPurpose, Prompt, PromptPurpose};
 use super::{single_line, Banner, Effect, Layer, Msg, Saved, State, View, Write};
 use crate::domain::parse::parse_due_date;
 use crate::domain::{EntryKind, FollowUpId, NewEntry, NewFollowUp, NewIncident, Severity, Status};
@@ -34,7 +34,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Saved(saved) => saved_effects(state, saved),
         Msg::StoreFailed(text) => {
             state.composer.pending = false;
-            if let Layer::Declare(form) = &mut state.layer {
+            if let Layer::Form(form) = &mut state.layer {
                 form.pending = false;
             }
             state.banner = Some(error(text));
@@ -71,6 +71,9 @@ fn saved_effects(state: &mut State, saved: Saved) -> Vec<Effect> {
             state.banner = Some(info(format!("saved {} entry {}", entry.kind, entry.id)));
         }
         Saved::Changed(change) => {
+            if matches!(&state.layer, Layer::Form(f) if f.purpose != FormPurpose::Declare) {
+                state.layer = Layer::None;
+            }
             let text = change
                 .entries
                 .iter()
@@ -126,7 +129,7 @@ fn key(state: &mut State, input: Input) -> Vec<Effect> {
         }
         Layer::StatusMenu => status_menu_key(state, input),
         Layer::Prompt(prompt) => prompt_key(state, prompt, input),
-        Layer::Declare(form) => declare_key(state, form, input),
+        Layer::Form(form) => form_key(state, form, input),
     }
 }
 
@@ -171,7 +174,7 @@ fn dashboard_key(state: &mut State, input: Input) -> Vec<Effect> {
                 return vec![Effect::LoadRecord(id)];
             }
         }
-        Key::Char('d') => state.layer = Layer::Declare(Box::new(DeclareForm::new(&state.user))),
+        Key::Char('d') => state.layer = Layer::Form(Box::new(Form::declare(&state.user))),
         Key::Esc => state.banner = None,
         _ => {}
     }
@@ -226,6 +229,11 @@ fn incident_key(state: &mut State, id: crate::domain::IncidentId, input: Input) 
         }
         Key::Char('x') => {
             state.layer = Layer::Prompt(Box::new(Prompt::new(PromptPurpose::CompleteFollowUp)))
+        }
+        Key::Char('E') => {
+            if let Some(record) = state.current_record() {
+                state.layer = Layer::Form(Box::new(Form::edit(&record.incident)));
+            }
         }
         Key::Char('r') => {
             state.layer = Layer::Prompt(Box::new(Prompt::new(PromptPurpose::Resolve(id))))
@@ -378,31 +386,57 @@ fn prompt_write(state: &State, prompt: &Prompt) -> Result<Write, String> {
     }
 }
 
-fn declare_key(state: &mut State, mut form: Box<DeclareForm>, input: Input) -> Vec<Effect> {
+fn form_key(state: &mut State, mut form: Box<Form>, input: Input) -> Vec<Effect> {
     match input.key {
         Key::Esc => Vec::new(),
         Key::Enter if form.pending => {
-            state.layer = Layer::Declare(form);
+            state.layer = Layer::Form(form);
             Vec::new()
         }
-        Key::Enter => match NewIncident::declare(form.declaration(), &state.user, state.now) {
-            Ok(new) => {
-                // Stays open until the store confirms, so a failed write loses nothing.
-                form.pending = true;
-                form.error = None;
-                state.layer = Layer::Declare(form);
-                vec![Effect::Write(Box::new(Write::Declare(new)))]
-            }
-            Err(e) => {
-                form.error = Some(e.to_string());
-                state.layer = Layer::Declare(form);
-                Vec::new()
-            }
-        },
+        Key::Enter => {
+            let effects = match form_write(state, &form) {
+                Ok(write) => {
+                    // The form stays open until the store confirms: a failed write loses nothing.
+                    form.pending = true;
+                    form.error = None;
+                    vec![Effect::Write(Box::new(write))]
+                }
+                Err(message) => {
+                    form.error = Some(message);
+                    Vec::new()
+                }
+            };
+            state.layer = Layer::Form(form);
+            effects
+        }
         _ => {
             form.handle(input);
-            state.layer = Layer::Declare(form);
+            state.layer = Layer::Form(form);
             Vec::new()
+        }
+    }
+}
+
+fn form_write(state: &State, form: &Form) -> Result<Write, String> {
+    match form.purpose {
+        FormPurpose::Declare => NewIncident::declare(form.declaration(), &state.user, state.now)
+            .map(Write::Declare)
+            .map_err(|e| e.to_string()),
+        FormPurpose::Edit(id) => {
+            let record = state
+                .current_record()
+                .filter(|r| r.incident.id == id)
+                .ok_or_else(|| "the incident is still loading; try again".to_string())?;
+            let edit = form.changes(&record.incident).map_err(|e| e.to_string())?;
+            if edit == crate::domain::IncidentEdit::default() {
+                return Err("nothing changed; edit a field or press Esc".into());
+            }
+            Ok(Write::Edit {
+                id,
+                edit,
+                author: state.user.clone(),
+                at: state.now,
+            })
         }
     }
 }
@@ -414,7 +448,7 @@ fn paste(state: &mut State, text: &str) {
         Layer::Prompt(prompt) => {
             prompt.text.insert_str(&line);
         }
-        Layer::Declare(form) => form.handle_paste(&line),
+        Layer::Form(form) => form.handle_paste(&line),
         _ if state.composer.focused && !state.composer.pending => {
             state.composer.text.insert_str(&line);
         }

@@ -71,7 +71,7 @@ fn render_header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 fn footer_keys(state: &State) -> &'static str {
     match (&state.layer, state.view, state.composer.focused) {
         (Layer::Help, _, _) => strings::KEYS_HELP,
-        (Layer::Declare(_), _, _) => strings::KEYS_DECLARE,
+        (Layer::Form(_), _, _) => strings::KEYS_FORM,
         (Layer::Prompt(_), _, _) => strings::KEYS_PROMPT,
         (Layer::StatusMenu, _, _) => strings::KEYS_STATUS,
         (Layer::ConfirmQuit, _, _) => strings::KEYS_CONFIRM,

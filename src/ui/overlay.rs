@@ -8,7 +8,7 @@ use ratatui::Frame;
 
 use super::strings;
 use super::theme::Theme;
-use crate::app::{DeclareField, DeclareForm, Layer, Prompt, State};
+use crate::app::{FieldInput, Form, FormPurpose, Layer, Prompt, State};
 use crate::domain::Status;
 
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -30,7 +30,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             render_box(frame, centered(area, 28, 6), " Status ", lines);
         }
         Layer::Prompt(prompt) => render_prompt(frame, area, prompt),
-        Layer::Declare(form) => render_declare(theme, frame, area, form),
+        Layer::Form(form) => render_form(theme, frame, area, form),
     }
 }
 
@@ -86,44 +86,46 @@ fn render_prompt(frame: &mut Frame, area: Rect, prompt: &Prompt) {
     frame.render_widget(&text, rect);
 }
 
-fn render_declare(theme: &Theme, frame: &mut Frame, area: Rect, form: &DeclareForm) {
-    let height = (DeclareField::ALL.len() as u16) * 3 + 3;
+fn render_form(theme: &Theme, frame: &mut Frame, area: Rect, form: &Form) {
+    let height = (form.fields.len() as u16) * 3 + 3;
     let rect = centered(area, 72, height);
     frame.render_widget(Clear, rect);
-    let title = if form.pending {
-        " Declare incident — saving… "
-    } else {
-        " Declare incident "
+    let name = match form.purpose {
+        FormPurpose::Declare => " Declare incident".to_string(),
+        FormPurpose::Edit(id) => format!(" Edit incident #{id}"),
     };
-    let block = Block::default().borders(Borders::ALL).title(title);
+    let saving = if form.pending { " — saving… " } else { " " };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!("{name}{saving}"));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let mut constraints = vec![Constraint::Length(3); DeclareField::ALL.len()];
+    let mut constraints = vec![Constraint::Length(3); form.fields.len()];
     constraints.push(Constraint::Length(1));
     let areas = Layout::vertical(constraints).split(inner);
-    for (field, slot) in DeclareField::ALL.iter().zip(areas.iter()) {
-        let focused = form.focus == *field;
+    for (index, ((id, input), slot)) in form.fields.iter().zip(areas.iter()).enumerate() {
+        let focused = form.focus == index;
         let marker = if focused { "▸ " } else { "  " };
         let block = Block::default()
             .borders(Borders::ALL)
-            .title(format!(" {marker}{} ", field.label()))
+            .title(format!(" {marker}{} ", id.label()))
             .border_style(if focused {
                 theme.selected()
             } else {
                 theme.dim()
             });
-        match form.text(*field) {
-            Some(text) => {
-                let mut text = text.clone();
+        match input {
+            FieldInput::Text(text) => {
+                let mut text = (**text).clone();
                 text.set_block(block);
                 if !focused {
                     text.set_cursor_style(ratatui::style::Style::default());
                 }
                 frame.render_widget(&text, *slot);
             }
-            None => {
+            FieldInput::Severity(severity) => {
                 let line = Line::from(vec![
-                    Span::styled(form.severity.as_str(), theme.severity(form.severity)),
+                    Span::styled(severity.as_str(), theme.severity(*severity)),
                     Span::raw("  (←→ or 1/2 to change)"),
                 ]);
                 frame.render_widget(Paragraph::new(line).block(block), *slot);

@@ -3,9 +3,9 @@
 pub const TOO_SMALL: &str = "sitrep: terminal too small — enlarge it (q quits)";
 pub const KEYS_DASHBOARD: &str = " ↑↓/jk select · Enter open · d declare · ? help · q quit";
 pub const KEYS_INCIDENT: &str =
-    " m mitigation · c comms · n note · s status · p severity · a/L roles · f/x follow-up · r resolve · Esc back · ? help";
+    " m mitigation · c comms · n note · s status · p severity · a/L roles · f/x follow-up · E edit · r resolve · Esc back · ? help";
 pub const KEYS_COMPOSER: &str = " Enter save · Tab kind · Esc leave (draft kept)";
-pub const KEYS_DECLARE: &str = " Tab/↑↓ field · ←→ severity · Enter declare · Esc cancel";
+pub const KEYS_FORM: &str = " Tab/↑↓ field · ←→ severity · Enter save · Esc cancel";
 pub const KEYS_PROMPT: &str = " Enter confirm · Esc cancel";
 pub const KEYS_STATUS: &str =
     " 1 investigating · 2 identified · 3 monitoring · 4 resolved · Esc cancel";
@@ -47,6 +47,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("p", "switch severity P1 ↔ P2"),
             ("a / L", "hand over commander / comms lead"),
             ("f / x", "add a follow-up / mark one done"),
+            ("E", "edit title, regions, cohorts, trigger time, summary"),
             ("r", "resolve"),
             (
                 "↑↓ / j k, PgUp PgDn",

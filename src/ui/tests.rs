@@ -149,7 +149,7 @@ fn help_lists_the_keys() {
 #[test]
 fn no_screen_panics_at_any_size() {
     let mut states = vec![dashboard(), incident_view()];
-    for c in ['?', 's', 'a', 'f'] {
+    for c in ['?', 's', 'a', 'f', 'E'] {
         let mut s = incident_view();
         update(&mut s, key(c));
         states.push(s);
