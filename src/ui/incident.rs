@@ -5,6 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::strings;
 use super::theme::Theme;
@@ -27,7 +28,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         follow_up_rows + 2
     };
     let [template, timeline, follow_ups, composer] = Layout::vertical([
-        Constraint::Length(6),
+        Constraint::Length(7),
         Constraint::Min(3),
         Constraint::Length(follow_up_height),
         Constraint::Length(3),
@@ -65,9 +66,11 @@ fn render_template(
                 format!(" ({} ago)", format_duration(times.duration)),
                 theme.dim(),
             ),
-            Span::raw("  commander "),
+        ]),
+        Line::from(vec![
+            Span::raw("commander "),
             Span::raw(i.commander.clone()),
-            Span::raw("  comms lead "),
+            Span::raw(" · comms lead "),
             comms,
         ]),
         Line::from(format!(
@@ -103,27 +106,26 @@ fn render_timeline(
     timeline: &[TimelineEntry],
 ) {
     let height = usize::from(area.height.saturating_sub(2));
-    // Newest at the bottom; scroll counts entries up from the newest.
-    let max_scroll = timeline.len().saturating_sub(height);
-    let scroll = state.timeline_scroll.min(max_scroll);
+    let width = usize::from(area.width.saturating_sub(2));
+    // Newest at the bottom; scroll counts entries up from the newest. Entries are
+    // wrapped by hand so the rows used are known exactly and only the entries that
+    // fit are built, however long the timeline.
+    let scroll = state.timeline_scroll.min(timeline.len().saturating_sub(1));
     let end = timeline.len() - scroll;
-    let start = end.saturating_sub(height);
-    let lines: Vec<Line> = timeline[start..end]
-        .iter()
-        .map(|e| {
-            let amended = if e.was_amended() { " (amended)" } else { "" };
-            Line::from(vec![
-                Span::styled(clock(e.at, state.time_display), theme.dim()),
-                Span::raw(" "),
-                Span::styled(format!("{:<10}", e.kind.as_str()), theme.kind(e.kind)),
-                Span::raw(format!(
-                    " {}: {}{amended}",
-                    e.author,
-                    e.text.replace('\n', " ⏎ ")
-                )),
-            ])
-        })
-        .collect();
+    let mut blocks: Vec<Vec<Line>> = Vec::new();
+    let mut used = 0;
+    for entry in timeline[..end].iter().rev() {
+        if used >= height {
+            break;
+        }
+        let lines = entry_lines(state, theme, entry, width);
+        used += lines.len();
+        blocks.push(lines);
+    }
+    let mut lines: Vec<Line> = blocks.into_iter().rev().flatten().collect();
+    if lines.len() > height {
+        lines.drain(..lines.len() - height);
+    }
     let position = if scroll > 0 {
         format!(" Timeline ({} entries, ↑{scroll}) ", timeline.len())
     } else {
@@ -133,6 +135,58 @@ fn render_timeline(
         Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(position)),
         area,
     );
+}
+
+/// One entry as screen rows: time and kind label, then the author and text wrapped
+/// under it to `width` columns.
+fn entry_lines(
+    state: &State,
+    theme: &Theme,
+    e: &TimelineEntry,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let prefix = format!(
+        "{} {:<10} ",
+        clock(e.at, state.time_display),
+        e.kind.as_str()
+    );
+    let prefix_width = prefix.width();
+    let amended = if e.was_amended() { " (amended)" } else { "" };
+    let body = format!("{}: {}{amended}", e.author, e.text.replace('\n', " ⏎ "));
+    let chunks = wrap(&body, width.saturating_sub(prefix_width).max(8));
+    let mut lines = Vec::with_capacity(chunks.len());
+    for (n, chunk) in chunks.into_iter().enumerate() {
+        if n == 0 {
+            let (time, kind) = prefix.split_at(prefix.find(' ').unwrap_or(0));
+            lines.push(Line::from(vec![
+                Span::styled(time.to_string(), theme.dim()),
+                Span::styled(kind.to_string(), theme.kind(e.kind)),
+                Span::raw(chunk),
+            ]));
+        } else {
+            lines.push(Line::from(format!("{}{chunk}", " ".repeat(prefix_width))));
+        }
+    }
+    lines
+}
+
+/// Splits `text` into pieces of at most `width` display columns, at character
+/// boundaries (wide characters count two).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width && used > 0 {
+            out.push(String::new());
+            used = 0;
+        }
+        if let Some(last) = out.last_mut() {
+            last.push(c);
+        }
+        used += w;
+    }
+    out
 }
 
 fn render_follow_ups(state: &State, frame: &mut Frame, area: Rect, record: &IncidentRecord) {

@@ -14,7 +14,7 @@ use crate::domain::Status;
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     match &state.layer {
         Layer::None => {}
-        Layer::Help => render_help(frame, area),
+        Layer::Help => render_help(state, frame, area),
         Layer::ConfirmQuit => render_box(
             frame,
             centered(area, 64, 3),
@@ -57,9 +57,17 @@ fn render_box(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
     );
 }
 
-fn render_help(frame: &mut Frame, area: Rect) {
+/// The keys that work everywhere and on the screen under the help.
+fn render_help(state: &State, frame: &mut Frame, area: Rect) {
+    let current = match state.view {
+        crate::app::View::Dashboard => "dashboard",
+        crate::app::View::Incident(_) => "incident",
+    };
     let mut lines = Vec::new();
-    for (screen, keys) in strings::HELP {
+    for (screen, keys) in strings::HELP
+        .iter()
+        .filter(|(s, _)| *s == "everywhere" || *s == current)
+    {
         lines.push(Line::from(Span::raw(format!("— {screen} —"))));
         for (key, what) in keys.iter() {
             lines.push(Line::from(format!("  {key:<22}{what}")));

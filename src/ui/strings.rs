@@ -1,9 +1,9 @@
 //! Every user-facing label of the TUI, in one place.
 
 pub const TOO_SMALL: &str = "sitrep: terminal too small — enlarge it (q quits)";
-pub const KEYS_DASHBOARD: &str = " ↑↓/jk select · Enter open · d declare · ? help · q quit";
+pub const KEYS_DASHBOARD: &str = " ↑↓/jk select · Enter open · d declare · ? all keys · q quit";
 pub const KEYS_INCIDENT: &str =
-    " m mitigation · c comms · n note · s status · p severity · a/L roles · f/x follow-up · E edit · r resolve · Esc back · ? help";
+    " m/c/n write · s status · r resolve · E edit · f follow-up · ? all keys · Esc back";
 pub const KEYS_COMPOSER: &str = " Enter save · Tab kind · Esc leave (draft kept)";
 pub const KEYS_FORM: &str = " Tab/↑↓ field · ←→ severity · Enter save · Esc cancel";
 pub const KEYS_PROMPT: &str = " Enter confirm · Esc cancel";

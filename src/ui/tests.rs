@@ -104,8 +104,16 @@ fn screen(state: &State, width: u16, height: u16) -> String {
     let buffer = terminal.backend().buffer();
     let mut out = String::new();
     for y in 0..buffer.area.height {
+        let mut skip = 0;
         for x in 0..buffer.area.width {
-            out.push_str(buffer[(x, y)].symbol());
+            // A wide character covers the next cell too; print it once.
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let symbol = buffer[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(symbol).saturating_sub(1);
+            out.push_str(symbol);
         }
         out.push('\n');
     }
@@ -178,4 +186,58 @@ fn no_screen_panics_at_any_size() {
 fn a_tiny_terminal_says_so() {
     let out = screen(&dashboard(), 20, 5);
     assert!(out.contains("sitrep: termina"), "{out}");
+}
+
+/// Snapshots at the two sizes the issue names; the local clock (which depends on the
+/// machine's zone) is filtered out.
+fn snapshot(name: &str, state: &State) {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let out = screen(state, w, h);
+        insta::with_settings!({
+            filters => vec![(r"\d\d:\d\d:\d\d [+-]\d\d:\d\d ·", "[local clock] ·")],
+            snapshot_suffix => format!("{w}x{h}"),
+        }, {
+            insta::assert_snapshot!(name, out);
+        });
+    }
+}
+
+#[test]
+fn snapshots_of_every_screen() {
+    snapshot("dashboard", &dashboard());
+    snapshot("incident", &incident_view());
+    let mut declaring = dashboard();
+    update(&mut declaring, key('d'));
+    snapshot("declare", &declaring);
+    let mut editing = incident_view();
+    update(&mut editing, key('E'));
+    snapshot("edit", &editing);
+    let mut helping = incident_view();
+    update(&mut helping, key('?'));
+    snapshot("help", &helping);
+    let mut composing = incident_view();
+    update(&mut composing, key('m'));
+    for c in "rolled back room to v41".chars() {
+        update(&mut composing, key(c));
+    }
+    snapshot("composing", &composing);
+}
+
+#[test]
+fn long_entries_wrap_and_the_newest_stays_visible() {
+    let mut s = incident_view();
+    let Some(record) = s.record.as_mut() else {
+        panic!("record loaded");
+    };
+    let mut long = record.timeline[0].clone();
+    long.id = crate::domain::EntryId(3);
+    long.text = "直播 ".repeat(60) + "END-OF-LONG";
+    record.timeline.push(long);
+    let mut newest = record.timeline[1].clone();
+    newest.id = crate::domain::EntryId(4);
+    newest.text = "the newest entry".into();
+    record.timeline.push(newest);
+    let out = screen(&s, 80, 24);
+    assert!(out.contains("END-OF-LONG"), "{out}");
+    assert!(out.contains("the newest entry"), "{out}");
 }

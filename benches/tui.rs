@@ -1,0 +1,110 @@
+//! Frame cost of the TUI's screens on a 200x60 `TestBackend`: the dashboard with 500
+//! open incidents and the incident view with 10,000 timeline entries. Only visible
+//! rows are built, so both should cost about the same as a small screen.
+
+use chrono::{DateTime, Duration, Utc};
+use criterion::{criterion_group, criterion_main, Criterion};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use ratatui_textarea::{Input, Key};
+use sitrep::app::{update, Msg, State};
+use sitrep::config::TimeDisplay;
+use sitrep::domain::{
+    Declaration, EntryId, EntryKind, Incident, IncidentId, NewIncident, Revision, Severity,
+    TimelineEntry,
+};
+use sitrep::store::IncidentRecord;
+use sitrep::ui::{render, Theme};
+
+fn t(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_795_000_000, 0).expect("valid time") + Duration::seconds(seconds)
+}
+
+fn incident(id: i64) -> Incident {
+    let d = Declaration {
+        title: format!("incident {id}: stream start success below objective"),
+        severity: Some(if id % 3 == 0 {
+            Severity::P1
+        } else {
+            Severity::P2
+        }),
+        regions: vec!["eu-west".into(), "us-east".into()],
+        ..Declaration::default()
+    };
+    NewIncident::declare(d, "alice", t(id))
+        .expect("valid declaration")
+        .into_incident(IncidentId(id))
+}
+
+fn key(k: Key) -> Msg {
+    Msg::Key(Input {
+        key: k,
+        ..Input::default()
+    })
+}
+
+fn frames(c: &mut Criterion) {
+    let theme = Theme::new(true);
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("test backend");
+
+    let mut dashboard = State::new(
+        "alice".into(),
+        TimeDisplay::Utc,
+        Duration::minutes(30),
+        t(4000),
+    );
+    update(
+        &mut dashboard,
+        Msg::IncidentsLoaded((1..=500).map(incident).collect()),
+    );
+    for _ in 0..250 {
+        update(&mut dashboard, key(Key::Down));
+    }
+    c.bench_function("render dashboard, 500 open incidents, 200x60", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| render(&dashboard, &theme, f))
+                .expect("draw");
+        })
+    });
+
+    let mut view = dashboard.clone();
+    update(&mut view, key(Key::Enter));
+    let id = view.incidents[view.selected].id;
+    let timeline = (0..10_000)
+        .map(|n| {
+            let text = format!("entry {n}: drained traffic from eu-west edge {n}");
+            TimelineEntry {
+                id: EntryId(n + 1),
+                incident_id: id,
+                at: t(n),
+                author: "alice".into(),
+                kind: EntryKind::ALL[(n % 8) as usize],
+                text: text.clone(),
+                revisions: vec![Revision {
+                    at: t(n),
+                    author: "alice".into(),
+                    text,
+                }],
+            }
+        })
+        .collect();
+    let mut incident = incident(id.0);
+    incident.id = id;
+    update(
+        &mut view,
+        Msg::RecordLoaded(IncidentRecord {
+            incident,
+            timeline,
+            follow_ups: Vec::new(),
+        }),
+    );
+    c.bench_function("render incident view, 10,000 entries, 200x60", |b| {
+        b.iter(|| {
+            terminal.draw(|f| render(&view, &theme, f)).expect("draw");
+        })
+    });
+}
+
+criterion_group!(benches, frames);
+criterion_main!(benches);
