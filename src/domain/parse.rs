@@ -51,12 +51,12 @@ pub fn parse_due_date(raw: &str, today: NaiveDate) -> Result<NaiveDate, DomainEr
     NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| bad())
 }
 
-/// Parses a duration such as `30m`, `2h`, `1h30m`, `45s` or `1d`.
+/// Parses a duration such as `30m`, `2h`, `1h30m`, `45s`, `1d` or `300ms`.
 pub fn parse_duration(raw: &str) -> Result<Duration, DomainError> {
     let value = raw.trim();
     let bad = || {
         DomainError::invalid(format!(
-            "bad duration '{}' (use e.g. '30m', '2h', '1h30m')",
+            "bad duration '{}' (use e.g. '30m', '2h', '1h30m', '500ms')",
             sanitize_line(raw)
         ))
     };
@@ -64,26 +64,27 @@ pub fn parse_duration(raw: &str) -> Result<Duration, DomainError> {
         return Err(bad());
     }
     let mut total = Duration::zero();
-    let mut number = String::new();
-    for c in value.chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let count: i64 = number.parse().map_err(|_| bad())?;
-        number.clear();
-        let part = match c {
-            's' => Duration::try_seconds(count),
-            'm' => Duration::try_minutes(count),
-            'h' => Duration::try_hours(count),
-            'd' => Duration::try_days(count),
+    let mut rest = value;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let count: i64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let letters = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let part = match &rest[..letters] {
+            "ms" => Duration::try_milliseconds(count),
+            "s" => Duration::try_seconds(count),
+            "m" => Duration::try_minutes(count),
+            "h" => Duration::try_hours(count),
+            "d" => Duration::try_days(count),
             _ => None,
         }
         .ok_or_else(bad)?;
+        rest = &rest[letters..];
         total = total.checked_add(&part).ok_or_else(bad)?;
-    }
-    if !number.is_empty() {
-        return Err(bad());
     }
     Ok(total)
 }
@@ -169,7 +170,12 @@ mod tests {
     fn durations_add_up_their_parts() {
         assert_eq!(parse_duration("1h30m").unwrap(), Duration::minutes(90));
         assert_eq!(parse_duration("45s").unwrap(), Duration::seconds(45));
-        for bad in ["", "30", "m", "1x", "9999999999999999999d"] {
+        assert_eq!(
+            parse_duration("300ms").unwrap(),
+            Duration::milliseconds(300)
+        );
+        assert_eq!(parse_duration("1m30s").unwrap(), Duration::seconds(90));
+        for bad in ["", "30", "m", "1x", "1mss", "9999999999999999999d", "5 m"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }
