@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod format;
+pub mod report;
 pub mod runtime;
 pub mod store;
 pub mod ui;

@@ -20,7 +20,8 @@ impl Tmux {
         let socket = dir.join("tmux.sock");
         let session = "sitrep".to_string();
         let script = format!(
-            "SITREP_DB='{}' SITREP_USER=alice SITREP_TIME_DISPLAY=utc HOME='{}' XDG_CONFIG_HOME='{}/config' '{}'; echo \"EXIT=$?\"; sleep 60",
+            "cd '{}' && SITREP_DB='{}' SITREP_USER=alice SITREP_TIME_DISPLAY=utc HOME='{}' XDG_CONFIG_HOME='{}/config' '{}'; echo \"EXIT=$?\"; sleep 60",
+            dir.display(),
             db.display(),
             dir.display(),
             dir.display(),
@@ -173,6 +174,21 @@ fn declare_log_and_resolve_in_the_tui_then_read_it_back_with_the_cli() {
     tmux.wait_for("Status");
     tmux.keys(&["4"]);
     tmux.wait_for("#1 P1 resolved");
+    tmux.keys(&["e"]);
+    tmux.wait_for("postmortem draft written to");
+    let drafts: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("postmortem-1-"))
+        .collect();
+    assert_eq!(
+        drafts.len(),
+        1,
+        "one draft in the working directory; screen:\n{}",
+        tmux.screen()
+    );
+    let draft = std::fs::read_to_string(drafts[0].path()).unwrap();
+    assert!(draft.contains("rolled back room to v41"), "{draft}");
     tmux.keys(&["q"]);
     let screen = tmux.wait_for("EXIT=0");
     assert!(

@@ -37,6 +37,8 @@ pub enum Msg {
     StoreFailed(String),
     /// Another process committed to the database.
     StoreChanged,
+    /// The postmortem draft was written (to this file) or could not be.
+    Exported(Result<std::path::PathBuf, String>),
     /// SIGTERM, SIGHUP or the terminal went away: quit now.
     Terminate,
 }
@@ -56,6 +58,8 @@ pub enum Effect {
     LoadIncidents,
     LoadRecord(IncidentId),
     Write(Box<Write>),
+    /// Write the postmortem draft of an incident to a new file.
+    Export(IncidentId),
     Quit,
 }
 

@@ -413,3 +413,19 @@ fn a_bad_trigger_time_in_the_edit_form_is_shown_not_sent() {
         .as_deref()
         .is_some_and(|e| e.contains("'yesterday'")));
 }
+
+#[test]
+fn e_exports_the_postmortem_and_says_where_it_went() {
+    let mut s = in_incident();
+    assert_eq!(update(&mut s, ch('e')), vec![Effect::Export(IncidentId(1))]);
+    update(&mut s, Msg::Exported(Ok("postmortem-1.md".into())));
+    assert!(s
+        .banner
+        .as_ref()
+        .is_some_and(|b| !b.error && b.text.contains("postmortem-1.md")));
+    update(
+        &mut s,
+        Msg::Exported(Err("cannot write 'x': disk full".into())),
+    );
+    assert!(s.banner.as_ref().is_some_and(|b| b.error));
+}

@@ -41,6 +41,17 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::StoreChanged => reload(state),
+        Msg::Exported(Ok(path)) => {
+            state.banner = Some(info(format!(
+                "postmortem draft written to {}",
+                path.display()
+            )));
+            Vec::new()
+        }
+        Msg::Exported(Err(why)) => {
+            state.banner = Some(error(why));
+            Vec::new()
+        }
         Msg::Terminate => {
             state.quit = true;
             vec![Effect::Quit]
@@ -230,6 +241,7 @@ fn incident_key(state: &mut State, id: crate::domain::IncidentId, input: Input) 
         Key::Char('x') => {
             state.layer = Layer::Prompt(Box::new(Prompt::new(PromptPurpose::CompleteFollowUp)))
         }
+        Key::Char('e') => return vec![Effect::Export(id)],
         Key::Char('E') => {
             if let Some(record) = state.current_record() {
                 state.layer = Layer::Form(Box::new(Form::edit(&record.incident)));

@@ -4,6 +4,7 @@
 mod config;
 mod followup;
 mod incident;
+mod report;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -111,6 +112,13 @@ pub enum Command {
     /// Follow-up action items
     #[command(subcommand)]
     Followup(followup::FollowupCommand),
+    /// Write the blameless postmortem draft in Markdown
+    Export(report::ExportArgs),
+    /// Print a customer-facing status update draft for the comms lead
+    Comms(report::CommsArgs),
+    /// List the document templates, or print one to start your own
+    #[command(subcommand)]
+    Templates(report::TemplatesCommand),
     /// Write an example config or show where sitrep keeps things
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -125,6 +133,12 @@ pub enum CliError {
     Domain(#[from] DomainError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
+    #[error("'{}' already exists; pass --force to replace it, or -o to choose another file", .0.display())]
+    FileExists(PathBuf),
+    #[error("cannot write '{}': {detail}", path.display())]
+    Write { path: PathBuf, detail: String },
     #[error("{0}")]
     Output(String),
 }
@@ -141,7 +155,10 @@ impl CliError {
             Self::Store(_) => exit::DATABASE,
             Self::Config(ConfigError::Exists { .. }) => exit::REFUSED,
             Self::Config(_) => exit::USAGE,
-            Self::Output(_) => exit::FAILURE,
+            Self::Report(crate::report::ReportError::NotFound { .. }) => exit::NOT_FOUND,
+            Self::Report(_) => exit::USAGE,
+            Self::FileExists(_) => exit::REFUSED,
+            Self::Write { .. } | Self::Output(_) => exit::FAILURE,
         }
     }
 }
@@ -226,7 +243,8 @@ fn tui(global: &GlobalArgs) -> Result<(), CliError> {
     let ctx = context(global, paths)?;
     let user = ctx.config.user()?.to_string();
     let store = ctx.open_store()?;
-    crate::runtime::run(store, &ctx.config, user).map_err(|e| CliError::Output(format!("{e:#}")))
+    crate::runtime::run(store, &ctx.config, &ctx.paths, user)
+        .map_err(|e| CliError::Output(format!("{e:#}")))
 }
 
 fn context(global: &GlobalArgs, paths: Paths) -> Result<Context, CliError> {
@@ -264,6 +282,9 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         Command::List(args) => incident::list(&ctx, args),
         Command::Show(args) => incident::show(&ctx, args),
         Command::Followup(command) => followup::run(&ctx, command),
+        Command::Export(args) => report::export(&ctx, args),
+        Command::Comms(args) => report::comms(&ctx, args),
+        Command::Templates(command) => report::run_templates(&ctx, command),
         Command::Config(command) => config::run(command, &ctx.paths, ctx.json),
     }
 }

@@ -14,29 +14,39 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
 use crate::app::{self, Effect, Msg, State};
-use crate::config::Config;
+use crate::config::{Config, Paths};
 use crate::domain::parse::truncate_to_millis;
+use crate::report::Templates;
 use crate::store::Store;
 use crate::ui::{self, Theme};
 
 /// Runs the TUI on `store` until the user quits or a signal ends it. The terminal is
 /// restored on every path; writes under way when quitting are finished first.
-pub fn run(store: Store, config: &Config, user: String) -> anyhow::Result<()> {
+pub fn run(store: Store, config: &Config, paths: &Paths, user: String) -> anyhow::Result<()> {
+    let exporter = store_worker::Exporter {
+        templates: Templates::new(&paths.templates_dir),
+        tz: config.time_display,
+        dir: std::env::current_dir().context("cannot read the current directory")?,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     let state = State::new(user, config.time_display, config.p2_triage_window, now());
-    runtime.block_on(event_loop(store, state))
+    runtime.block_on(event_loop(store, exporter, state))
 }
 
 fn now() -> chrono::DateTime<Utc> {
     truncate_to_millis(Utc::now())
 }
 
-async fn event_loop(store: Store, mut state: State) -> anyhow::Result<()> {
+async fn event_loop(
+    store: Store,
+    exporter: store_worker::Exporter,
+    mut state: State,
+) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let worker = store_worker::spawn(store, tx.clone());
+    let worker = store_worker::spawn(store, exporter, tx.clone());
     let mut sigterm = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
     let mut sighup = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
     let mut terminal = terminal::Guard::enter().context("cannot set up the terminal")?;

@@ -8,24 +8,41 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use std::path::PathBuf;
+
+use chrono::Utc;
+
 use crate::app::{Effect, Msg, Saved, Write};
+use crate::config::TimeDisplay;
+use crate::domain::parse::truncate_to_millis;
+use crate::domain::IncidentId;
+use crate::report::file::{default_file_name, free_path, write_document};
+use crate::report::{context, Templates, POSTMORTEM_TEMPLATE};
 use crate::store::{Store, StoreError};
 
 const WATCH_INTERVAL: Duration = Duration::from_millis(300);
+
+/// What the worker needs to write postmortem drafts.
+pub struct Exporter {
+    pub templates: Templates,
+    pub tz: TimeDisplay,
+    /// Where drafts go: the directory sitrep was started in.
+    pub dir: PathBuf,
+}
 
 pub struct Worker {
     jobs: Option<Sender<Effect>>,
     thread: Option<JoinHandle<()>>,
 }
 
-pub fn spawn(mut store: Store, tx: UnboundedSender<Msg>) -> Worker {
+pub fn spawn(mut store: Store, exporter: Exporter, tx: UnboundedSender<Msg>) -> Worker {
     let (jobs, rx) = mpsc::channel::<Effect>();
     let thread = thread::spawn(move || {
         let mut seen = store.data_version().ok();
         loop {
             match rx.recv_timeout(WATCH_INTERVAL) {
                 Ok(effect) => {
-                    if let Some(msg) = execute(&mut store, effect) {
+                    if let Some(msg) = execute(&mut store, &exporter, effect) {
                         if tx.send(msg).is_err() {
                             return;
                         }
@@ -69,14 +86,39 @@ impl Worker {
     }
 }
 
-fn execute(store: &mut Store, effect: Effect) -> Option<Msg> {
+fn execute(store: &mut Store, exporter: &Exporter, effect: Effect) -> Option<Msg> {
     let result = match effect {
         Effect::Quit => return None,
+        Effect::Export(id) => return Some(Msg::Exported(export(store, exporter, id))),
         Effect::LoadIncidents => store.list_incidents(true).map(Msg::IncidentsLoaded),
         Effect::LoadRecord(id) => store.load_incident(id).map(Msg::RecordLoaded),
         Effect::Write(write) => apply(store, *write).map(Msg::Saved),
     };
     Some(result.unwrap_or_else(|e| Msg::StoreFailed(e.to_string())))
+}
+
+/// Renders the postmortem draft and writes it to a file of its own (never over one
+/// that exists), returning the file's path.
+fn export(store: &Store, exporter: &Exporter, id: IncidentId) -> Result<PathBuf, String> {
+    let record = store.load_incident(id).map_err(|e| e.to_string())?;
+    let now = truncate_to_millis(Utc::now());
+    let data = context::postmortem(
+        &record.incident,
+        &record.timeline,
+        &record.follow_ups,
+        exporter.tz,
+        now,
+    );
+    let text = exporter
+        .templates
+        .render(POSTMORTEM_TEMPLATE, &data)
+        .map_err(|e| e.to_string())?;
+    let path = free_path(
+        &exporter.dir,
+        &default_file_name(&record.incident, exporter.tz),
+    );
+    write_document(&path, &text, false).map_err(|e| e.to_string())?;
+    Ok(path)
 }
 
 fn apply(store: &mut Store, write: Write) -> Result<Saved, StoreError> {

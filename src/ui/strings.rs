@@ -3,7 +3,7 @@
 pub const TOO_SMALL: &str = "sitrep: terminal too small — enlarge it (q quits)";
 pub const KEYS_DASHBOARD: &str = " ↑↓/jk select · Enter open · d declare · ? all keys · q quit";
 pub const KEYS_INCIDENT: &str =
-    " m/c/n write · s status · r resolve · E edit · f follow-up · ? all keys · Esc back";
+    " m/c/n write · s status · r resolve · E edit · e export · ? all keys · Esc back";
 pub const KEYS_COMPOSER: &str = " Enter save · Tab kind · Esc leave (draft kept)";
 pub const KEYS_FORM: &str = " Tab/↑↓ field · ←→ severity · Enter save · Esc cancel";
 pub const KEYS_PROMPT: &str = " Enter confirm · Esc cancel";
@@ -49,6 +49,10 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("f / x", "add a follow-up / mark one done"),
             ("E", "edit title, regions, cohorts, trigger time, summary"),
             ("r", "resolve"),
+            (
+                "e",
+                "export the postmortem draft (Markdown, current directory)",
+            ),
             (
                 "↑↓ / j k, PgUp PgDn",
                 "scroll the timeline; g / G oldest / newest",

@@ -1,0 +1,150 @@
+//! `export`, `comms` and `templates`: documents rendered from templates.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::{CliError, Context};
+use crate::config::TimeDisplay;
+use crate::domain::parse::parse_duration;
+use crate::domain::{DomainError, IncidentId};
+use crate::report::file::{default_file_name, write_document, WriteError};
+use crate::report::{context, Origin, Templates, COMMS_TEMPLATE, POSTMORTEM_TEMPLATE};
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Incident id
+    id: IncidentId,
+    /// Output file, or '-' for stdout [default: postmortem-<id>-<date>-<slug>.md]
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<String>,
+    /// Template name (see 'sitrep templates list') or a path to a template file
+    #[arg(long, value_name = "NAME", default_value = POSTMORTEM_TEMPLATE)]
+    template: String,
+    /// Time zone of the times in the document [default: the configured time display]
+    #[arg(long, value_enum, value_name = "ZONE")]
+    tz: Option<TimeDisplay>,
+    /// Replace the output file if it exists
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CommsArgs {
+    /// Incident id
+    id: IncidentId,
+    /// When the next update is promised, from now
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = duration)]
+    next_update: chrono::Duration,
+    /// Time zone of the times in the draft [default: the configured time display]
+    #[arg(long, value_enum, value_name = "ZONE")]
+    tz: Option<TimeDisplay>,
+}
+
+fn duration(raw: &str) -> Result<chrono::Duration, DomainError> {
+    parse_duration(raw)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// List templates and where each comes from
+    List,
+    /// Print a template's text, to start your own from it
+    Show {
+        /// Template name
+        name: String,
+        /// Print the built-in text even when your own file overrides it
+        #[arg(long)]
+        default: bool,
+    },
+}
+
+pub fn export(ctx: &Context, args: ExportArgs) -> Result<String, CliError> {
+    let record = ctx.open_store()?.load_incident(args.id)?;
+    let tz = args.tz.unwrap_or(ctx.config.time_display);
+    let data = context::postmortem(
+        &record.incident,
+        &record.timeline,
+        &record.follow_ups,
+        tz,
+        ctx.now,
+    );
+    let document = templates(ctx).render(&args.template, &data)?;
+    let path = match args.output.as_deref() {
+        Some("-") => return Ok(document),
+        Some(path) => PathBuf::from(path),
+        None => PathBuf::from(default_file_name(&record.incident, tz)),
+    };
+    write_document(&path, &document, args.force).map_err(|e| match e {
+        WriteError::Exists(path) => CliError::FileExists(path),
+        WriteError::Io { path, detail } => CliError::Write { path, detail },
+    })?;
+    if ctx.json {
+        return ctx.json(&json!({ "written": path, "template": args.template }));
+    }
+    Ok(format!("wrote {}\n", path.display()))
+}
+
+pub fn comms(ctx: &Context, args: CommsArgs) -> Result<String, CliError> {
+    let record = ctx.open_store()?.load_incident(args.id)?;
+    let tz = args.tz.unwrap_or(ctx.config.time_display);
+    let data = context::comms_update(
+        &record.incident,
+        &record.timeline,
+        tz,
+        ctx.now,
+        args.next_update,
+    );
+    let text = templates(ctx).render(COMMS_TEMPLATE, &data)?;
+    if ctx.json {
+        return ctx.json(&json!({ "incident": args.id, "text": text }));
+    }
+    Ok(text)
+}
+
+pub fn run_templates(ctx: &Context, command: TemplatesCommand) -> Result<String, CliError> {
+    let templates = templates(ctx);
+    match command {
+        TemplatesCommand::List => {
+            let list = templates.list();
+            if ctx.json {
+                let rows: Vec<_> = list
+                    .iter()
+                    .map(|t| json!({ "name": t.name, "origin": origin_text(&t.origin) }))
+                    .collect();
+                return ctx.json(&rows);
+            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|t| vec![t.name.clone(), origin_text(&t.origin)])
+                .collect();
+            Ok(crate::format::table(&["NAME", "FROM"], &rows))
+        }
+        TemplatesCommand::Show { name, default } => {
+            let text = if default {
+                Templates::built_in(&name)
+                    .map(str::to_string)
+                    .ok_or(crate::report::ReportError::NotFound { name: name.clone() })?
+            } else {
+                templates.source(&name)?.0
+            };
+            if ctx.json {
+                return ctx.json(&json!({ "name": name, "text": text }));
+            }
+            Ok(text)
+        }
+    }
+}
+
+fn templates(ctx: &Context) -> Templates {
+    Templates::new(&ctx.paths.templates_dir)
+}
+
+fn origin_text(origin: &Origin) -> String {
+    match origin {
+        Origin::BuiltIn => "built-in".into(),
+        Origin::Override(p) => format!("{} (overrides the built-in)", p.display()),
+        Origin::User(p) | Origin::File(p) => p.display().to_string(),
+    }
+}

@@ -1,0 +1,284 @@
+//! What a template sees: plain data built from an incident, with times already
+//! formatted in the reader's zone. Values stay unescaped here; escaping happens as
+//! they are written into the document.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use crate::config::TimeDisplay;
+use crate::domain::metrics::incident_times;
+use crate::domain::parse::format_duration;
+use crate::domain::{EntryKind, FollowUp, Incident, Status, TimelineEntry};
+use crate::format::{time, time_ms};
+
+#[derive(Debug, Serialize)]
+pub struct IncidentFields {
+    pub id: i64,
+    pub title: String,
+    pub severity: String,
+    pub status: String,
+    pub drill: bool,
+    pub summary: Option<String>,
+    pub root_cause: Option<String>,
+    pub release_related: String,
+    pub rollback_performed: String,
+    pub regions: Vec<String>,
+    pub cohorts: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Times {
+    pub trigger: String,
+    pub declared: String,
+    pub mitigated: String,
+    pub resolved: String,
+    pub time_to_declare: String,
+    pub time_to_mitigate: String,
+    pub time_to_resolve: String,
+    pub duration: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Line {
+    pub at: String,
+    pub author: String,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TimelineRow {
+    pub at: String,
+    pub kind: String,
+    pub author: String,
+    pub text: String,
+    pub amended: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Roles {
+    pub commander: String,
+    pub comms_lead: Option<String>,
+    /// Every role entry after the declaration: handovers of commander or comms lead.
+    pub handovers: Vec<Line>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FollowUpRow {
+    pub id: i64,
+    pub title: String,
+    pub owner: String,
+    pub due: String,
+    pub state: String,
+}
+
+/// A linked alert. Only the fingerprint is stored with an incident today; name and
+/// links are filled in when an alert source knows them.
+#[derive(Debug, Serialize)]
+pub struct AlertRow {
+    pub fingerprint: String,
+    pub name: Option<String>,
+    pub runbook_url: Option<String>,
+    pub generator_url: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Postmortem {
+    pub incident: IncidentFields,
+    pub times: Times,
+    pub tz: String,
+    pub generated_at: String,
+    pub roles: Roles,
+    pub timeline: Vec<TimelineRow>,
+    pub mitigations: Vec<Line>,
+    pub comms: Vec<Line>,
+    pub follow_ups: Vec<FollowUpRow>,
+    pub alerts: Vec<AlertRow>,
+    /// Not known until SLOs are configured; the template asks for it meanwhile.
+    pub error_budget: Option<String>,
+}
+
+fn yes_no_unset(value: Option<bool>) -> String {
+    match value {
+        Some(true) => "yes".into(),
+        Some(false) => "no".into(),
+        None => "not assessed yet".into(),
+    }
+}
+
+fn incident_fields(i: &Incident) -> IncidentFields {
+    IncidentFields {
+        id: i.id.0,
+        title: i.title.clone(),
+        severity: i.severity.to_string(),
+        status: i.status.to_string(),
+        drill: i.drill,
+        summary: i.summary.clone(),
+        root_cause: i.root_cause.map(|c| c.to_string()),
+        release_related: yes_no_unset(i.release_related),
+        rollback_performed: yes_no_unset(i.rollback_performed),
+        regions: i.regions.clone(),
+        cohorts: i.cohorts.clone(),
+    }
+}
+
+/// `UTC`, or `local time (UTC+01:00)`.
+pub fn zone_name(tz: TimeDisplay, now: DateTime<Utc>) -> String {
+    match tz {
+        TimeDisplay::Utc => "UTC".into(),
+        TimeDisplay::Local => format!(
+            "local time (UTC{})",
+            now.with_timezone(&chrono::Local).format("%:z")
+        ),
+    }
+}
+
+fn lines_of(timeline: &[TimelineEntry], kind: EntryKind, tz: TimeDisplay) -> Vec<Line> {
+    timeline
+        .iter()
+        .filter(|e| e.kind == kind)
+        .map(|e| Line {
+            at: time(e.at, tz),
+            author: e.author.clone(),
+            text: e.text.clone(),
+        })
+        .collect()
+}
+
+/// The postmortem's data for `incident` as of `now`, times shown in `tz`.
+pub fn postmortem(
+    incident: &Incident,
+    timeline: &[TimelineEntry],
+    follow_ups: &[FollowUp],
+    tz: TimeDisplay,
+    now: DateTime<Utc>,
+) -> Postmortem {
+    let t = incident_times(incident, now);
+    let span = |d: Option<Duration>| d.map(format_duration).unwrap_or_else(|| "—".into());
+    let when = |d: Option<DateTime<Utc>>| d.map(|d| time(d, tz)).unwrap_or_else(|| "—".into());
+    let today = now.date_naive();
+    Postmortem {
+        incident: incident_fields(incident),
+        times: Times {
+            trigger: time(incident.trigger_time, tz),
+            declared: time(incident.declared_at, tz),
+            mitigated: when(incident.mitigated_at),
+            resolved: if incident.status == Status::Resolved {
+                when(incident.resolved_at)
+            } else {
+                format!("not yet ({})", incident.status)
+            },
+            time_to_declare: format_duration(t.time_to_declare),
+            time_to_mitigate: span(t.time_to_mitigate),
+            time_to_resolve: span(t.time_to_resolve),
+            duration: format_duration(t.duration),
+        },
+        tz: zone_name(tz, now),
+        generated_at: time(now, tz),
+        roles: Roles {
+            commander: incident.commander.clone(),
+            comms_lead: incident.comms_lead.clone(),
+            handovers: lines_of(timeline, EntryKind::Role, tz)
+                .into_iter()
+                .filter(|l| l.text.contains('→'))
+                .collect(),
+        },
+        timeline: timeline
+            .iter()
+            .map(|e| TimelineRow {
+                at: time_ms(e.at, tz),
+                kind: e.kind.to_string(),
+                author: e.author.clone(),
+                text: e.text.clone(),
+                amended: e.was_amended(),
+            })
+            .collect(),
+        mitigations: lines_of(timeline, EntryKind::Mitigation, tz),
+        comms: lines_of(timeline, EntryKind::Comms, tz),
+        follow_ups: follow_ups
+            .iter()
+            .map(|f| FollowUpRow {
+                id: f.id.0,
+                title: f.title.clone(),
+                owner: f.owner.clone(),
+                due: f.due.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
+                state: if f.is_overdue(today) {
+                    "overdue".into()
+                } else if f.is_done() {
+                    "done".into()
+                } else {
+                    "open".into()
+                },
+            })
+            .collect(),
+        alerts: incident
+            .linked_alerts
+            .iter()
+            .map(|fp| AlertRow {
+                fingerprint: fp.clone(),
+                name: None,
+                runbook_url: None,
+                generator_url: None,
+            })
+            .collect(),
+        error_budget: None,
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct CommsUpdate {
+    pub incident: IncidentFields,
+    /// "Investigating", "Identified", "Monitoring", "Resolved".
+    pub headline: String,
+    pub status_sentence: String,
+    /// The latest mitigation steps, newest last, at most three.
+    pub doing: Vec<String>,
+    pub now: String,
+    pub next_update: Option<String>,
+}
+
+/// The comms draft's data: what customers can be told about `incident` now.
+pub fn comms_update(
+    incident: &Incident,
+    timeline: &[TimelineEntry],
+    tz: TimeDisplay,
+    now: DateTime<Utc>,
+    next_update_in: Duration,
+) -> CommsUpdate {
+    let (headline, sentence) = match incident.status {
+        Status::Investigating => (
+            "Investigating",
+            "We are investigating reports of a problem and will share more as soon as we know it.",
+        ),
+        Status::Identified => (
+            "Identified",
+            "We have identified the cause of the problem and are working on a fix.",
+        ),
+        Status::Monitoring => (
+            "Monitoring",
+            "A fix is in place and we are watching closely to make sure the service has recovered.",
+        ),
+        Status::Resolved => (
+            "Resolved",
+            "The problem is resolved and the service is working normally. Thank you for your patience.",
+        ),
+    };
+    let mut doing: Vec<String> = timeline
+        .iter()
+        .filter(|e| e.kind == EntryKind::Mitigation)
+        .map(|e| e.text.clone())
+        .collect();
+    let keep_from = doing.len().saturating_sub(3);
+    doing.drain(..keep_from);
+    CommsUpdate {
+        incident: incident_fields(incident),
+        headline: headline.into(),
+        status_sentence: sentence.into(),
+        doing: if incident.status == Status::Resolved {
+            Vec::new()
+        } else {
+            doing
+        },
+        now: time(now, tz),
+        next_update: (incident.status != Status::Resolved).then(|| time(now + next_update_in, tz)),
+    }
+}

@@ -1,0 +1,226 @@
+//! Finding templates (user override, else built-in default) and rendering them with
+//! Markdown escaping on by default.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use minijinja::value::Value;
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
+use serde::Serialize;
+use thiserror::Error as ThisError;
+
+use super::markdown;
+
+pub const POSTMORTEM_TEMPLATE: &str = "postmortem.md";
+pub const COMMS_TEMPLATE: &str = "comms-update.md";
+
+/// The built-in templates, compiled into the binary.
+const DEFAULTS: &[(&str, &str)] = &[
+    (
+        POSTMORTEM_TEMPLATE,
+        include_str!("../../templates/postmortem.md"),
+    ),
+    (
+        COMMS_TEMPLATE,
+        include_str!("../../templates/comms-update.md"),
+    ),
+];
+
+#[derive(Debug, ThisError)]
+pub enum ReportError {
+    #[error("no template '{name}' (see 'sitrep templates list')")]
+    NotFound { name: String },
+    #[error("cannot read template '{}': {detail}", path.display())]
+    Read { path: PathBuf, detail: String },
+    /// A syntax or rendering error, naming the template file and line.
+    #[error("template '{origin}' line {line}: {detail}")]
+    Template {
+        origin: String,
+        line: usize,
+        detail: String,
+    },
+}
+
+/// Where a template's text comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    BuiltIn,
+    /// A user's file that replaces the built-in of the same name.
+    Override(PathBuf),
+    /// A user's file with a name of its own.
+    User(PathBuf),
+    /// A file named by path.
+    File(PathBuf),
+}
+
+impl Origin {
+    fn label(&self, name: &str) -> String {
+        match self {
+            Self::BuiltIn => format!("built-in {name}"),
+            Self::Override(p) | Self::User(p) | Self::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateInfo {
+    pub name: String,
+    pub origin: Origin,
+}
+
+/// The templates available: built-ins and the user's directory.
+#[derive(Debug, Clone)]
+pub struct Templates {
+    dir: PathBuf,
+}
+
+impl Templates {
+    pub fn new(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// Every template by name, with where it comes from; built-ins first.
+    pub fn list(&self) -> Vec<TemplateInfo> {
+        let mut out: Vec<TemplateInfo> = DEFAULTS
+            .iter()
+            .map(|(name, _)| {
+                let path = self.dir.join(name);
+                let origin = if path.is_file() {
+                    Origin::Override(path)
+                } else {
+                    Origin::BuiltIn
+                };
+                TemplateInfo {
+                    name: (*name).to_string(),
+                    origin,
+                }
+            })
+            .collect();
+        if let Ok(entries) = fs::read_dir(&self.dir) {
+            let mut extra: Vec<TemplateInfo> = entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.path().is_file())
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .filter(|name| !DEFAULTS.iter().any(|(d, _)| d == name))
+                .map(|name| TemplateInfo {
+                    origin: Origin::User(self.dir.join(&name)),
+                    name,
+                })
+                .collect();
+            extra.sort_by(|a, b| a.name.cmp(&b.name));
+            out.extend(extra);
+        }
+        out
+    }
+
+    /// The built-in text of a template, for `templates show --default`.
+    pub fn built_in(name: &str) -> Option<&'static str> {
+        DEFAULTS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, text)| *text)
+    }
+
+    /// The text of `name` — a path if it contains a slash, else the user's file of
+    /// that name, else the built-in — and where it came from.
+    pub fn source(&self, name: &str) -> Result<(String, Origin), ReportError> {
+        if name.contains('/') {
+            let path = PathBuf::from(name);
+            return read(&path).map(|text| (text, Origin::File(path)));
+        }
+        let path = self.dir.join(name);
+        if path.is_file() {
+            let origin = if Self::built_in(name).is_some() {
+                Origin::Override(path.clone())
+            } else {
+                Origin::User(path.clone())
+            };
+            return read(&path).map(|text| (text, origin));
+        }
+        Self::built_in(name)
+            .map(|text| (text.to_string(), Origin::BuiltIn))
+            .ok_or_else(|| ReportError::NotFound { name: name.into() })
+    }
+
+    /// Renders template `name` with `context`. Nothing is written anywhere: a template
+    /// error returns before any output exists.
+    pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String, ReportError> {
+        let (text, origin) = self.source(name)?;
+        let label = origin.label(name);
+        let env = environment();
+        let mut env = env;
+        env.add_template_owned(label.clone(), text)
+            .map_err(|e| template_error(&label, &e))?;
+        let template = env
+            .get_template(&label)
+            .map_err(|e| template_error(&label, &e))?;
+        let mut out = template
+            .render(Value::from_serialize(context))
+            .map_err(|e| template_error(&label, &e))?;
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        Ok(out)
+    }
+}
+
+fn read(path: &Path) -> Result<String, ReportError> {
+    fs::read_to_string(path).map_err(|e| ReportError::Read {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })
+}
+
+fn template_error(label: &str, e: &Error) -> ReportError {
+    ReportError::Template {
+        origin: e.name().unwrap_or(label).to_string(),
+        line: e.line().unwrap_or(0),
+        detail: e
+            .detail()
+            .map(str::to_string)
+            .unwrap_or_else(|| e.kind().to_string()),
+    }
+}
+
+/// A value's text: `none` and undefined print as nothing.
+fn text_of(value: &Value) -> String {
+    if value.is_none() || value.is_undefined() {
+        String::new()
+    } else if let Some(s) = value.as_str() {
+        s.to_string()
+    } else {
+        value.to_string()
+    }
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_keep_trailing_newline(true);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Escape for Markdown unless a filter has already made the value safe.
+    env.set_formatter(|out, _state, value| {
+        let text = if value.is_safe() {
+            text_of(value)
+        } else {
+            markdown::inline(&text_of(value))
+        };
+        out.write_str(&text)
+            .map_err(|_| Error::new(ErrorKind::WriteFailure, "cannot write the document"))
+    });
+    env.add_filter("cell", |v: Value| {
+        Value::from_safe_string(markdown::cell(&text_of(&v)))
+    });
+    env.add_filter("paragraphs", |v: Value| {
+        Value::from_safe_string(markdown::paragraphs(&text_of(&v)))
+    });
+    env.add_filter("url", |v: Value| {
+        Value::from_safe_string(markdown::url(&text_of(&v)).unwrap_or_default())
+    });
+    env.add_filter("link", |target: Value, text: String| {
+        Value::from_safe_string(markdown::link(&text, &text_of(&target)))
+    });
+    env.add_filter("raw", |v: Value| Value::from_safe_string(text_of(&v)));
+    env
+}

@@ -1,0 +1,199 @@
+//! `sitrep export`, `comms` and `templates` on the built binary.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+fn sitrep(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("sitrep").unwrap();
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SITREP_") {
+            cmd.env_remove(key);
+        }
+    }
+    let config = dir.join("config.toml");
+    if !config.exists() {
+        fs::write(&config, "").unwrap();
+    }
+    cmd.current_dir(dir)
+        .env("SITREP_DB", dir.join("sitrep.db"))
+        .env("SITREP_CONFIG", &config)
+        .env("SITREP_USER", "alice")
+        .env("SITREP_TIME_DISPLAY", "utc");
+    cmd
+}
+
+fn with_incident() -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    sitrep(dir.path())
+        .args([
+            "declare",
+            "--title",
+            "Stream starts failing | ]( <script>",
+            "--severity",
+            "P1",
+            "--comms-lead",
+            "carol",
+            "--trigger-time",
+            "2026-11-20T03:00:00Z",
+        ])
+        .assert()
+        .success();
+    sitrep(dir.path())
+        .args(["log", "1", "--kind", "mitigation", "rolled back room"])
+        .assert()
+        .success();
+    dir
+}
+
+#[test]
+fn export_writes_the_default_file_name_once_and_never_overwrites_without_force() {
+    let dir = with_incident();
+    let out = sitrep(dir.path()).args(["export", "1"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let name = "postmortem-1-2026-11-20-stream-starts-failing-script.md";
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("wrote {name}\n")
+    );
+    let first = fs::read_to_string(dir.path().join(name)).unwrap();
+    assert!(
+        first.starts_with("# Postmortem: Stream starts failing \\| \\]\\( &lt;script&gt;"),
+        "{first}"
+    );
+    assert!(first.contains("rolled back room"));
+
+    fs::write(dir.path().join(name), "my edits").unwrap();
+    let again = sitrep(dir.path()).args(["export", "1"]).output().unwrap();
+    assert_eq!(again.status.code(), Some(4));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(stderr.lines().count(), 1);
+    assert!(stderr.contains("--force"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(dir.path().join(name)).unwrap(),
+        "my edits"
+    );
+    sitrep(dir.path())
+        .args(["export", "1", "--force"])
+        .assert()
+        .success();
+    assert_eq!(fs::read_to_string(dir.path().join(name)).unwrap(), first);
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+}
+
+#[test]
+fn export_to_stdout_and_to_a_named_file() {
+    let dir = with_incident();
+    let out = sitrep(dir.path())
+        .args(["export", "1", "-o", "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("# Postmortem:"), "{text}");
+    assert!(text.contains("Times shown in | UTC"), "{text}");
+    sitrep(dir.path())
+        .args(["export", "1", "-o", "pm.md", "--tz", "utc"])
+        .assert()
+        .success();
+    assert!(fs::read_to_string(dir.path().join("pm.md"))
+        .unwrap()
+        .contains("## Timeline"));
+}
+
+#[test]
+fn a_broken_user_template_names_file_and_line_and_writes_nothing() {
+    let dir = with_incident();
+    let templates = dir.path().join("templates");
+    fs::create_dir(&templates).unwrap();
+    let broken = templates.join("postmortem.md");
+    fs::write(&broken, "# {{ incident.title }}\n{% if %}\n").unwrap();
+    let out = sitrep(dir.path())
+        .args(["export", "1", "-o", "out.md"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&broken.display().to_string()) && stderr.contains("line 2"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out.md").exists());
+}
+
+#[test]
+fn a_user_template_is_listed_as_an_override_and_used() {
+    let dir = with_incident();
+    let templates = dir.path().join("templates");
+    fs::create_dir(&templates).unwrap();
+    fs::write(
+        templates.join("postmortem.md"),
+        "ours: {{ incident.title }}\n",
+    )
+    .unwrap();
+    fs::write(templates.join("short.md"), "short: {{ incident.id }}\n").unwrap();
+    let list = String::from_utf8(
+        sitrep(dir.path())
+            .args(["templates", "list"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        list.contains("postmortem.md") && list.contains("overrides the built-in"),
+        "{list}"
+    );
+    assert!(list.contains("comms-update.md  built-in"), "{list}");
+    assert!(list.contains("short.md"), "{list}");
+    let out = sitrep(dir.path())
+        .args(["export", "1", "-o", "-"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ours: "));
+    let out = sitrep(dir.path())
+        .args(["export", "1", "-o", "-", "--template", "short.md"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "short: 1\n");
+    let shown = sitrep(dir.path())
+        .args(["templates", "show", "postmortem.md", "--default"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("## Timeline"));
+    let missing = sitrep(dir.path())
+        .args(["templates", "show", "nope.md"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(3));
+}
+
+#[test]
+fn comms_prints_a_customer_facing_draft() {
+    let dir = with_incident();
+    let out = sitrep(dir.path())
+        .args(["comms", "1", "--next-update", "15m"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("**Investigating**"), "{text}");
+    assert!(
+        text.contains("rolled back room") && text.contains("Next update by"),
+        "{text}"
+    );
+    assert!(!text.contains("alice") && !text.contains("carol"), "{text}");
+    let missing = sitrep(dir.path()).args(["comms", "9"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(3));
+}

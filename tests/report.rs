@@ -1,0 +1,397 @@
+//! The postmortem and comms drafts: a snapshot of a fixed incident, structure checks
+//! with a CommonMark parser whatever the values hold, template overrides and errors,
+//! and the CLI that writes the files.
+
+use std::fs;
+use std::path::Path;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use proptest::prelude::*;
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use sitrep::config::TimeDisplay;
+use sitrep::domain::{
+    Declaration, EntryId, EntryKind, FollowUp, FollowUpId, Incident, IncidentEdit, IncidentId,
+    NewEntry, NewFollowUp, NewIncident, Revision, RootCause, Severity, Status, TimelineEntry,
+};
+use sitrep::report::{context, Templates, POSTMORTEM_TEMPLATE};
+
+fn t(minutes: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_795_000_000, 0).unwrap() + Duration::minutes(minutes)
+}
+
+/// An incident's whole life, built through the domain rules, with one entry of every
+/// kind. `text` is put into every free-text place.
+struct Fixture {
+    incident: Incident,
+    timeline: Vec<TimelineEntry>,
+    follow_ups: Vec<FollowUp>,
+}
+
+fn fixture(text: &str, person: &str) -> Fixture {
+    let d = Declaration {
+        title: format!("Stream starts failing {text}"),
+        severity: Some(Severity::P1),
+        regions: vec!["eu-west".into(), format!("region {text}")],
+        cohorts: vec!["android".into()],
+        trigger_time: Some(t(0)),
+        linked_alerts: vec!["3f2a9c".into()],
+        ..Declaration::default()
+    };
+    let new = NewIncident::declare(d, person, t(4)).unwrap();
+    let mut entries: Vec<NewEntry> = new.entries();
+    let mut incident = new.into_incident(IncidentId(7));
+    let typed = |kind, text: &str, at| NewEntry::typed(kind, person, text, at).unwrap();
+    entries.push(NewEntry {
+        at: t(5),
+        author: "sitrep".into(),
+        kind: EntryKind::Alert,
+        text: format!("alert resolved: StreamStartSLO {text}"),
+    });
+    entries.extend(
+        incident
+            .change_status(Status::Identified, person, t(9))
+            .unwrap(),
+    );
+    entries.push(typed(
+        EntryKind::Mitigation,
+        &format!("rolled back room to v41 {text}"),
+        t(12),
+    ));
+    entries.push(typed(
+        EntryKind::Comms,
+        &format!("status page: investigating {text}"),
+        t(13),
+    ));
+    entries.push(typed(EntryKind::Note, &format!("note {text}"), t(14)));
+    entries.extend(
+        incident
+            .change_severity(Severity::P2, person, t(15))
+            .unwrap(),
+    );
+    entries.extend(
+        incident
+            .assign(Some("bob"), Some(&format!("carol {text}")), person, t(16))
+            .unwrap(),
+    );
+    entries.extend(
+        incident
+            .change_status(Status::Monitoring, person, t(20))
+            .unwrap(),
+    );
+    let edit = IncidentEdit {
+        root_cause: Some(RootCause::Release),
+        release_related: Some(true),
+        rollback_performed: Some(true),
+        ..IncidentEdit::default()
+    };
+    entries.extend(incident.apply_edit(&edit, person, t(30)).unwrap());
+    entries.extend(
+        incident
+            .resolve(
+                Some(&format!("room v42 leaked connections {text}")),
+                person,
+                t(40),
+            )
+            .unwrap(),
+    );
+    let today = NaiveDate::from_ymd_opt(2026, 11, 18).unwrap();
+    let follow_ups: Vec<FollowUp> = [("add a canary stage", "bob"), ("write the runbook", person)]
+        .iter()
+        .enumerate()
+        .map(|(n, (title, owner))| {
+            let new = NewFollowUp::new(
+                incident.id,
+                &format!("{title} {text}"),
+                owner,
+                Some(today + chrono::Days::new(7)),
+                person,
+                t(41),
+                today,
+            )
+            .unwrap();
+            entries.push(new.entry(FollowUpId(n as i64 + 1)));
+            new.into_follow_up(FollowUpId(n as i64 + 1))
+        })
+        .collect();
+    let timeline = entries
+        .into_iter()
+        .enumerate()
+        .map(|(n, e)| {
+            let mut revisions = vec![Revision {
+                at: e.at,
+                author: e.author.clone(),
+                text: e.text.clone(),
+            }];
+            if e.kind == EntryKind::Mitigation {
+                revisions.push(Revision {
+                    at: e.at + Duration::minutes(1),
+                    author: e.author.clone(),
+                    text: e.text.clone(),
+                });
+            }
+            TimelineEntry {
+                id: EntryId(n as i64 + 1),
+                incident_id: incident.id,
+                at: e.at,
+                author: e.author,
+                kind: e.kind,
+                text: e.text,
+                revisions,
+            }
+        })
+        .collect();
+    Fixture {
+        incident,
+        timeline,
+        follow_ups,
+    }
+}
+
+fn render(f: &Fixture, dir: &Path) -> String {
+    let data = context::postmortem(
+        &f.incident,
+        &f.timeline,
+        &f.follow_ups,
+        TimeDisplay::Utc,
+        t(60),
+    );
+    Templates::new(dir)
+        .render(POSTMORTEM_TEMPLATE, &data)
+        .unwrap()
+}
+
+const HEADINGS: &[&str] = &[
+    "Summary",
+    "Impact",
+    "Key times",
+    "Roles",
+    "Timeline",
+    "Mitigation steps",
+    "Customer communication",
+    "Root cause and contributing factors",
+    "What went well",
+    "What went poorly",
+    "Where we got lucky",
+    "Follow-up action items",
+    "Linked alerts",
+];
+
+/// The document's structure as a CommonMark reader sees it.
+struct Structure {
+    h1: Vec<String>,
+    h2: Vec<String>,
+    /// Body rows of each table, in order.
+    table_rows: Vec<usize>,
+    html: usize,
+    links: Vec<String>,
+}
+
+fn structure(markdown: &str) -> Structure {
+    let mut s = Structure {
+        h1: Vec::new(),
+        h2: Vec::new(),
+        table_rows: Vec::new(),
+        html: 0,
+        links: Vec::new(),
+    };
+    let mut heading: Option<(HeadingLevel, String)> = None;
+    let mut in_body = false;
+    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => heading = Some((level, String::new())),
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, text)) = heading.take() {
+                    match level {
+                        HeadingLevel::H1 => s.h1.push(text),
+                        HeadingLevel::H2 => s.h2.push(text),
+                        _ => {}
+                    }
+                }
+            }
+            Event::Text(text) | Event::Code(text) => {
+                if let Some((_, h)) = heading.as_mut() {
+                    h.push_str(&text);
+                }
+            }
+            Event::Start(Tag::Table(_)) => s.table_rows.push(0),
+            Event::End(TagEnd::TableHead) => in_body = true,
+            Event::End(TagEnd::Table) => in_body = false,
+            Event::Start(Tag::TableRow) if in_body => {
+                if let Some(n) = s.table_rows.last_mut() {
+                    *n += 1;
+                }
+            }
+            Event::Html(_) | Event::InlineHtml(_) => s.html += 1,
+            Event::Start(Tag::Link { dest_url, .. })
+            | Event::Start(Tag::Image { dest_url, .. }) => s.links.push(dest_url.to_string()),
+            _ => {}
+        }
+    }
+    s
+}
+
+#[test]
+fn the_export_of_a_fixed_incident_matches_its_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = render(&fixture("", "alice"), dir.path());
+    insta::assert_snapshot!("postmortem", doc);
+}
+
+#[test]
+fn the_export_has_every_section_one_row_per_entry_and_follow_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fixture("", "alice");
+    let doc = render(&f, dir.path());
+    let s = structure(&doc);
+    assert_eq!(s.h1, vec!["Postmortem: Stream starts failing"]);
+    assert_eq!(s.h2, HEADINGS);
+    // Tables: summary facts (7), key times (4), timeline, follow-ups.
+    assert_eq!(
+        s.table_rows,
+        vec![7, 4, f.timeline.len(), f.follow_ups.len()]
+    );
+    assert_eq!(s.html, 0);
+    for needle in [
+        "rolled back room to v41 (amended)",
+        "status page: investigating",
+        "commander: alice → bob",
+        "Root-cause category: release",
+        "Release related: yes",
+        "3f2a9c",
+        "Time to",
+    ] {
+        let found = doc.contains(needle) || (needle == "Time to" && doc.contains("Since trigger"));
+        assert!(found, "missing '{needle}' in:\n{doc}");
+    }
+}
+
+#[test]
+fn missing_facts_become_marked_prompts_not_blanks() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Declaration {
+        title: "Chat slow".into(),
+        severity: Some(Severity::P2),
+        ..Declaration::default()
+    };
+    let new = NewIncident::declare(d, "alice", t(0)).unwrap();
+    let timeline: Vec<TimelineEntry> = Vec::new();
+    let incident = new.into_incident(IncidentId(1));
+    let data = context::postmortem(&incident, &timeline, &[], TimeDisplay::Utc, t(5));
+    let doc = Templates::new(dir.path())
+        .render(POSTMORTEM_TEMPLATE, &data)
+        .unwrap();
+    assert!(doc.contains("> _To fill in: what happened"), "{doc}");
+    assert!(
+        doc.contains("> _To fill in: the root-cause category"),
+        "{doc}"
+    );
+    assert!(
+        doc.contains("> _To fill in: the steps that reduced"),
+        "{doc}"
+    );
+    assert!(
+        doc.contains("Resolved | not yet \\(investigating\\)"),
+        "{doc}"
+    );
+    for word in ["blame", "fault", "human error", "caused by"] {
+        let lower = doc.to_lowercase();
+        let count = lower.matches(word).count();
+        // "blameless" is the only acceptable use.
+        let allowed = if word == "blame" {
+            lower.matches("blameless").count()
+        } else {
+            0
+        };
+        assert_eq!(count, allowed, "'{word}' in the draft");
+    }
+}
+
+#[test]
+fn a_users_template_overrides_the_built_in_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join(POSTMORTEM_TEMPLATE),
+        "# Ours: {{ incident.title }}\n",
+    )
+    .unwrap();
+    let doc = render(&fixture("| x", "alice"), dir.path());
+    assert_eq!(doc, "# Ours: Stream starts failing \\| x\n");
+}
+
+#[test]
+fn a_template_with_a_syntax_error_names_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(POSTMORTEM_TEMPLATE);
+    fs::write(&path, "# fine\n\n{% for e in timeline %}\n{{ e.text \n").unwrap();
+    let f = fixture("", "alice");
+    let data = context::postmortem(
+        &f.incident,
+        &f.timeline,
+        &f.follow_ups,
+        TimeDisplay::Utc,
+        t(60),
+    );
+    let err = Templates::new(dir.path())
+        .render(POSTMORTEM_TEMPLATE, &data)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&path.display().to_string()), "{err}");
+    assert!(err.contains("line 4") || err.contains("line 3"), "{err}");
+}
+
+#[test]
+fn the_comms_draft_is_customer_facing() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fixture("", "alice");
+    let mut open = f.incident.clone();
+    open.status = Status::Monitoring;
+    let data = context::comms_update(
+        &open,
+        &f.timeline,
+        TimeDisplay::Utc,
+        t(60),
+        Duration::minutes(30),
+    );
+    let text = Templates::new(dir.path())
+        .render("comms-update.md", &data)
+        .unwrap();
+    assert!(text.contains("**Monitoring**"), "{text}");
+    assert!(text.contains("rolled back room to v41"), "{text}");
+    assert!(
+        text.contains("Next update by 2026-11-18 12:36:40Z"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("alice") && !text.contains("3f2a9c"),
+        "no internal names:\n{text}"
+    );
+}
+
+fn hostile() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[|\\]\\[()<>`*_#!\\-+=~\n\r\t .:&\"'a-z]{0,40}",
+        Just("| ]( <script>alert(1)</script>".to_string()),
+        Just("[click](javascript:alert(1)) ![x](http://evil/x.png)".to_string()),
+        Just("line\n# heading\n---\n    code\n> quote".to_string()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn no_value_can_change_the_documents_structure(text in hostile(), person in hostile()) {
+        // The domain refuses blank names; a hostile one still has to be non-blank.
+        let person = format!("p{person}");
+        let dir = tempfile::tempdir().unwrap();
+        let f = fixture(&text, &person);
+        let doc = render(&f, dir.path());
+        let s = structure(&doc);
+        prop_assert_eq!(s.h1.len(), 1);
+        prop_assert_eq!(&s.h2, &HEADINGS.to_vec());
+        prop_assert_eq!(s.table_rows, vec![7, 4, f.timeline.len(), f.follow_ups.len()]);
+        prop_assert_eq!(s.html, 0);
+        prop_assert!(s.links.is_empty(), "links smuggled in: {:?}", s.links);
+    }
+}
