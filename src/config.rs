@@ -9,6 +9,9 @@ use std::time::Duration as StdDuration;
 use chrono::Duration;
 use directories::ProjectDirs;
 use serde::{Deserialize, Serialize};
+
+use crate::domain::alert::LabelMapping;
+use crate::sources::{HttpOptions, Source, SourceKind};
 use thiserror::Error;
 
 use crate::domain::parse::parse_duration;
@@ -54,6 +57,29 @@ struct ConfigFile {
     time_display: Option<TimeDisplay>,
     p2_triage_window: Option<String>,
     busy_timeout: Option<String>,
+    #[serde(default)]
+    sources: Vec<SourceFile>,
+    labels: Option<LabelMapping>,
+}
+
+/// One `[[sources]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceFile {
+    name: String,
+    kind: SourceKind,
+    /// Base URLs; more than one are members of an HA pair.
+    urls: Vec<String>,
+    #[serde(default)]
+    filters: Vec<String>,
+    token_file: Option<PathBuf>,
+    token_env: Option<String>,
+    basic_user: Option<String>,
+    password_env: Option<String>,
+    ca_file: Option<PathBuf>,
+    timeout: Option<String>,
+    connect_timeout: Option<String>,
+    max_response_bytes: Option<usize>,
 }
 
 /// Values from the environment and flags (clap merges the two, flag first).
@@ -63,29 +89,25 @@ pub struct Overrides {
     pub time_display: Option<TimeDisplay>,
     pub p2_triage_window: Option<String>,
     pub busy_timeout: Option<String>,
+    /// One-off sources; when any is given they replace the configured ones.
+    pub alertmanager: Vec<String>,
+    pub prometheus: Vec<String>,
 }
 
 /// Settings in force.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// Who is typing: the author of every entry, the default commander. Needed only
     /// by commands that write; see [`Config::user`].
     pub user: Option<String>,
     pub time_display: TimeDisplay,
     /// How long a P2 may stay in investigation before triage is overdue.
-    #[serde(serialize_with = "serialize_minutes")]
     pub p2_triage_window: Duration,
     /// How long a write waits for another process's lock.
-    #[serde(serialize_with = "serialize_std_ms")]
     pub busy_timeout: StdDuration,
-}
-
-fn serialize_minutes<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&crate::domain::parse::format_duration(*d))
-}
-
-fn serialize_std_ms<S: serde::Serializer>(d: &StdDuration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&format!("{}ms", d.as_millis()))
+    /// Alert sources, from `--alertmanager` / `--prometheus` or the config.
+    pub sources: Vec<Source>,
+    pub labels: LabelMapping,
 }
 
 pub const DEFAULT_P2_TRIAGE_WINDOW: Duration = Duration::minutes(30);
@@ -192,7 +214,41 @@ impl Config {
             }
             None => DEFAULT_BUSY_TIMEOUT,
         };
+        let sources = if overrides.alertmanager.is_empty() && overrides.prometheus.is_empty() {
+            file.sources
+                .into_iter()
+                .map(source)
+                .collect::<Result<Vec<_>, _>>()?
+        } else {
+            let one_off = |kind, url: &String| Source {
+                name: url_name(url),
+                kind,
+                urls: vec![url.clone()],
+                filters: Vec::new(),
+                http: HttpOptions::default(),
+            };
+            overrides
+                .alertmanager
+                .iter()
+                .map(|u| one_off(SourceKind::Alertmanager, u))
+                .chain(
+                    overrides
+                        .prometheus
+                        .iter()
+                        .map(|u| one_off(SourceKind::Prometheus, u)),
+                )
+                .collect()
+        };
+        let mut names = std::collections::HashSet::new();
+        if let Some(dup) = sources.iter().find(|s| !names.insert(s.name.clone())) {
+            return Err(ConfigError::Value {
+                key: "sources".into(),
+                detail: format!("two sources are named '{}'; names must differ", dup.name),
+            });
+        }
         Ok(Self {
+            sources,
+            labels: file.labels.unwrap_or_default(),
             user,
             time_display: overrides
                 .time_display
@@ -202,6 +258,109 @@ impl Config {
             busy_timeout,
         })
     }
+}
+
+/// A short name for a one-off source: its host and port.
+fn url_name(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            })
+        })
+        .unwrap_or_else(|| sanitize_line(url))
+}
+
+/// Turns a `[[sources]]` table into a source, reading its secret from a file or an
+/// environment variable (never from the config itself or argv).
+fn source(file: SourceFile) -> Result<Source, ConfigError> {
+    let key = |field: &str| format!("sources '{}' {field}", sanitize_line(&file.name));
+    let err = |field: &str, detail: String| ConfigError::Value {
+        key: key(field),
+        detail,
+    };
+    if sanitize_line(&file.name).is_empty() {
+        return Err(ConfigError::Value {
+            key: "sources name".into(),
+            detail: "every source needs a name".into(),
+        });
+    }
+    if file.urls.is_empty() {
+        return Err(err("urls", "list at least one URL".into()));
+    }
+    for url in &file.urls {
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|e| err("urls", format!("'{}': {e}", sanitize_line(url))))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(err(
+                "urls",
+                format!("'{}' is not http(s)", sanitize_line(url)),
+            ));
+        }
+    }
+    let env_secret = |field: &str, name: &str| {
+        std::env::var(name)
+            .map(|v| v.trim().to_string())
+            .map_err(|_| err(field, format!("environment variable '{name}' is not set")))
+    };
+    let bearer_token = match (&file.token_file, &file.token_env) {
+        (Some(_), Some(_)) => {
+            return Err(err("token", "set token_file or token_env, not both".into()))
+        }
+        (Some(path), None) => Some(
+            fs::read_to_string(path)
+                .map(|t| t.trim().to_string())
+                .map_err(|e| {
+                    err(
+                        "token_file",
+                        format!("cannot read '{}': {e}", path.display()),
+                    )
+                })?,
+        ),
+        (None, Some(name)) => Some(env_secret("token_env", name)?),
+        (None, None) => None,
+    };
+    let basic_auth = match (&file.basic_user, &file.password_env) {
+        (Some(user), Some(name)) => Some((user.clone(), env_secret("password_env", name)?)),
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(err(
+                "basic auth",
+                "set both basic_user and password_env".into(),
+            ))
+        }
+        (None, None) => None,
+    };
+    let timeout = |field: &str, raw: &Option<String>, default: StdDuration| match raw {
+        Some(raw) => positive_duration(&key(field), raw)
+            .map(|d| StdDuration::from_millis(d.num_milliseconds().max(1) as u64)),
+        None => Ok(default),
+    };
+    Ok(Source {
+        http: HttpOptions {
+            timeout: timeout(
+                "timeout",
+                &file.timeout,
+                crate::sources::http::DEFAULT_TIMEOUT,
+            )?,
+            connect_timeout: timeout(
+                "connect_timeout",
+                &file.connect_timeout,
+                crate::sources::http::DEFAULT_CONNECT_TIMEOUT,
+            )?,
+            max_bytes: file
+                .max_response_bytes
+                .unwrap_or(crate::sources::http::DEFAULT_MAX_BYTES),
+            bearer_token,
+            basic_auth,
+            ca_file: file.ca_file,
+        },
+        name: sanitize_line(&file.name),
+        kind: file.kind,
+        urls: file.urls,
+        filters: file.filters,
+    })
 }
 
 fn positive_duration(key: &str, raw: &str) -> Result<Duration, ConfigError> {
@@ -267,6 +426,28 @@ pub const EXAMPLE: &str = r#"# sitrep configuration.
 
 # How long a write waits for another sitrep process holding the database lock.
 # busy_timeout = "5s"
+
+# Alert sources. Without any, `sitrep alerts` has nothing to read; a one-off
+# `--alertmanager URL` or `--prometheus URL` replaces these for one run.
+# [[sources]]
+# name = "eu"                                   # shown next to every alert
+# kind = "alertmanager"                         # or "prometheus"
+# urls = ["http://am-1:9093", "http://am-2:9093"]  # several = one HA pair, deduplicated
+# filters = ['service=~"room|chat"']            # Alertmanager matchers
+# token_env = "SITREP_EU_TOKEN"                 # or token_file = "/path"; never the token itself
+# basic_user = "sitrep"                         # with password_env = "VAR"
+# ca_file = "/etc/ssl/internal-ca.pem"          # an extra CA to trust
+# timeout = "10s"                               # the whole request; connect_timeout = "3s"
+# max_response_bytes = 33554432                 # answers larger than this are refused
+
+# Which labels mean what. The defaults understand Sloth and Pyrra.
+# [labels]
+# severity_labels = ["sloth_severity", "severity"]
+# p1_values = ["page", "critical"]
+# p2_values = ["ticket", "warning"]
+# service_labels = ["service", "sloth_service", "app"]
+# slo_labels = ["slo", "sloth_slo", "sloth_id"]
+# region_labels = ["region"]
 "#;
 
 /// Writes [`EXAMPLE`] to `path`, refusing to replace an existing file unless `force`.

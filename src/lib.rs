@@ -11,5 +11,6 @@ pub mod domain;
 pub mod format;
 pub mod report;
 pub mod runtime;
+pub mod sources;
 pub mod store;
 pub mod ui;

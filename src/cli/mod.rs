@@ -1,6 +1,7 @@
 //! The command line: argument parsing (clap), dispatch to one module per subcommand
 //! group, and the mapping of every failure to one line on stderr and an exit code.
 
+mod alerts;
 mod config;
 mod followup;
 mod incident;
@@ -27,6 +28,7 @@ pub mod exit {
     pub const NOT_FOUND: u8 = 3;
     pub const REFUSED: u8 = 4;
     pub const DATABASE: u8 = 5;
+    pub const SOURCES: u8 = 6;
 }
 
 #[derive(Debug, Parser)]
@@ -85,6 +87,24 @@ pub struct GlobalArgs {
     /// Print machine-readable JSON instead of text
     #[arg(long, global = true)]
     pub json: bool,
+    /// Read alerts from this Alertmanager (repeatable; replaces configured sources)
+    #[arg(
+        long,
+        global = true,
+        env = "SITREP_ALERTMANAGER",
+        value_name = "URL",
+        value_delimiter = ','
+    )]
+    pub alertmanager: Vec<String>,
+    /// Read alerts from this Prometheus (repeatable; replaces configured sources)
+    #[arg(
+        long,
+        global = true,
+        env = "SITREP_PROMETHEUS",
+        value_name = "URL",
+        value_delimiter = ','
+    )]
+    pub prometheus: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,6 +139,10 @@ pub enum Command {
     /// List the document templates, or print one to start your own
     #[command(subcommand)]
     Templates(report::TemplatesCommand),
+    /// Print the alerts firing now in every source, P1 first
+    Alerts(alerts::AlertsArgs),
+    /// Check every alert source and print its health
+    Sources,
     /// Write an example config or show where sitrep keeps things
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -141,6 +165,9 @@ pub enum CliError {
     Write { path: PathBuf, detail: String },
     #[error("{0}")]
     Output(String),
+    /// Every alert source failed; each was reported on its own line already.
+    #[error("{0}")]
+    AllSourcesFailed(String),
 }
 
 impl CliError {
@@ -159,6 +186,7 @@ impl CliError {
             Self::Report(_) => exit::USAGE,
             Self::FileExists(_) => exit::REFUSED,
             Self::Write { .. } | Self::Output(_) => exit::FAILURE,
+            Self::AllSourcesFailed(_) => exit::SOURCES,
         }
     }
 }
@@ -253,6 +281,8 @@ fn context(global: &GlobalArgs, paths: Paths) -> Result<Context, CliError> {
         time_display: global.time_display,
         p2_triage_window: global.p2_triage_window.clone(),
         busy_timeout: global.busy_timeout.clone(),
+        alertmanager: global.alertmanager.clone(),
+        prometheus: global.prometheus.clone(),
     };
     Ok(Context {
         config: Config::load(&paths, &overrides)?,
@@ -282,6 +312,8 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         Command::List(args) => incident::list(&ctx, args),
         Command::Show(args) => incident::show(&ctx, args),
         Command::Followup(command) => followup::run(&ctx, command),
+        Command::Alerts(args) => alerts::alerts(&ctx, args),
+        Command::Sources => alerts::sources(&ctx),
         Command::Export(args) => report::export(&ctx, args),
         Command::Comms(args) => report::comms(&ctx, args),
         Command::Templates(command) => report::run_templates(&ctx, command),

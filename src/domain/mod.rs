@@ -4,6 +4,7 @@
 //! callers pass the current time in. Everything else in sitrep depends on this module;
 //! it depends on nothing of ours.
 
+pub mod alert;
 mod error;
 pub mod followup;
 pub mod incident;

@@ -1,0 +1,222 @@
+//! `alerts` and `sources`: read every configured source once, at the same time.
+
+use chrono::Utc;
+use clap::Args;
+use serde_json::json;
+
+use super::{CliError, Context};
+use crate::domain::alert::Alert;
+use crate::domain::parse::format_duration;
+use crate::domain::{DomainError, Severity};
+use crate::sources::{self, Snapshot, Source, SourceError};
+
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    /// Only this source (by name; see 'sitrep sources')
+    #[arg(long, value_name = "NAME")]
+    source: Option<String>,
+    /// Only alerts of this severity
+    #[arg(long, value_name = "P1|P2")]
+    severity: Option<Severity>,
+}
+
+/// Reads `chosen` sources concurrently; results in the same order.
+fn read_all(
+    ctx: &Context,
+    chosen: &[Source],
+) -> Result<Vec<Result<Snapshot, SourceError>>, CliError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Output(format!("cannot start the async runtime: {e}")))?;
+    let labels = ctx.config.labels.clone();
+    Ok(runtime.block_on(async {
+        let handles: Vec<_> = chosen
+            .iter()
+            .cloned()
+            .map(|source| {
+                let labels = labels.clone();
+                tokio::spawn(async move { sources::fetch(&source, &labels).await })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(handles.len());
+        for handle in handles {
+            out.push(
+                handle
+                    .await
+                    .unwrap_or_else(|e| Err(SourceError::Transport(format!("reader failed: {e}")))),
+            );
+        }
+        out
+    }))
+}
+
+fn configured(ctx: &Context, only: Option<&str>) -> Result<Vec<Source>, CliError> {
+    let all = &ctx.config.sources;
+    if all.is_empty() {
+        return Err(DomainError::Invalid(
+            "no alert sources configured: add [[sources]] to the config (see 'sitrep config init') or pass --alertmanager URL"
+                .into(),
+        )
+        .into());
+    }
+    match only {
+        None => Ok(all.clone()),
+        Some(name) => {
+            let chosen: Vec<Source> = all.iter().filter(|s| s.name == name).cloned().collect();
+            if chosen.is_empty() {
+                let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+                return Err(DomainError::Invalid(format!(
+                    "no source '{}' (configured: {})",
+                    crate::domain::text::sanitize_line(name),
+                    names.join(", ")
+                ))
+                .into());
+            }
+            Ok(chosen)
+        }
+    }
+}
+
+/// Warns on stderr, one line per failing source (and per partial failure); fails
+/// only when every source failed.
+fn report_failures(
+    chosen: &[Source],
+    results: &[(String, Result<Snapshot, SourceError>)],
+) -> Result<(), CliError> {
+    for ((name, result), source) in results.iter().zip(chosen) {
+        match result {
+            Err(e) => eprintln!("warning: source '{name}' ({}): {e}", source.urls.join(", ")),
+            Ok(s) => {
+                if s.skipped > 0 {
+                    eprintln!(
+                        "warning: source '{name}': {} malformed alert(s) left out",
+                        s.skipped
+                    );
+                }
+                for member in &s.member_errors {
+                    eprintln!("warning: source '{name}': member {member}");
+                }
+            }
+        }
+    }
+    if results.iter().all(|(_, r)| r.is_err()) {
+        return Err(CliError::AllSourcesFailed(format!(
+            "every alert source failed ({})",
+            results.len()
+        )));
+    }
+    Ok(())
+}
+
+pub fn alerts(ctx: &Context, args: AlertsArgs) -> Result<String, CliError> {
+    let chosen = configured(ctx, args.source.as_deref())?;
+    let results: Vec<(String, Result<Snapshot, SourceError>)> = chosen
+        .iter()
+        .map(|s| s.name.clone())
+        .zip(read_all(ctx, &chosen)?)
+        .collect();
+    report_failures(&chosen, &results)?;
+    let mut alerts: Vec<Alert> = results
+        .into_iter()
+        .filter_map(|(_, r)| r.ok())
+        .flat_map(|s| s.alerts)
+        .filter(|a| args.severity.is_none() || a.severity == args.severity)
+        .collect();
+    crate::domain::alert::sort_for_display(&mut alerts);
+    if ctx.json {
+        return ctx.json(&alerts);
+    }
+    if alerts.is_empty() {
+        return Ok("no alerts\n".into());
+    }
+    let now = Utc::now();
+    let rows: Vec<Vec<String>> = alerts
+        .iter()
+        .map(|a| {
+            let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+            vec![
+                a.severity.map_or("-".to_string(), |s| s.to_string()),
+                a.state.to_string(),
+                a.name.clone(),
+                dash(&a.service),
+                dash(&a.region),
+                dash(&a.slo),
+                a.starts_at.map_or("-".into(), |t| format_duration(now - t)),
+                a.source.clone(),
+                dash(&a.summary),
+            ]
+        })
+        .collect();
+    Ok(crate::format::table(
+        &[
+            "SEV", "STATE", "ALERT", "SERVICE", "REGION", "SLO", "AGE", "SOURCE", "SUMMARY",
+        ],
+        &rows,
+    ))
+}
+
+pub fn sources(ctx: &Context) -> Result<String, CliError> {
+    let chosen = configured(ctx, None)?;
+    let results: Vec<(String, Result<Snapshot, SourceError>)> = chosen
+        .iter()
+        .map(|s| s.name.clone())
+        .zip(read_all(ctx, &chosen)?)
+        .collect();
+    let rows: Vec<(Source, &Result<Snapshot, SourceError>)> = chosen
+        .into_iter()
+        .zip(results.iter().map(|(_, r)| r))
+        .collect();
+    let output = if ctx.json {
+        let items: Vec<_> = rows
+            .iter()
+            .map(|(source, result)| match result {
+                Ok(s) => json!({
+                    "name": source.name, "kind": source.kind, "urls": source.urls, "status": "ok",
+                    "alerts": s.alerts.len(), "skipped": s.skipped, "member_errors": s.member_errors,
+                    "latency_ms": s.latency_ms,
+                }),
+                Err(e) => json!({
+                    "name": source.name, "kind": source.kind, "urls": source.urls, "status": "failing",
+                    "error": e.to_string(),
+                }),
+            })
+            .collect();
+        ctx.json(&items)?
+    } else {
+        let table: Vec<Vec<String>> = rows
+            .iter()
+            .map(|(source, result)| {
+                let (status, detail) = match result {
+                    Ok(s) if s.member_errors.is_empty() => (
+                        "ok".to_string(),
+                        format!("{} alerts in {} ms", s.alerts.len(), s.latency_ms),
+                    ),
+                    Ok(s) => (
+                        "degraded".to_string(),
+                        format!("{} alerts; {}", s.alerts.len(), s.member_errors.join("; ")),
+                    ),
+                    Err(e) => ("FAILING".to_string(), e.to_string()),
+                };
+                vec![
+                    source.name.clone(),
+                    source.kind.to_string(),
+                    source.urls.join(","),
+                    status,
+                    detail,
+                ]
+            })
+            .collect();
+        crate::format::table(&["NAME", "KIND", "URLS", "STATUS", "DETAIL"], &table)
+    };
+    if results.iter().all(|(_, r)| r.is_err()) {
+        // The table says why; the exit code says it for scripts. A closed pipe is fine.
+        let mut stdout = std::io::stdout().lock();
+        let _ = std::io::Write::write_all(&mut stdout, output.as_bytes());
+        return Err(CliError::AllSourcesFailed(format!(
+            "every alert source failed ({})",
+            results.len()
+        )));
+    }
+    Ok(output)
+}

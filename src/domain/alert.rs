@@ -1,0 +1,365 @@
+//! Alerts as sitrep sees them, whatever backend sent them: severity mapped from labels,
+//! service / SLO / region picked from configurable label names, and every string made
+//! safe for a terminal once, here.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::severity::Severity;
+use super::text::{sanitize_line, sanitize_text};
+
+/// Where an alert stands in its backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertState {
+    Firing,
+    Silenced,
+    Inhibited,
+    /// Seen before and gone now, or reported with an end time in the past.
+    Resolved,
+}
+
+impl AlertState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Firing => "firing",
+            Self::Silenced => "silenced",
+            Self::Inhibited => "inhibited",
+            Self::Resolved => "resolved",
+        }
+    }
+}
+
+impl fmt::Display for AlertState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which labels mean what. The defaults understand plain Prometheus rules, Sloth
+/// (`sloth_severity` = page | ticket, `sloth_service`, `sloth_slo`) and Pyrra
+/// (`severity` = critical | warning, `slo`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LabelMapping {
+    /// Labels read for severity, first present wins (Sloth's own label before the
+    /// user-set `severity`).
+    pub severity_labels: Vec<String>,
+    /// Values that mean P1.
+    pub p1_values: Vec<String>,
+    /// Values that mean P2.
+    pub p2_values: Vec<String>,
+    pub service_labels: Vec<String>,
+    pub slo_labels: Vec<String>,
+    pub region_labels: Vec<String>,
+}
+
+impl Default for LabelMapping {
+    fn default() -> Self {
+        let list = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect();
+        Self {
+            severity_labels: list(&["sloth_severity", "severity"]),
+            p1_values: list(&["page", "critical"]),
+            p2_values: list(&["ticket", "warning"]),
+            service_labels: list(&["service", "sloth_service", "app"]),
+            slo_labels: list(&["slo", "sloth_slo", "sloth_id"]),
+            region_labels: list(&["region"]),
+        }
+    }
+}
+
+impl LabelMapping {
+    fn first<'a>(names: &[String], labels: &'a BTreeMap<String, String>) -> Option<&'a String> {
+        names
+            .iter()
+            .find_map(|n| labels.get(n))
+            .filter(|v| !v.is_empty())
+    }
+
+    /// P1, P2 or none, from the first severity label present.
+    pub fn severity(&self, labels: &BTreeMap<String, String>) -> Option<Severity> {
+        let value = Self::first(&self.severity_labels, labels)?.to_ascii_lowercase();
+        if self
+            .p1_values
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case(&value))
+        {
+            Some(Severity::P1)
+        } else if self
+            .p2_values
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case(&value))
+        {
+            Some(Severity::P2)
+        } else {
+            None
+        }
+    }
+}
+
+/// An alert as a backend reported it, before mapping and sanitizing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawAlert {
+    /// Empty when the backend has none (Prometheus): one is derived from the labels.
+    pub fingerprint: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub state: Option<AlertState>,
+    pub generator_url: Option<String>,
+    pub silenced_by: Vec<String>,
+    pub inhibited_by: Vec<String>,
+}
+
+/// A normalized alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alert {
+    pub source: String,
+    pub fingerprint: String,
+    pub name: String,
+    pub severity: Option<Severity>,
+    pub state: AlertState,
+    pub service: Option<String>,
+    pub slo: Option<String>,
+    pub region: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub runbook_url: Option<String>,
+    pub generator_url: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub silenced_by: Vec<String>,
+    pub inhibited_by: Vec<String>,
+}
+
+fn clean_map(map: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    map.into_iter()
+        .map(|(k, v)| (sanitize_line(&k), sanitize_text(&v)))
+        .collect()
+}
+
+fn annotation(annotations: &BTreeMap<String, String>, names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| annotations.get(*n))
+        .filter(|v| !v.is_empty())
+        .cloned()
+}
+
+/// A stable fingerprint from an alert's labels (FNV-1a over sorted `name=value`
+/// pairs), for backends that send none.
+pub fn label_fingerprint(labels: &BTreeMap<String, String>) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (k, v) in labels {
+        for byte in k.bytes().chain([0xff]).chain(v.bytes()).chain([0xfe]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+/// Maps and sanitizes one alert from `source`. Nothing here can fail: a missing
+/// field is absent, not an error.
+pub fn normalize(source: &str, raw: RawAlert, mapping: &LabelMapping) -> Alert {
+    let labels = clean_map(raw.labels);
+    let annotations = clean_map(raw.annotations);
+    let pick = |names: &[String]| LabelMapping::first(names, &labels).cloned();
+    let fingerprint = match sanitize_line(&raw.fingerprint) {
+        fp if fp.is_empty() => label_fingerprint(&labels),
+        fp => fp,
+    };
+    let state = match raw.state {
+        Some(state) => state,
+        None if !raw.silenced_by.is_empty() => AlertState::Silenced,
+        None if !raw.inhibited_by.is_empty() => AlertState::Inhibited,
+        None => AlertState::Firing,
+    };
+    Alert {
+        source: sanitize_line(source),
+        name: labels
+            .get("alertname")
+            .filter(|n| !n.is_empty())
+            .cloned()
+            .unwrap_or_else(|| "(unnamed)".to_string()),
+        severity: mapping.severity(&labels),
+        state,
+        service: pick(&mapping.service_labels),
+        slo: pick(&mapping.slo_labels),
+        region: pick(&mapping.region_labels),
+        summary: annotation(&annotations, &["summary", "title"]).map(|s| sanitize_line(&s)),
+        description: annotation(&annotations, &["description", "message"]),
+        runbook_url: annotation(&annotations, &["runbook_url", "runbook"])
+            .map(|s| sanitize_line(&s)),
+        generator_url: raw
+            .generator_url
+            .map(|u| sanitize_line(&u))
+            .filter(|u| !u.is_empty()),
+        starts_at: raw.starts_at,
+        ends_at: raw.ends_at,
+        updated_at: raw.updated_at,
+        silenced_by: raw.silenced_by.iter().map(|s| sanitize_line(s)).collect(),
+        inhibited_by: raw.inhibited_by.iter().map(|s| sanitize_line(s)).collect(),
+        fingerprint,
+        labels,
+        annotations,
+    }
+}
+
+/// P1 first, then P2, then unmapped; within each, longest firing first.
+pub fn sort_for_display(alerts: &mut [Alert]) {
+    alerts.sort_by(|a, b| {
+        let rank = |s: Option<Severity>| match s {
+            Some(Severity::P1) => 0,
+            Some(Severity::P2) => 1,
+            None => 2,
+        };
+        rank(a.severity)
+            .cmp(&rank(b.severity))
+            .then(a.starts_at.cmp(&b.starts_at))
+            .then(a.fingerprint.cmp(&b.fingerprint))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    }
+
+    fn raw(pairs: &[(&str, &str)]) -> RawAlert {
+        RawAlert {
+            fingerprint: "fp".into(),
+            labels: labels(pairs),
+            ..RawAlert::default()
+        }
+    }
+
+    #[test]
+    fn default_mapping_understands_plain_sloth_and_pyrra_labels() {
+        let m = LabelMapping::default();
+        assert_eq!(
+            m.severity(&labels(&[("severity", "critical")])),
+            Some(Severity::P1)
+        );
+        assert_eq!(
+            m.severity(&labels(&[("severity", "Page")])),
+            Some(Severity::P1)
+        );
+        assert_eq!(
+            m.severity(&labels(&[("severity", "warning")])),
+            Some(Severity::P2)
+        );
+        // Sloth: its own label wins over whatever the user set as severity.
+        assert_eq!(
+            m.severity(&labels(&[
+                ("sloth_severity", "ticket"),
+                ("severity", "critical")
+            ])),
+            Some(Severity::P2)
+        );
+        assert_eq!(m.severity(&labels(&[("severity", "info")])), None);
+        assert_eq!(m.severity(&labels(&[])), None);
+    }
+
+    #[test]
+    fn normalizing_picks_service_slo_region_and_annotations() {
+        let mut r = raw(&[
+            ("alertname", "ErrorBudgetBurn"),
+            ("sloth_service", "room"),
+            ("sloth_slo", "stream-start-success"),
+            ("region", "eu-west"),
+            ("sloth_severity", "page"),
+        ]);
+        r.annotations = labels(&[
+            ("summary", "burning fast"),
+            ("runbook_url", "https://runbooks/room"),
+        ]);
+        let a = normalize("am-eu", r, &LabelMapping::default());
+        assert_eq!(a.name, "ErrorBudgetBurn");
+        assert_eq!(a.severity, Some(Severity::P1));
+        assert_eq!(a.service.as_deref(), Some("room"));
+        assert_eq!(a.slo.as_deref(), Some("stream-start-success"));
+        assert_eq!(a.region.as_deref(), Some("eu-west"));
+        assert_eq!(a.summary.as_deref(), Some("burning fast"));
+        assert_eq!(a.runbook_url.as_deref(), Some("https://runbooks/room"));
+        assert_eq!(a.state, AlertState::Firing);
+    }
+
+    #[test]
+    fn every_string_from_a_backend_is_sanitized() {
+        let mut r = raw(&[("alertname", "x\x1b[2Jy"), ("\x1b]0;k", "v\u{202e}")]);
+        r.annotations = labels(&[("summary", "a\nb\x07")]);
+        r.fingerprint = "f\x1bp".into();
+        let a = normalize("s\x1b", r, &LabelMapping::default());
+        assert_eq!(a.name, "x␛[2Jy");
+        assert_eq!(a.fingerprint, "f␛p");
+        assert_eq!(a.source, "s␛");
+        assert_eq!(a.summary.as_deref(), Some("a b␇"));
+        assert_eq!(a.labels.get("␛]0;k").map(String::as_str), Some("v<U+202E>"));
+    }
+
+    #[test]
+    fn missing_fields_are_absent_not_errors() {
+        let a = normalize("s", RawAlert::default(), &LabelMapping::default());
+        assert_eq!(a.name, "(unnamed)");
+        assert_eq!(a.fingerprint.len(), 16);
+        assert_eq!(a.severity, None);
+        assert!(a.service.is_none() && a.starts_at.is_none());
+    }
+
+    #[test]
+    fn label_fingerprints_are_stable_and_depend_on_every_pair() {
+        let a = label_fingerprint(&labels(&[("a", "1"), ("b", "2")]));
+        assert_eq!(a, label_fingerprint(&labels(&[("b", "2"), ("a", "1")])));
+        assert_ne!(a, label_fingerprint(&labels(&[("a", "12")])));
+        assert_ne!(
+            label_fingerprint(&labels(&[("a", "b=c")])),
+            label_fingerprint(&labels(&[("a=b", "c")]))
+        );
+    }
+
+    #[test]
+    fn silenced_and_inhibited_alerts_say_so_without_an_explicit_state() {
+        let mut r = raw(&[("alertname", "x")]);
+        r.silenced_by = vec!["s1".into()];
+        assert_eq!(
+            normalize("s", r, &LabelMapping::default()).state,
+            AlertState::Silenced
+        );
+    }
+
+    #[test]
+    fn p1_sorts_first_then_the_longest_firing() {
+        let m = LabelMapping::default();
+        let at = |s| DateTime::from_timestamp(s, 0);
+        let make = |sev: &str, start: i64| {
+            let mut r = raw(&[("severity", sev), ("alertname", sev)]);
+            r.starts_at = at(start);
+            r.fingerprint = format!("{sev}{start}");
+            normalize("s", r, &m)
+        };
+        let mut alerts = vec![
+            make("warning", 1),
+            make("none", 0),
+            make("critical", 9),
+            make("critical", 5),
+        ];
+        sort_for_display(&mut alerts);
+        let order: Vec<&str> = alerts.iter().map(|a| a.fingerprint.as_str()).collect();
+        assert_eq!(order, vec!["critical5", "critical9", "warning1", "none0"]);
+    }
+}

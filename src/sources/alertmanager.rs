@@ -1,0 +1,195 @@
+//! Prometheus Alertmanager, API v2 (`GET /api/v2/alerts`). v1 is gone since 0.27.
+//! Optional fields (`mutedBy` exists only from 0.28) are read as absent when missing;
+//! one malformed alert is skipped and counted, the rest still show.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Parsed, SourceError};
+use crate::domain::alert::{normalize, AlertState, LabelMapping, RawAlert};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireAlert {
+    fingerprint: String,
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
+    starts_at: Option<DateTime<Utc>>,
+    ends_at: Option<DateTime<Utc>>,
+    updated_at: Option<DateTime<Utc>>,
+    #[serde(rename = "generatorURL")]
+    generator_url: Option<String>,
+    status: Option<WireStatus>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireStatus {
+    state: Option<String>,
+    #[serde(default)]
+    silenced_by: Vec<String>,
+    #[serde(default)]
+    inhibited_by: Vec<String>,
+}
+
+/// The alerts URL for a member at `base` (e.g. `http://am:9093` or a path prefix),
+/// asking for active, silenced and inhibited alerts matching `filters`.
+pub fn alerts_url(base: &str, filters: &[String]) -> Result<String, SourceError> {
+    let mut url = reqwest::Url::parse(base.trim_end_matches('/'))
+        .map_err(|e| SourceError::Config(format!("bad URL '{base}': {e}")))?;
+    url.path_segments_mut()
+        .map_err(|()| SourceError::Config(format!("bad URL '{base}': cannot have a path")))?
+        .pop_if_empty()
+        .extend(["api", "v2", "alerts"]);
+    {
+        let mut query = url.query_pairs_mut();
+        query.append_pair("active", "true");
+        query.append_pair("silenced", "true");
+        query.append_pair("inhibited", "true");
+        for filter in filters {
+            query.append_pair("filter", filter);
+        }
+    }
+    Ok(url.into())
+}
+
+/// Parses a `/api/v2/alerts` body. The body must be a JSON array; each element that
+/// does not look like an alert is skipped and counted.
+pub fn parse(
+    body: &[u8],
+    source: &str,
+    mapping: &LabelMapping,
+    now: DateTime<Utc>,
+) -> Result<Parsed, SourceError> {
+    let items: Vec<Value> = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Array(items)) => items,
+        Ok(other) => {
+            return Err(SourceError::Shape(format!(
+                "expected a JSON array of alerts, got {}",
+                json_kind(&other)
+            )))
+        }
+        Err(e) => return Err(SourceError::Json(e.to_string())),
+    };
+    let mut parsed = Parsed::default();
+    for item in items {
+        match serde_json::from_value::<WireAlert>(item) {
+            Ok(wire) => parsed
+                .alerts
+                .push(normalize(source, raw(wire, now), mapping)),
+            Err(e) => {
+                parsed.skipped += 1;
+                parsed
+                    .first_skip_reason
+                    .get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    Ok(parsed)
+}
+
+fn raw(wire: WireAlert, now: DateTime<Utc>) -> RawAlert {
+    let status = wire.status.unwrap_or_default();
+    let ended = wire.ends_at.is_some_and(|end| end <= now);
+    let state = match status.state.as_deref() {
+        _ if ended => Some(AlertState::Resolved),
+        Some("suppressed") if !status.silenced_by.is_empty() => Some(AlertState::Silenced),
+        Some("suppressed") if !status.inhibited_by.is_empty() => Some(AlertState::Inhibited),
+        Some("suppressed") => Some(AlertState::Silenced),
+        Some("active") => Some(AlertState::Firing),
+        _ => None,
+    };
+    RawAlert {
+        fingerprint: wire.fingerprint,
+        labels: wire.labels,
+        annotations: wire.annotations,
+        starts_at: wire.starts_at,
+        ends_at: wire.ends_at,
+        updated_at: wire.updated_at,
+        state,
+        generator_url: wire.generator_url,
+        silenced_by: status.silenced_by,
+        inhibited_by: status.inhibited_by,
+    }
+}
+
+pub(super) fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_795_000_000, 0).unwrap()
+    }
+
+    const PAYLOAD: &str = include_str!("../../tests/fixtures/alertmanager-v2-alerts.json");
+
+    #[test]
+    fn a_recorded_payload_parses_with_states_and_fields() {
+        let parsed = parse(PAYLOAD.as_bytes(), "am", &LabelMapping::default(), now()).unwrap();
+        assert_eq!(parsed.skipped, 1, "{:?}", parsed.first_skip_reason);
+        let by_name = |n: &str| parsed.alerts.iter().find(|a| a.name == n).unwrap();
+        let burn = by_name("StreamStartErrorBudgetBurn");
+        assert_eq!(burn.severity, Some(crate::domain::Severity::P1));
+        assert_eq!(burn.state, AlertState::Firing);
+        assert_eq!(burn.service.as_deref(), Some("room"));
+        assert_eq!(burn.region.as_deref(), Some("eu-west"));
+        assert_eq!(
+            burn.generator_url.as_deref(),
+            Some("http://prometheus:9090/graph?g0.expr=x")
+        );
+        let silenced = by_name("ChatLatencyHigh");
+        assert_eq!(silenced.state, AlertState::Silenced);
+        assert_eq!(silenced.silenced_by, vec!["5f1b"]);
+        let hostile = by_name("Evil␛[2J");
+        assert_eq!(hostile.summary.as_deref(), Some("clear␛[2J␛]0;title␇"));
+    }
+
+    #[test]
+    fn the_wrong_shape_and_invalid_json_are_clear_errors() {
+        let m = LabelMapping::default();
+        let e = parse(br#"{"data": []}"#, "am", &m, now())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("expected a JSON array of alerts, got an object"),
+            "{e}"
+        );
+        let e = parse(b"<html>", "am", &m, now()).unwrap_err().to_string();
+        assert!(e.starts_with("invalid JSON"), "{e}");
+    }
+
+    #[test]
+    fn an_alert_whose_end_has_passed_is_resolved() {
+        let body = br#"[{"fingerprint":"a","labels":{"alertname":"x"},"endsAt":"2020-01-01T00:00:00Z","status":{"state":"active"}}]"#;
+        let parsed = parse(body, "am", &LabelMapping::default(), now()).unwrap();
+        assert_eq!(parsed.alerts[0].state, AlertState::Resolved);
+    }
+
+    #[test]
+    fn urls_keep_path_prefixes_and_encode_filters() {
+        assert_eq!(
+            alerts_url("http://am:9093/", &[]).unwrap(),
+            "http://am:9093/api/v2/alerts?active=true&silenced=true&inhibited=true"
+        );
+        assert_eq!(
+            alerts_url("https://x/alertmanager", &["service=\"room\"".into()]).unwrap(),
+            "https://x/alertmanager/api/v2/alerts?active=true&silenced=true&inhibited=true&filter=service%3D%22room%22"
+        );
+        assert!(alerts_url("not a url", &[]).is_err());
+    }
+}

@@ -1,0 +1,130 @@
+//! The HTTP side of every source: a client with connect and total timeouts, optional
+//! bearer token or basic auth, an extra CA, and a body reader that stops at a size cap.
+//! reqwest has none of these limits by default.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use reqwest::{Client, StatusCode};
+
+use super::SourceError;
+
+/// How to reach one backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpOptions {
+    pub connect_timeout: Duration,
+    /// The whole request, body included.
+    pub timeout: Duration,
+    pub max_bytes: usize,
+    /// Sent as `Authorization: Bearer …`; read from a file or an env var, never argv.
+    pub bearer_token: Option<String>,
+    pub basic_auth: Option<(String, String)>,
+    /// An extra CA certificate (PEM) to trust besides the system's.
+    pub ca_file: Option<PathBuf>,
+}
+
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// About 40,000 Alertmanager alerts.
+pub const DEFAULT_MAX_BYTES: usize = 32 * 1024 * 1024;
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            max_bytes: DEFAULT_MAX_BYTES,
+            bearer_token: None,
+            basic_auth: None,
+            ca_file: None,
+        }
+    }
+}
+
+pub fn client(options: &HttpOptions) -> Result<Client, SourceError> {
+    let mut builder = Client::builder()
+        .connect_timeout(options.connect_timeout)
+        .timeout(options.timeout)
+        .user_agent(concat!("sitrep/", env!("CARGO_PKG_VERSION")));
+    if let Some(path) = &options.ca_file {
+        let pem = std::fs::read(path).map_err(|e| {
+            SourceError::Config(format!("cannot read CA file '{}': {e}", path.display()))
+        })?;
+        let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
+            SourceError::Config(format!(
+                "CA file '{}' is not a PEM certificate: {e}",
+                path.display()
+            ))
+        })?;
+        builder = builder.add_root_certificate(cert);
+    }
+    builder
+        .build()
+        .map_err(|e| SourceError::Config(format!("cannot build the HTTP client: {e}")))
+}
+
+/// GETs `url` and returns the body, refusing non-2xx answers and bodies over the cap.
+pub async fn get(
+    client: &Client,
+    url: &str,
+    options: &HttpOptions,
+) -> Result<Vec<u8>, SourceError> {
+    let mut request = client.get(url).header("Accept", "application/json");
+    if let Some(token) = &options.bearer_token {
+        request = request.bearer_auth(token);
+    } else if let Some((user, password)) = &options.basic_auth {
+        request = request.basic_auth(user, Some(password));
+    }
+    let mut response = request
+        .send()
+        .await
+        .map_err(|e| request_error(&e, options))?;
+    let status = response.status();
+    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+        return Err(SourceError::Unauthorized(status.as_u16()));
+    }
+    if !status.is_success() {
+        return Err(SourceError::Status(
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("").to_string(),
+        ));
+    }
+    if response
+        .content_length()
+        .is_some_and(|n| n > options.max_bytes as u64)
+    {
+        return Err(SourceError::TooLarge(options.max_bytes));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| request_error(&e, options))?
+    {
+        if body.len() + chunk.len() > options.max_bytes {
+            return Err(SourceError::TooLarge(options.max_bytes));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn request_error(e: &reqwest::Error, options: &HttpOptions) -> SourceError {
+    if e.is_timeout() {
+        SourceError::Timeout(options.timeout)
+    } else if e.is_connect() {
+        SourceError::Connect(root_cause(e))
+    } else {
+        SourceError::Transport(root_cause(e))
+    }
+}
+
+/// The innermost cause ("Connection refused (os error 111)"), which says more than
+/// reqwest's own wrapper ("client error (Connect)").
+fn root_cause(e: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}

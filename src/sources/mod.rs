@@ -1,0 +1,187 @@
+//! Alert sources: each backend's wire format turned into domain `Alert`s, over HTTP
+//! with timeouts and a size cap. A source is one Alertmanager (or several members of
+//! an HA pair, deduplicated by fingerprint) or one Prometheus.
+//!
+//! The only module that speaks to backends; depends on the domain, not on the store.
+
+pub mod alertmanager;
+pub mod http;
+pub mod prometheus;
+
+use std::collections::HashSet;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::domain::alert::{sort_for_display, Alert, LabelMapping};
+pub use http::HttpOptions;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Alertmanager,
+    Prometheus,
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Alertmanager => "alertmanager",
+            Self::Prometheus => "prometheus",
+        })
+    }
+}
+
+/// One named source, ready to fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub name: String,
+    pub kind: SourceKind,
+    /// Base URLs; several are members of one HA pair.
+    pub urls: Vec<String>,
+    /// Alertmanager matchers, e.g. `service="room"`.
+    pub filters: Vec<String>,
+    pub http: HttpOptions,
+}
+
+/// Why a source (or one member of it) could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SourceError {
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    #[error("no answer within {}s", .0.as_secs_f32())]
+    Timeout(Duration),
+    #[error("HTTP {0} {1}")]
+    Status(u16, String),
+    #[error("HTTP {0}: not authorized; check the token or password")]
+    Unauthorized(u16),
+    #[error("response larger than the {} KiB cap", .0 / 1024)]
+    TooLarge(usize),
+    #[error("invalid JSON: {0}")]
+    Json(String),
+    #[error("unexpected answer: {0}")]
+    Shape(String),
+    #[error("{0}")]
+    Transport(String),
+    #[error("{0}")]
+    Config(String),
+}
+
+/// What one body held: the alerts, and how many elements were not alerts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    pub alerts: Vec<Alert>,
+    pub skipped: usize,
+    pub first_skip_reason: Option<String>,
+}
+
+/// The result of reading one source once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Snapshot {
+    pub source: String,
+    pub kind: SourceKind,
+    pub alerts: Vec<Alert>,
+    /// Elements of the answer that were not alerts and were left out.
+    pub skipped: usize,
+    /// Members of an HA pair that failed while another answered.
+    pub member_errors: Vec<String>,
+    pub fetched_at: DateTime<Utc>,
+    pub latency_ms: u64,
+}
+
+/// Reads every member of `source` and merges their alerts by fingerprint. Fails only
+/// when every member failed; the error names each member.
+pub async fn fetch(source: &Source, mapping: &LabelMapping) -> Result<Snapshot, SourceError> {
+    let started = Instant::now();
+    let client = http::client(&source.http)?;
+    // Members are read at the same time: a slow member costs its timeout once.
+    let handles: Vec<_> = source
+        .urls
+        .iter()
+        .map(|base| {
+            let (source, client, base, mapping) = (
+                source.clone(),
+                client.clone(),
+                base.clone(),
+                mapping.clone(),
+            );
+            tokio::spawn(async move { fetch_member(&source, &client, &base, &mapping).await })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(handles.len());
+    for handle in handles {
+        results.push(
+            handle
+                .await
+                .unwrap_or_else(|e| Err(SourceError::Transport(format!("reader failed: {e}")))),
+        );
+    }
+    let mut seen = HashSet::new();
+    let mut snapshot = Snapshot {
+        source: source.name.clone(),
+        kind: source.kind,
+        alerts: Vec::new(),
+        skipped: 0,
+        member_errors: Vec::new(),
+        fetched_at: Utc::now(),
+        latency_ms: 0,
+    };
+    let mut errors = Vec::new();
+    let mut any_ok = false;
+    for (base, result) in source.urls.iter().zip(results) {
+        match result {
+            Ok(parsed) => {
+                any_ok = true;
+                snapshot.skipped = snapshot.skipped.max(parsed.skipped);
+                for alert in parsed.alerts {
+                    if seen.insert(alert.fingerprint.clone()) {
+                        snapshot.alerts.push(alert);
+                    }
+                }
+            }
+            Err(e) => errors.push((base.clone(), e)),
+        }
+    }
+    if !any_ok {
+        return Err(match errors.len() {
+            1 => errors.remove(0).1,
+            _ => SourceError::Transport(
+                errors
+                    .iter()
+                    .map(|(base, e)| format!("{base}: {e}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        });
+    }
+    snapshot.member_errors = errors
+        .iter()
+        .map(|(base, e)| format!("{base}: {e}"))
+        .collect();
+    sort_for_display(&mut snapshot.alerts);
+    snapshot.latency_ms = started.elapsed().as_millis() as u64;
+    Ok(snapshot)
+}
+
+async fn fetch_member(
+    source: &Source,
+    client: &reqwest::Client,
+    base: &str,
+    mapping: &LabelMapping,
+) -> Result<Parsed, SourceError> {
+    match source.kind {
+        SourceKind::Alertmanager => {
+            let url = alertmanager::alerts_url(base, &source.filters)?;
+            let body = http::get(client, &url, &source.http).await?;
+            alertmanager::parse(&body, &source.name, mapping, Utc::now())
+        }
+        SourceKind::Prometheus => {
+            let url = prometheus::alerts_url(base)?;
+            let body = http::get(client, &url, &source.http).await?;
+            prometheus::parse(&body, &source.name, base, mapping)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Prometheus' own alerts (`GET /api/v1/alerts`), for teams without Alertmanager in
+//! front. Prometheus gives no fingerprint; one is derived from the labels.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::alertmanager::json_kind;
+use super::{Parsed, SourceError};
+use crate::domain::alert::{normalize, AlertState, LabelMapping, RawAlert};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireAlert {
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
+    /// `firing` or `pending`; pending alerts have not fired yet and are left out.
+    state: String,
+    active_at: Option<DateTime<Utc>>,
+}
+
+pub fn alerts_url(base: &str) -> Result<String, SourceError> {
+    let mut url = reqwest::Url::parse(base.trim_end_matches('/'))
+        .map_err(|e| SourceError::Config(format!("bad URL '{base}': {e}")))?;
+    url.path_segments_mut()
+        .map_err(|()| SourceError::Config(format!("bad URL '{base}': cannot have a path")))?
+        .pop_if_empty()
+        .extend(["api", "v1", "alerts"]);
+    Ok(url.into())
+}
+
+/// Parses `{"status":"success","data":{"alerts":[…]}}`; an error status is reported
+/// with Prometheus' own message.
+pub fn parse(
+    body: &[u8],
+    source: &str,
+    base: &str,
+    mapping: &LabelMapping,
+) -> Result<Parsed, SourceError> {
+    let doc: Value = serde_json::from_slice(body).map_err(|e| SourceError::Json(e.to_string()))?;
+    if doc.get("status").and_then(Value::as_str) == Some("error") {
+        let message = doc
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or("no message");
+        return Err(SourceError::Shape(format!(
+            "prometheus answered an error: {message}"
+        )));
+    }
+    let Some(items) = doc
+        .get("data")
+        .and_then(|d| d.get("alerts"))
+        .and_then(Value::as_array)
+    else {
+        return Err(SourceError::Shape(format!(
+            "expected {{\"data\": {{\"alerts\": […]}}}}, got {}",
+            json_kind(&doc)
+        )));
+    };
+    let mut parsed = Parsed::default();
+    for item in items {
+        match serde_json::from_value::<WireAlert>(item.clone()) {
+            Ok(wire) if wire.state == "firing" => {
+                let raw = RawAlert {
+                    labels: wire.labels,
+                    annotations: wire.annotations,
+                    starts_at: wire.active_at,
+                    state: Some(AlertState::Firing),
+                    generator_url: Some(base.to_string()),
+                    ..RawAlert::default()
+                };
+                parsed.alerts.push(normalize(source, raw, mapping));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                parsed.skipped += 1;
+                parsed
+                    .first_skip_reason
+                    .get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn firing_alerts_are_read_and_pending_ones_left_out() {
+        let body = br#"{"status":"success","data":{"alerts":[
+            {"labels":{"alertname":"A","severity":"critical"},"annotations":{},"state":"firing","activeAt":"2026-11-18T11:00:00Z","value":"1e+00"},
+            {"labels":{"alertname":"B"},"annotations":{},"state":"pending","activeAt":"2026-11-18T11:00:00Z"},
+            {"labels":"broken","state":"firing"}
+        ]}}"#;
+        let parsed = parse(body, "prom", "http://p:9090", &LabelMapping::default()).unwrap();
+        assert_eq!(parsed.alerts.len(), 1);
+        assert_eq!(parsed.skipped, 1);
+        assert_eq!(parsed.alerts[0].name, "A");
+        assert_eq!(parsed.alerts[0].fingerprint.len(), 16);
+    }
+
+    #[test]
+    fn an_error_answer_or_the_wrong_shape_is_a_clear_error() {
+        let m = LabelMapping::default();
+        let e = parse(br#"{"status":"error","error":"bad query"}"#, "p", "b", &m).unwrap_err();
+        assert!(e.to_string().contains("bad query"));
+        let e = parse(b"[]", "p", "b", &m).unwrap_err();
+        assert!(e.to_string().contains("got an array"), "{e}");
+    }
+}

@@ -1,0 +1,330 @@
+//! `sitrep alerts` and `sitrep sources` against a real Alertmanager (Debian's
+//! prometheus-alertmanager) on loopback, and against servers that misbehave.
+
+mod common;
+
+use std::fs;
+use std::process::Output;
+
+use assert_cmd::Command;
+use common::backend::{reply, scripted, Server};
+use serde_json::Value;
+use tempfile::TempDir;
+
+struct Env {
+    dir: TempDir,
+}
+
+impl Env {
+    /// A config with the given `[[sources]]` tables.
+    fn new(sources: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("config.toml"), sources).unwrap();
+        Self { dir }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::cargo_bin("sitrep").unwrap();
+        for (key, _) in std::env::vars() {
+            if key.starts_with("SITREP_") {
+                cmd.env_remove(key);
+            }
+        }
+        cmd.env("SITREP_CONFIG", self.dir.path().join("config.toml"))
+            .env("SITREP_DB", self.dir.path().join("sitrep.db"))
+            .env("SITREP_USER", "tester")
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn alerts_json(&self, args: &[&str]) -> (Vec<Value>, String) {
+        let mut all = vec!["alerts", "--json"];
+        all.extend_from_slice(args);
+        let out = self.run(&all);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        let alerts: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+        (alerts, stderr)
+    }
+}
+
+fn source(name: &str, url: &str, extra: &str) -> String {
+    format!(
+        "[[sources]]\nname = \"{name}\"\nkind = \"alertmanager\"\nurls = [\"{url}\"]\n{extra}\n"
+    )
+}
+
+const ALERTS: &str = r#"[
+  {"labels": {"alertname": "StreamStartBurn", "severity": "critical", "service": "room", "region": "eu-west", "slo": "stream-start-success"},
+   "annotations": {"summary": "burning 14x", "runbook_url": "https://runbooks.example/room"},
+   "generatorURL": "http://prometheus.example/graph"},
+  {"labels": {"alertname": "ChatLatency", "sloth_severity": "ticket", "severity": "critical", "sloth_service": "chat", "region": "us-east"}},
+  {"labels": {"alertname": "Info", "severity": "info", "service": "gifting"}}
+]"#;
+
+fn by_name<'a>(alerts: &'a [Value], name: &str) -> &'a Value {
+    alerts
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {alerts:?}"))
+}
+
+#[test]
+fn firing_alerts_are_read_with_mapped_severity_and_fields_p1_first() {
+    let am = Server::alertmanager();
+    am.post_alerts(ALERTS);
+    let env = Env::new(&source("eu", &am.url, ""));
+    let (alerts, stderr) = env.alerts_json(&[]);
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_eq!(alerts.len(), 3);
+    assert_eq!(alerts[0]["name"], "StreamStartBurn", "P1 first");
+    let burn = by_name(&alerts, "StreamStartBurn");
+    assert_eq!(burn["severity"], "P1");
+    assert_eq!(burn["state"], "firing");
+    assert_eq!(burn["source"], "eu");
+    assert_eq!(burn["service"], "room");
+    assert_eq!(burn["region"], "eu-west");
+    assert_eq!(burn["slo"], "stream-start-success");
+    assert_eq!(burn["summary"], "burning 14x");
+    assert_eq!(burn["runbook_url"], "https://runbooks.example/room");
+    assert_eq!(burn["generator_url"], "http://prometheus.example/graph");
+    assert_eq!(burn["fingerprint"].as_str().unwrap().len(), 16);
+    // Sloth's own severity label wins over the user-set one.
+    assert_eq!(by_name(&alerts, "ChatLatency")["severity"], "P2");
+    assert_eq!(by_name(&alerts, "ChatLatency")["service"], "chat");
+    assert_eq!(by_name(&alerts, "Info")["severity"], Value::Null);
+
+    let (p1, _) = env.alerts_json(&["--severity", "P1"]);
+    assert_eq!(p1.len(), 1);
+    let table = String::from_utf8(env.run(&["alerts"]).stdout).unwrap();
+    assert!(table.starts_with("SEV  STATE   ALERT"), "{table}");
+    assert!(table.contains("StreamStartBurn"), "{table}");
+}
+
+#[test]
+fn a_one_off_alertmanager_flag_needs_no_config() {
+    let am = Server::alertmanager();
+    am.post_alerts(ALERTS);
+    let env = Env::new("");
+    let out = env.run(&["--alertmanager", &am.url, "alerts", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let alerts: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(alerts.len(), 3);
+    let none = env.run(&["alerts"]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no alert sources configured"));
+}
+
+#[test]
+fn silenced_alerts_show_as_silenced_and_ended_ones_are_gone() {
+    let am = Server::alertmanager();
+    am.post_alerts(ALERTS);
+    am.silence("alertname", "ChatLatency");
+    let past = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339();
+    am.post_alerts(&format!(r#"[{{"labels": {{"alertname": "Info", "severity": "info", "service": "gifting"}}, "endsAt": "{past}"}}]"#));
+    let env = Env::new(&source("eu", &am.url, ""));
+    let (alerts, _) = env.alerts_json(&[]);
+    let chat = by_name(&alerts, "ChatLatency");
+    assert_eq!(chat["state"], "silenced");
+    assert_eq!(chat["silenced_by"].as_array().unwrap().len(), 1);
+    assert!(
+        alerts.iter().all(|a| a["name"] != "Info"),
+        "an ended alert vanishes: {alerts:?}"
+    );
+}
+
+#[test]
+fn label_filters_narrow_what_is_read() {
+    let am = Server::alertmanager();
+    am.post_alerts(ALERTS);
+    let env = Env::new(&source("eu", &am.url, "filters = ['service=\"room\"']"));
+    let (alerts, _) = env.alerts_json(&[]);
+    let names: Vec<&str> = alerts.iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["StreamStartBurn"]);
+}
+
+#[test]
+fn an_ha_pair_is_read_once_per_fingerprint_and_survives_a_member_down() {
+    let (a, b) = (Server::alertmanager(), Server::alertmanager());
+    a.post_alerts(ALERTS);
+    b.post_alerts(ALERTS);
+    let pair = |urls: &str| {
+        format!("[[sources]]\nname = \"ha\"\nkind = \"alertmanager\"\nurls = [{urls}]\n")
+    };
+    let env = Env::new(&pair(&format!("\"{}\", \"{}\"", a.url, b.url)));
+    let (alerts, stderr) = env.alerts_json(&[]);
+    assert_eq!(alerts.len(), 3, "deduplicated by fingerprint");
+    assert!(stderr.is_empty(), "{stderr}");
+    let env = Env::new(&pair(&format!("\"{}\", \"http://127.0.0.1:9\"", a.url)));
+    let (alerts, stderr) = env.alerts_json(&[]);
+    assert_eq!(alerts.len(), 3);
+    assert!(stderr.contains("member http://127.0.0.1:9"), "{stderr}");
+}
+
+#[test]
+fn escape_sequences_in_labels_never_reach_the_terminal() {
+    let am = Server::alertmanager();
+    am.post_alerts(r#"[{"labels": {"alertname": "Evil\u001b[2J", "severity": "critical", "service": "x\u001b]0;pwned\u0007"}, "annotations": {"summary": "a\u009b31m\u202eb"}}]"#);
+    let env = Env::new(&source("eu", &am.url, ""));
+    let out = env.run(&["alerts"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text.contains('\u{1b}')
+            && !text.contains('\u{7}')
+            && !text.contains('\u{9b}')
+            && !text.contains('\u{202e}')
+    );
+    assert!(
+        text.contains("Evil␛[2J")
+            && text.contains("x␛]0;pwned␇")
+            && text.contains("a<U+009B>31m<U+202E>b"),
+        "{text}"
+    );
+}
+
+/// Each broken source beside a healthy one: a clear one-line warning naming the
+/// source, the healthy one's alerts still printed, exit 0; alone, exit 6.
+fn broken_source_case(url: &str, extra: &str, expected: &str) {
+    let am = Server::alertmanager();
+    am.post_alerts(ALERTS);
+    let env = Env::new(&(source("broken", url, extra) + &source("good", &am.url, "")));
+    let (alerts, stderr) = env.alerts_json(&[]);
+    assert_eq!(alerts.len(), 3, "the good source still shows");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("warning: source 'broken'") && stderr.contains(expected),
+        "expected '{expected}' in: {stderr}"
+    );
+
+    let alone = Env::new(&source("broken", url, extra));
+    let out = alone.run(&["alerts"]);
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(expected) && stderr.contains("every alert source failed"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"));
+    let sources = alone.run(&["sources"]);
+    assert_eq!(sources.status.code(), Some(6));
+    assert!(String::from_utf8_lossy(&sources.stdout).contains("FAILING"));
+}
+
+#[test]
+fn connection_refused_is_a_clear_per_source_error() {
+    broken_source_case("http://127.0.0.1:9", "", "Connection refused");
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    broken_source_case(&scripted(None), "timeout = \"1s\"", "no answer within 1s");
+}
+
+#[test]
+fn http_500_is_a_clear_per_source_error() {
+    broken_source_case(
+        &scripted(Some(reply("500 Internal Server Error", "{}"))),
+        "",
+        "HTTP 500",
+    );
+}
+
+#[test]
+fn http_401_says_to_check_the_credentials() {
+    broken_source_case(
+        &scripted(Some(reply("401 Unauthorized", ""))),
+        "",
+        "not authorized",
+    );
+}
+
+#[test]
+fn invalid_json_is_a_clear_per_source_error() {
+    broken_source_case(
+        &scripted(Some(reply("200 OK", "<html>oops"))),
+        "",
+        "invalid JSON",
+    );
+}
+
+#[test]
+fn json_of_the_wrong_shape_is_a_clear_per_source_error() {
+    broken_source_case(
+        &scripted(Some(reply("200 OK", r#"{"data": []}"#))),
+        "",
+        "expected a JSON array of alerts",
+    );
+}
+
+#[test]
+fn a_body_over_the_size_cap_is_refused() {
+    let big = format!(
+        "[{}]",
+        vec![r#"{"fingerprint":"x","labels":{"alertname":"a"}}"#; 200].join(",")
+    );
+    broken_source_case(
+        &scripted(Some(reply("200 OK", &big))),
+        "max_response_bytes = 2048",
+        "cap",
+    );
+}
+
+#[test]
+fn one_malformed_alert_among_good_ones_is_left_out_and_counted() {
+    let body = r#"[{"fingerprint":"a1","labels":{"alertname":"Good","severity":"critical"}},{"labels":"not a map"},{"fingerprint":"b2","labels":{"alertname":"AlsoGood"}}]"#;
+    let url = scripted(Some(reply("200 OK", body)));
+    let env = Env::new(&source("odd", &url, ""));
+    let (alerts, stderr) = env.alerts_json(&[]);
+    let names: Vec<&str> = alerts.iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["Good", "AlsoGood"]);
+    assert!(stderr.contains("1 malformed alert(s) left out"), "{stderr}");
+}
+
+#[test]
+fn sources_reports_each_sources_health_and_unknown_names_are_refused() {
+    let am = Server::alertmanager();
+    let env = Env::new(&(source("good", &am.url, "") + &source("down", "http://127.0.0.1:9", "")));
+    let out = env.run(&["sources", "--json"]);
+    assert!(out.status.success());
+    let health: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(health[0]["status"], "ok");
+    assert_eq!(health[1]["status"], "failing");
+    assert!(health[1]["error"]
+        .as_str()
+        .unwrap()
+        .contains("Connection refused"));
+    let out = env.run(&["alerts", "--source", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("configured: good, down"));
+}
+
+#[test]
+fn bad_source_config_is_a_clear_error() {
+    for (config, expected) in [
+        ("[[sources]]\nname = \"x\"\nkind = \"alertmanager\"\nurls = []\n", "at least one URL"),
+        ("[[sources]]\nname = \"x\"\nkind = \"alertmanager\"\nurls = [\"ftp://a\"]\n", "not http(s)"),
+        ("[[sources]]\nname = \"x\"\nkind = \"nagios\"\nurls = [\"http://a\"]\n", "nagios"),
+        ("[[sources]]\nname = \"x\"\nkind = \"alertmanager\"\nurls = [\"http://a\"]\ntoken_env = \"SITREP_TEST_NO_SUCH_VAR\"\n", "not set"),
+        (
+            "[[sources]]\nname = \"x\"\nkind = \"alertmanager\"\nurls = [\"http://a\"]\n[[sources]]\nname = \"x\"\nkind = \"prometheus\"\nurls = [\"http://b\"]\n",
+            "two sources are named 'x'",
+        ),
+    ] {
+        let env = Env::new(config);
+        let out = env.run(&["alerts"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{config}: {stderr}");
+        assert!(stderr.contains(expected), "expected '{expected}': {stderr}");
+        assert_eq!(stderr.lines().count(), 1);
+    }
+}
