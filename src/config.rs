@@ -80,6 +80,7 @@ struct SourceFile {
     timeout: Option<String>,
     connect_timeout: Option<String>,
     max_response_bytes: Option<usize>,
+    poll_interval: Option<String>,
 }
 
 /// Values from the environment and flags (clap merges the two, flag first).
@@ -123,6 +124,8 @@ pub struct Paths {
     /// Whether `database` was named explicitly (then its directory must exist).
     #[serde(skip)]
     pub database_explicit: bool,
+    /// The demo feed's own database, so simulated incidents never mix with real ones.
+    pub demo_database: PathBuf,
     pub templates_dir: PathBuf,
     pub log_dir: PathBuf,
 }
@@ -154,6 +157,10 @@ impl Paths {
                 None => platform(|d| d.data_dir().join("sitrep.db"))?,
             },
             database_explicit: database.is_some(),
+            demo_database: match &database {
+                Some(db) => db.clone(),
+                None => platform(|d| d.data_dir().join("sitrep-demo.db"))?,
+            },
             templates_dir: config_dir.join("templates"),
             log_dir,
         })
@@ -226,6 +233,7 @@ impl Config {
                 urls: vec![url.clone()],
                 filters: Vec::new(),
                 http: HttpOptions::default(),
+                poll_interval: crate::sources::DEFAULT_POLL_INTERVAL,
             };
             overrides
                 .alertmanager
@@ -286,6 +294,12 @@ fn source(file: SourceFile) -> Result<Source, ConfigError> {
             key: "sources name".into(),
             detail: "every source needs a name".into(),
         });
+    }
+    if file.kind == SourceKind::Demo {
+        return Err(err(
+            "kind",
+            "the demo feed is built in: run with --demo, or configure no sources".into(),
+        ));
     }
     if file.urls.is_empty() {
         return Err(err("urls", "list at least one URL".into()));
@@ -356,6 +370,11 @@ fn source(file: SourceFile) -> Result<Source, ConfigError> {
             basic_auth,
             ca_file: file.ca_file,
         },
+        poll_interval: timeout(
+            "poll_interval",
+            &file.poll_interval,
+            crate::sources::DEFAULT_POLL_INTERVAL,
+        )?,
         name: sanitize_line(&file.name),
         kind: file.kind,
         urls: file.urls,
@@ -439,6 +458,7 @@ pub const EXAMPLE: &str = r#"# sitrep configuration.
 # ca_file = "/etc/ssl/internal-ca.pem"          # an extra CA to trust
 # timeout = "10s"                               # the whole request; connect_timeout = "3s"
 # max_response_bytes = 33554432                 # answers larger than this are refused
+# poll_interval = "15s"                         # how often the TUI reads it
 
 # Which labels mean what. The defaults understand Sloth and Pyrra.
 # [labels]
@@ -476,6 +496,7 @@ mod tests {
             config_explicit: explicit,
             database: dir.join("sitrep.db"),
             database_explicit: true,
+            demo_database: dir.join("sitrep-demo.db"),
             templates_dir: dir.join("templates"),
             log_dir: dir.to_path_buf(),
         }

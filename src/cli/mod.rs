@@ -96,6 +96,19 @@ pub struct GlobalArgs {
         value_delimiter = ','
     )]
     pub alertmanager: Vec<String>,
+    /// Use the built-in demo feed and its own database (automatic in the TUI when no
+    /// source is configured)
+    #[arg(long, global = true, env = "SITREP_DEMO")]
+    pub demo: bool,
+    /// Which evening the demo feed plays; the same seed replays the same alerts
+    #[arg(
+        long,
+        global = true,
+        env = "SITREP_DEMO_SEED",
+        value_name = "N",
+        default_value_t = 1
+    )]
+    pub demo_seed: u64,
     /// Read alerts from this Prometheus (repeatable; replaces configured sources)
     #[arg(
         long,
@@ -204,12 +217,24 @@ pub struct Context {
     pub paths: Paths,
     pub json: bool,
     pub now: DateTime<Utc>,
+    /// The demo feed is in use: alerts come from it, incidents go to the demo database.
+    pub demo: bool,
+    pub demo_seed: u64,
 }
 
 impl Context {
     pub fn open_store(&self) -> Result<Store, CliError> {
         self.paths.prepare_database_dir()?;
-        Ok(Store::open(&self.paths.database, self.config.busy_timeout)?)
+        Ok(Store::open(self.database(), self.config.busy_timeout)?)
+    }
+
+    /// The database in use: the demo feed's own unless a database was named.
+    pub fn database(&self) -> &std::path::Path {
+        if self.demo && !self.paths.database_explicit {
+            &self.paths.demo_database
+        } else {
+            &self.paths.database
+        }
     }
 
     /// Renders `value` as pretty JSON followed by a newline.
@@ -268,7 +293,9 @@ pub fn main() -> ExitCode {
 /// Opens the full-screen TUI on the configured database.
 fn tui(global: &GlobalArgs) -> Result<(), CliError> {
     let paths = Paths::resolve(global.config.clone(), global.db.clone())?;
-    let ctx = context(global, paths)?;
+    let mut ctx = context(global, paths)?;
+    // With nothing to watch, the TUI plays the demo feed on its own database.
+    ctx.demo = ctx.demo || ctx.config.sources.is_empty();
     let user = ctx.config.user()?.to_string();
     let store = ctx.open_store()?;
     crate::runtime::run(store, &ctx.config, &ctx.paths, user)
@@ -289,6 +316,8 @@ fn context(global: &GlobalArgs, paths: Paths) -> Result<Context, CliError> {
         paths,
         json: global.json,
         now: truncate_to_millis(Utc::now()),
+        demo: global.demo,
+        demo_seed: global.demo_seed,
     })
 }
 

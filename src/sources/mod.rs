@@ -5,7 +5,9 @@
 //! The only module that speaks to backends; depends on the domain, not on the store.
 
 pub mod alertmanager;
+pub mod demo;
 pub mod http;
+pub mod poller;
 pub mod prometheus;
 
 use std::collections::HashSet;
@@ -24,6 +26,8 @@ pub use http::HttpOptions;
 pub enum SourceKind {
     Alertmanager,
     Prometheus,
+    /// The built-in demo feed.
+    Demo,
 }
 
 impl fmt::Display for SourceKind {
@@ -31,6 +35,7 @@ impl fmt::Display for SourceKind {
         f.write_str(match self {
             Self::Alertmanager => "alertmanager",
             Self::Prometheus => "prometheus",
+            Self::Demo => "demo",
         })
     }
 }
@@ -45,7 +50,12 @@ pub struct Source {
     /// Alertmanager matchers, e.g. `service="room"`.
     pub filters: Vec<String>,
     pub http: HttpOptions,
+    /// How often the TUI polls it.
+    pub poll_interval: Duration,
 }
+
+/// How often a source is polled unless its config says otherwise.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(15);
 
 /// Why a source (or one member of it) could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -183,5 +193,8 @@ async fn fetch_member(
             let body = http::get(client, &url, &source.http).await?;
             prometheus::parse(&body, &source.name, base, mapping)
         }
+        SourceKind::Demo => Err(SourceError::Config(
+            "the demo feed is not fetched over HTTP".into(),
+        )),
     }
 }
