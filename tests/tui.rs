@@ -2,10 +2,13 @@
 //! through the CLI afterwards. tmux must be installed (scripts/test installs it); a
 //! missing tmux fails the test.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use common::backend::Server;
 use serde_json::Value;
 
 struct Tmux {
@@ -17,10 +20,15 @@ impl Tmux {
     /// Starts `sitrep` in a detached 100x30 tmux session; when it exits the pane
     /// prints its exit code and stays open so the test can read the restored screen.
     fn start(dir: &Path, db: &Path) -> Self {
+        Self::start_with(dir, db, "")
+    }
+
+    /// Like `start`, with `env` (`NAME='value' …`) set for sitrep.
+    fn start_with(dir: &Path, db: &Path, env: &str) -> Self {
         let socket = dir.join("tmux.sock");
         let session = "sitrep".to_string();
         let script = format!(
-            "cd '{}' && SITREP_DB='{}' SITREP_USER=alice SITREP_TIME_DISPLAY=utc HOME='{}' XDG_CONFIG_HOME='{}/config' '{}'; echo \"EXIT=$?\"; sleep 60",
+            "cd '{}' && {env} SITREP_DB='{}' SITREP_USER=alice SITREP_TIME_DISPLAY=utc HOME='{}' XDG_CONFIG_HOME='{}/config' '{}'; echo \"EXIT=$?\"; sleep 60",
             dir.display(),
             db.display(),
             dir.display(),
@@ -154,8 +162,9 @@ fn declare_log_and_resolve_in_the_tui_then_read_it_back_with_the_cli() {
     let db = dir.path().join("e2e.db");
     let tmux = Tmux::start(dir.path(), &db);
     tmux.wait_for("No open incidents");
-
-    tmux.keys(&["d"]);
+    // No source configured: the DEMO feed plays and the alerts pane has the keys.
+    tmux.wait_for("DEMO");
+    tmux.keys(&["Tab", "d"]);
     tmux.wait_for("Declare incident");
     tmux.text("Stream starts failing");
     tmux.keys(&["Tab", "Tab", "Tab"]); // severity stays P1; on to cohorts
@@ -228,7 +237,7 @@ fn a_second_process_writing_shows_up_on_screen_without_a_restart() {
     );
     let tmux = Tmux::start(dir.path(), &db);
     tmux.wait_for("Chat latency");
-    tmux.keys(&["Enter"]);
+    tmux.keys(&["Tab", "Enter"]);
     tmux.wait_for("#1 P2 investigating");
     cli(
         &db,
@@ -260,7 +269,7 @@ fn sigterm_and_sighup_restore_the_terminal_and_keep_what_was_saved() {
         );
         let tmux = Tmux::start(dir.path(), &db);
         tmux.wait_for("Auth flapping");
-        tmux.keys(&["Enter"]);
+        tmux.keys(&["Tab", "Enter"]);
         tmux.wait_for("#1 P1 investigating");
         tmux.keys(&["n"]);
         tmux.text(&format!("noted before SIG{signal}"));
@@ -288,4 +297,63 @@ fn sigterm_and_sighup_restore_the_terminal_and_keep_what_was_saved() {
             "{texts:?}"
         );
     }
+}
+
+#[test]
+fn declaring_from_a_real_alert_links_it_and_its_resolution_is_logged() {
+    let am = Server::alertmanager();
+    am.post_alerts(
+        r#"[{"labels": {"alertname": "StreamStartBurn", "severity": "critical", "service": "room", "region": "eu-west"},
+             "annotations": {"summary": "stream starts failing"}}]"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[[sources]]\nname = \"eu\"\nkind = \"alertmanager\"\nurls = [\"{}\"]\npoll_interval = \"1s\"\n", am.url),
+    )
+    .unwrap();
+    let tmux = Tmux::start_with(
+        dir.path(),
+        &db,
+        &format!("SITREP_CONFIG='{}'", config.display()),
+    );
+    let screen = tmux.wait_for("StreamStartBurn");
+    assert!(
+        screen.contains("P1 alert firing with no incident"),
+        "{screen}"
+    );
+    assert!(screen.contains("eu ok"), "{screen}");
+    tmux.keys(&["d"]);
+    tmux.wait_for("room: stream starts failing");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("#1 P1 investigating");
+
+    // The alert ends in Alertmanager; the next poll sees it gone and logs it once.
+    let past = (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339();
+    am.post_alerts(&format!(
+        r#"[{{"labels": {{"alertname": "StreamStartBurn", "severity": "critical", "service": "room", "region": "eu-west"}}, "endsAt": "{past}"}}]"#
+    ));
+    tmux.wait_for("alert resolved: StreamStartBurn");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXIT=0");
+
+    let record = cli(&db, &["show", "1"]);
+    assert_eq!(record["incident"]["regions"][0], "eu-west");
+    assert_eq!(
+        record["incident"]["linked_alerts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let resolved: Vec<&Value> = record["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "alert")
+        .collect();
+    assert_eq!(resolved.len(), 1, "{resolved:?}");
+    assert_eq!(resolved[0]["author"], "sitrep");
 }

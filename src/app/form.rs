@@ -4,7 +4,7 @@
 use ratatui_textarea::{Input, Key, TextArea};
 
 use super::single_line;
-use chrono::SecondsFormat;
+use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::domain::parse::parse_timestamp;
 use crate::domain::{Declaration, DomainError, Incident, IncidentEdit, IncidentId, Severity};
@@ -63,6 +63,9 @@ pub struct Form {
     pub error: Option<String>,
     /// A write is under way; Enter waits for it.
     pub pending: bool,
+    /// Carried from the alerts a declaration starts from; shown, not edited.
+    pub trigger_time: Option<DateTime<Utc>>,
+    pub linked_alerts: Vec<String>,
 }
 
 impl Form {
@@ -74,6 +77,8 @@ impl Form {
             initial: Vec::new(),
             error: None,
             pending: false,
+            trigger_time: None,
+            linked_alerts: Vec::new(),
         };
         form.initial = form.fields.iter().map(|(id, _)| form.value(*id)).collect();
         form
@@ -93,6 +98,27 @@ impl Form {
                 (FieldId::CommsLead, text("")),
             ],
         )
+    }
+
+    /// Declaring from alerts: `prefill` (see `alerts::declaration_from`) fills title,
+    /// severity and regions; its trigger time and alert links are carried along.
+    pub fn declare_from(prefill: Declaration, commander: &str) -> Self {
+        let mut form = Self::declare(commander);
+        for (id, input) in &mut form.fields {
+            match (id, input) {
+                (FieldId::Title, FieldInput::Text(t)) => **t = single_line(&prefill.title),
+                (FieldId::Regions, FieldInput::Text(t)) => {
+                    **t = single_line(&prefill.regions.join(", "))
+                }
+                (FieldId::Severity, FieldInput::Severity(s)) => {
+                    *s = prefill.severity.unwrap_or(Severity::P1)
+                }
+                _ => {}
+            }
+        }
+        form.trigger_time = prefill.trigger_time;
+        form.linked_alerts = prefill.linked_alerts;
+        form
     }
 
     /// Editing an incident's template fields, prefilled with their current values.
@@ -189,6 +215,8 @@ impl Form {
             comms_lead: optional(FieldId::CommsLead),
             regions: split_list(&self.value(FieldId::Regions)),
             cohorts: split_list(&self.value(FieldId::Cohorts)),
+            trigger_time: self.trigger_time,
+            linked_alerts: self.linked_alerts.clone(),
             ..Declaration::default()
         }
     }

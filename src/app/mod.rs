@@ -5,6 +5,7 @@
 //! `LoadRecord`) that the runtime carries out. Nothing here touches a terminal, a
 //! database, a clock or a thread, so every flow is tested without a screen.
 
+pub mod alerts;
 mod form;
 mod update;
 
@@ -37,6 +38,12 @@ pub enum Msg {
     StoreFailed(String),
     /// Another process committed to the database.
     StoreChanged,
+    /// A source answered (its alerts) or failed (why), at a time.
+    SourceUpdated {
+        source: String,
+        result: Result<Vec<crate::domain::alert::Alert>, String>,
+        at: DateTime<Utc>,
+    },
     /// The postmortem draft was written (to this file) or could not be.
     Exported(Result<std::path::PathBuf, String>),
     /// SIGTERM, SIGHUP or the terminal went away: quit now.
@@ -50,6 +57,8 @@ pub enum Saved {
     Appended(crate::domain::TimelineEntry),
     Changed(Change),
     FollowUp(FollowUpChange),
+    /// An alert entry was logged, or skipped because another sitrep logged it first.
+    AlertLogged,
 }
 
 /// Work for the runtime.
@@ -100,11 +109,21 @@ pub enum Write {
         at: DateTime<Utc>,
     },
     AddFollowUp(NewFollowUp),
+    /// An alert change for an incident's log, written once even if several sitrep
+    /// processes see the same change.
+    AlertEntry(IncidentId, NewEntry),
     CompleteFollowUp {
         id: FollowUpId,
         author: String,
         at: DateTime<Utc>,
     },
+}
+
+/// Which dashboard pane has the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Alerts,
+    Incidents,
 }
 
 /// Which screen is under any overlay.
@@ -180,6 +199,9 @@ pub struct State {
     pub layer: Layer,
     pub banner: Option<Banner>,
     pub quit: bool,
+    /// Live alerts and source health.
+    pub board: alerts::AlertBoard,
+    pub pane: Pane,
 }
 
 impl State {
@@ -203,7 +225,18 @@ impl State {
             layer: Layer::None,
             banner: None,
             quit: false,
+            board: alerts::AlertBoard::default(),
+            pane: Pane::Incidents,
         }
+    }
+
+    /// Watches these sources; alerts take the dashboard's focus.
+    pub fn with_sources(mut self, sources: Vec<alerts::SourceView>) -> Self {
+        if !sources.is_empty() {
+            self.pane = Pane::Alerts;
+        }
+        self.board = alerts::AlertBoard::new(sources);
+        self
     }
 
     /// The effects to run at start-up.

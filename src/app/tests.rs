@@ -429,3 +429,257 @@ fn e_exports_the_postmortem_and_says_where_it_went() {
     );
     assert!(s.banner.as_ref().is_some_and(|b| b.error));
 }
+
+mod alert_flows {
+    use super::*;
+    use crate::app::alerts::{declaration_from, SourceView};
+    use crate::domain::alert::{normalize, Alert, LabelMapping, RawAlert};
+    use std::collections::BTreeMap;
+
+    fn alert(
+        fp: &str,
+        name: &str,
+        severity: &str,
+        service: &str,
+        region: &str,
+        start: i64,
+    ) -> Alert {
+        let labels: BTreeMap<String, String> = [
+            ("alertname", name),
+            ("severity", severity),
+            ("service", service),
+            ("region", region),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
+        normalize(
+            "eu",
+            RawAlert {
+                fingerprint: fp.into(),
+                labels,
+                starts_at: Some(t(start)),
+                ..RawAlert::default()
+            },
+            &LabelMapping::default(),
+        )
+    }
+
+    fn watching() -> State {
+        State::new(
+            "alice".into(),
+            TimeDisplay::Utc,
+            Duration::minutes(30),
+            t(5),
+        )
+        .with_sources(vec![SourceView::new(
+            "eu",
+            false,
+            std::time::Duration::from_secs(15),
+        )])
+    }
+
+    fn polled(s: &mut State, alerts: Vec<Alert>, at: i64) -> Vec<Effect> {
+        update(
+            s,
+            Msg::SourceUpdated {
+                source: "eu".into(),
+                result: Ok(alerts),
+                at: t(at),
+            },
+        )
+    }
+
+    fn linked_incident(fps: &[&str], region: &str) -> Incident {
+        let d = Declaration {
+            title: "room is down".into(),
+            severity: Some(Severity::P1),
+            regions: vec![region.into()],
+            linked_alerts: fps.iter().map(|f| f.to_string()).collect(),
+            ..Declaration::default()
+        };
+        NewIncident::declare(d, "alice", t(1))
+            .unwrap()
+            .into_incident(IncidentId(7))
+    }
+
+    fn alert_entries(effects: &[Effect]) -> Vec<(IncidentId, String)> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Write(w) => match &**w {
+                    Write::AlertEntry(id, entry) => Some((*id, entry.text.clone())),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn alerts_arrive_p1_first_marked_new_and_an_unlinked_p1_is_flagged() {
+        let mut s = watching();
+        assert_eq!(s.pane, Pane::Alerts);
+        polled(
+            &mut s,
+            vec![
+                alert("b", "ChatSlow", "warning", "chat", "us", 0),
+                alert("a", "RoomDown", "critical", "room", "eu", 1),
+            ],
+            5,
+        );
+        let names: Vec<&str> = s.board.alerts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, vec!["RoomDown", "ChatSlow"]);
+        assert!(s.board.alerts.iter().all(|a| s.board.is_new(a)));
+        assert_eq!(s.board.unlinked_p1(&s.incidents).len(), 1);
+        s.incidents = vec![linked_incident(&["a"], "eu")];
+        assert!(s.board.unlinked_p1(&s.incidents).is_empty());
+    }
+
+    #[test]
+    fn declaring_from_two_marked_alerts_takes_the_earliest_start_and_links_both() {
+        let mut s = watching();
+        polled(
+            &mut s,
+            vec![
+                alert("a", "RoomDown", "critical", "room", "eu", 3),
+                alert("b", "ChatSlow", "warning", "chat", "us", 1),
+            ],
+            5,
+        );
+        update(&mut s, ch(' '));
+        update(&mut s, key(Key::Down));
+        update(&mut s, ch(' '));
+        update(&mut s, ch('d'));
+        let Layer::Form(form) = &s.layer else {
+            panic!("the declare form opens");
+        };
+        assert_eq!(form.trigger_time, Some(t(1)));
+        assert_eq!(form.linked_alerts, vec!["a", "b"]);
+        let Write::Declare(new) = only_write(update(&mut s, key(Key::Enter))) else {
+            panic!("expected a declare");
+        };
+        assert_eq!(new.severity, Severity::P1);
+        assert_eq!(new.regions, vec!["eu", "us"]);
+        assert_eq!(new.trigger_time, t(1));
+        assert_eq!(new.linked_alerts, vec!["a", "b"]);
+        assert!(new.title.starts_with("room: RoomDown"), "{}", new.title);
+    }
+
+    #[test]
+    fn a_single_alert_prefills_service_and_summary_in_the_title() {
+        let mut a = alert("a", "RoomDown", "warning", "room", "eu", 2);
+        a.summary = Some("stream starts failing".into());
+        let d = declaration_from(&[&a]);
+        assert_eq!(d.title, "room: stream starts failing");
+        assert_eq!(d.severity, Some(Severity::P2));
+    }
+
+    #[test]
+    fn a_linked_alert_that_resolves_is_logged_once_and_a_first_answer_logs_nothing() {
+        let mut s = watching();
+        s.incidents = vec![linked_incident(&["a"], "eu")];
+        assert!(alert_entries(&polled(
+            &mut s,
+            vec![alert("a", "RoomDown", "critical", "room", "eu", 1)],
+            5
+        ))
+        .is_empty());
+        assert!(alert_entries(&polled(
+            &mut s,
+            vec![alert("a", "RoomDown", "critical", "room", "eu", 1)],
+            20
+        ))
+        .is_empty());
+        let entries = alert_entries(&polled(&mut s, Vec::new(), 35));
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].0, IncidentId(7));
+        assert!(
+            entries[0]
+                .1
+                .starts_with("alert resolved: RoomDown [room eu]"),
+            "{}",
+            entries[0].1
+        );
+        assert!(
+            alert_entries(&polled(&mut s, Vec::new(), 50)).is_empty(),
+            "not on every poll"
+        );
+    }
+
+    #[test]
+    fn a_new_alert_matching_an_incidents_service_and_region_is_logged() {
+        let mut s = watching();
+        s.incidents = vec![linked_incident(&["a"], "eu")];
+        polled(
+            &mut s,
+            vec![alert("a", "RoomDown", "critical", "room", "eu", 1)],
+            5,
+        );
+        let effects = polled(
+            &mut s,
+            vec![
+                alert("a", "RoomDown", "critical", "room", "eu", 1),
+                alert("c", "RoomLatency", "warning", "room", "eu", 6),
+                alert("d", "RoomLatency", "warning", "room", "us", 6),
+                alert("e", "ChatSlow", "warning", "chat", "eu", 6),
+            ],
+            20,
+        );
+        let entries = alert_entries(&effects);
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        assert!(entries[0]
+            .1
+            .starts_with("alert fired: RoomLatency [room eu] matches this incident"));
+    }
+
+    #[test]
+    fn a_failing_source_keeps_its_alerts_says_so_and_logs_nothing() {
+        let mut s = watching();
+        s.incidents = vec![linked_incident(&["a"], "eu")];
+        polled(
+            &mut s,
+            vec![alert("a", "RoomDown", "critical", "room", "eu", 1)],
+            5,
+        );
+        let effects = update(
+            &mut s,
+            Msg::SourceUpdated {
+                source: "eu".into(),
+                result: Err("HTTP 500".into()),
+                at: t(20),
+            },
+        );
+        assert!(effects.is_empty());
+        assert_eq!(s.board.alerts.len(), 1);
+        assert!(matches!(
+            s.board.sources[0]
+                .health
+                .status(t(21), std::time::Duration::from_secs(15)),
+            crate::domain::health::Health::Failing { .. }
+        ));
+    }
+
+    #[test]
+    fn tab_switches_panes_and_enter_on_a_linked_alert_opens_its_incident() {
+        let mut s = watching();
+        s.incidents = vec![linked_incident(&["a"], "eu")];
+        polled(
+            &mut s,
+            vec![alert("a", "RoomDown", "critical", "room", "eu", 1)],
+            5,
+        );
+        assert_eq!(
+            update(&mut s, key(Key::Enter)),
+            vec![Effect::LoadRecord(IncidentId(7))]
+        );
+        assert_eq!(s.view, View::Incident(IncidentId(7)));
+        assert!(
+            !s.board.is_new(&s.board.alerts[0]),
+            "looked at once an incident opens"
+        );
+        update(&mut s, key(Key::Esc));
+        update(&mut s, key(Key::Tab));
+        assert_eq!(s.pane, Pane::Incidents);
+    }
+}

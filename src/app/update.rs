@@ -3,8 +3,9 @@
 use chrono::Local;
 use ratatui_textarea::{Input, Key};
 
+use super::alerts::{declaration_from, AlertBoard};
 use super::form::{Form, FormPurpose, Prompt, PromptPurpose};
-use super::{single_line, Banner, Effect, Layer, Msg, Saved, State, View, Write};
+use super::{single_line, Banner, Effect, Layer, Msg, Pane, Saved, State, View, Write};
 use crate::domain::parse::parse_due_date;
 use crate::domain::{EntryKind, FollowUpId, NewEntry, NewFollowUp, NewIncident, Severity, Status};
 
@@ -41,6 +42,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::StoreChanged => reload(state),
+        Msg::SourceUpdated { source, result, at } => state
+            .board
+            .apply(&source, result, at, &state.incidents)
+            .into_iter()
+            .map(|(id, entry)| Effect::Write(Box::new(Write::AlertEntry(id, entry))))
+            .collect(),
         Msg::Exported(Ok(path)) => {
             state.banner = Some(info(format!(
                 "postmortem draft written to {}",
@@ -94,6 +101,7 @@ fn saved_effects(state: &mut State, saved: Saved) -> Vec<Effect> {
             state.banner = Some(info(text));
         }
         Saved::FollowUp(change) => state.banner = Some(info(change.entry.text)),
+        Saved::AlertLogged => {}
     }
     reload(state)
 }
@@ -110,6 +118,7 @@ fn error(text: impl Into<String>) -> Banner {
 }
 
 fn open_incident(state: &mut State, id: crate::domain::IncidentId) {
+    state.board.looked(state.now);
     state.view = View::Incident(id);
     state.timeline_scroll = 0;
     if state.record.as_ref().map(|r| r.incident.id) != Some(id) {
@@ -172,6 +181,61 @@ fn base_key(state: &mut State, input: Input) -> Vec<Effect> {
 }
 
 fn dashboard_key(state: &mut State, input: Input) -> Vec<Effect> {
+    if input.key == Key::Tab {
+        state.pane = match state.pane {
+            Pane::Alerts => Pane::Incidents,
+            Pane::Incidents => Pane::Alerts,
+        };
+        return Vec::new();
+    }
+    match state.pane {
+        Pane::Alerts => alerts_key(state, input),
+        Pane::Incidents => incidents_key(state, input),
+    }
+}
+
+fn alerts_key(state: &mut State, input: Input) -> Vec<Effect> {
+    let board = &mut state.board;
+    let last = board.alerts.len().saturating_sub(1);
+    match input.key {
+        Key::Down | Key::Char('j') => board.selected = (board.selected + 1).min(last),
+        Key::Up | Key::Char('k') => board.selected = board.selected.saturating_sub(1),
+        Key::Home | Key::Char('g') => board.selected = 0,
+        Key::End | Key::Char('G') => board.selected = last,
+        Key::Char(' ') => board.toggle_mark(),
+        Key::Char('d') => {
+            let chosen = board.chosen();
+            if chosen.is_empty() {
+                state.layer = Layer::Form(Box::new(Form::declare(&state.user)));
+            } else {
+                let prefill = declaration_from(&chosen);
+                state.board.looked(state.now);
+                state.layer = Layer::Form(Box::new(Form::declare_from(prefill, &state.user)));
+            }
+        }
+        Key::Enter | Key::Right | Key::Char('l') => {
+            let linked = board
+                .alerts
+                .get(board.selected)
+                .and_then(|a| AlertBoard::incident_of(a, &state.incidents));
+            if let Some(id) = linked {
+                open_incident(state, id);
+                return vec![Effect::LoadRecord(id)];
+            }
+            state.banner = Some(info(
+                "no incident links this alert: d declares one from it".into(),
+            ));
+        }
+        Key::Esc => {
+            board.marked.clear();
+            state.banner = None;
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn incidents_key(state: &mut State, input: Input) -> Vec<Effect> {
     let last = state.incidents.len().saturating_sub(1);
     match input.key {
         Key::Down | Key::Char('j') => state.selected = (state.selected + 1).min(last),

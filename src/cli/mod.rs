@@ -298,8 +298,14 @@ fn tui(global: &GlobalArgs) -> Result<(), CliError> {
     ctx.demo = ctx.demo || ctx.config.sources.is_empty();
     let user = ctx.config.user()?.to_string();
     let store = ctx.open_store()?;
-    crate::runtime::run(store, &ctx.config, &ctx.paths, user)
-        .map_err(|e| CliError::Output(format!("{e:#}")))
+    crate::runtime::run(
+        store,
+        &ctx.config,
+        &ctx.paths,
+        user,
+        ctx.demo.then_some(ctx.demo_seed),
+    )
+    .map_err(|e| CliError::Output(format!("{e:#}")))
 }
 
 fn context(global: &GlobalArgs, paths: Paths) -> Result<Context, CliError> {

@@ -7,6 +7,7 @@
 pub mod alert;
 mod error;
 pub mod followup;
+pub mod health;
 pub mod incident;
 pub mod metrics;
 pub mod parse;

@@ -114,6 +114,9 @@ impl FromStr for EntryKind {
     }
 }
 
+/// The author of the entries sitrep writes from alert changes.
+pub const ALERT_AUTHOR: &str = "sitrep";
+
 /// An entry about to be appended: validated, not yet stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEntry {
@@ -142,6 +145,12 @@ impl NewEntry {
             kind,
             text: required_text("entry text", text)?,
         })
+    }
+
+    /// An `alert` entry that sitrep writes when a linked alert resolves or a matching
+    /// one fires; `text` is built from already sanitized alert fields.
+    pub fn alert_event(text: String, at: DateTime<Utc>) -> Self {
+        Self::system(EntryKind::Alert, ALERT_AUTHOR, sanitize_line(&text), at)
     }
 
     /// An entry produced by a lifecycle rule; the text is composed from sanitized parts.

@@ -13,16 +13,26 @@ use chrono::Utc;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
+use crate::app::alerts::SourceView;
 use crate::app::{self, Effect, Msg, State};
 use crate::config::{Config, Paths};
 use crate::domain::parse::truncate_to_millis;
 use crate::report::Templates;
+use crate::sources::demo::{DemoFeed, DEMO_SOURCE};
+use crate::sources::poller::{self, PollEvent};
 use crate::store::Store;
 use crate::ui::{self, Theme};
 
 /// Runs the TUI on `store` until the user quits or a signal ends it. The terminal is
 /// restored on every path; writes under way when quitting are finished first.
-pub fn run(store: Store, config: &Config, paths: &Paths, user: String) -> anyhow::Result<()> {
+/// With `demo_seed`, the demo feed plays instead of the configured sources.
+pub fn run(
+    store: Store,
+    config: &Config,
+    paths: &Paths,
+    user: String,
+    demo_seed: Option<u64>,
+) -> anyhow::Result<()> {
     let exporter = store_worker::Exporter {
         templates: Templates::new(&paths.templates_dir),
         tz: config.time_display,
@@ -32,8 +42,48 @@ pub fn run(store: Store, config: &Config, paths: &Paths, user: String) -> anyhow
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let state = State::new(user, config.time_display, config.p2_triage_window, now());
-    runtime.block_on(event_loop(store, exporter, state))
+    let views = match demo_seed {
+        Some(_) => vec![SourceView::new(DEMO_SOURCE, true, Duration::from_secs(1))],
+        None => config
+            .sources
+            .iter()
+            .map(|s| SourceView::new(&s.name, false, s.poll_interval))
+            .collect(),
+    };
+    let state =
+        State::new(user, config.time_display, config.p2_triage_window, now()).with_sources(views);
+    runtime.block_on(async {
+        // Pollers run on this runtime and end when their receiver is dropped.
+        let (poll_tx, poll_rx) = mpsc::unbounded_channel::<PollEvent>();
+        match demo_seed {
+            Some(seed) => {
+                let feed = DemoFeed::shared(seed, Utc::now()).map_err(anyhow::Error::msg)?;
+                poller::spawn_demo(feed, config.labels.clone(), poll_tx);
+            }
+            None => {
+                for source in &config.sources {
+                    poller::spawn(source.clone(), config.labels.clone(), poll_tx.clone());
+                }
+            }
+        }
+        event_loop(store, exporter, state, poll_rx).await
+    })
+}
+
+/// A poll result as the app sees it.
+fn source_msg(event: PollEvent) -> Msg {
+    match event {
+        PollEvent::Fetched(snapshot) => Msg::SourceUpdated {
+            source: snapshot.source,
+            result: Ok(snapshot.alerts),
+            at: truncate_to_millis(snapshot.fetched_at),
+        },
+        PollEvent::Failed { source, error, at } => Msg::SourceUpdated {
+            source,
+            result: Err(error.to_string()),
+            at: truncate_to_millis(at),
+        },
+    }
 }
 
 fn now() -> chrono::DateTime<Utc> {
@@ -44,6 +94,7 @@ async fn event_loop(
     store: Store,
     exporter: store_worker::Exporter,
     mut state: State,
+    mut polls: mpsc::UnboundedReceiver<PollEvent>,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let worker = store_worker::spawn(store, exporter, tx.clone());
@@ -59,6 +110,7 @@ async fn event_loop(
     let result = loop {
         let first = tokio::select! {
             msg = rx.recv() => msg.unwrap_or(Msg::Terminate),
+            Some(event) = polls.recv() => source_msg(event),
             _ = tick.tick() => Msg::Tick(now()),
             _ = sigterm.recv() => Msg::Terminate,
             _ = sighup.recv() => Msg::Terminate,
@@ -67,6 +119,9 @@ async fn event_loop(
         let mut batch = vec![first];
         while let Ok(msg) = rx.try_recv() {
             batch.push(msg);
+        }
+        while let Ok(event) = polls.try_recv() {
+            batch.push(source_msg(event));
         }
         for msg in batch {
             let effects: Vec<Effect> = app::update(&mut state, msg);

@@ -157,6 +157,10 @@ fn apply(store: &mut Store, write: Write) -> Result<Saved, StoreError> {
             at,
         } => Saved::Changed(store.resolve(id, summary.as_deref(), &author, at)?),
         Write::AddFollowUp(new) => Saved::FollowUp(store.add_follow_up(new)?),
+        Write::AlertEntry(id, entry) => {
+            store.append_entry_once(id, &entry)?;
+            Saved::AlertLogged
+        }
         Write::CompleteFollowUp { id, author, at } => {
             Saved::FollowUp(store.complete_follow_up(id, &author, at)?)
         }

@@ -161,6 +161,26 @@ impl Store {
         })
     }
 
+    /// Appends `entry` unless the incident's timeline already holds an entry of the
+    /// same kind and text: for changes that several sitrep processes watching the
+    /// same alerts would each report. Returns the entry when it was written.
+    pub fn append_entry_once(
+        &mut self,
+        id: IncidentId,
+        entry: &NewEntry,
+    ) -> Result<Option<TimelineEntry>, StoreError> {
+        self.write(|tx| {
+            load_incident_row(tx, id)?;
+            let exists = tx
+                .prepare_cached("SELECT 1 FROM timeline_entry WHERE incident_id = ?1 AND kind = ?2 AND text = ?3")?
+                .exists(params![id.0, entry.kind.as_str(), entry.text])?;
+            if exists {
+                return Ok(None);
+            }
+            insert_entry(tx, id, entry).map(Some)
+        })
+    }
+
     pub fn change_status(
         &mut self,
         id: IncidentId,

@@ -1,22 +1,187 @@
-//! The dashboard: open incidents with severity, status, roles, age and the P2 triage
+//! The dashboard: live alerts (P1 first, new ones marked, unlinked P1s impossible to
+//! miss) above the open incidents with severity, status, roles, age and the P2 triage
 //! countdown.
 
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::strings;
 use super::theme::Theme;
-use crate::app::State;
+use crate::app::alerts::AlertBoard;
+use crate::app::{Pane, State};
 use crate::domain::metrics::{incident_times, triage_remaining};
 use crate::domain::parse::format_duration;
 use crate::domain::{Incident, Severity};
 
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(format!(" Open incidents ({}) ", state.incidents.len()));
+    let watching = !state.board.sources.is_empty();
+    let unlinked = state.board.unlinked_p1(&state.incidents);
+    let warn_height = u16::from(!unlinked.is_empty());
+    let alerts_height = if watching {
+        // Up to half the body, at least a header and a row.
+        let wanted = state.board.alerts.len().max(1) as u16 + 3;
+        wanted
+            .min(area.height.saturating_sub(warn_height) / 2)
+            .max(4.min(area.height))
+    } else {
+        0
+    };
+    let [warn, alerts, incidents] = Layout::vertical([
+        Constraint::Length(warn_height),
+        Constraint::Length(alerts_height),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    if !unlinked.is_empty() {
+        let names: Vec<&str> = unlinked.iter().map(|a| a.name.as_str()).collect();
+        let text = format!(
+            " ⚠ {} P1 alert{} firing with no incident: {} — d declares ",
+            unlinked.len(),
+            if unlinked.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        );
+        frame.render_widget(Paragraph::new(text).style(theme.alarm()), warn);
+    }
+    if watching {
+        render_alerts(state, theme, frame, alerts);
+    }
+    render_incidents(state, theme, frame, incidents);
+}
+
+fn pane_title(state: &State, pane: Pane, text: String) -> String {
+    if state.pane == pane && !state.board.sources.is_empty() {
+        format!(" ▸{text}")
+    } else {
+        format!(" {text}")
+    }
+}
+
+fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let board = &state.board;
+    let marked = if board.marked.is_empty() {
+        String::new()
+    } else {
+        format!(", {} marked", board.marked.len())
+    };
+    let demo = if board.is_demo() {
+        " — DEMO feed, simulated"
+    } else {
+        ""
+    };
+    let block = Block::default().borders(Borders::ALL).title(pane_title(
+        state,
+        Pane::Alerts,
+        format!("Alerts ({}{marked}){demo} ", board.alerts.len()),
+    ));
+    if board.alerts.is_empty() {
+        let text = if board.sources.iter().all(|s| s.health.last_ok.is_none()) {
+            strings::ALERTS_WAITING
+        } else {
+            strings::NO_ALERTS
+        };
+        frame.render_widget(Paragraph::new(text).block(block), area);
+        return;
+    }
+    let visible = usize::from(area.height.saturating_sub(3)).max(1);
+    let first = board.selected.saturating_sub(visible - 1);
+    let focused = state.pane == Pane::Alerts;
+    // Narrower screens keep what matters: which alert, how bad, where, since when.
+    let keep: Vec<usize> = match area.width {
+        140.. => (0..11).collect(),
+        100..140 => vec![0, 1, 2, 3, 4, 5, 6, 8, 9, 10],
+        _ => vec![0, 1, 2, 4, 6, 8, 9],
+    };
+    let rows: Vec<Row> = board
+        .alerts
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .map(|(i, a)| {
+            let mark = if board.marked.contains(&a.fingerprint) {
+                "[x]"
+            } else {
+                "[ ]"
+            };
+            let new = if board.is_new(a) { "NEW" } else { "" };
+            let linked = AlertBoard::incident_of(a, &state.incidents)
+                .map(|id| format!("#{id}"))
+                .unwrap_or_else(|| "—".into());
+            let sev = a.severity.map_or("—", Severity::as_str);
+            let sev_style = a
+                .severity
+                .map_or_else(|| theme.dim(), |s| theme.severity(s));
+            let age = a
+                .starts_at
+                .map_or_else(|| "?".to_string(), |t| format_duration(state.now - t));
+            let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+            let row = Row::new(pick(
+                vec![
+                    Line::from(mark),
+                    Line::from(Span::styled(new, theme.warning())),
+                    Line::from(Span::styled(sev, sev_style)),
+                    Line::from(a.state.as_str()),
+                    Line::from(a.name.clone()),
+                    Line::from(dash(&a.service)),
+                    Line::from(dash(&a.region)),
+                    Line::from(dash(&a.slo)),
+                    Line::from(age),
+                    Line::from(linked),
+                    Line::from(dash(&a.summary)),
+                ],
+                &keep,
+            ));
+            if focused && i == board.selected {
+                row.style(theme.selected())
+            } else {
+                row
+            }
+        })
+        .collect();
+    let header = Row::new(pick(
+        vec![
+            "", "", "SEV", "STATE", "ALERT", "SERVICE", "REGION", "SLO", "AGE", "INC", "SUMMARY",
+        ],
+        &keep,
+    ))
+    .style(theme.dim());
+    let narrow = keep.len() < 10;
+    let table = Table::new(
+        rows,
+        pick(
+            vec![
+                Constraint::Length(3),
+                Constraint::Length(3),
+                Constraint::Length(3),
+                Constraint::Length(9),
+                if narrow {
+                    Constraint::Min(12)
+                } else {
+                    Constraint::Length(24)
+                },
+                Constraint::Length(10),
+                Constraint::Length(9),
+                Constraint::Length(14),
+                Constraint::Length(6),
+                Constraint::Length(4),
+                Constraint::Min(10),
+            ],
+            &keep,
+        ),
+    )
+    .header(header)
+    .block(block);
+    frame.render_widget(table, area);
+}
+
+fn render_incidents(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let block = Block::default().borders(Borders::ALL).title(pane_title(
+        state,
+        Pane::Incidents,
+        format!("Open incidents ({}) ", state.incidents.len()),
+    ));
     if state.incidents.is_empty() {
         frame.render_widget(Paragraph::new(strings::NO_INCIDENTS).block(block), area);
         return;
@@ -24,6 +189,12 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     // Rows that fit below the border and the header; build only those.
     let visible = usize::from(area.height.saturating_sub(3)).max(1);
     let first = state.selected.saturating_sub(visible - 1);
+    // Below 100 columns the commander gives way to the title.
+    let keep: Vec<usize> = if area.width >= 100 {
+        (0..8).collect()
+    } else {
+        vec![0, 1, 2, 3, 4, 6, 7]
+    };
     let rows: Vec<Row> = state
         .incidents
         .iter()
@@ -31,44 +202,51 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .skip(first)
         .take(visible)
         .map(|(i, incident)| {
-            let row = incident_row(state, theme, incident);
-            if i == state.selected {
+            let row = incident_row(state, theme, incident, &keep);
+            let focused = state.pane == Pane::Incidents || state.board.sources.is_empty();
+            if focused && i == state.selected {
                 row.style(theme.selected())
             } else {
                 row
             }
         })
         .collect();
-    let header = Row::new([
-        "ID",
-        "SEV",
-        "STATUS",
-        "AGE",
-        "TRIAGE",
-        "COMMANDER",
-        "COMMS",
-        "TITLE",
-    ])
+    let header = Row::new(pick(
+        vec![
+            "ID",
+            "SEV",
+            "STATUS",
+            "AGE",
+            "TRIAGE",
+            "COMMANDER",
+            "COMMS",
+            "TITLE",
+        ],
+        &keep,
+    ))
     .style(theme.dim());
     let table = Table::new(
         rows,
-        [
-            Constraint::Length(5),
-            Constraint::Length(3),
-            Constraint::Length(13),
-            Constraint::Length(6),
-            Constraint::Length(9),
-            Constraint::Length(12),
-            Constraint::Length(12),
-            Constraint::Min(10),
-        ],
+        pick(
+            vec![
+                Constraint::Length(5),
+                Constraint::Length(3),
+                Constraint::Length(13),
+                Constraint::Length(6),
+                Constraint::Length(9),
+                Constraint::Length(12),
+                Constraint::Length(8),
+                Constraint::Min(10),
+            ],
+            &keep,
+        ),
     )
     .header(header)
     .block(block);
     frame.render_widget(table, area);
 }
 
-fn incident_row<'a>(state: &State, theme: &Theme, i: &'a Incident) -> Row<'a> {
+fn incident_row<'a>(state: &State, theme: &Theme, i: &'a Incident, keep: &[usize]) -> Row<'a> {
     let age = format_duration(incident_times(i, state.now).duration);
     let triage = match triage_remaining(i, state.triage_window, state.now) {
         Some(left) if left < chrono::Duration::zero() => {
@@ -87,17 +265,30 @@ fn incident_row<'a>(state: &State, theme: &Theme, i: &'a Incident) -> Row<'a> {
     } else {
         i.title.clone()
     };
-    Row::new(vec![
-        Line::from(format!("#{}", i.id)),
-        Line::from(Span::styled(
-            i.severity.as_str(),
-            theme.severity(i.severity),
-        )),
-        Line::from(i.status.as_str()),
-        Line::from(age),
-        Line::from(triage),
-        Line::from(i.commander.as_str()),
-        Line::from(comms),
-        Line::from(title),
-    ])
+    Row::new(pick(
+        vec![
+            Line::from(format!("#{}", i.id)),
+            Line::from(Span::styled(
+                i.severity.as_str(),
+                theme.severity(i.severity),
+            )),
+            Line::from(i.status.as_str()),
+            Line::from(age),
+            Line::from(triage),
+            Line::from(i.commander.as_str()),
+            Line::from(comms),
+            Line::from(title),
+        ],
+        keep,
+    ))
+}
+
+/// The items at the `keep` positions, in order.
+fn pick<T>(items: Vec<T>, keep: &[usize]) -> Vec<T> {
+    items
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep.contains(i))
+        .map(|(_, item)| item)
+        .collect()
 }

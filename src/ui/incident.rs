@@ -84,7 +84,15 @@ fn render_template(
             span(times.time_to_mitigate),
             span(times.time_to_resolve)
         )),
-        Line::from(format!("alerts {}", list_or_none(&i.linked_alerts))),
+        Line::from(format!(
+            "alerts {}",
+            list_or_none(
+                &i.linked_alerts
+                    .iter()
+                    .map(|fp| state.board.describe(fp))
+                    .collect::<Vec<_>>()
+            )
+        )),
     ];
     let drill = if i.drill { " [drill]" } else { "" };
     let title = Line::from(vec![

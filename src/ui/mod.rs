@@ -60,12 +60,48 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame) {
 fn render_header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let local = state.now.with_timezone(&Local).format("%H:%M:%S %:z");
     let utc = state.now.format("%H:%M:%SZ");
-    let line = Line::from(vec![
-        Span::styled(" sitrep ", theme.title()),
-        Span::raw(format!(" {}  ", state.user)),
-        Span::styled(format!("{local} · {utc}"), theme.dim()),
-    ]);
-    frame.render_widget(Paragraph::new(line), area);
+    let mut spans = vec![Span::styled(" sitrep ", theme.title())];
+    if state.board.is_demo() {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(" DEMO ", theme.alarm()));
+    }
+    spans.push(Span::raw(format!(" {}  ", state.user)));
+    spans.push(Span::styled(format!("{local} · {utc}"), theme.dim()));
+    for source in state.board.sources.iter().filter(|s| !s.demo) {
+        spans.push(Span::raw("  "));
+        spans.push(source_health(state, theme, source));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// `eu ok`, `eu FAILING 3m: HTTP 500`, `eu STALE 2m`, `eu …` (no answer yet).
+fn source_health(
+    state: &State,
+    theme: &Theme,
+    source: &crate::app::alerts::SourceView,
+) -> Span<'static> {
+    use crate::domain::health::Health;
+    use crate::domain::parse::format_duration;
+    match source.health.status(state.now, source.poll_interval) {
+        Health::Unknown => Span::styled(format!("{} …", source.name), theme.dim()),
+        Health::Ok { .. } => Span::raw(format!("{} ok", source.name)),
+        Health::Failing { since, error } => Span::styled(
+            format!(
+                "{} FAILING {}: {error}",
+                source.name,
+                format_duration(state.now - since)
+            ),
+            theme.error(),
+        ),
+        Health::Stale { last_ok } => Span::styled(
+            format!(
+                "{} STALE {}",
+                source.name,
+                format_duration(state.now - last_ok)
+            ),
+            theme.warning(),
+        ),
+    }
 }
 
 fn footer_keys(state: &State) -> &'static str {
@@ -77,6 +113,11 @@ fn footer_keys(state: &State) -> &'static str {
         (Layer::ConfirmQuit, _, _) => strings::KEYS_CONFIRM,
         (Layer::None, View::Incident(_), true) => strings::KEYS_COMPOSER,
         (Layer::None, View::Incident(_), false) => strings::KEYS_INCIDENT,
+        (Layer::None, View::Dashboard, _)
+            if state.pane == crate::app::Pane::Alerts && !state.board.sources.is_empty() =>
+        {
+            strings::KEYS_ALERTS
+        }
         (Layer::None, View::Dashboard, _) => strings::KEYS_DASHBOARD,
     }
 }

@@ -1,6 +1,9 @@
 //! Every user-facing label of the TUI, in one place.
 
 pub const TOO_SMALL: &str = "sitrep: terminal too small — enlarge it (q quits)";
+pub const KEYS_ALERTS: &str = " ↑↓/jk select · Space mark · d declare from alerts · Enter its incident · Tab incidents · ? all keys · q quit";
+pub const ALERTS_WAITING: &str = "waiting for the first answer from the alert sources…";
+pub const NO_ALERTS: &str = "No alerts firing.";
 pub const KEYS_DASHBOARD: &str = " ↑↓/jk select · Enter open · d declare · ? all keys · q quit";
 pub const KEYS_INCIDENT: &str =
     " m/c/n write · s status · r resolve · E edit · e export · ? all keys · Esc back";
@@ -35,7 +38,15 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("↑↓ / j k", "select an incident"),
             ("g / G", "first / last"),
             ("Enter / → / l", "open the incident"),
-            ("d", "declare an incident"),
+            (
+                "d",
+                "declare an incident (from the marked or selected alerts in the alerts pane)",
+            ),
+            ("Tab", "switch between alerts and incidents"),
+            (
+                "Space",
+                "mark an alert to declare from (several make one incident)",
+            ),
         ],
     ),
     (

@@ -156,7 +156,7 @@ fn help_lists_the_keys() {
 
 #[test]
 fn no_screen_panics_at_any_size() {
-    let mut states = vec![dashboard(), incident_view()];
+    let mut states = vec![dashboard(), incident_view(), watching()];
     for c in ['?', 's', 'a', 'f', 'E'] {
         let mut s = incident_view();
         update(&mut s, key(c));
@@ -202,9 +202,84 @@ fn snapshot(name: &str, state: &State) {
     }
 }
 
+/// The dashboard watching the demo feed and one real source that fails.
+fn watching() -> State {
+    use crate::app::alerts::SourceView;
+    use crate::domain::alert::{normalize, LabelMapping, RawAlert};
+    let mut s = dashboard().with_sources(vec![
+        SourceView::new("DEMO", true, std::time::Duration::from_secs(1)),
+        SourceView::new("us", false, std::time::Duration::from_secs(15)),
+    ]);
+    update(
+        &mut s,
+        Msg::IncidentsLoaded(vec![
+            incident(2, Severity::P2, "直播 chat latency 🎥 creeping"),
+            incident(1, Severity::P1, "Stream starts failing"),
+        ]),
+    );
+    let alert = |fp: &str, name: &str, sev: &str, region: &str, start: i64| {
+        let labels = [
+            ("alertname", name),
+            ("severity", sev),
+            ("service", "room"),
+            ("region", region),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
+        let mut annotations = std::collections::BTreeMap::new();
+        annotations.insert("summary".to_string(), format!("{name} is burning budget"));
+        normalize(
+            "DEMO",
+            RawAlert {
+                fingerprint: fp.into(),
+                labels,
+                annotations,
+                starts_at: Some(t(start)),
+                ..RawAlert::default()
+            },
+            &LabelMapping::default(),
+        )
+    };
+    update(
+        &mut s,
+        Msg::SourceUpdated {
+            source: "DEMO".into(),
+            result: Ok(vec![
+                alert("a", "StreamStartBurn", "critical", "eu-west", 30),
+                alert("b", "FirstFrameLatency", "warning", "eu-west", 35),
+            ]),
+            at: t(44),
+        },
+    );
+    update(
+        &mut s,
+        Msg::SourceUpdated {
+            source: "us".into(),
+            result: Err("HTTP 500 Internal Server Error".into()),
+            at: t(40),
+        },
+    );
+    s
+}
+
+#[test]
+fn watching_alerts_shows_demo_health_new_marks_and_the_unlinked_p1() {
+    let out = screen(&watching(), 160, 48);
+    assert!(out.contains(" DEMO "), "{out}");
+    assert!(out.contains("us FAILING 5m: HTTP 500"), "{out}");
+    assert!(
+        out.contains("⚠ 1 P1 alert firing with no incident: StreamStartBurn"),
+        "{out}"
+    );
+    assert!(out.contains("NEW"), "{out}");
+    assert!(out.contains("Alerts (2) — DEMO feed, simulated"), "{out}");
+}
+
 #[test]
 fn snapshots_of_every_screen() {
     snapshot("dashboard", &dashboard());
+    snapshot("watching", &watching());
     snapshot("incident", &incident_view());
     let mut declaring = dashboard();
     update(&mut declaring, key('d'));

@@ -48,6 +48,12 @@ impl Theme {
         self.fg(Color::Red).add_modifier(Modifier::BOLD)
     }
 
+    /// For what must not be missed: reversed, so it stands out without colour too.
+    pub fn alarm(&self) -> Style {
+        self.fg(Color::Red)
+            .add_modifier(Modifier::REVERSED | Modifier::BOLD)
+    }
+
     pub fn warning(&self) -> Style {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
     }
