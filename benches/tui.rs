@@ -1,5 +1,6 @@
-//! Frame cost of the TUI's screens on a 200x60 `TestBackend`: the dashboard with 500
-//! open incidents and the incident view with 10,000 timeline entries. Only visible
+//! Frame cost of the TUI's screens on a 200x60 `TestBackend`: the dashboard with
+//! 10,000 alerts and 500 open incidents, and the incident view with 10,000 timeline
+//! entries. Only visible
 //! rows are built, so both should cost about the same as a small screen.
 
 use chrono::{DateTime, Duration, Utc};
@@ -7,8 +8,10 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use ratatui_textarea::{Input, Key};
+use sitrep::app::alerts::SourceView;
 use sitrep::app::{update, Msg, State};
 use sitrep::config::TimeDisplay;
+use sitrep::domain::alert::{normalize, LabelMapping, RawAlert};
 use sitrep::domain::{
     Declaration, EntryId, EntryKind, Incident, IncidentId, NewIncident, Revision, Severity,
     TimelineEntry,
@@ -52,6 +55,45 @@ fn frames(c: &mut Criterion) {
         TimeDisplay::Utc,
         Duration::minutes(30),
         t(4000),
+    )
+    .with_sources(vec![SourceView::new(
+        "eu",
+        false,
+        std::time::Duration::from_secs(15),
+    )]);
+    let mapping = LabelMapping::default();
+    let alerts: Vec<_> = (0..10_000)
+        .map(|i: i64| {
+            let labels = [
+                ("alertname".to_string(), format!("StreamStartBurn{i}")),
+                (
+                    "severity".to_string(),
+                    if i % 3 == 0 { "critical" } else { "warning" }.to_string(),
+                ),
+                ("service".to_string(), "room".to_string()),
+                ("region".to_string(), "eu-west".to_string()),
+            ]
+            .into_iter()
+            .collect();
+            normalize(
+                "eu",
+                RawAlert {
+                    fingerprint: format!("{i:016x}"),
+                    labels,
+                    starts_at: Some(t(i)),
+                    ..RawAlert::default()
+                },
+                &mapping,
+            )
+        })
+        .collect();
+    update(
+        &mut dashboard,
+        Msg::SourceUpdated {
+            source: "eu".into(),
+            result: Ok(alerts),
+            at: t(4000),
+        },
     );
     update(
         &mut dashboard,
@@ -60,15 +102,19 @@ fn frames(c: &mut Criterion) {
     for _ in 0..250 {
         update(&mut dashboard, key(Key::Down));
     }
-    c.bench_function("render dashboard, 500 open incidents, 200x60", |b| {
-        b.iter(|| {
-            terminal
-                .draw(|f| render(&dashboard, &theme, f))
-                .expect("draw");
-        })
-    });
+    c.bench_function(
+        "render dashboard, 10,000 alerts + 500 open incidents, 200x60",
+        |b| {
+            b.iter(|| {
+                terminal
+                    .draw(|f| render(&dashboard, &theme, f))
+                    .expect("draw");
+            })
+        },
+    );
 
     let mut view = dashboard.clone();
+    update(&mut view, key(Key::Tab));
     update(&mut view, key(Key::Enter));
     let id = view.incidents[view.selected].id;
     let timeline = (0..10_000)

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::severity::Severity;
-use super::text::{sanitize_line, sanitize_text};
+use super::text::{is_clean_line, sanitize_line_owned, sanitize_text_owned};
 
 /// Where an alert stands in its backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -140,10 +140,17 @@ pub struct Alert {
     pub inhibited_by: Vec<String>,
 }
 
-fn clean_map(map: BTreeMap<String, String>) -> BTreeMap<String, String> {
-    map.into_iter()
-        .map(|(k, v)| (sanitize_line(&k), sanitize_text(&v)))
-        .collect()
+fn clean_map(mut map: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    if !map.keys().all(|k| is_clean_line(k)) {
+        return map
+            .into_iter()
+            .map(|(k, v)| (sanitize_line_owned(k), sanitize_text_owned(v)))
+            .collect();
+    }
+    for value in map.values_mut() {
+        *value = sanitize_text_owned(std::mem::take(value));
+    }
+    map
 }
 
 fn annotation(annotations: &BTreeMap<String, String>, names: &[&str]) -> Option<String> {
@@ -173,7 +180,7 @@ pub fn normalize(source: &str, raw: RawAlert, mapping: &LabelMapping) -> Alert {
     let labels = clean_map(raw.labels);
     let annotations = clean_map(raw.annotations);
     let pick = |names: &[String]| LabelMapping::first(names, &labels).cloned();
-    let fingerprint = match sanitize_line(&raw.fingerprint) {
+    let fingerprint = match sanitize_line_owned(raw.fingerprint) {
         fp if fp.is_empty() => label_fingerprint(&labels),
         fp => fp,
     };
@@ -184,7 +191,7 @@ pub fn normalize(source: &str, raw: RawAlert, mapping: &LabelMapping) -> Alert {
         None => AlertState::Firing,
     };
     Alert {
-        source: sanitize_line(source),
+        source: sanitize_line_owned(source.to_string()),
         name: labels
             .get("alertname")
             .filter(|n| !n.is_empty())
@@ -195,19 +202,26 @@ pub fn normalize(source: &str, raw: RawAlert, mapping: &LabelMapping) -> Alert {
         service: pick(&mapping.service_labels),
         slo: pick(&mapping.slo_labels),
         region: pick(&mapping.region_labels),
-        summary: annotation(&annotations, &["summary", "title"]).map(|s| sanitize_line(&s)),
+        summary: annotation(&annotations, &["summary", "title"]).map(sanitize_line_owned),
         description: annotation(&annotations, &["description", "message"]),
-        runbook_url: annotation(&annotations, &["runbook_url", "runbook"])
-            .map(|s| sanitize_line(&s)),
+        runbook_url: annotation(&annotations, &["runbook_url", "runbook"]).map(sanitize_line_owned),
         generator_url: raw
             .generator_url
-            .map(|u| sanitize_line(&u))
+            .map(sanitize_line_owned)
             .filter(|u| !u.is_empty()),
         starts_at: raw.starts_at,
         ends_at: raw.ends_at,
         updated_at: raw.updated_at,
-        silenced_by: raw.silenced_by.iter().map(|s| sanitize_line(s)).collect(),
-        inhibited_by: raw.inhibited_by.iter().map(|s| sanitize_line(s)).collect(),
+        silenced_by: raw
+            .silenced_by
+            .into_iter()
+            .map(sanitize_line_owned)
+            .collect(),
+        inhibited_by: raw
+            .inhibited_by
+            .into_iter()
+            .map(sanitize_line_owned)
+            .collect(),
         fingerprint,
         labels,
         annotations,

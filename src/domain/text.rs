@@ -49,6 +49,52 @@ pub fn sanitize_text(raw: &str) -> String {
     out.trim().to_string()
 }
 
+/// Whether `c` is changed by the sanitizers (line breaks and tabs included).
+fn needs_cleaning(c: char) -> bool {
+    c.is_control() || is_invisible_format(c) || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// Whether any character of `s` would be changed, other than `\n` when `allow_newline`.
+/// Checks plain ASCII byte by byte, the common case for backend labels.
+fn any_to_clean(s: &str, allow_newline: bool) -> bool {
+    if s.is_ascii() {
+        return s
+            .bytes()
+            .any(|b| (b < 0x20 && !(allow_newline && b == b'\n')) || b == 0x7f);
+    }
+    s.chars()
+        .any(|c| !(allow_newline && c == '\n') && needs_cleaning(c))
+}
+
+/// Whether `s` has leading or trailing whitespace to trim.
+fn untrimmed(s: &str) -> bool {
+    s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace)
+}
+
+/// Whether [`sanitize_line`] would leave `s` as it is.
+pub fn is_clean_line(s: &str) -> bool {
+    !any_to_clean(s, false) && !untrimmed(s)
+}
+
+/// [`sanitize_line`] for an owned value: returns it as is, without copying, when
+/// there is nothing to change (the common case for backend labels).
+pub fn sanitize_line_owned(raw: String) -> String {
+    if !is_clean_line(&raw) {
+        sanitize_line(&raw)
+    } else {
+        raw
+    }
+}
+
+/// [`sanitize_text`] for an owned value, without copying when nothing changes.
+pub fn sanitize_text_owned(raw: String) -> String {
+    if any_to_clean(&raw, true) || untrimmed(&raw) {
+        sanitize_text(&raw)
+    } else {
+        raw
+    }
+}
+
 fn push_visible(out: &mut String, c: char) {
     match c {
         // C0 controls map onto the Unicode "control pictures" block: ESC -> ␛.
@@ -135,6 +181,34 @@ mod tests {
     #[test]
     fn free_text_keeps_line_breaks_but_normalizes_them() {
         assert_eq!(sanitize_text("one\r\ntwo\rthree\n"), "one\ntwo\nthree");
+    }
+
+    #[test]
+    fn the_owned_fast_path_agrees_with_the_general_one() {
+        for raw in [
+            "plain",
+            " padded ",
+            "a\x1bb",
+            "two\nlines",
+            "tab\there",
+            "rtl\u{202e}",
+            "crlf\r\n",
+            "直播",
+            "x\u{9b}",
+            "del\x7f",
+            "nl\n",
+        ] {
+            assert_eq!(
+                sanitize_line_owned(raw.to_string()),
+                sanitize_line(raw),
+                "{raw:?}"
+            );
+            assert_eq!(
+                sanitize_text_owned(raw.to_string()),
+                sanitize_text(raw),
+                "{raw:?}"
+            );
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::{Parsed, SourceError};
@@ -65,19 +66,24 @@ pub fn parse(
     mapping: &LabelMapping,
     now: DateTime<Utc>,
 ) -> Result<Parsed, SourceError> {
-    let items: Vec<Value> = match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Array(items)) => items,
-        Ok(other) => {
-            return Err(SourceError::Shape(format!(
-                "expected a JSON array of alerts, got {}",
-                json_kind(&other)
-            )))
+    // Split the array into raw elements first (cheap), then parse each on its own,
+    // so one malformed alert costs only itself.
+    let items: Vec<&RawValue> = match serde_json::from_slice(body) {
+        Ok(items) => items,
+        Err(e) => {
+            return Err(match serde_json::from_slice::<Value>(body) {
+                Ok(other) => SourceError::Shape(format!(
+                    "expected a JSON array of alerts, got {}",
+                    json_kind(&other)
+                )),
+                Err(_) => SourceError::Json(e.to_string()),
+            })
         }
-        Err(e) => return Err(SourceError::Json(e.to_string())),
     };
     let mut parsed = Parsed::default();
+    parsed.alerts.reserve(items.len());
     for item in items {
-        match serde_json::from_value::<WireAlert>(item) {
+        match serde_json::from_str::<WireAlert>(item.get()) {
             Ok(wire) => parsed
                 .alerts
                 .push(normalize(source, raw(wire, now), mapping)),
