@@ -331,3 +331,120 @@ fn bad_source_config_is_a_clear_error() {
         assert_eq!(stderr.lines().count(), 1);
     }
 }
+
+#[test]
+fn a_bearer_token_from_an_env_var_is_sent_and_never_shown() {
+    use common::backend::scripted_with;
+    let url = scripted_with(|head| {
+        if head
+            .to_ascii_lowercase()
+            .contains("authorization: bearer s3cret-token")
+        {
+            reply(
+                "200 OK",
+                r#"[{"fingerprint":"a","labels":{"alertname":"Authorized"}}]"#,
+            )
+        } else {
+            reply("401 Unauthorized", "")
+        }
+    });
+    let env = Env::new(&source("secure", &url, "token_env = \"SITREP_TEST_TOKEN\""));
+    let mut cmd = Command::cargo_bin("sitrep").unwrap();
+    let out = cmd
+        .env("SITREP_CONFIG", env.dir.path().join("config.toml"))
+        .env("SITREP_TEST_TOKEN", "s3cret-token\n")
+        .args(["alerts", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let alerts: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(alerts[0]["name"], "Authorized");
+
+    // Without it: refused, and the error says so without any secret in it.
+    let out = env.run(&["alerts"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("SITREP_TEST_TOKEN") && stderr.contains("not set"),
+        "{stderr}"
+    );
+    let file = env.dir.path().join("token");
+    fs::write(&file, "wrong-token\n").unwrap();
+    let with_file = Env::new(&source(
+        "secure",
+        &url,
+        &format!("token_file = \"{}\"", file.display()),
+    ));
+    let out = with_file.run(&["alerts"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6));
+    assert!(
+        stderr.contains("not authorized") && !stderr.contains("wrong-token"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn basic_auth_sends_the_user_and_the_password_from_the_environment() {
+    use common::backend::scripted_with;
+    // base64("sitrep:pa55") = c2l0cmVwOnBhNTU=
+    let url = scripted_with(|head| {
+        if head.contains("c2l0cmVwOnBhNTU=") {
+            reply(
+                "200 OK",
+                r#"[{"fingerprint":"a","labels":{"alertname":"Basic"}}]"#,
+            )
+        } else {
+            reply("401 Unauthorized", "")
+        }
+    });
+    let env = Env::new(&source(
+        "basic",
+        &url,
+        "basic_user = \"sitrep\"\npassword_env = \"SITREP_TEST_PASSWORD\"",
+    ));
+    let out = Command::cargo_bin("sitrep")
+        .unwrap()
+        .env("SITREP_CONFIG", env.dir.path().join("config.toml"))
+        .env("SITREP_TEST_PASSWORD", "pa55")
+        .args(["alerts", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let alerts: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(alerts[0]["name"], "Basic");
+}
+
+#[test]
+fn tls_works_with_an_extra_ca_and_fails_clearly_without_it() {
+    let (am, ca, _certs) = common::backend::alertmanager_tls();
+    let trusted = Env::new(&source(
+        "tls",
+        &am.url,
+        &format!("ca_file = \"{}\"", ca.display()),
+    ));
+    let out = trusted.run(&["sources", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let health: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(health[0]["status"], "ok", "{health:?}");
+
+    let untrusted = Env::new(&source("tls", &am.url, ""));
+    let out = untrusted.run(&["alerts"]);
+    assert_eq!(out.status.code(), Some(6));
+    let stderr = String::from_utf8_lossy(&out.stderr).to_lowercase();
+    assert!(
+        stderr.contains("certificate") || stderr.contains("unknownissuer"),
+        "{stderr}"
+    );
+}

@@ -58,11 +58,13 @@ pub struct Server {
 }
 
 impl Server {
+    /// Starts `binary` on a free port; waits for `ready` to answer 200 over plain
+    /// HTTP, or with `None` (TLS) for the port to accept connections.
     fn start(
         name: &'static str,
         binary: &str,
         args: impl Fn(&Path, u16) -> Vec<String>,
-        ready: &str,
+        ready: Option<&str>,
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
@@ -75,15 +77,23 @@ impl Server {
             .unwrap_or_else(|e| {
                 panic!("cannot start '{binary}' ({e}): run scripts/test, which installs it")
             });
+        let scheme = if ready.is_some() { "http" } else { "https" };
         let server = Self {
             child,
-            url: format!("http://127.0.0.1:{port}"),
+            url: format!("{scheme}://127.0.0.1:{port}"),
             _dir: dir,
             name,
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok((200, _)) = http("GET", &format!("{}{ready}", server.url), "") {
+            let up = match ready {
+                Some(path) => matches!(
+                    http("GET", &format!("{}{path}", server.url), ""),
+                    Ok((200, _))
+                ),
+                None => TcpStream::connect(("127.0.0.1", port)).is_ok(),
+            };
+            if up {
                 return server;
             }
             if Instant::now() > deadline {
@@ -113,7 +123,7 @@ impl Server {
                     "--cluster.listen-address=".into(),
                 ]
             },
-            "/-/ready",
+            Some("/-/ready"),
         )
     }
 
@@ -140,7 +150,7 @@ impl Server {
                     format!("--web.listen-address=127.0.0.1:{port}"),
                 ]
             },
-            "/-/ready",
+            Some("/-/ready"),
         )
     }
 
@@ -176,6 +186,128 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A loopback server that answers each request with what `answer` makes of its
+/// head (request line and headers).
+pub fn scripted_with(answer: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static) -> String {
+    let answer = std::sync::Arc::new(answer);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    thread::spawn(move || {
+        for stream in listener.incoming().take(64) {
+            let Ok(mut stream) = stream else { continue };
+            let answer = answer.clone();
+            thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let mut seen = Vec::new();
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = stream.write_all(&answer(&String::from_utf8_lossy(&seen)));
+            });
+        }
+    });
+    url
+}
+
+/// Alertmanager over TLS: a throwaway CA and a certificate for 127.0.0.1, made with
+/// openssl. Returns the server and the CA file to trust.
+pub fn alertmanager_tls() -> (Server, std::path::PathBuf, TempDir) {
+    let certs = tempfile::tempdir().unwrap();
+    let path = |name: &str| certs.path().join(name).display().to_string();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("openssl is required for the TLS test");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=sitrep test CA",
+        "-keyout",
+        &path("ca.key"),
+        "-out",
+        &path("ca.pem"),
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        &path("server.key"),
+        "-out",
+        &path("server.csr"),
+    ]);
+    std::fs::write(
+        certs.path().join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &path("server.csr"),
+        "-CA",
+        &path("ca.pem"),
+        "-CAkey",
+        &path("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        &path("ext.cnf"),
+        "-out",
+        &path("server.pem"),
+    ]);
+    let (cert, key) = (path("server.pem"), path("server.key"));
+    let server = Server::start(
+        "alertmanager (TLS)",
+        "prometheus-alertmanager",
+        move |dir, port| {
+            let config = dir.join("alertmanager.yml");
+            std::fs::write(
+                &config,
+                "route:\n  receiver: \"null\"\nreceivers:\n  - name: \"null\"\n",
+            )
+            .unwrap();
+            let web = dir.join("web.yml");
+            std::fs::write(
+                &web,
+                format!("tls_server_config:\n  cert_file: {cert}\n  key_file: {key}\n"),
+            )
+            .unwrap();
+            vec![
+                format!("--config.file={}", config.display()),
+                format!("--storage.path={}", dir.join("data").display()),
+                format!("--web.listen-address=127.0.0.1:{port}"),
+                format!("--web.config.file={}", web.display()),
+                "--cluster.listen-address=".into(),
+            ]
+        },
+        None,
+    );
+    let ca = certs.path().join("ca.pem");
+    (server, ca, certs)
 }
 
 /// A loopback server that answers every request with `response` (raw HTTP), or,
