@@ -8,7 +8,7 @@ use ratatui::Frame;
 
 use super::strings;
 use super::theme::Theme;
-use crate::app::{FieldInput, Form, FormPurpose, Layer, Prompt, State};
+use crate::app::{FieldId, FieldInput, Form, FormPurpose, Layer, Prompt, State};
 use crate::domain::Status;
 
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -140,10 +140,30 @@ fn render_form(theme: &Theme, frame: &mut Frame, area: Rect, form: &Form) {
             }
         }
     }
-    if let (Some(error), Some(slot)) = (&form.error, areas.last()) {
-        frame.render_widget(
-            Paragraph::new(format!("⚠ {error}")).style(theme.error()),
-            *slot,
-        );
-    }
+    let Some(slot) = areas.last() else {
+        return;
+    };
+    let p1_without_comms = form.purpose == FormPurpose::Declare
+        && form.value(FieldId::Severity) == "P1"
+        && form.value(FieldId::CommsLead).trim().is_empty();
+    let (text, style) = if let Some(error) = &form.error {
+        (format!("⚠ {error}"), theme.error())
+    } else if p1_without_comms {
+        (strings::P1_NEEDS_COMMS.to_string(), theme.warning())
+    } else if !form.linked_alerts.is_empty() {
+        let trigger = form
+            .trigger_time
+            .map(|t| format!(" · trigger {}", t.format("%H:%M:%SZ")))
+            .unwrap_or_default();
+        (
+            format!(
+                "from {} alert(s), linked{trigger}",
+                form.linked_alerts.len()
+            ),
+            theme.dim(),
+        )
+    } else {
+        return;
+    };
+    frame.render_widget(Paragraph::new(text).style(style), *slot);
 }

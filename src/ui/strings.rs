@@ -17,6 +17,8 @@ pub const KEYS_HELP: &str = " any key closes help";
 pub const CONFIRM_QUIT: &str = "An input holds text that is not saved. Quit anyway? (y/N)";
 pub const NO_INCIDENTS: &str = "No open incidents. Press d to declare one.";
 pub const LOADING: &str = "loading…";
+pub const P1_NEEDS_COMMS: &str =
+    "⚠ a P1 needs a comms lead: name one (or hand it over later with L)";
 pub const NO_COMMS_LEAD_P1: &str = "⚠ none — P1 needs one (L)";
 
 /// Help: every key of each screen.

@@ -147,6 +147,13 @@ fn the_incident_view_shows_template_timeline_and_input() {
 }
 
 #[test]
+fn the_declare_form_warns_about_a_p1_without_a_comms_lead() {
+    let mut s = dashboard();
+    update(&mut s, key('d'));
+    assert!(screen(&s, 100, 30).contains("a P1 needs a comms lead"));
+}
+
+#[test]
 fn help_lists_the_keys() {
     let mut s = incident_view();
     update(&mut s, key('?'));
