@@ -352,6 +352,7 @@ fn a_bearer_token_from_an_env_var_is_sent_and_never_shown() {
     let mut cmd = Command::cargo_bin("sitrep").unwrap();
     let out = cmd
         .env("SITREP_CONFIG", env.dir.path().join("config.toml"))
+        .env("SITREP_DB", env.dir.path().join("sitrep.db"))
         .env("SITREP_TEST_TOKEN", "s3cret-token\n")
         .args(["alerts", "--json"])
         .output()
@@ -409,6 +410,7 @@ fn basic_auth_sends_the_user_and_the_password_from_the_environment() {
     let out = Command::cargo_bin("sitrep")
         .unwrap()
         .env("SITREP_CONFIG", env.dir.path().join("config.toml"))
+        .env("SITREP_DB", env.dir.path().join("sitrep.db"))
         .env("SITREP_TEST_PASSWORD", "pa55")
         .args(["alerts", "--json"])
         .output()
