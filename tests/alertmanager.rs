@@ -336,17 +336,19 @@ fn bad_source_config_is_a_clear_error() {
 fn a_bearer_token_from_an_env_var_is_sent_and_never_shown() {
     use common::backend::scripted_with;
     let url = scripted_with(|head| {
-        if head
-            .to_ascii_lowercase()
-            .contains("authorization: bearer s3cret-token")
-        {
-            reply(
-                "200 OK",
-                r#"[{"fingerprint":"a","labels":{"alertname":"Authorized"}}]"#,
-            )
-        } else {
-            reply("401 Unauthorized", "")
-        }
+        Some(
+            if head
+                .to_ascii_lowercase()
+                .contains("authorization: bearer s3cret-token")
+            {
+                reply(
+                    "200 OK",
+                    r#"[{"fingerprint":"a","labels":{"alertname":"Authorized"}}]"#,
+                )
+            } else {
+                reply("401 Unauthorized", "")
+            },
+        )
     });
     let env = Env::new(&source("secure", &url, "token_env = \"SITREP_TEST_TOKEN\""));
     let mut cmd = Command::cargo_bin("sitrep").unwrap();
@@ -393,14 +395,14 @@ fn basic_auth_sends_the_user_and_the_password_from_the_environment() {
     use common::backend::scripted_with;
     // base64("sitrep:pa55") = c2l0cmVwOnBhNTU=
     let url = scripted_with(|head| {
-        if head.contains("c2l0cmVwOnBhNTU=") {
+        Some(if head.contains("c2l0cmVwOnBhNTU=") {
             reply(
                 "200 OK",
                 r#"[{"fingerprint":"a","labels":{"alertname":"Basic"}}]"#,
             )
         } else {
             reply("401 Unauthorized", "")
-        }
+        })
     });
     let env = Env::new(&source(
         "basic",

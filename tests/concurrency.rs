@@ -1,6 +1,8 @@
 //! Two processes writing one database at the same time: no "database is locked", no
 //! lost entry.
 
+mod common;
+
 use std::process::Command;
 use std::thread;
 
@@ -9,18 +11,7 @@ use serde_json::Value;
 const PER_WRITER: usize = 500;
 
 fn sitrep(db: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sitrep"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("SITREP_") {
-            cmd.env_remove(key);
-        }
-    }
-    let home = db.parent().unwrap();
-    cmd.env("SITREP_DB", db)
-        .env("SITREP_USER", "tester")
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"));
-    cmd
+    common::backend::sitrep_on(db)
 }
 
 #[test]

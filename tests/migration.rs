@@ -3,27 +3,16 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
 
 use rusqlite::Connection;
 use serde_json::Value;
 use sitrep::store::schema::{latest_version, MIGRATIONS};
 
 fn sitrep(db: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sitrep"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("SITREP_") {
-            cmd.env_remove(key);
-        }
-    }
-    let home = db.parent().unwrap();
-    cmd.env("SITREP_DB", db)
-        .env("SITREP_USER", "tester")
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .args(args)
-        .output()
-        .unwrap()
+    common::backend::sitrep_on(db).args(args).output().unwrap()
 }
 
 /// A database as the first schema version wrote it, with an incident, two entries and

@@ -40,12 +40,7 @@ struct WireStatus {
 /// The alerts URL for a member at `base` (e.g. `http://am:9093` or a path prefix),
 /// asking for active, silenced and inhibited alerts matching `filters`.
 pub fn alerts_url(base: &str, filters: &[String]) -> Result<String, SourceError> {
-    let mut url = reqwest::Url::parse(base.trim_end_matches('/'))
-        .map_err(|e| SourceError::Config(format!("bad URL '{base}': {e}")))?;
-    url.path_segments_mut()
-        .map_err(|()| SourceError::Config(format!("bad URL '{base}': cannot have a path")))?
-        .pop_if_empty()
-        .extend(["api", "v2", "alerts"]);
+    let mut url = super::api_url(base, &["api", "v2", "alerts"])?;
     {
         let mut query = url.query_pairs_mut();
         query.append_pair("active", "true");

@@ -80,6 +80,17 @@ pub enum SourceError {
     Config(String),
 }
 
+/// `base` (which may carry a path prefix) with `segments` appended to its path.
+pub fn api_url(base: &str, segments: &[&str]) -> Result<reqwest::Url, SourceError> {
+    let mut url = reqwest::Url::parse(base.trim_end_matches('/'))
+        .map_err(|e| SourceError::Config(format!("bad URL '{base}': {e}")))?;
+    url.path_segments_mut()
+        .map_err(|()| SourceError::Config(format!("bad URL '{base}': cannot have a path")))?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
+}
+
 /// What one body held: the alerts, and how many elements were not alerts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Parsed {

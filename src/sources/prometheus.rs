@@ -23,13 +23,7 @@ struct WireAlert {
 }
 
 pub fn alerts_url(base: &str) -> Result<String, SourceError> {
-    let mut url = reqwest::Url::parse(base.trim_end_matches('/'))
-        .map_err(|e| SourceError::Config(format!("bad URL '{base}': {e}")))?;
-    url.path_segments_mut()
-        .map_err(|()| SourceError::Config(format!("bad URL '{base}': cannot have a path")))?
-        .pop_if_empty()
-        .extend(["api", "v1", "alerts"]);
-    Ok(url.into())
+    Ok(super::api_url(base, &["api", "v1", "alerts"])?.into())
 }
 
 /// Parses `{"status":"success","data":{"alerts":[…]}}`; an error status is reported

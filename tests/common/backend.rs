@@ -14,6 +14,23 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+/// The sitrep binary with no inherited SITREP_* settings, a database at `db`, a
+/// user, and a private home beside the database.
+pub fn sitrep_on(db: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sitrep"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SITREP_") {
+            cmd.env_remove(key);
+        }
+    }
+    let home = db.parent().unwrap_or(Path::new("/"));
+    cmd.env("SITREP_DB", db)
+        .env("SITREP_USER", "tester")
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"));
+    cmd
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -189,8 +206,9 @@ impl Drop for Server {
 }
 
 /// A loopback server that answers each request with what `answer` makes of its
-/// head (request line and headers).
-pub fn scripted_with(answer: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static) -> String {
+/// head (request line and headers); `None` holds the connection without answering,
+/// for 20 s at most.
+pub fn scripted_with(answer: impl Fn(&str) -> Option<Vec<u8>> + Send + Sync + 'static) -> String {
     let answer = std::sync::Arc::new(answer);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -207,7 +225,12 @@ pub fn scripted_with(answer: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static) -
                         Ok(n) => seen.extend_from_slice(&buf[..n]),
                     }
                 }
-                let _ = stream.write_all(&answer(&String::from_utf8_lossy(&seen)));
+                match answer(&String::from_utf8_lossy(&seen)) {
+                    Some(bytes) => {
+                        let _ = stream.write_all(&bytes);
+                    }
+                    None => thread::sleep(Duration::from_secs(20)),
+                }
             });
         }
     });
@@ -313,31 +336,7 @@ pub fn alertmanager_tls() -> (Server, std::path::PathBuf, TempDir) {
 /// A loopback server that answers every request with `response` (raw HTTP), or,
 /// with `None`, accepts and never answers (for 20 s at most).
 pub fn scripted(response: Option<Vec<u8>>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    thread::spawn(move || {
-        for stream in listener.incoming().take(64) {
-            let Ok(mut stream) = stream else { continue };
-            let response = response.clone();
-            thread::spawn(move || {
-                let mut buf = [0u8; 4096];
-                let mut seen = Vec::new();
-                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut buf) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => seen.extend_from_slice(&buf[..n]),
-                    }
-                }
-                match response {
-                    Some(bytes) => {
-                        let _ = stream.write_all(&bytes);
-                    }
-                    None => thread::sleep(Duration::from_secs(20)),
-                }
-            });
-        }
-    });
-    url
+    scripted_with(move |_| response.clone())
 }
 
 pub fn reply(status: &str, body: &str) -> Vec<u8> {
