@@ -82,12 +82,7 @@ pub fn parse(
             Ok(wire) => parsed
                 .alerts
                 .push(normalize(source, raw(wire, now), mapping)),
-            Err(e) => {
-                parsed.skipped += 1;
-                parsed
-                    .first_skip_reason
-                    .get_or_insert_with(|| e.to_string());
-            }
+            Err(e) => parsed.skip(&e),
         }
     }
     Ok(parsed)

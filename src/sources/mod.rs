@@ -80,6 +80,15 @@ pub enum SourceError {
     Config(String),
 }
 
+impl Parsed {
+    /// Counts an element that was not an alert, keeping the first reason.
+    pub fn skip(&mut self, reason: &dyn std::fmt::Display) {
+        self.skipped += 1;
+        self.first_skip_reason
+            .get_or_insert_with(|| reason.to_string());
+    }
+}
+
 /// `base` (which may carry a path prefix) with `segments` appended to its path.
 pub fn api_url(base: &str, segments: &[&str]) -> Result<reqwest::Url, SourceError> {
     let mut url = reqwest::Url::parse(base.trim_end_matches('/'))

@@ -69,12 +69,7 @@ pub fn parse(
                 parsed.alerts.push(normalize(source, raw, mapping));
             }
             Ok(_) => {}
-            Err(e) => {
-                parsed.skipped += 1;
-                parsed
-                    .first_skip_reason
-                    .get_or_insert_with(|| e.to_string());
-            }
+            Err(e) => parsed.skip(&e),
         }
     }
     Ok(parsed)
