@@ -43,7 +43,7 @@ fn export(c: &mut Criterion) {
     let now = t0 + Duration::hours(4);
     c.bench_function("export postmortem, 10,000 entries", |b| {
         b.iter(|| {
-            let data = context::postmortem(&incident, &timeline, &[], TimeDisplay::Utc, now);
+            let data = context::postmortem(&incident, &timeline, &[], &[], TimeDisplay::Utc, now);
             templates
                 .render(POSTMORTEM_TEMPLATE, &data)
                 .expect("render")

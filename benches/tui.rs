@@ -143,6 +143,7 @@ fn frames(c: &mut Criterion) {
             incident,
             timeline,
             follow_ups: Vec::new(),
+            alerts: Vec::new(),
         }),
     );
     c.bench_function("render incident view, 10,000 entries, 200x60", |b| {

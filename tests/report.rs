@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use proptest::prelude::*;
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use sitrep::config::TimeDisplay;
+use sitrep::domain::alert::LinkedAlert;
 use sitrep::domain::{
     Declaration, EntryId, EntryKind, FollowUp, FollowUpId, Incident, IncidentEdit, IncidentId,
     NewEntry, NewFollowUp, NewIncident, Revision, RootCause, Severity, Status, TimelineEntry,
@@ -25,6 +26,7 @@ struct Fixture {
     incident: Incident,
     timeline: Vec<TimelineEntry>,
     follow_ups: Vec<FollowUp>,
+    alerts: Vec<LinkedAlert>,
 }
 
 fn fixture(text: &str, person: &str) -> Fixture {
@@ -140,10 +142,22 @@ fn fixture(text: &str, person: &str) -> Fixture {
             }
         })
         .collect();
+    let alerts = vec![LinkedAlert {
+        fingerprint: "3f2a9c".into(),
+        name: format!("StreamStartSLO {text}"),
+        source: "eu".into(),
+        service: Some("room".into()),
+        region: Some("eu-west".into()),
+        summary: Some(format!("burning 14x {text}")),
+        runbook_url: Some(format!("https://runbooks.example/room?q={text}")),
+        generator_url: Some(format!("javascript:alert('{text}')")),
+        starts_at: Some(t(0)),
+    }];
     Fixture {
         incident,
         timeline,
         follow_ups,
+        alerts,
     }
 }
 
@@ -152,6 +166,7 @@ fn render(f: &Fixture, dir: &Path) -> String {
         &f.incident,
         &f.timeline,
         &f.follow_ups,
+        &f.alerts,
         TimeDisplay::Utc,
         t(60),
     );
@@ -251,6 +266,11 @@ fn the_export_has_every_section_one_row_per_entry_and_follow_up() {
         vec![7, 4, f.timeline.len(), f.follow_ups.len()]
     );
     assert_eq!(s.html, 0);
+    assert_eq!(
+        s.links,
+        vec!["https://runbooks.example/room?q="],
+        "only the http(s) runbook is a link"
+    );
     for needle in [
         "rolled back room to v41 (amended)",
         "status page: investigating",
@@ -276,7 +296,7 @@ fn missing_facts_become_marked_prompts_not_blanks() {
     let new = NewIncident::declare(d, "alice", t(0)).unwrap();
     let timeline: Vec<TimelineEntry> = Vec::new();
     let incident = new.into_incident(IncidentId(1));
-    let data = context::postmortem(&incident, &timeline, &[], TimeDisplay::Utc, t(5));
+    let data = context::postmortem(&incident, &timeline, &[], &[], TimeDisplay::Utc, t(5));
     let doc = Templates::new(dir.path())
         .render(POSTMORTEM_TEMPLATE, &data)
         .unwrap();
@@ -328,6 +348,7 @@ fn a_template_with_a_syntax_error_names_the_file_and_line() {
         &f.incident,
         &f.timeline,
         &f.follow_ups,
+        &f.alerts,
         TimeDisplay::Utc,
         t(60),
     );
@@ -392,6 +413,8 @@ proptest! {
         prop_assert_eq!(&s.h2, &HEADINGS.to_vec());
         prop_assert_eq!(s.table_rows, vec![7, 4, f.timeline.len(), f.follow_ups.len()]);
         prop_assert_eq!(s.html, 0);
-        prop_assert!(s.links.is_empty(), "links smuggled in: {:?}", s.links);
+        // The runbook is the one link; the javascript: target is never linked.
+        prop_assert_eq!(s.links.len(), 1, "links: {:?}", s.links);
+        prop_assert!(s.links[0].starts_with("https://runbooks.example/room?q="), "{:?}", s.links);
     }
 }

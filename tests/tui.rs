@@ -348,6 +348,11 @@ fn declaring_from_a_real_alert_links_it_and_its_resolution_is_logged() {
             .len(),
         1
     );
+    assert_eq!(
+        record["alerts"][0]["name"], "StreamStartBurn",
+        "the alert's details are kept"
+    );
+    assert_eq!(record["alerts"][0]["service"], "room");
     let resolved: Vec<&Value> = record["timeline"]
         .as_array()
         .unwrap()

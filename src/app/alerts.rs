@@ -7,7 +7,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::alert::{sort_for_display, Alert, AlertState};
+use crate::domain::alert::{sort_for_display, Alert, AlertState, LinkedAlert};
 use crate::domain::health::SourceHealth;
 use crate::domain::{Declaration, Incident, IncidentId, NewEntry, Severity};
 
@@ -296,6 +296,7 @@ pub fn declaration_from(alerts: &[&Alert]) -> Declaration {
         regions,
         trigger_time: alerts.iter().filter_map(|a| a.starts_at).min(),
         linked_alerts: alerts.iter().map(|a| a.fingerprint.clone()).collect(),
+        alerts: alerts.iter().map(|a| LinkedAlert::from(*a)).collect(),
         ..Declaration::default()
     }
 }

@@ -6,6 +6,7 @@ use ratatui_textarea::{Input, Key, TextArea};
 use super::single_line;
 use chrono::{DateTime, SecondsFormat, Utc};
 
+use crate::domain::alert::LinkedAlert;
 use crate::domain::parse::parse_timestamp;
 use crate::domain::{Declaration, DomainError, Incident, IncidentEdit, IncidentId, Severity};
 
@@ -66,6 +67,7 @@ pub struct Form {
     /// Carried from the alerts a declaration starts from; shown, not edited.
     pub trigger_time: Option<DateTime<Utc>>,
     pub linked_alerts: Vec<String>,
+    pub alerts: Vec<LinkedAlert>,
 }
 
 impl Form {
@@ -79,6 +81,7 @@ impl Form {
             pending: false,
             trigger_time: None,
             linked_alerts: Vec::new(),
+            alerts: Vec::new(),
         };
         form.initial = form.fields.iter().map(|(id, _)| form.value(*id)).collect();
         form
@@ -118,6 +121,7 @@ impl Form {
         }
         form.trigger_time = prefill.trigger_time;
         form.linked_alerts = prefill.linked_alerts;
+        form.alerts = prefill.alerts;
         form
     }
 
@@ -217,6 +221,7 @@ impl Form {
             cohorts: split_list(&self.value(FieldId::Cohorts)),
             trigger_time: self.trigger_time,
             linked_alerts: self.linked_alerts.clone(),
+            alerts: self.alerts.clone(),
             ..Declaration::default()
         }
     }

@@ -43,6 +43,7 @@ fn record(id: i64) -> IncidentRecord {
         incident: incident(id, Severity::P1),
         timeline: Vec::new(),
         follow_ups: Vec::new(),
+        alerts: Vec::new(),
     }
 }
 

@@ -75,6 +75,7 @@ pub fn declare(ctx: &Context, args: DeclareArgs) -> Result<String, CliError> {
         regions: args.regions,
         cohorts: args.cohorts,
         linked_alerts: args.alerts,
+        alerts: Vec::new(),
         drill: args.drill,
     };
     let new = NewIncident::declare(declaration, ctx.config.user()?, ctx.now)?;
@@ -359,6 +360,7 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<String, CliError> {
             "incident": record.incident,
             "timeline": record.timeline,
             "follow_ups": record.follow_ups,
+            "alerts": record.alerts,
             "times": {
                 "time_to_declare_s": times.time_to_declare.num_seconds(),
                 "time_to_mitigate_s": seconds(times.time_to_mitigate),
@@ -427,7 +429,18 @@ fn render_record(
     field("regions", format::list(&i.regions));
     field("cohorts", format::list(&i.cohorts));
     if !i.linked_alerts.is_empty() {
-        field("alerts", format::list(&i.linked_alerts));
+        // By name where the incident was declared from the live alert.
+        let names: Vec<String> = i
+            .linked_alerts
+            .iter()
+            .map(
+                |fp| match record.alerts.iter().find(|a| a.fingerprint == *fp) {
+                    Some(a) => format!("{} ({fp})", a.name),
+                    None => fp.clone(),
+                },
+            )
+            .collect();
+        field("alerts", format::list(&names));
     }
     if let Some(summary) = &i.summary {
         field("summary", summary.clone());

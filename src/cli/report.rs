@@ -67,6 +67,7 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<String, CliError> {
         &record.incident,
         &record.timeline,
         &record.follow_ups,
+        &record.alerts,
         tz,
         ctx.now,
     );

@@ -161,6 +161,56 @@ fn annotation(annotations: &BTreeMap<String, String>, names: &[&str]) -> Option<
         .cloned()
 }
 
+/// What an incident keeps of an alert it was declared from, so the postmortem can
+/// name it and link its runbook long after the backend has forgotten it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedAlert {
+    pub fingerprint: String,
+    pub name: String,
+    pub source: String,
+    pub service: Option<String>,
+    pub region: Option<String>,
+    pub summary: Option<String>,
+    pub runbook_url: Option<String>,
+    pub generator_url: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Alert> for LinkedAlert {
+    fn from(a: &Alert) -> Self {
+        Self {
+            fingerprint: a.fingerprint.clone(),
+            name: a.name.clone(),
+            source: a.source.clone(),
+            service: a.service.clone(),
+            region: a.region.clone(),
+            summary: a.summary.clone(),
+            runbook_url: a.runbook_url.clone(),
+            generator_url: a.generator_url.clone(),
+            starts_at: a.starts_at,
+        }
+    }
+}
+
+impl LinkedAlert {
+    /// The same alert with every text field made safe (for values from anywhere but
+    /// `normalize`).
+    pub fn sanitized(self) -> Self {
+        let line = |s: String| sanitize_line_owned(s);
+        Self {
+            fingerprint: line(self.fingerprint),
+            name: line(self.name),
+            source: line(self.source),
+            service: self.service.map(line),
+            region: self.region.map(line),
+            summary: self.summary.map(line),
+            runbook_url: self.runbook_url.map(line),
+            generator_url: self.generator_url.map(line),
+            starts_at: self.starts_at,
+        }
+    }
+}
+
 /// A stable fingerprint from an alert's labels (FNV-1a over sorted `name=value`
 /// pairs), for backends that send none.
 pub fn label_fingerprint(labels: &BTreeMap<String, String>) -> String {

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::alert::LinkedAlert;
 use super::severity::Severity;
 use super::text::{required_line, required_text, sanitize_line};
 use super::timeline::{EntryKind, NewEntry};
@@ -186,6 +187,8 @@ pub struct Declaration {
     pub cohorts: Vec<String>,
     /// Fingerprints of the alerts this incident was declared from.
     pub linked_alerts: Vec<String>,
+    /// What is known of those alerts (name, runbook…), when declared from live ones.
+    pub alerts: Vec<LinkedAlert>,
     pub drill: bool,
 }
 
@@ -202,6 +205,8 @@ pub struct NewIncident {
     pub regions: Vec<String>,
     pub cohorts: Vec<String>,
     pub linked_alerts: Vec<String>,
+    /// Details of linked alerts, one per fingerprint at most.
+    pub alerts: Vec<LinkedAlert>,
     pub drill: bool,
 }
 
@@ -227,6 +232,15 @@ impl NewIncident {
             .transpose()?;
         let trigger_time = d.trigger_time.unwrap_or(now);
         check_trigger_time(trigger_time, now)?;
+        let mut fingerprints = d.linked_alerts;
+        fingerprints.extend(d.alerts.iter().map(|a| a.fingerprint.clone()));
+        let linked_alerts = unique_lines("alert fingerprint", &fingerprints)?;
+        let mut alerts: Vec<LinkedAlert> = Vec::new();
+        for alert in d.alerts.into_iter().map(LinkedAlert::sanitized) {
+            if !alerts.iter().any(|a| a.fingerprint == alert.fingerprint) {
+                alerts.push(alert);
+            }
+        }
         Ok(Self {
             title: required_line("title", &d.title)?,
             severity,
@@ -237,7 +251,8 @@ impl NewIncident {
             declared_by,
             regions: unique_lines("region", &d.regions)?,
             cohorts: unique_lines("cohort", &d.cohorts)?,
-            linked_alerts: unique_lines("alert fingerprint", &d.linked_alerts)?,
+            linked_alerts,
+            alerts,
             drill: d.drill,
         })
     }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::config::TimeDisplay;
+use crate::domain::alert::LinkedAlert;
 use crate::domain::metrics::incident_times;
 use crate::domain::parse::format_duration;
 use crate::domain::{EntryKind, FollowUp, Incident, Status, TimelineEntry};
@@ -71,12 +72,17 @@ pub struct FollowUpRow {
     pub state: String,
 }
 
-/// A linked alert. Only the fingerprint is stored with an incident today; name and
-/// links are filled in when an alert source knows them.
+/// A linked alert: its name and links when the incident was declared from it live,
+/// else just its fingerprint.
 #[derive(Debug, Serialize)]
 pub struct AlertRow {
     pub fingerprint: String,
     pub name: Option<String>,
+    pub source: Option<String>,
+    pub service: Option<String>,
+    pub region: Option<String>,
+    pub summary: Option<String>,
+    pub started: Option<String>,
     pub runbook_url: Option<String>,
     pub generator_url: Option<String>,
 }
@@ -149,6 +155,7 @@ pub fn postmortem(
     incident: &Incident,
     timeline: &[TimelineEntry],
     follow_ups: &[FollowUp],
+    alerts: &[LinkedAlert],
     tz: TimeDisplay,
     now: DateTime<Utc>,
 ) -> Postmortem {
@@ -213,11 +220,19 @@ pub fn postmortem(
         alerts: incident
             .linked_alerts
             .iter()
-            .map(|fp| AlertRow {
-                fingerprint: fp.clone(),
-                name: None,
-                runbook_url: None,
-                generator_url: None,
+            .map(|fp| {
+                let known = alerts.iter().find(|a| a.fingerprint == *fp);
+                AlertRow {
+                    fingerprint: fp.clone(),
+                    name: known.map(|a| a.name.clone()),
+                    source: known.map(|a| a.source.clone()),
+                    service: known.and_then(|a| a.service.clone()),
+                    region: known.and_then(|a| a.region.clone()),
+                    summary: known.and_then(|a| a.summary.clone()),
+                    started: known.and_then(|a| a.starts_at).map(|t| time(t, tz)),
+                    runbook_url: known.and_then(|a| a.runbook_url.clone()),
+                    generator_url: known.and_then(|a| a.generator_url.clone()),
+                }
             })
             .collect(),
         error_budget: None,

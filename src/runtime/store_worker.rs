@@ -106,6 +106,7 @@ fn export(store: &Store, exporter: &Exporter, id: IncidentId) -> Result<PathBuf,
         &record.incident,
         &record.timeline,
         &record.follow_ups,
+        &record.alerts,
         exporter.tz,
         now,
     );

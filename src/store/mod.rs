@@ -21,6 +21,7 @@ use rusqlite::{
 };
 use serde::Serialize;
 
+use crate::domain::alert::LinkedAlert;
 use crate::domain::{
     DomainError, EntryId, FollowUp, FollowUpId, Incident, IncidentEdit, IncidentId, NewEntry,
     NewFollowUp, NewIncident, Revision, Severity, Status, TimelineEntry,
@@ -38,6 +39,8 @@ pub struct IncidentRecord {
     /// Oldest first.
     pub timeline: Vec<TimelineEntry>,
     pub follow_ups: Vec<FollowUp>,
+    /// What is known of its linked alerts (those it was declared from live).
+    pub alerts: Vec<LinkedAlert>,
 }
 
 /// The result of a change: the incident as it now stands and the entries that record it.
@@ -137,6 +140,24 @@ impl Store {
                 ],
             )?;
             let id = IncidentId(tx.last_insert_rowid());
+            let mut insert_alert = tx.prepare_cached(
+                "INSERT INTO linked_alert (incident_id, fingerprint, name, source, service, region, summary, \
+                 runbook_url, generator_url, starts_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for a in &new.alerts {
+                insert_alert.execute(params![
+                    id.0,
+                    a.fingerprint,
+                    a.name,
+                    a.source,
+                    a.service,
+                    a.region,
+                    a.summary,
+                    a.runbook_url,
+                    a.generator_url,
+                    a.starts_at.map(millis),
+                ])?;
+            }
             let entries = new
                 .entries()
                 .iter()
@@ -330,10 +351,12 @@ impl Store {
                     ..FollowUpFilter::default()
                 },
             )?;
+            let alerts = load_linked_alerts(conn, id)?;
             Ok(IncidentRecord {
                 incident,
                 timeline,
                 follow_ups,
+                alerts,
             })
         })
     }
@@ -483,6 +506,19 @@ fn load_timeline(conn: &Connection, id: IncidentId) -> Result<Vec<TimelineEntry>
         }
     }
     Ok(entries)
+}
+
+fn load_linked_alerts(conn: &Connection, id: IncidentId) -> Result<Vec<LinkedAlert>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT fingerprint, name, source, service, region, summary, runbook_url, generator_url, starts_ms \
+         FROM linked_alert WHERE incident_id = ?1 ORDER BY rowid",
+    )?;
+    let mut rows = stmt.query([id.0])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(rows::linked_alert(row)?);
+    }
+    Ok(out)
 }
 
 fn load_entry(conn: &Connection, id: EntryId) -> Result<TimelineEntry, StoreError> {

@@ -133,3 +133,19 @@ pub fn follow_up(row: &Row<'_>) -> Result<FollowUp, StoreError> {
         done_at,
     })
 }
+
+/// Reads a linked alert from `fingerprint, name, source, service, region, summary,
+/// runbook_url, generator_url, starts_ms`.
+pub fn linked_alert(row: &Row<'_>) -> Result<crate::domain::alert::LinkedAlert, StoreError> {
+    Ok(crate::domain::alert::LinkedAlert {
+        fingerprint: row.get(0)?,
+        name: row.get(1)?,
+        source: row.get(2)?,
+        service: row.get(3)?,
+        region: row.get(4)?,
+        summary: row.get(5)?,
+        runbook_url: row.get(6)?,
+        generator_url: row.get(7)?,
+        starts_at: optional_time("starts_ms", row.get(8)?)?,
+    })
+}

@@ -80,6 +80,22 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER entry_revision_never_deleted BEFORE DELETE ON entry_revision
     BEGIN SELECT RAISE(ABORT, 'revisions are never deleted'); END;
     "#,
+    // 3: what an incident keeps of the alerts it was declared from.
+    r#"
+    CREATE TABLE linked_alert (
+        incident_id   INTEGER NOT NULL REFERENCES incident (id),
+        fingerprint   TEXT    NOT NULL,
+        name          TEXT    NOT NULL,
+        source        TEXT    NOT NULL,
+        service       TEXT,
+        region        TEXT,
+        summary       TEXT,
+        runbook_url   TEXT,
+        generator_url TEXT,
+        starts_ms     INTEGER,
+        PRIMARY KEY (incident_id, fingerprint)
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

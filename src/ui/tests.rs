@@ -91,6 +91,7 @@ fn incident_view() -> State {
             incident: new.into_incident(IncidentId(1)),
             timeline,
             follow_ups: Vec::new(),
+            alerts: Vec::new(),
         }),
     );
     s
