@@ -12,6 +12,7 @@ use anyhow::Context as _;
 use chrono::Utc;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 
 use crate::app::alerts::SourceView;
 use crate::app::{self, Effect, Msg, State};
@@ -53,20 +54,26 @@ pub fn run(
     let state =
         State::new(user, config.time_display, config.p2_triage_window, now()).with_sources(views);
     runtime.block_on(async {
-        // Pollers run on this runtime and end when their receiver is dropped.
+        // Pollers run on this runtime, supervised: they end only when their receiver
+        // is dropped, so one that ends earlier (a panic) ends the program cleanly.
         let (poll_tx, poll_rx) = mpsc::unbounded_channel::<PollEvent>();
+        let mut pollers = JoinSet::new();
         match demo_seed {
             Some(seed) => {
                 let feed = DemoFeed::shared(seed, Utc::now()).map_err(anyhow::Error::msg)?;
-                poller::spawn_demo(feed, config.labels.clone(), poll_tx);
+                pollers.spawn(poller::run_demo(feed, config.labels.clone(), poll_tx));
             }
             None => {
                 for source in &config.sources {
-                    poller::spawn(source.clone(), config.labels.clone(), poll_tx.clone());
+                    pollers.spawn(poller::run(
+                        source.clone(),
+                        config.labels.clone(),
+                        poll_tx.clone(),
+                    ));
                 }
             }
         }
-        event_loop(store, exporter, state, poll_rx).await
+        event_loop(store, exporter, state, poll_rx, pollers).await
     })
 }
 
@@ -95,6 +102,7 @@ async fn event_loop(
     exporter: store_worker::Exporter,
     mut state: State,
     mut polls: mpsc::UnboundedReceiver<PollEvent>,
+    mut pollers: JoinSet<()>,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let worker = store_worker::spawn(store, exporter, tx.clone());
@@ -111,6 +119,14 @@ async fn event_loop(
         let first = tokio::select! {
             msg = rx.recv() => msg.unwrap_or(Msg::Terminate),
             Some(event) = polls.recv() => source_msg(event),
+            Some(ended) = pollers.join_next() => {
+                let why = match ended {
+                    Err(e) if e.is_panic() => "it panicked".to_string(),
+                    Err(e) => e.to_string(),
+                    Ok(()) => "it ended".to_string(),
+                };
+                break Err(anyhow::anyhow!("an alert poller stopped unexpectedly ({why})"));
+            }
             _ = tick.tick() => Msg::Tick(now()),
             _ = sigterm.recv() => Msg::Terminate,
             _ = sighup.recv() => Msg::Terminate,

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
-use tokio::task::JoinHandle;
 
 use super::demo::DemoFeed;
 use super::{fetch, Snapshot, Source, SourceError};
@@ -49,60 +48,49 @@ fn jitter(name: &str, failures: u32) -> f64 {
     (x % 10_000) as f64 / 10_000.0
 }
 
-/// Polls `source` until the receiver is gone.
-pub fn spawn(
-    source: Source,
-    mapping: LabelMapping,
-    tx: UnboundedSender<PollEvent>,
-) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut failures = 0u32;
-        loop {
-            let event = match fetch(&source, &mapping).await {
-                Ok(snapshot) => {
-                    failures = 0;
-                    PollEvent::Fetched(snapshot)
-                }
-                Err(error) => {
-                    failures = failures.saturating_add(1);
-                    PollEvent::Failed {
-                        source: source.name.clone(),
-                        error,
-                        at: Utc::now(),
-                    }
-                }
-            };
-            if tx.send(event).is_err() {
-                return;
+/// Polls `source` until the receiver is gone. Run it under a supervisor (a
+/// `JoinSet`): it returns only when nobody listens any more.
+pub async fn run(source: Source, mapping: LabelMapping, tx: UnboundedSender<PollEvent>) {
+    let mut failures = 0u32;
+    loop {
+        let event = match fetch(&source, &mapping).await {
+            Ok(snapshot) => {
+                failures = 0;
+                PollEvent::Fetched(snapshot)
             }
-            tokio::time::sleep(next_delay(
-                source.poll_interval,
-                failures,
-                jitter(&source.name, failures),
-            ))
-            .await;
+            Err(error) => {
+                failures = failures.saturating_add(1);
+                PollEvent::Failed {
+                    source: source.name.clone(),
+                    error,
+                    at: Utc::now(),
+                }
+            }
+        };
+        if tx.send(event).is_err() {
+            return;
         }
-    })
+        let delay = next_delay(
+            source.poll_interval,
+            failures,
+            jitter(&source.name, failures),
+        );
+        tokio::time::sleep(delay).await;
+    }
 }
 
 /// Plays the demo feed, one snapshot a second, until the receiver is gone.
-pub fn spawn_demo(
-    feed: DemoFeed,
-    mapping: LabelMapping,
-    tx: UnboundedSender<PollEvent>,
-) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            tick.tick().await;
-            if tx
-                .send(PollEvent::Fetched(feed.snapshot(Utc::now(), &mapping)))
-                .is_err()
-            {
-                return;
-            }
+pub async fn run_demo(feed: DemoFeed, mapping: LabelMapping, tx: UnboundedSender<PollEvent>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        if tx
+            .send(PollEvent::Fetched(feed.snapshot(Utc::now(), &mapping)))
+            .is_err()
+        {
+            return;
         }
-    })
+    }
 }
 
 #[cfg(test)]

@@ -324,3 +324,30 @@ fn long_entries_wrap_and_the_newest_stays_visible() {
     assert!(out.contains("END-OF-LONG"), "{out}");
     assert!(out.contains("the newest entry"), "{out}");
 }
+
+#[test]
+fn no_color_carries_meaning_in_text_and_modifiers_only() {
+    use ratatui::style::Color;
+    let render_with = |theme: Theme| {
+        let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        terminal.draw(|f| render(&watching(), &theme, f)).unwrap();
+        terminal.backend().buffer().clone()
+    };
+    let plain = render_with(Theme::new(false));
+    assert!(
+        plain
+            .content()
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
+        "NO_COLOR output uses no colour"
+    );
+    let coloured = render_with(Theme::new(true));
+    assert!(
+        coloured.content().iter().any(|c| c.fg == Color::Red),
+        "P1 is red with colour"
+    );
+    // Both say the same words: colour adds nothing a reader without it would miss.
+    let text =
+        |b: &ratatui::buffer::Buffer| b.content().iter().map(|c| c.symbol()).collect::<String>();
+    assert_eq!(text(&plain), text(&coloured));
+}
