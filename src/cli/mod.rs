@@ -6,6 +6,7 @@ mod config;
 mod followup;
 mod incident;
 mod report;
+mod review;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -149,6 +150,8 @@ pub enum Command {
     Export(report::ExportArgs),
     /// Print a customer-facing status update draft for the comms lead
     Comms(report::CommsArgs),
+    /// The reliability review: incident classes, rollbacks, follow-up closure, drills
+    Review(review::ReviewArgs),
     /// List the document templates, or print one to start your own
     #[command(subcommand)]
     Templates(report::TemplatesCommand),
@@ -351,6 +354,7 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         Command::Sources => alerts::sources(&ctx),
         Command::Export(args) => report::export(&ctx, args),
         Command::Comms(args) => report::comms(&ctx, args),
+        Command::Review(args) => review::review(&ctx, args),
         Command::Templates(command) => report::run_templates(&ctx, command),
         Command::Config(command) => config::run(command, &ctx.paths, ctx.json),
     }

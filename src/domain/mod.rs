@@ -11,6 +11,7 @@ pub mod health;
 pub mod incident;
 pub mod metrics;
 pub mod parse;
+pub mod review;
 pub mod severity;
 pub mod text;
 pub mod timeline;

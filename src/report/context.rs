@@ -297,3 +297,38 @@ pub fn comms_update(
         next_update: (incident.status != Status::Resolved).then(|| time(now + next_update_in, tz)),
     }
 }
+
+#[derive(Debug, Serialize)]
+pub struct Period {
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReviewDocument<'a> {
+    pub review: &'a crate::domain::review::Review,
+    pub period: Period,
+    /// "67%", or none when nothing was due.
+    pub closure: Option<String>,
+    pub generated_at: String,
+}
+
+/// The review's data for its template, times in `tz`.
+pub fn review_document(
+    review: &crate::domain::review::Review,
+    tz: TimeDisplay,
+    now: DateTime<Utc>,
+) -> ReviewDocument<'_> {
+    ReviewDocument {
+        review,
+        period: Period {
+            from: time(review.from, tz),
+            to: time(review.to, tz),
+        },
+        closure: review
+            .follow_ups
+            .closure_rate
+            .map(|r| format!("{:.0}%", r * 100.0)),
+        generated_at: time(now, tz),
+    }
+}

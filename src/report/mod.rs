@@ -12,4 +12,5 @@ mod templates;
 
 pub use templates::{
     Origin, ReportError, TemplateInfo, Templates, COMMS_TEMPLATE, POSTMORTEM_TEMPLATE,
+    REVIEW_TEMPLATE,
 };

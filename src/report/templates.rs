@@ -13,6 +13,7 @@ use super::markdown;
 
 pub const POSTMORTEM_TEMPLATE: &str = "postmortem.md";
 pub const COMMS_TEMPLATE: &str = "comms-update.md";
+pub const REVIEW_TEMPLATE: &str = "review.md";
 
 /// The built-in templates, compiled into the binary.
 const DEFAULTS: &[(&str, &str)] = &[
@@ -24,6 +25,7 @@ const DEFAULTS: &[(&str, &str)] = &[
         COMMS_TEMPLATE,
         include_str!("../../templates/comms-update.md"),
     ),
+    (REVIEW_TEMPLATE, include_str!("../../templates/review.md")),
 ];
 
 #[derive(Debug, ThisError)]

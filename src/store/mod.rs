@@ -22,6 +22,7 @@ use rusqlite::{
 use serde::Serialize;
 
 use crate::domain::alert::LinkedAlert;
+use crate::domain::review::ReviewedIncident;
 use crate::domain::{
     DomainError, EntryId, FollowUp, FollowUpId, Incident, IncidentEdit, IncidentId, NewEntry,
     NewFollowUp, NewIncident, Revision, Severity, Status, TimelineEntry,
@@ -358,6 +359,32 @@ impl Store {
                 follow_ups,
                 alerts,
             })
+        })
+    }
+
+    /// Everything the reliability review reads: every incident with what it keeps of
+    /// its alerts, and every follow-up.
+    pub fn review_data(&self) -> Result<(Vec<ReviewedIncident>, Vec<FollowUp>), StoreError> {
+        let incidents = self.list_incidents(false)?;
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT incident_id, fingerprint, name, source, service, region, summary, runbook_url, \
+                 generator_url, starts_ms FROM linked_alert ORDER BY rowid",
+            )?;
+            let mut rows = stmt.query([])?;
+            let mut alerts: HashMap<i64, Vec<LinkedAlert>> = HashMap::new();
+            while let Some(row) = rows.next()? {
+                let incident: i64 = row.get(0)?;
+                alerts.entry(incident).or_default().push(rows::linked_alert_at(row, 1)?);
+            }
+            let reviewed = incidents
+                .into_iter()
+                .map(|incident| ReviewedIncident {
+                    alerts: alerts.remove(&incident.id.0).unwrap_or_default(),
+                    incident,
+                })
+                .collect();
+            Ok((reviewed, query_follow_ups(conn, &FollowUpFilter::default())?))
         })
     }
 

@@ -137,15 +137,23 @@ pub fn follow_up(row: &Row<'_>) -> Result<FollowUp, StoreError> {
 /// Reads a linked alert from `fingerprint, name, source, service, region, summary,
 /// runbook_url, generator_url, starts_ms`.
 pub fn linked_alert(row: &Row<'_>) -> Result<crate::domain::alert::LinkedAlert, StoreError> {
+    linked_alert_at(row, 0)
+}
+
+/// Like [`linked_alert`], with the columns starting at `first`.
+pub fn linked_alert_at(
+    row: &Row<'_>,
+    first: usize,
+) -> Result<crate::domain::alert::LinkedAlert, StoreError> {
     Ok(crate::domain::alert::LinkedAlert {
-        fingerprint: row.get(0)?,
-        name: row.get(1)?,
-        source: row.get(2)?,
-        service: row.get(3)?,
-        region: row.get(4)?,
-        summary: row.get(5)?,
-        runbook_url: row.get(6)?,
-        generator_url: row.get(7)?,
-        starts_at: optional_time("starts_ms", row.get(8)?)?,
+        fingerprint: row.get(first)?,
+        name: row.get(first + 1)?,
+        source: row.get(first + 2)?,
+        service: row.get(first + 3)?,
+        region: row.get(first + 4)?,
+        summary: row.get(first + 5)?,
+        runbook_url: row.get(first + 6)?,
+        generator_url: row.get(first + 7)?,
+        starts_at: optional_time("starts_ms", row.get(first + 8)?)?,
     })
 }

@@ -1,0 +1,83 @@
+//! `review`: the weekly reliability review, as Markdown (to a file or stdout) or JSON.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use clap::Args;
+
+use super::{CliError, Context};
+use crate::domain::parse::parse_duration;
+use crate::domain::review::review as compute;
+use crate::domain::DomainError;
+use crate::report::file::{write_document, WriteError};
+use crate::report::{context, Templates, REVIEW_TEMPLATE};
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The period ending now, e.g. 7d, 14d, 24h
+    #[arg(long, value_name = "DURATION", default_value = "7d", conflicts_with_all = ["from", "to"])]
+    since: String,
+    /// Start of the period (UTC midnight), YYYY-MM-DD
+    #[arg(long, value_name = "DATE", requires = "to", value_parser = day)]
+    from: Option<NaiveDate>,
+    /// End of the period (exclusive, UTC midnight), YYYY-MM-DD
+    #[arg(long, value_name = "DATE", requires = "from", value_parser = day)]
+    to: Option<NaiveDate>,
+    /// Write the review to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    /// Replace FILE if it exists
+    #[arg(long)]
+    force: bool,
+}
+
+fn day(raw: &str) -> Result<NaiveDate, DomainError> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
+        DomainError::Invalid(format!(
+            "bad date '{}' (use YYYY-MM-DD)",
+            crate::domain::text::sanitize_line(raw)
+        ))
+    })
+}
+
+fn midnight(d: NaiveDate) -> DateTime<Utc> {
+    d.and_time(NaiveTime::MIN).and_utc()
+}
+
+pub fn review(ctx: &Context, args: ReviewArgs) -> Result<String, CliError> {
+    let (from, to) = match (args.from, args.to) {
+        (Some(from), Some(to)) => {
+            if to <= from {
+                return Err(
+                    DomainError::Invalid(format!("--to {to} must be after --from {from}")).into(),
+                );
+            }
+            (midnight(from), midnight(to))
+        }
+        _ => {
+            let span = parse_duration(&args.since)?;
+            if span <= chrono::Duration::zero() {
+                return Err(
+                    DomainError::Invalid("--since must be a positive duration".into()).into(),
+                );
+            }
+            (ctx.now - span, ctx.now)
+        }
+    };
+    let (incidents, follow_ups) = ctx.open_store()?.review_data()?;
+    let figures = compute(&incidents, &follow_ups, from, to, ctx.now);
+    if ctx.json {
+        return ctx.json(&figures);
+    }
+    let document = context::review_document(&figures, ctx.config.time_display, ctx.now);
+    let text = Templates::new(&ctx.paths.templates_dir).render(REVIEW_TEMPLATE, &document)?;
+    match args.output {
+        None => Ok(text),
+        Some(path) if path.as_os_str() == "-" => Ok(text),
+        Some(path) => {
+            write_document(&path, &text, args.force).map_err(|e| match e {
+                WriteError::Exists(path) => CliError::FileExists(path),
+                WriteError::Io { path, detail } => CliError::Write { path, detail },
+            })?;
+            Ok(format!("wrote {}\n", path.display()))
+        }
+    }
+}

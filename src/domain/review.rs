@@ -1,0 +1,251 @@
+//! The weekly reliability review's figures, from incidents and follow-ups: pure
+//! arithmetic over data the store hands in, so every figure can be checked by hand.
+//!
+//! Drills are listed apart and left out of every figure. An incident's class is its
+//! service (from the alerts it was declared from) and its root-cause category; its
+//! impact is its duration in minutes times a severity weight (P1 = 3, P2 = 1).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::alert::LinkedAlert;
+use super::followup::FollowUp;
+use super::incident::Incident;
+use super::metrics::incident_times;
+use super::severity::Severity;
+
+/// How much a minute of each severity weighs in the impact figure.
+pub fn severity_weight(severity: Severity) -> i64 {
+    match severity {
+        Severity::P1 => 3,
+        Severity::P2 => 1,
+    }
+}
+
+pub const NO_SERVICE: &str = "(no service)";
+pub const NO_ROOT_CAUSE: &str = "(not yet categorized)";
+
+/// One incident as the review sees it.
+#[derive(Debug, Clone)]
+pub struct ReviewedIncident {
+    pub incident: Incident,
+    /// Details of its linked alerts, for its service.
+    pub alerts: Vec<LinkedAlert>,
+}
+
+impl ReviewedIncident {
+    pub fn service(&self) -> String {
+        self.alerts
+            .iter()
+            .find_map(|a| a.service.clone())
+            .unwrap_or_else(|| NO_SERVICE.to_string())
+    }
+
+    pub fn root_cause(&self) -> String {
+        self.incident
+            .root_cause
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| NO_ROOT_CAUSE.to_string())
+    }
+
+    /// Duration in minutes (until resolved, or `now`) times the severity weight.
+    pub fn impact(&self, now: DateTime<Utc>) -> i64 {
+        incident_times(&self.incident, now).duration.num_minutes()
+            * severity_weight(self.incident.severity)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IncidentClass {
+    pub service: String,
+    pub root_cause: String,
+    pub incidents: usize,
+    /// Sum of the incidents' impact (weighted minutes).
+    pub impact: i64,
+    pub ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rollbacks {
+    /// Incidents marked release related.
+    pub release_related: usize,
+    /// Of those, how many were rolled back.
+    pub rolled_back: usize,
+    /// Root-cause categories of every rolled-back incident, with counts.
+    pub root_causes: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OverdueFollowUp {
+    pub id: i64,
+    pub incident_id: i64,
+    pub title: String,
+    pub owner: String,
+    pub due: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FollowUpFigures {
+    /// Follow-ups (of real incidents) due in the period.
+    pub due: usize,
+    pub done: usize,
+    /// done / due, or none when nothing was due.
+    pub closure_rate: Option<f64>,
+    /// Open follow-ups whose due date has passed, any period, oldest first.
+    pub overdue: Vec<OverdueFollowUp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DrillRow {
+    pub id: i64,
+    pub title: String,
+    pub declared_at: DateTime<Utc>,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Review {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Real incidents declared in the period.
+    pub incidents: usize,
+    pub p1: usize,
+    pub p2: usize,
+    pub still_open: usize,
+    pub top_by_impact: Vec<IncidentClass>,
+    pub top_by_recurrence: Vec<IncidentClass>,
+    pub rollbacks: Rollbacks,
+    pub follow_ups: FollowUpFigures,
+    pub drills: Vec<DrillRow>,
+}
+
+/// Computes the review of incidents declared in `[from, to)` and follow-ups due in
+/// that period, as of `now`. `incidents` may hold more than the period; `follow_ups`
+/// must be every follow-up (overdue ones are listed whatever their due period).
+pub fn review(
+    incidents: &[ReviewedIncident],
+    follow_ups: &[FollowUp],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Review {
+    let in_period: Vec<&ReviewedIncident> = incidents
+        .iter()
+        .filter(|r| r.incident.declared_at >= from && r.incident.declared_at < to)
+        .collect();
+    let (drills, real): (Vec<&ReviewedIncident>, Vec<&ReviewedIncident>) =
+        in_period.into_iter().partition(|r| r.incident.drill);
+    let drill_ids: Vec<_> = incidents
+        .iter()
+        .filter(|r| r.incident.drill)
+        .map(|r| r.incident.id)
+        .collect();
+
+    let mut classes: BTreeMap<(String, String), IncidentClass> = BTreeMap::new();
+    for r in &real {
+        let (service, root_cause) = (r.service(), r.root_cause());
+        let class = classes
+            .entry((service.clone(), root_cause.clone()))
+            .or_insert_with(|| IncidentClass {
+                service,
+                root_cause,
+                incidents: 0,
+                impact: 0,
+                ids: Vec::new(),
+            });
+        class.incidents += 1;
+        class.impact += r.impact(now);
+        class.ids.push(r.incident.id.0);
+    }
+    let mut by_impact: Vec<IncidentClass> = classes.values().cloned().collect();
+    by_impact.sort_by(|a, b| b.impact.cmp(&a.impact).then(b.incidents.cmp(&a.incidents)));
+    by_impact.truncate(3);
+    let mut by_recurrence: Vec<IncidentClass> = classes.into_values().collect();
+    by_recurrence.sort_by(|a, b| b.incidents.cmp(&a.incidents).then(b.impact.cmp(&a.impact)));
+    by_recurrence.truncate(3);
+
+    let release_related: Vec<&&ReviewedIncident> = real
+        .iter()
+        .filter(|r| r.incident.release_related == Some(true))
+        .collect();
+    let mut root_causes = BTreeMap::new();
+    for r in real
+        .iter()
+        .filter(|r| r.incident.rollback_performed == Some(true))
+    {
+        *root_causes.entry(r.root_cause()).or_insert(0) += 1;
+    }
+    let rollbacks = Rollbacks {
+        release_related: release_related.len(),
+        rolled_back: release_related
+            .iter()
+            .filter(|r| r.incident.rollback_performed == Some(true))
+            .count(),
+        root_causes,
+    };
+
+    let (from_day, to_day, today) = (from.date_naive(), to.date_naive(), now.date_naive());
+    let real_follow_ups: Vec<&FollowUp> = follow_ups
+        .iter()
+        .filter(|f| !drill_ids.contains(&f.incident_id))
+        .collect();
+    let due_in_period: Vec<&&FollowUp> = real_follow_ups
+        .iter()
+        .filter(|f| f.due.is_some_and(|d| d >= from_day && d < to_day))
+        .collect();
+    let done = due_in_period.iter().filter(|f| f.is_done()).count();
+    let mut overdue: Vec<OverdueFollowUp> = real_follow_ups
+        .iter()
+        .filter(|f| f.is_overdue(today))
+        .filter_map(|f| {
+            f.due.map(|due| OverdueFollowUp {
+                id: f.id.0,
+                incident_id: f.incident_id.0,
+                title: f.title.clone(),
+                owner: f.owner.clone(),
+                due,
+            })
+        })
+        .collect();
+    overdue.sort_by(|a, b| a.due.cmp(&b.due).then(a.id.cmp(&b.id)));
+
+    Review {
+        from,
+        to,
+        incidents: real.len(),
+        p1: real
+            .iter()
+            .filter(|r| r.incident.severity == Severity::P1)
+            .count(),
+        p2: real
+            .iter()
+            .filter(|r| r.incident.severity == Severity::P2)
+            .count(),
+        still_open: real.iter().filter(|r| r.incident.status.is_open()).count(),
+        top_by_impact: by_impact,
+        top_by_recurrence: by_recurrence,
+        rollbacks,
+        follow_ups: FollowUpFigures {
+            due: due_in_period.len(),
+            done,
+            closure_rate: (!due_in_period.is_empty())
+                .then(|| done as f64 / due_in_period.len() as f64),
+            overdue,
+        },
+        drills: drills
+            .iter()
+            .map(|r| DrillRow {
+                id: r.incident.id.0,
+                title: r.incident.title.clone(),
+                declared_at: r.incident.declared_at,
+                status: r.incident.status.to_string(),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+#[path = "review_tests.rs"]
+mod tests;

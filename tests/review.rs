@@ -1,0 +1,319 @@
+//! `sitrep review` on a fixture database built through the store API, every figure
+//! checked against a hand count.
+
+mod common;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+use serde_json::Value;
+use sitrep::domain::alert::LinkedAlert;
+use sitrep::domain::{
+    Declaration, FollowUpId, IncidentEdit, NewFollowUp, NewIncident, RootCause, Severity, Status,
+};
+use sitrep::store::{Store, DEFAULT_BUSY_TIMEOUT};
+
+/// 2026-11-16T00:00:00Z plus `hours`.
+fn t(hours: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_794_787_200, 0).unwrap() + Duration::hours(hours)
+}
+
+fn alert(service: &str) -> LinkedAlert {
+    LinkedAlert {
+        fingerprint: format!("fp-{service}"),
+        name: "Burn".into(),
+        source: "eu".into(),
+        service: Some(service.into()),
+        region: Some("eu-west".into()),
+        summary: None,
+        runbook_url: None,
+        generator_url: None,
+        starts_at: None,
+    }
+}
+
+/// Declares at hour `at`, resolves `minutes` later, with review fields set.
+#[allow(clippy::too_many_arguments)]
+fn incident(
+    store: &mut Store,
+    severity: Severity,
+    at: i64,
+    minutes: i64,
+    service: &str,
+    cause: RootCause,
+    rollback: bool,
+    drill: bool,
+) -> i64 {
+    let d = Declaration {
+        title: format!("{service} {cause}"),
+        severity: Some(severity),
+        alerts: vec![alert(service)],
+        drill,
+        ..Declaration::default()
+    };
+    let id = store
+        .declare(NewIncident::declare(d, "alice", t(at)).unwrap())
+        .unwrap()
+        .incident
+        .id;
+    let edit = IncidentEdit {
+        root_cause: Some(cause),
+        release_related: Some(cause == RootCause::Release),
+        rollback_performed: Some(rollback),
+        ..IncidentEdit::default()
+    };
+    store.edit(id, &edit, "alice", t(at)).unwrap();
+    store
+        .change_status(
+            id,
+            Status::Resolved,
+            "alice",
+            t(at) + Duration::minutes(minutes),
+        )
+        .unwrap();
+    id.0
+}
+
+fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("review.db");
+    let mut store = Store::open(&db, DEFAULT_BUSY_TIMEOUT).unwrap();
+    let room1 = incident(
+        &mut store,
+        Severity::P1,
+        2,
+        60,
+        "room",
+        RootCause::Release,
+        true,
+        false,
+    ); // impact 180
+    incident(
+        &mut store,
+        Severity::P2,
+        30,
+        30,
+        "room",
+        RootCause::Release,
+        false,
+        false,
+    ); // impact 30
+    incident(
+        &mut store,
+        Severity::P1,
+        50,
+        100,
+        "chat",
+        RootCause::Capacity,
+        false,
+        false,
+    ); // impact 300
+    let drill = incident(
+        &mut store,
+        Severity::P1,
+        60,
+        900,
+        "room",
+        RootCause::Release,
+        true,
+        true,
+    );
+    incident(
+        &mut store,
+        Severity::P1,
+        -48,
+        60,
+        "auth",
+        RootCause::Config,
+        false,
+        false,
+    ); // before the period
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    for (n, (incident, due, done)) in [
+        (room1, 18, true),
+        (room1, 19, false),
+        (drill, 18, false),
+        (room1, 25, false),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let new = NewFollowUp::new(
+            sitrep::domain::IncidentId(incident),
+            &format!("action {n}"),
+            "bob",
+            Some(day(due)),
+            "alice",
+            t(0),
+            day(1),
+        )
+        .unwrap();
+        let id = store.add_follow_up(new).unwrap().follow_up.id;
+        if done {
+            store
+                .complete_follow_up(FollowUpId(id.0), "bob", t(70))
+                .unwrap();
+        }
+    }
+    (dir, db)
+}
+
+fn review(db: &std::path::Path, args: &[&str]) -> std::process::Output {
+    common::backend::sitrep_on(db)
+        .arg("review")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_review_counts_by_hand_and_leaves_the_drill_out() {
+    let (_dir, db) = fixture();
+    let out = review(
+        &db,
+        &["--from", "2026-11-16", "--to", "2026-11-23", "--json"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (r["incidents"].as_i64(), r["p1"].as_i64(), r["p2"].as_i64()),
+        (Some(3), Some(2), Some(1))
+    );
+    let impact: Vec<(String, i64)> = r["top_by_impact"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                format!(
+                    "{}/{}",
+                    c["service"].as_str().unwrap(),
+                    c["root_cause"].as_str().unwrap()
+                ),
+                c["impact"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        impact,
+        vec![
+            ("chat/capacity".to_string(), 300),
+            ("room/release".to_string(), 210)
+        ]
+    );
+    assert_eq!(r["top_by_recurrence"][0]["service"], "room");
+    assert_eq!(r["top_by_recurrence"][0]["incidents"], 2);
+    assert_eq!(r["rollbacks"]["release_related"], 2);
+    assert_eq!(r["rollbacks"]["rolled_back"], 1);
+    assert_eq!(r["rollbacks"]["root_causes"]["release"], 1);
+    // Due in the period, drill's left out: 18th (done), 19th (open).
+    assert_eq!(r["follow_ups"]["due"], 2);
+    assert_eq!(r["follow_ups"]["done"], 1);
+    assert_eq!(r["follow_ups"]["closure_rate"], 0.5);
+    assert_eq!(r["drills"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn the_markdown_review_has_its_sections_and_a_row_per_class() {
+    let (dir, db) = fixture();
+    let out = review(&db, &["--from", "2026-11-16", "--to", "2026-11-23"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut h2 = Vec::new();
+    let mut current: Option<String> = None;
+    for event in Parser::new(&text) {
+        match event {
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H2,
+                ..
+            }) => current = Some(String::new()),
+            Event::Text(t) => {
+                if let Some(h) = current.as_mut() {
+                    h.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => h2.extend(current.take()),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        h2,
+        vec![
+            "Summary",
+            "Top incident classes by user impact",
+            "Top incident classes by recurrence",
+            "Error budget burn",
+            "Rollbacks after releases",
+            "Overdue follow-ups",
+            "Drills"
+        ]
+    );
+    assert!(
+        text.contains("Follow-up closure: 50% (1 of 2 due in the period)"),
+        "{text}"
+    );
+    let file = dir.path().join("review.md");
+    let written = review(
+        &db,
+        &[
+            "--from",
+            "2026-11-16",
+            "--to",
+            "2026-11-23",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(written.status.success());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+    let again = review(
+        &db,
+        &[
+            "--from",
+            "2026-11-16",
+            "--to",
+            "2026-11-23",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(4),
+        "never overwritten without --force"
+    );
+}
+
+#[test]
+fn an_empty_period_and_bad_periods() {
+    let (_dir, db) = fixture();
+    let out = review(
+        &db,
+        &["--from", "2030-01-01", "--to", "2030-01-08", "--json"],
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["incidents"], 0);
+    assert_eq!(r["follow_ups"]["closure_rate"], Value::Null);
+    let text =
+        String::from_utf8(review(&db, &["--from", "2030-01-01", "--to", "2030-01-08"]).stdout)
+            .unwrap();
+    assert!(text.contains("nothing was due in the period"), "{text}");
+    for args in [
+        &["--from", "2026-11-23", "--to", "2026-11-16"][..],
+        &["--from", "2026-13-01", "--to", "2026-11-16"],
+        &["--from", "2026-11-01"],
+        &["--since", "soon"],
+        &["--since", "0d"],
+    ] {
+        let out = review(&db, args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+    }
+}
