@@ -11,6 +11,7 @@ use directories::ProjectDirs;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::alert::LabelMapping;
+use crate::sources::slo::SloQuery;
 use crate::sources::{HttpOptions, Source, SourceKind};
 use thiserror::Error;
 
@@ -60,6 +61,26 @@ struct ConfigFile {
     #[serde(default)]
     sources: Vec<SourceFile>,
     labels: Option<LabelMapping>,
+    #[serde(default)]
+    slos: Vec<SloFile>,
+}
+
+/// One `[[slos]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SloFile {
+    name: String,
+    service: String,
+    /// Percent, e.g. 99.5.
+    objective: f64,
+    /// The SLO window, e.g. "30d" (default).
+    window: Option<String>,
+    /// PromQL for the error ratio by region, with `{{window}}` for the range; default:
+    /// Sloth's recording rule for this service and SLO.
+    query: Option<String>,
+    region_label: Option<String>,
+    /// The Prometheus source to ask; default: the first one.
+    source: Option<String>,
 }
 
 /// One `[[sources]]` table.
@@ -96,7 +117,7 @@ pub struct Overrides {
 }
 
 /// Settings in force.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// Who is typing: the author of every entry, the default commander. Needed only
     /// by commands that write; see [`Config::user`].
@@ -109,6 +130,8 @@ pub struct Config {
     /// Alert sources, from `--alertmanager` / `--prometheus` or the config.
     pub sources: Vec<Source>,
     pub labels: LabelMapping,
+    /// SLOs to watch; `source` is empty when it should be the first Prometheus one.
+    pub slos: Vec<SloQuery>,
 }
 
 pub const DEFAULT_P2_TRIAGE_WINDOW: Duration = Duration::minutes(30);
@@ -254,8 +277,14 @@ impl Config {
                 detail: format!("two sources are named '{}'; names must differ", dup.name),
             });
         }
+        let slos = file
+            .slos
+            .into_iter()
+            .map(slo)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             sources,
+            slos,
             labels: file.labels.unwrap_or_default(),
             user,
             time_display: overrides
@@ -266,6 +295,39 @@ impl Config {
             busy_timeout,
         })
     }
+}
+
+/// Turns a `[[slos]]` table into an SLO query, checking what can be checked early.
+fn slo(file: SloFile) -> Result<SloQuery, ConfigError> {
+    let key = format!("slos '{}'", sanitize_line(&file.name));
+    crate::domain::slo::check_objective(file.objective).map_err(|detail| ConfigError::Value {
+        key: format!("{key} objective"),
+        detail,
+    })?;
+    let window = file.window.unwrap_or_else(|| "30d".to_string());
+    positive_duration(&format!("{key} window"), &window)?;
+    let query = file
+        .query
+        .unwrap_or_else(|| crate::sources::slo::sloth_query(&file.service, &file.name));
+    if !query.contains("{{window}}") {
+        return Err(ConfigError::Value {
+            key: format!("{key} query"),
+            detail:
+                "must contain {{window}} where the range goes, e.g. rate(errors_total[{{window}}])"
+                    .into(),
+        });
+    }
+    Ok(SloQuery {
+        objective: crate::domain::slo::Objective {
+            name: sanitize_line(&file.name),
+            service: sanitize_line(&file.service),
+            objective: file.objective,
+            window,
+        },
+        query,
+        region_label: file.region_label.unwrap_or_else(|| "region".into()),
+        source: file.source.unwrap_or_default(),
+    })
 }
 
 /// A short name for a one-off source: its host and port.
@@ -459,6 +521,17 @@ pub const EXAMPLE: &str = r#"# sitrep configuration.
 # timeout = "10s"                               # the whole request; connect_timeout = "3s"
 # max_response_bytes = 33554432                 # answers larger than this are refused
 # poll_interval = "15s"                         # how often the TUI reads it
+
+# Service level objectives, read from a Prometheus source (the first one unless
+# `source` names another). The default query is Sloth's recording rule
+# slo:sli_error:ratio_rate<window>{sloth_service=…, sloth_slo=…}.
+# [[slos]]
+# name = "stream-start-success"
+# service = "room"
+# objective = 99.5                  # percent
+# window = "30d"
+# query = 'sum by (region) (rate(stream_start_errors_total[{{window}}])) / sum by (region) (rate(stream_starts_total[{{window}}]))'
+# region_label = "region"
 
 # Which labels mean what. The defaults understand Sloth and Pyrra.
 # [labels]

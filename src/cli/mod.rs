@@ -7,6 +7,7 @@ mod followup;
 mod incident;
 mod report;
 mod review;
+mod slo;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -159,6 +160,8 @@ pub enum Command {
     Alerts(alerts::AlertsArgs),
     /// Check every alert source and print its health
     Sources,
+    /// Burn rates and error budget left for every SLO and region
+    Slo,
     /// Write an example config or show where sitrep keeps things
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -352,6 +355,7 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         Command::Followup(command) => followup::run(&ctx, command),
         Command::Alerts(args) => alerts::alerts(&ctx, args),
         Command::Sources => alerts::sources(&ctx),
+        Command::Slo => slo::slo(&ctx),
         Command::Export(args) => report::export(&ctx, args),
         Command::Comms(args) => report::comms(&ctx, args),
         Command::Review(args) => review::review(&ctx, args),

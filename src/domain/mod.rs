@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod parse;
 pub mod review;
 pub mod severity;
+pub mod slo;
 pub mod text;
 pub mod timeline;
 

@@ -14,6 +14,7 @@ use crate::domain::alert::{
     normalize, sort_for_display, Alert, AlertState, LabelMapping, RawAlert,
 };
 use crate::domain::parse::parse_duration;
+use crate::domain::slo::{status, Objective, Ratio, SloStatus};
 
 /// The source name every demo alert carries.
 pub const DEMO_SOURCE: &str = "DEMO";
@@ -146,6 +147,48 @@ impl DemoFeed {
         let hour = now.timestamp() - now.timestamp().rem_euclid(3600);
         let started = DateTime::from_timestamp(hour, 0).unwrap_or(now);
         Self::new(seed, started)
+    }
+
+    /// Simulated SLO figures at `now`, one per scenario SLO and region: a paging
+    /// alert burns about 16x, a ticket about 4x, a quiet SLO about a quarter of its
+    /// budget rate; the budget left drifts with the seed.
+    pub fn slo_statuses(&self, now: DateTime<Utc>, mapping: &LabelMapping) -> Vec<SloStatus> {
+        let firing = self.alerts_at(now, mapping);
+        let mut out: Vec<SloStatus> = Vec::new();
+        for (n, script) in self.scripts.iter().enumerate() {
+            let (Some(slo), Some(service), Some(region)) = (
+                script.labels.get("sloth_slo"),
+                script.labels.get("sloth_service"),
+                script.labels.get("region"),
+            ) else {
+                continue;
+            };
+            let live = firing
+                .iter()
+                .find(|a| a.slo.as_deref() == Some(slo) && a.region.as_deref() == Some(region));
+            let burn = match live.and_then(|a| a.severity) {
+                Some(crate::domain::Severity::P1) => 16.0,
+                Some(crate::domain::Severity::P2) => 4.0,
+                None => 0.25,
+            };
+            let objective = Objective {
+                name: slo.clone(),
+                service: service.clone(),
+                objective: 99.5,
+                window: "30d".into(),
+            };
+            let mut rng = self.seed ^ (n as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+            let spent = 0.2 + 0.6 * next(&mut rng);
+            let budget = objective.budget();
+            out.push(status(&objective, region, |window| {
+                Ratio::Value(if window == "30d" {
+                    spent * budget
+                } else {
+                    burn * budget
+                })
+            }));
+        }
+        out
     }
 
     /// The feed's alerts at `now` as a source snapshot.
@@ -285,6 +328,22 @@ mod tests {
         };
         assert_eq!(play(42), play(42));
         assert_ne!(play(42), play(43));
+    }
+
+    #[test]
+    fn demo_slos_burn_fast_while_their_alert_pages() {
+        let feed = DemoFeed::new(0, start()).unwrap();
+        let m = LabelMapping::default();
+        let quiet = feed.slo_statuses(start(), &m);
+        assert!(!quiet.is_empty());
+        assert!(quiet.iter().all(|s| s.crossed.is_none()));
+        let busy = feed.slo_statuses(start() + Duration::seconds(150), &m);
+        let stream = busy
+            .iter()
+            .find(|s| s.slo == "stream-start-success")
+            .unwrap();
+        assert_eq!(stream.crossed.map(|t| t.burn), Some(14.4), "{stream:?}");
+        assert!(stream.budget_remaining.unwrap() > 0.0);
     }
 
     #[test]

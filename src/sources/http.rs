@@ -84,9 +84,25 @@ pub async fn get(
         return Err(SourceError::Unauthorized(status.as_u16()));
     }
     if !status.is_success() {
+        // Prometheus explains a refused query in a small JSON body: keep its words.
+        let reason = status.canonical_reason().unwrap_or("").to_string();
+        let explained = match response.chunk().await {
+            Ok(Some(first)) => {
+                serde_json::from_slice::<serde_json::Value>(&first[..first.len().min(4096)])
+                    .ok()
+                    .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+                    .map(|e| {
+                        format!(
+                            "{reason}: query failed: {}",
+                            crate::domain::text::sanitize_line(&e)
+                        )
+                    })
+            }
+            _ => None,
+        };
         return Err(SourceError::Status(
             status.as_u16(),
-            status.canonical_reason().unwrap_or("").to_string(),
+            explained.unwrap_or(reason),
         ));
     }
     if response

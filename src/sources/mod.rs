@@ -9,6 +9,7 @@ pub mod demo;
 pub mod http;
 pub mod poller;
 pub mod prometheus;
+pub mod slo;
 
 use std::collections::HashSet;
 use std::fmt;

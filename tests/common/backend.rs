@@ -146,19 +146,30 @@ impl Server {
 
     /// Prometheus evaluating `rules` (YAML of rule groups) every second.
     pub fn prometheus(rules: &'static str) -> Self {
+        Self::prometheus_scraping(rules, None)
+    }
+
+    /// Prometheus evaluating `rules` every second and scraping `target`
+    /// (`host:port`) every second.
+    pub fn prometheus_scraping(rules: &'static str, target: Option<String>) -> Self {
         Self::start(
             "prometheus",
             "prometheus",
             move |dir, port| {
+                let target = target.clone();
                 let rule_file = dir.join("rules.yml");
                 std::fs::write(&rule_file, rules).unwrap();
                 let config = dir.join("prometheus.yml");
                 std::fs::write(
                     &config,
-                    format!(
-                        "global:\n  evaluation_interval: 1s\n  scrape_interval: 1s\nrule_files:\n  - {}\n",
-                        rule_file.display()
-                    ),
+format!(
+                        "global:\n  evaluation_interval: 1s\n  scrape_interval: 1s\nrule_files:\n  - {}\n{}",
+                        rule_file.display(),
+                        target
+                            .as_ref()
+                            .map(|t| format!("scrape_configs:\n  - job_name: exporter\n    static_configs:\n      - targets: ['{t}']\n"))
+                            .unwrap_or_default()
+                    )
                 )
                 .unwrap();
                 vec![

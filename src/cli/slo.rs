@@ -1,0 +1,146 @@
+//! `slo`: burn rates and error budget left for every configured SLO and region.
+
+use chrono::Utc;
+use serde_json::json;
+
+use super::{CliError, Context};
+use crate::domain::slo::SloStatus;
+use crate::domain::DomainError;
+use crate::sources::demo::DemoFeed;
+use crate::sources::slo::{fetch, SloQuery};
+use crate::sources::{Source, SourceError, SourceKind};
+
+/// The Prometheus source an SLO reads from: the one it names, else the first.
+fn source_for<'a>(ctx: &'a Context, slo: &SloQuery) -> Result<&'a Source, SourceError> {
+    let prometheus = ctx
+        .config
+        .sources
+        .iter()
+        .filter(|s| s.kind == SourceKind::Prometheus);
+    let found = if slo.source.is_empty() {
+        prometheus.clone().next()
+    } else {
+        prometheus.clone().find(|s| s.name == slo.source)
+    };
+    found.ok_or_else(|| {
+        SourceError::Config(if slo.source.is_empty() {
+            "no Prometheus source to read SLOs from: add one to [[sources]] or pass --prometheus URL".into()
+        } else {
+            format!("no Prometheus source named '{}'", slo.source)
+        })
+    })
+}
+
+fn percent(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".into(), |v| format!("{:.1}%", v * 100.0))
+}
+
+fn rate(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".into(), |v| format!("{v:.1}x"))
+}
+
+pub fn slo(ctx: &Context) -> Result<String, CliError> {
+    let results: Vec<(String, Result<Vec<SloStatus>, SourceError>)> = if ctx.demo
+        || (ctx.config.slos.is_empty() && ctx.config.sources.is_empty())
+    {
+        if !ctx.demo {
+            eprintln!("note: no SLO configured; showing the built-in DEMO feed's simulated SLOs");
+        }
+        let now = Utc::now();
+        let feed = DemoFeed::shared(ctx.demo_seed, now).map_err(CliError::Output)?;
+        vec![(
+            "DEMO".into(),
+            Ok(feed.slo_statuses(now, &ctx.config.labels)),
+        )]
+    } else if ctx.config.slos.is_empty() {
+        return Err(DomainError::Invalid(
+            "no SLO configured: add [[slos]] to the config (see 'sitrep config init')".into(),
+        )
+        .into());
+    } else {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| CliError::Output(format!("cannot start the async runtime: {e}")))?;
+        runtime.block_on(async {
+            let mut out = Vec::new();
+            for slo in &ctx.config.slos {
+                let result = match source_for(ctx, slo) {
+                    Ok(source) => fetch(source, slo).await,
+                    Err(e) => Err(e),
+                };
+                out.push((slo.objective.name.clone(), result));
+            }
+            out
+        })
+    };
+    for (name, result) in &results {
+        match result {
+            Err(e) => eprintln!("warning: slo '{name}': {e}"),
+            Ok(statuses) => {
+                for s in statuses.iter().filter(|s| !s.problems.is_empty()) {
+                    eprintln!(
+                        "warning: slo '{name}' in {}: {}",
+                        s.region,
+                        s.problems.join("; ")
+                    );
+                }
+            }
+        }
+    }
+    let failed_all = results.iter().all(|(_, r)| r.is_err());
+    let statuses: Vec<&SloStatus> = results
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok())
+        .flatten()
+        .collect();
+    let output = if ctx.json {
+        let errors: Vec<_> = results
+            .iter()
+            .filter_map(|(name, r)| {
+                r.as_ref()
+                    .err()
+                    .map(|e| json!({"slo": name, "error": e.to_string()}))
+            })
+            .collect();
+        ctx.json(&json!({ "slos": statuses, "errors": errors }))?
+    } else {
+        let rows: Vec<Vec<String>> = statuses
+            .iter()
+            .map(|s| {
+                vec![
+                    s.slo.clone(),
+                    s.service.clone(),
+                    s.region.clone(),
+                    format!("{}%", s.objective),
+                    rate(s.burn_1h),
+                    rate(s.burn_6h),
+                    percent(s.budget_remaining),
+                    s.crossed.map_or("—", |t| t.name).to_string(),
+                ]
+            })
+            .collect();
+        crate::format::table(
+            &[
+                "SLO",
+                "SERVICE",
+                "REGION",
+                "OBJECTIVE",
+                "BURN 1H",
+                "BURN 6H",
+                "BUDGET LEFT",
+                "ALERTING",
+            ],
+            &rows,
+        )
+    };
+    if failed_all {
+        let mut stdout = std::io::stdout().lock();
+        let _ = std::io::Write::write_all(&mut stdout, output.as_bytes());
+        return Err(CliError::AllSourcesFailed(format!(
+            "every SLO failed ({})",
+            results.len()
+        )));
+    }
+    Ok(output)
+}
