@@ -44,6 +44,11 @@ pub enum Msg {
         result: Result<Vec<crate::domain::alert::Alert>, String>,
         at: DateTime<Utc>,
     },
+    /// Fresh SLO figures, and the SLOs that could not be read with why.
+    SlosUpdated {
+        statuses: Vec<crate::domain::slo::SloStatus>,
+        errors: Vec<(String, String)>,
+    },
     /// The postmortem draft was written (to this file) or could not be.
     Exported(Result<std::path::PathBuf, String>),
     /// SIGTERM, SIGHUP or the terminal went away: quit now.
@@ -202,6 +207,12 @@ pub struct State {
     /// Live alerts and source health.
     pub board: alerts::AlertBoard,
     pub pane: Pane,
+    /// SLO figures by SLO and region, most urgent first.
+    pub slos: Vec<crate::domain::slo::SloStatus>,
+    /// SLOs that could not be read, with why.
+    pub slo_errors: Vec<(String, String)>,
+    /// A rehearsal: every incident declared here is a drill.
+    pub drill: bool,
 }
 
 impl State {
@@ -227,6 +238,9 @@ impl State {
             quit: false,
             board: alerts::AlertBoard::default(),
             pane: Pane::Incidents,
+            slos: Vec::new(),
+            slo_errors: Vec::new(),
+            drill: false,
         }
     }
 

@@ -684,3 +684,47 @@ mod alert_flows {
         assert_eq!(s.pane, Pane::Incidents);
     }
 }
+
+#[test]
+fn in_a_drill_every_declared_incident_is_a_drill() {
+    let mut s = state();
+    s.drill = true;
+    update(&mut s, ch('d'));
+    typed(&mut s, "rehearsal: room down");
+    let Write::Declare(new) = only_write(update(&mut s, key(Key::Enter))) else {
+        panic!("expected a declare");
+    };
+    assert!(new.drill);
+}
+
+#[test]
+fn capital_d_toggles_the_drill_flag_of_the_incident() {
+    let mut s = in_incident();
+    let Write::Edit { edit, .. } = only_write(update(&mut s, ch('D'))) else {
+        panic!("expected an edit");
+    };
+    assert_eq!(edit.drill, Some(true));
+}
+
+#[test]
+fn slo_figures_are_kept_paging_first() {
+    use crate::domain::slo::{status, Objective, Ratio};
+    let mut s = state();
+    let objective = |name: &str| Objective {
+        name: name.into(),
+        service: "room".into(),
+        objective: 99.5,
+        window: "30d".into(),
+    };
+    let calm = status(&objective("calm"), "eu", |_| Ratio::Value(0.0001));
+    let paging = status(&objective("paging"), "eu", |_| Ratio::Value(0.1));
+    update(
+        &mut s,
+        Msg::SlosUpdated {
+            statuses: vec![calm, paging],
+            errors: Vec::new(),
+        },
+    );
+    let order: Vec<&str> = s.slos.iter().map(|x| x.slo.as_str()).collect();
+    assert_eq!(order, vec!["paging", "calm"]);
+}

@@ -48,6 +48,27 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             .into_iter()
             .map(|(id, entry)| Effect::Write(Box::new(Write::AlertEntry(id, entry))))
             .collect(),
+        Msg::SlosUpdated {
+            mut statuses,
+            errors,
+        } => {
+            // Paging first, then ticket, then the fastest burn.
+            statuses.sort_by(|a, b| {
+                let rank = |s: &crate::domain::slo::SloStatus| match s.crossed {
+                    Some(t) if t.page => 0,
+                    Some(_) => 1,
+                    None => 2,
+                };
+                rank(a).cmp(&rank(b)).then(
+                    b.burn_1h
+                        .unwrap_or(0.0)
+                        .total_cmp(&a.burn_1h.unwrap_or(0.0)),
+                )
+            });
+            state.slos = statuses;
+            state.slo_errors = errors;
+            Vec::new()
+        }
         Msg::Exported(Ok(path)) => {
             state.banner = Some(info(format!(
                 "postmortem draft written to {}",
@@ -306,6 +327,20 @@ fn incident_key(state: &mut State, id: crate::domain::IncidentId, input: Input) 
             state.layer = Layer::Prompt(Box::new(Prompt::new(PromptPurpose::CompleteFollowUp)))
         }
         Key::Char('e') => return vec![Effect::Export(id)],
+        Key::Char('D') => {
+            if let Some(record) = state.current_record() {
+                let edit = crate::domain::IncidentEdit {
+                    drill: Some(!record.incident.drill),
+                    ..crate::domain::IncidentEdit::default()
+                };
+                return vec![Effect::Write(Box::new(Write::Edit {
+                    id,
+                    edit,
+                    author: state.user.clone(),
+                    at: state.now,
+                }))];
+            }
+        }
         Key::Char('E') => {
             if let Some(record) = state.current_record() {
                 state.layer = Layer::Form(Box::new(Form::edit(&record.incident)));
@@ -495,9 +530,16 @@ fn form_key(state: &mut State, mut form: Box<Form>, input: Input) -> Vec<Effect>
 
 fn form_write(state: &State, form: &Form) -> Result<Write, String> {
     match form.purpose {
-        FormPurpose::Declare => NewIncident::declare(form.declaration(), &state.user, state.now)
-            .map(Write::Declare)
-            .map_err(|e| e.to_string()),
+        FormPurpose::Declare => NewIncident::declare(
+            crate::domain::Declaration {
+                drill: state.drill,
+                ..form.declaration()
+            },
+            &state.user,
+            state.now,
+        )
+        .map(Write::Declare)
+        .map_err(|e| e.to_string()),
         FormPurpose::Edit(id) => {
             let record = state
                 .current_record()

@@ -102,6 +102,10 @@ pub struct GlobalArgs {
     /// source is configured)
     #[arg(long, global = true, env = "SITREP_DEMO")]
     pub demo: bool,
+    /// Rehearse: the TUI plays the demo feed on your real database and every incident
+    /// declared is a drill (listed apart in the review)
+    #[arg(long, global = true, env = "SITREP_DRILL")]
+    pub drill: bool,
     /// Which evening the demo feed plays; the same seed replays the same alerts
     #[arg(
         long,
@@ -300,8 +304,10 @@ pub fn main() -> ExitCode {
 fn tui(global: &GlobalArgs) -> Result<(), CliError> {
     let paths = Paths::resolve(global.config.clone(), global.db.clone())?;
     let mut ctx = context(global, paths)?;
-    // With nothing to watch, the TUI plays the demo feed on its own database.
-    ctx.demo = ctx.demo || ctx.config.sources.is_empty();
+    // With nothing to watch, the TUI plays the demo feed on its own database. A drill
+    // plays it too, but records on the real database, marked as drills.
+    let feed = ctx.demo || global.drill || ctx.config.sources.is_empty();
+    ctx.demo = feed && !global.drill;
     let user = ctx.config.user()?.to_string();
     let store = ctx.open_store()?;
     crate::runtime::run(
@@ -309,7 +315,8 @@ fn tui(global: &GlobalArgs) -> Result<(), CliError> {
         &ctx.config,
         &ctx.paths,
         user,
-        ctx.demo.then_some(ctx.demo_seed),
+        feed.then_some(ctx.demo_seed),
+        global.drill,
     )
     .map_err(|e| CliError::Output(format!("{e:#}")))
 }

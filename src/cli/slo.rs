@@ -7,29 +7,8 @@ use super::{CliError, Context};
 use crate::domain::slo::SloStatus;
 use crate::domain::DomainError;
 use crate::sources::demo::DemoFeed;
-use crate::sources::slo::{fetch, SloQuery};
-use crate::sources::{Source, SourceError, SourceKind};
-
-/// The Prometheus source an SLO reads from: the one it names, else the first.
-fn source_for<'a>(ctx: &'a Context, slo: &SloQuery) -> Result<&'a Source, SourceError> {
-    let prometheus = ctx
-        .config
-        .sources
-        .iter()
-        .filter(|s| s.kind == SourceKind::Prometheus);
-    let found = if slo.source.is_empty() {
-        prometheus.clone().next()
-    } else {
-        prometheus.clone().find(|s| s.name == slo.source)
-    };
-    found.ok_or_else(|| {
-        SourceError::Config(if slo.source.is_empty() {
-            "no Prometheus source to read SLOs from: add one to [[sources]] or pass --prometheus URL".into()
-        } else {
-            format!("no Prometheus source named '{}'", slo.source)
-        })
-    })
-}
+use crate::sources::slo::{fetch, source_for};
+use crate::sources::SourceError;
 
 fn percent(v: Option<f64>) -> String {
     v.map_or_else(|| "—".into(), |v| format!("{:.1}%", v * 100.0))
@@ -65,7 +44,7 @@ pub fn slo(ctx: &Context) -> Result<String, CliError> {
         runtime.block_on(async {
             let mut out = Vec::new();
             for slo in &ctx.config.slos {
-                let result = match source_for(ctx, slo) {
+                let result = match source_for(&ctx.config.sources, slo) {
                     Ok(source) => fetch(source, slo).await,
                     Err(e) => Err(e),
                 };

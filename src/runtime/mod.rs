@@ -33,6 +33,7 @@ pub fn run(
     paths: &Paths,
     user: String,
     demo_seed: Option<u64>,
+    drill: bool,
 ) -> anyhow::Result<()> {
     let exporter = store_worker::Exporter {
         templates: Templates::new(&paths.templates_dir),
@@ -51,8 +52,9 @@ pub fn run(
             .map(|s| SourceView::new(&s.name, false, s.poll_interval))
             .collect(),
     };
-    let state =
+    let mut state =
         State::new(user, config.time_display, config.p2_triage_window, now()).with_sources(views);
+    state.drill = drill;
     runtime.block_on(async {
         // Pollers run on this runtime, supervised: they end only when their receiver
         // is dropped, so one that ends earlier (a panic) ends the program cleanly.
@@ -64,6 +66,13 @@ pub fn run(
                 pollers.spawn(poller::run_demo(feed, config.labels.clone(), poll_tx));
             }
             None => {
+                if !config.slos.is_empty() {
+                    pollers.spawn(poller::run_slos(
+                        config.sources.clone(),
+                        config.slos.clone(),
+                        poll_tx.clone(),
+                    ));
+                }
                 for source in &config.sources {
                     pollers.spawn(poller::run(
                         source.clone(),
@@ -85,6 +94,7 @@ fn source_msg(event: PollEvent) -> Msg {
             result: Ok(snapshot.alerts),
             at: truncate_to_millis(snapshot.fetched_at),
         },
+        PollEvent::Slos { statuses, errors } => Msg::SlosUpdated { statuses, errors },
         PollEvent::Failed { source, error, at } => Msg::SourceUpdated {
             source,
             result: Err(error.to_string()),

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::demo::DemoFeed;
+use super::slo::{fetch_all, SloQuery};
 use super::{fetch, Snapshot, Source, SourceError};
 use crate::domain::alert::LabelMapping;
 
@@ -17,6 +18,11 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
 #[derive(Debug, Clone)]
 pub enum PollEvent {
+    /// Every SLO's status, and the errors of those that could not be read.
+    Slos {
+        statuses: Vec<crate::domain::slo::SloStatus>,
+        errors: Vec<(String, String)>,
+    },
     Fetched(Snapshot),
     Failed {
         source: String,
@@ -79,17 +85,37 @@ pub async fn run(source: Source, mapping: LabelMapping, tx: UnboundedSender<Poll
     }
 }
 
-/// Plays the demo feed, one snapshot a second, until the receiver is gone.
+/// Plays the demo feed, alerts and SLOs, once a second, until the receiver is gone.
 pub async fn run_demo(feed: DemoFeed, mapping: LabelMapping, tx: UnboundedSender<PollEvent>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
+        let now = Utc::now();
+        let slos = PollEvent::Slos {
+            statuses: feed.slo_statuses(now, &mapping),
+            errors: Vec::new(),
+        };
         if tx
-            .send(PollEvent::Fetched(feed.snapshot(Utc::now(), &mapping)))
+            .send(PollEvent::Fetched(feed.snapshot(now, &mapping)))
             .is_err()
+            || tx.send(slos).is_err()
         {
             return;
         }
+    }
+}
+
+/// How often SLOs are read: their figures move over minutes, not seconds.
+pub const SLO_INTERVAL: Duration = Duration::from_secs(30);
+
+/// Reads every SLO every `SLO_INTERVAL` until the receiver is gone.
+pub async fn run_slos(sources: Vec<Source>, slos: Vec<SloQuery>, tx: UnboundedSender<PollEvent>) {
+    loop {
+        let (statuses, errors) = fetch_all(&sources, &slos).await;
+        if tx.send(PollEvent::Slos { statuses, errors }).is_err() {
+            return;
+        }
+        tokio::time::sleep(SLO_INTERVAL).await;
     }
 }
 

@@ -20,6 +20,45 @@ pub struct SloQuery {
     pub source: String,
 }
 
+/// The Prometheus source an SLO reads from: the one it names, else the first.
+pub fn source_for<'a>(sources: &'a [Source], slo: &SloQuery) -> Result<&'a Source, SourceError> {
+    let mut prometheus = sources
+        .iter()
+        .filter(|s| s.kind == super::SourceKind::Prometheus);
+    let found = if slo.source.is_empty() {
+        prometheus.next()
+    } else {
+        prometheus.find(|s| s.name == slo.source)
+    };
+    found.ok_or_else(|| {
+        SourceError::Config(if slo.source.is_empty() {
+            "no Prometheus source to read SLOs from: add one to [[sources]] or pass --prometheus URL".into()
+        } else {
+            format!("no Prometheus source named '{}'", slo.source)
+        })
+    })
+}
+
+/// Reads every SLO once: statuses of those that answered, and the others' errors.
+pub async fn fetch_all(
+    sources: &[Source],
+    slos: &[SloQuery],
+) -> (Vec<SloStatus>, Vec<(String, String)>) {
+    let mut statuses = Vec::new();
+    let mut errors = Vec::new();
+    for slo in slos {
+        let result = match source_for(sources, slo) {
+            Ok(source) => fetch(source, slo).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(found) => statuses.extend(found),
+            Err(e) => errors.push((slo.objective.name.clone(), e.to_string())),
+        }
+    }
+    (statuses, errors)
+}
+
 /// The query Sloth's recording rules answer for `service`/`slo`.
 pub fn sloth_query(service: &str, slo: &str) -> String {
     format!(

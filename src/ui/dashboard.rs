@@ -28,9 +28,19 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         0
     };
-    let [warn, alerts, incidents] = Layout::vertical([
+    let slo_rows = state.slos.len() + state.slo_errors.len();
+    let slo_height = if slo_rows == 0 {
+        0
+    } else {
+        // A compact strip: at most six rows, and never more than a quarter of the body.
+        (slo_rows.min(6) as u16 + 3)
+            .min(area.height / 4)
+            .max(3.min(area.height))
+    };
+    let [warn, alerts, slos, incidents] = Layout::vertical([
         Constraint::Length(warn_height),
         Constraint::Length(alerts_height),
+        Constraint::Length(slo_height),
         Constraint::Min(0),
     ])
     .areas(area);
@@ -47,7 +57,79 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     if watching {
         render_alerts(state, theme, frame, alerts);
     }
+    if slo_height > 0 {
+        render_slos(state, theme, frame, slos);
+    }
     render_incidents(state, theme, frame, incidents);
+}
+
+/// SLOs by urgency: burn rates, budget left and the threshold crossed; those that
+/// could not be read say why.
+fn render_slos(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let paging = state
+        .slos
+        .iter()
+        .filter(|s| s.crossed.is_some_and(|t| t.page))
+        .count();
+    let title = format!(" SLOs ({}, {paging} paging) ", state.slos.len());
+    let visible = usize::from(area.height.saturating_sub(3));
+    let rate = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| format!("{v:.1}x"));
+    let mut rows: Vec<Row> = state
+        .slos
+        .iter()
+        .take(visible)
+        .map(|s| {
+            let (alert, style) = match s.crossed {
+                Some(t) if t.page => (format!("⚠ {}", t.name), theme.error()),
+                Some(t) => (t.name.to_string(), theme.warning()),
+                None if !s.problems.is_empty() => (s.problems.join("; "), theme.dim()),
+                None => ("—".to_string(), theme.dim()),
+            };
+            let budget = s
+                .budget_remaining
+                .map_or_else(|| "—".to_string(), |b| format!("{:.0}%", b * 100.0));
+            Row::new(vec![
+                Line::from(s.slo.clone()),
+                Line::from(s.region.clone()),
+                Line::from(rate(s.burn_1h)),
+                Line::from(rate(s.burn_6h)),
+                Line::from(budget),
+                Line::from(Span::styled(alert, style)),
+            ])
+        })
+        .collect();
+    rows.extend(
+        state
+            .slo_errors
+            .iter()
+            .take(visible.saturating_sub(rows.len()))
+            .map(|(slo, error)| {
+                Row::new(vec![
+                    Line::from(slo.clone()),
+                    Line::from("—"),
+                    Line::from("—"),
+                    Line::from("—"),
+                    Line::from("—"),
+                    Line::from(Span::styled(format!("cannot read: {error}"), theme.error())),
+                ])
+            }),
+    );
+    let header =
+        Row::new(["SLO", "REGION", "BURN 1H", "BURN 6H", "BUDGET", "ALERTING"]).style(theme.dim());
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(24),
+            Constraint::Length(9),
+            Constraint::Length(8),
+            Constraint::Length(8),
+            Constraint::Length(7),
+            Constraint::Min(10),
+        ],
+    )
+    .header(header)
+    .block(Block::default().borders(Borders::ALL).title(title));
+    frame.render_widget(table, area);
 }
 
 fn pane_title(state: &State, pane: Pane, text: String) -> String {

@@ -65,6 +65,10 @@ fn render_header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(" DEMO ", theme.alarm()));
     }
+    if state.drill {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(" DRILL ", theme.alarm()));
+    }
     spans.push(Span::raw(format!(" {}  ", state.user)));
     spans.push(Span::styled(format!("{local} · {utc}"), theme.dim()));
     for source in state.board.sources.iter().filter(|s| !s.demo) {

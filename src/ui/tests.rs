@@ -268,6 +268,25 @@ fn watching() -> State {
             at: t(40),
         },
     );
+    let objective = crate::domain::slo::Objective {
+        name: "stream-start-success".into(),
+        service: "room".into(),
+        objective: 99.5,
+        window: "30d".into(),
+    };
+    let burning = crate::domain::slo::status(&objective, "eu-west", |w| {
+        crate::domain::slo::Ratio::Value(if w == "30d" { 0.002 } else { 0.08 })
+    });
+    update(
+        &mut s,
+        Msg::SlosUpdated {
+            statuses: vec![burning],
+            errors: vec![(
+                "reconnect-success".into(),
+                "HTTP 400 Bad Request: query failed".into(),
+            )],
+        },
+    );
     s
 }
 
@@ -282,6 +301,13 @@ fn watching_alerts_shows_demo_health_new_marks_and_the_unlinked_p1() {
     );
     assert!(out.contains("NEW"), "{out}");
     assert!(out.contains("Alerts (2) — DEMO feed, simulated"), "{out}");
+    assert!(out.contains("SLOs (1, 1 paging)"), "{out}");
+    assert!(
+        out.contains("16.0x") && out.contains("60%"),
+        "16x burn, 60% of budget left: {out}"
+    );
+    assert!(out.contains("⚠ page: 14.4x over 1h and 5m"), "{out}");
+    assert!(out.contains("cannot read: HTTP 400"), "{out}");
 }
 
 #[test]
