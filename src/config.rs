@@ -78,6 +78,9 @@ struct SloFile {
     /// PromQL for the error ratio by region, with `{{window}}` for the range; default:
     /// Sloth's recording rule for this service and SLO.
     query: Option<String>,
+    /// PromQL for a whole review period; default: `query` (or, for Sloth's rules, the
+    /// 5m rule averaged over the period).
+    period_query: Option<String>,
     region_label: Option<String>,
     /// The Prometheus source to ask; default: the first one.
     source: Option<String>,
@@ -306,16 +309,22 @@ fn slo(file: SloFile) -> Result<SloQuery, ConfigError> {
     })?;
     let window = file.window.unwrap_or_else(|| "30d".to_string());
     positive_duration(&format!("{key} window"), &window)?;
-    let query = file
-        .query
-        .unwrap_or_else(|| crate::sources::slo::sloth_query(&file.service, &file.name));
-    if !query.contains("{{window}}") {
-        return Err(ConfigError::Value {
-            key: format!("{key} query"),
-            detail:
-                "must contain {{window}} where the range goes, e.g. rate(errors_total[{{window}}])"
-                    .into(),
-        });
+    let (query, period_query) = match file.query {
+        Some(query) => (query.clone(), file.period_query.unwrap_or(query)),
+        None => (
+            crate::sources::slo::sloth_query(&file.service, &file.name),
+            file.period_query.unwrap_or_else(|| {
+                crate::sources::slo::sloth_period_query(&file.service, &file.name)
+            }),
+        ),
+    };
+    for (field, q) in [("query", &query), ("period_query", &period_query)] {
+        if !q.contains("{{window}}") {
+            return Err(ConfigError::Value {
+                key: format!("{key} {field}"),
+                detail: "must contain {{window}} where the range goes, e.g. rate(errors_total[{{window}}])".into(),
+            });
+        }
     }
     Ok(SloQuery {
         objective: crate::domain::slo::Objective {
@@ -325,6 +334,7 @@ fn slo(file: SloFile) -> Result<SloQuery, ConfigError> {
             window,
         },
         query,
+        period_query,
         region_label: file.region_label.unwrap_or_else(|| "region".into()),
         source: file.source.unwrap_or_default(),
     })

@@ -104,8 +104,8 @@ pub struct GlobalArgs {
     pub demo: bool,
     /// Rehearse: the TUI plays the demo feed on your real database and every incident
     /// declared is a drill (listed apart in the review)
-    #[arg(long, global = true, env = "SITREP_DRILL")]
-    pub drill: bool,
+    #[arg(long, global = true, env = "SITREP_REHEARSE")]
+    pub rehearse: bool,
     /// Which evening the demo feed plays; the same seed replays the same alerts
     #[arg(
         long,
@@ -306,8 +306,8 @@ fn tui(global: &GlobalArgs) -> Result<(), CliError> {
     let mut ctx = context(global, paths)?;
     // With nothing to watch, the TUI plays the demo feed on its own database. A drill
     // plays it too, but records on the real database, marked as drills.
-    let feed = ctx.demo || global.drill || ctx.config.sources.is_empty();
-    ctx.demo = feed && !global.drill;
+    let feed = ctx.demo || global.rehearse || ctx.config.sources.is_empty();
+    ctx.demo = feed && !global.rehearse;
     let user = ctx.config.user()?.to_string();
     let store = ctx.open_store()?;
     crate::runtime::run(
@@ -316,7 +316,7 @@ fn tui(global: &GlobalArgs) -> Result<(), CliError> {
         &ctx.paths,
         user,
         feed.then_some(ctx.demo_seed),
-        global.drill,
+        global.rehearse,
     )
     .map_err(|e| CliError::Output(format!("{e:#}")))
 }
@@ -393,6 +393,37 @@ fn report_usage_error(e: &clap::Error) -> u8 {
                 .join(" ");
             eprintln!("{line} (see 'sitrep help')");
             exit::USAGE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        // clap's own checks: unique ids and flags, valid defaults, and so on.
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn no_global_flag_shadows_a_subcommand_flag() {
+        let cli = Cli::command();
+        let globals: Vec<String> = cli
+            .get_arguments()
+            .filter_map(|a| a.get_long().map(str::to_string))
+            .collect();
+        for sub in cli.get_subcommands() {
+            for arg in sub.get_arguments().filter(|a| !a.is_global_set()) {
+                if let Some(long) = arg.get_long() {
+                    assert!(
+                        !globals.iter().any(|g| g == long),
+                        "'{}' has its own --{long}",
+                        sub.get_name()
+                    );
+                }
+            }
         }
     }
 }

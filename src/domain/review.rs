@@ -119,6 +119,11 @@ pub struct Review {
     pub rollbacks: Rollbacks,
     pub follow_ups: FollowUpFigures,
     pub drills: Vec<DrillRow>,
+    /// Error budget burned in the period by SLO and region, when SLOs are configured
+    /// (filled in by the caller, which reads Prometheus).
+    pub error_budget: Option<Vec<super::slo::BudgetBurn>>,
+    /// SLOs whose burn could not be read, with why.
+    pub error_budget_errors: Vec<(String, String)>,
 }
 
 /// Computes the review of incidents declared in `[from, to)` and follow-ups due in
@@ -243,6 +248,8 @@ pub fn review(
                 status: r.incident.status.to_string(),
             })
             .collect(),
+        error_budget: None,
+        error_budget_errors: Vec::new(),
     }
 }
 

@@ -140,7 +140,8 @@ pub fn status(objective: &Objective, region: &str, ratio: impl Fn(&str) -> Ratio
     let crossed = THRESHOLDS
         .iter()
         .find(|t| {
-            of(t.long).is_some_and(|b| b >= t.burn) && of(t.short).is_some_and(|b| b >= t.burn)
+            of(t.long).is_some_and(|b| reaches(b, t.burn))
+                && of(t.short).is_some_and(|b| reaches(b, t.burn))
         })
         .copied();
     problems.dedup();
@@ -155,6 +156,50 @@ pub fn status(objective: &Objective, region: &str, ratio: impl Fn(&str) -> Ratio
         crossed,
         problems,
     }
+}
+
+/// How much of an SLO's budget one period burned in one region.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BudgetBurn {
+    pub slo: String,
+    pub service: String,
+    pub region: String,
+    /// Share of the whole SLO window's budget this period used (0.25 = a quarter).
+    pub burned: Option<f64>,
+    pub problem: Option<String>,
+}
+
+/// The share of `objective`'s window budget used by `ratio` sustained for
+/// `period_secs`: ratio × period / (budget × window).
+pub fn budget_burned(
+    objective: &Objective,
+    region: &str,
+    ratio: Ratio,
+    period_secs: f64,
+    window_secs: f64,
+) -> BudgetBurn {
+    let (burned, problem) = match ratio {
+        Ratio::Value(v) if objective.budget() > 0.0 && window_secs > 0.0 => (
+            Some(v * period_secs / (objective.budget() * window_secs)),
+            None,
+        ),
+        Ratio::Value(_) => (None, Some("no budget to burn".to_string())),
+        Ratio::NoData => (None, Some("no data in the period".to_string())),
+        Ratio::Invalid(v) => (None, Some(format!("invalid error ratio {v}"))),
+    };
+    BudgetBurn {
+        slo: objective.name.clone(),
+        service: objective.service.clone(),
+        region: region.to_string(),
+        burned,
+        problem,
+    }
+}
+
+/// `burn >= threshold`, forgiving the float error of dividing two rates (a burn of
+/// exactly 1x computes as 0.9999999999999991).
+fn reaches(burn: f64, threshold: f64) -> bool {
+    burn >= threshold * (1.0 - 1e-9)
 }
 
 /// Validates an objective: a percentage strictly between 0 and 100.
@@ -213,6 +258,12 @@ mod tests {
     }
 
     #[test]
+    fn a_burn_at_a_threshold_crosses_it_despite_float_error() {
+        let s = status(&slo(), "eu", constant(0.005 * 0.999_999_999_999_9));
+        assert_eq!(s.crossed.map(|t| t.burn), Some(1.0));
+    }
+
+    #[test]
     fn nan_and_infinity_are_reported_not_computed() {
         let s = status(&slo(), "eu", constant(f64::NAN));
         assert_eq!(
@@ -225,6 +276,21 @@ mod tests {
             .problems
             .iter()
             .any(|p| p.starts_with("invalid error ratio inf")));
+    }
+
+    #[test]
+    fn a_week_at_twice_the_budget_rate_burns_seven_fifteenths_of_a_30_day_budget() {
+        let b = budget_burned(
+            &slo(),
+            "eu",
+            Ratio::Value(0.01),
+            7.0 * 86400.0,
+            30.0 * 86400.0,
+        );
+        assert!((b.burned.unwrap() - 7.0 / 15.0).abs() < 1e-9);
+        let none = budget_burned(&slo(), "eu", Ratio::NoData, 1.0, 1.0);
+        assert_eq!(none.burned, None);
+        assert!(none.problem.is_some());
     }
 
     #[test]

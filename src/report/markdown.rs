@@ -16,6 +16,12 @@ const SPECIAL: &[char] = &[
 /// leading list, quote or setext marker is escaped, and the `://` and `www.` of
 /// would-be autolinks are broken, so a URL in text stays text.
 pub fn inline(text: &str) -> String {
+    escape(text, true)
+}
+
+/// The escaping itself; `line_start` guards what only matters when the value may
+/// begin a line (list, quote and setext markers).
+fn escape(text: &str, line_start: bool) -> String {
     let chars: Vec<char> = text
         .trim()
         .chars()
@@ -31,8 +37,8 @@ pub fn inline(text: &str) -> String {
     let leading_digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
     for (i, &c) in chars.iter().enumerate() {
         let escape = SPECIAL.contains(&c)
-            || (i == 0 && matches!(c, '-' | '+' | '=' | '>'))
-            || (i == leading_digits && i > 0 && matches!(c, '.' | ')'))
+            || (line_start && i == 0 && matches!(c, '-' | '+' | '=' | '>'))
+            || (line_start && i == leading_digits && i > 0 && matches!(c, '.' | ')'))
             || (c == ':' && chars.get(i + 1) == Some(&'/') && chars.get(i + 2) == Some(&'/'))
             || (c == '.'
                 && i >= 3
@@ -42,7 +48,7 @@ pub fn inline(text: &str) -> String {
                     .eq_ignore_ascii_case("www"));
         match c {
             '<' => out.push_str("&lt;"),
-            '>' if i > 0 => out.push_str("&gt;"),
+            '>' if i > 0 || !line_start => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             c if escape => {
                 out.push('\\');
@@ -57,7 +63,8 @@ pub fn inline(text: &str) -> String {
 /// A GFM table cell: inline text that is never empty (an empty cell is fine, but a
 /// visible dash reads better) and keeps `|` escaped so the row keeps its columns.
 pub fn cell(text: &str) -> String {
-    let escaped = inline(text);
+    // A cell never starts a line: `| 12.5% |` needs no list guard.
+    let escaped = escape(text, false);
     if escaped.is_empty() {
         "—".to_string()
     } else {
@@ -142,6 +149,8 @@ mod tests {
     fn cells_keep_their_columns_and_are_never_blank() {
         assert_eq!(cell("a|b\nc"), "a\\|b c");
         assert_eq!(cell("  "), "—");
+        assert_eq!(cell("46.7%"), "46.7%");
+        assert_eq!(cell("- x > y"), "- x &gt; y");
     }
 
     #[test]

@@ -15,6 +15,10 @@ pub struct SloQuery {
     pub objective: Objective,
     /// PromQL yielding the error ratio by region; `{{window}}` becomes each window.
     pub query: String,
+    /// PromQL for the error ratio over a whole review period (`{{window}}` is the
+    /// period); recording rules exist only for fixed windows, so for Sloth this
+    /// averages the 5m rule over the period.
+    pub period_query: String,
     pub region_label: String,
     /// The name of the Prometheus source to ask.
     pub source: String,
@@ -57,6 +61,15 @@ pub async fn fetch_all(
         }
     }
     (statuses, errors)
+}
+
+/// The period query for Sloth's rules: the 5m error ratio averaged over the period.
+pub fn sloth_period_query(service: &str, slo: &str) -> String {
+    format!(
+        "avg_over_time(slo:sli_error:ratio_rate5m{{sloth_service=\"{}\",sloth_slo=\"{}\"}}[{{{{window}}}}])",
+        service.replace('"', "\\\""),
+        slo.replace('"', "\\\"")
+    )
 }
 
 /// The query Sloth's recording rules answer for `service`/`slo`.
@@ -135,6 +148,32 @@ pub fn parse_vector(body: &[u8], region_label: &str) -> Result<BTreeMap<String, 
     Ok(out)
 }
 
+/// The error ratio of `slo` by region over the period `window` ending at `at`, from
+/// its period query.
+pub async fn fetch_window(
+    source: &Source,
+    slo: &SloQuery,
+    window: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<BTreeMap<String, f64>, SourceError> {
+    let client = http::client(&source.http)?;
+    let base = source
+        .urls
+        .first()
+        .ok_or_else(|| SourceError::Config(format!("source '{}' has no URL", source.name)))?;
+    let mut url = super::api_url(base, &["api", "v1", "query"])?;
+    url.query_pairs_mut()
+        .append_pair("query", &slo.period_query.replace("{{window}}", window))
+        // Milliseconds matter: a whole-second time can fall just before the newest
+        // sample and leave a fresh series with too few samples for rate().
+        .append_pair(
+            "time",
+            &format!("{:.3}", at.timestamp_millis() as f64 / 1000.0),
+        );
+    let body = http::get(&client, url.as_str(), &source.http).await?;
+    parse_vector(&body, &slo.region_label)
+}
+
 /// Fetches every window of `slo` from `source` and derives its status per region.
 /// No series at all is an error that says so; a region missing in one window is
 /// "no data" for that window.
@@ -209,6 +248,14 @@ mod tests {
         let e = parse_vector(br#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"abc"]}]}}"#, "region")
             .unwrap_err();
         assert!(e.to_string().contains("'abc'"), "{e}");
+    }
+
+    #[test]
+    fn the_sloth_period_query_averages_the_5m_rule() {
+        assert_eq!(
+            sloth_period_query("room", "s"),
+            "avg_over_time(slo:sli_error:ratio_rate5m{sloth_service=\"room\",sloth_slo=\"s\"}[{{window}}])"
+        );
     }
 
     #[test]
