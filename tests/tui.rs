@@ -362,3 +362,22 @@ fn declaring_from_a_real_alert_links_it_and_its_resolution_is_logged() {
     assert_eq!(resolved.len(), 1, "{resolved:?}");
     assert_eq!(resolved[0]["author"], "sitrep");
 }
+
+#[test]
+fn a_rehearsal_plays_the_demo_feed_and_records_drills_on_the_real_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("real.db");
+    let tmux = Tmux::start_with(dir.path(), &db, "SITREP_REHEARSE=1");
+    let screen = tmux.wait_for("DRILL");
+    assert!(screen.contains("DEMO"), "{screen}");
+    tmux.keys(&["Tab", "d"]);
+    tmux.wait_for("Declare incident");
+    tmux.text("rehearsal: room down");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("#1 P1 investigating");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXIT=0");
+    let record = cli(&db, &["show", "1"]);
+    assert_eq!(record["incident"]["drill"], true);
+    assert!(!dir.path().join("sitrep-demo.db").exists());
+}

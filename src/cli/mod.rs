@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
+use clap::builder::FalseyValueParser;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use thiserror::Error;
 
@@ -100,11 +101,11 @@ pub struct GlobalArgs {
     pub alertmanager: Vec<String>,
     /// Use the built-in demo feed and its own database (automatic in the TUI when no
     /// source is configured)
-    #[arg(long, global = true, env = "SITREP_DEMO")]
+    #[arg(long, global = true, env = "SITREP_DEMO", value_parser = FalseyValueParser::new())]
     pub demo: bool,
     /// Rehearse: the TUI plays the demo feed on your real database and every incident
     /// declared is a drill (listed apart in the review)
-    #[arg(long, global = true, env = "SITREP_REHEARSE")]
+    #[arg(long, global = true, env = "SITREP_REHEARSE", value_parser = FalseyValueParser::new())]
     pub rehearse: bool,
     /// Which evening the demo feed plays; the same seed replays the same alerts
     #[arg(
