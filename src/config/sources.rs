@@ -1,0 +1,210 @@
+//! The `[[sources]]` and `[[slos]]` tables of the config: turned into ready sources
+//! and SLO queries, with secrets read from files or the environment and every value
+//! checked that can be checked before anything is fetched.
+
+use std::fs;
+use std::path::PathBuf;
+use std::time::Duration as StdDuration;
+
+use serde::Deserialize;
+
+use super::{positive_duration, ConfigError};
+use crate::domain::text::sanitize_line;
+use crate::sources::slo::SloQuery;
+use crate::sources::{HttpOptions, Source, SourceKind};
+
+/// One `[[slos]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SloFile {
+    name: String,
+    service: String,
+    /// Percent, e.g. 99.5.
+    objective: f64,
+    /// The SLO window, e.g. "30d" (default).
+    window: Option<String>,
+    /// PromQL for the error ratio by region, with `{{window}}` for the range; default:
+    /// Sloth's recording rule for this service and SLO.
+    query: Option<String>,
+    /// PromQL for a whole review period; default: `query` (or, for Sloth's rules, the
+    /// 5m rule averaged over the period).
+    period_query: Option<String>,
+    region_label: Option<String>,
+    /// The Prometheus source to ask; default: the first one.
+    source: Option<String>,
+}
+
+/// One `[[sources]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SourceFile {
+    name: String,
+    kind: SourceKind,
+    /// Base URLs; more than one are members of an HA pair.
+    urls: Vec<String>,
+    #[serde(default)]
+    filters: Vec<String>,
+    token_file: Option<PathBuf>,
+    token_env: Option<String>,
+    basic_user: Option<String>,
+    password_env: Option<String>,
+    ca_file: Option<PathBuf>,
+    timeout: Option<String>,
+    connect_timeout: Option<String>,
+    max_response_bytes: Option<usize>,
+    poll_interval: Option<String>,
+}
+
+/// Turns a `[[slos]]` table into an SLO query, checking what can be checked early.
+pub(super) fn slo(file: SloFile) -> Result<SloQuery, ConfigError> {
+    let key = format!("slos '{}'", sanitize_line(&file.name));
+    crate::domain::slo::check_objective(file.objective).map_err(|detail| ConfigError::Value {
+        key: format!("{key} objective"),
+        detail,
+    })?;
+    let window = file.window.unwrap_or_else(|| "30d".to_string());
+    positive_duration(&format!("{key} window"), &window)?;
+    let (query, period_query) = match file.query {
+        Some(query) => (query.clone(), file.period_query.unwrap_or(query)),
+        None => (
+            crate::sources::slo::sloth_query(&file.service, &file.name),
+            file.period_query.unwrap_or_else(|| {
+                crate::sources::slo::sloth_period_query(&file.service, &file.name)
+            }),
+        ),
+    };
+    for (field, q) in [("query", &query), ("period_query", &period_query)] {
+        if !q.contains("{{window}}") {
+            return Err(ConfigError::Value {
+                key: format!("{key} {field}"),
+                detail: "must contain {{window}} where the range goes, e.g. rate(errors_total[{{window}}])".into(),
+            });
+        }
+    }
+    Ok(SloQuery {
+        objective: crate::domain::slo::Objective {
+            name: sanitize_line(&file.name),
+            service: sanitize_line(&file.service),
+            objective: file.objective,
+            window,
+        },
+        query,
+        period_query,
+        region_label: file.region_label.unwrap_or_else(|| "region".into()),
+        source: file.source.unwrap_or_default(),
+    })
+}
+
+/// A short name for a one-off source: its host and port.
+pub(super) fn url_name(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            })
+        })
+        .unwrap_or_else(|| sanitize_line(url))
+}
+
+/// Turns a `[[sources]]` table into a source, reading its secret from a file or an
+/// environment variable (never from the config itself or argv).
+pub(super) fn source(file: SourceFile) -> Result<Source, ConfigError> {
+    let key = |field: &str| format!("sources '{}' {field}", sanitize_line(&file.name));
+    let err = |field: &str, detail: String| ConfigError::Value {
+        key: key(field),
+        detail,
+    };
+    if sanitize_line(&file.name).is_empty() {
+        return Err(ConfigError::Value {
+            key: "sources name".into(),
+            detail: "every source needs a name".into(),
+        });
+    }
+    if file.kind == SourceKind::Demo {
+        return Err(err(
+            "kind",
+            "the demo feed is built in: run with --demo, or configure no sources".into(),
+        ));
+    }
+    if file.urls.is_empty() {
+        return Err(err("urls", "list at least one URL".into()));
+    }
+    for url in &file.urls {
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|e| err("urls", format!("'{}': {e}", sanitize_line(url))))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(err(
+                "urls",
+                format!("'{}' is not http(s)", sanitize_line(url)),
+            ));
+        }
+    }
+    let env_secret = |field: &str, name: &str| {
+        std::env::var(name)
+            .map(|v| v.trim().to_string())
+            .map_err(|_| err(field, format!("environment variable '{name}' is not set")))
+    };
+    let bearer_token = match (&file.token_file, &file.token_env) {
+        (Some(_), Some(_)) => {
+            return Err(err("token", "set token_file or token_env, not both".into()))
+        }
+        (Some(path), None) => Some(
+            fs::read_to_string(path)
+                .map(|t| t.trim().to_string())
+                .map_err(|e| {
+                    err(
+                        "token_file",
+                        format!("cannot read '{}': {e}", path.display()),
+                    )
+                })?,
+        ),
+        (None, Some(name)) => Some(env_secret("token_env", name)?),
+        (None, None) => None,
+    };
+    let basic_auth = match (&file.basic_user, &file.password_env) {
+        (Some(user), Some(name)) => Some((user.clone(), env_secret("password_env", name)?)),
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(err(
+                "basic auth",
+                "set both basic_user and password_env".into(),
+            ))
+        }
+        (None, None) => None,
+    };
+    let timeout = |field: &str, raw: &Option<String>, default: StdDuration| match raw {
+        Some(raw) => positive_duration(&key(field), raw)
+            .map(|d| StdDuration::from_millis(d.num_milliseconds().max(1) as u64)),
+        None => Ok(default),
+    };
+    Ok(Source {
+        http: HttpOptions {
+            timeout: timeout(
+                "timeout",
+                &file.timeout,
+                crate::sources::http::DEFAULT_TIMEOUT,
+            )?,
+            connect_timeout: timeout(
+                "connect_timeout",
+                &file.connect_timeout,
+                crate::sources::http::DEFAULT_CONNECT_TIMEOUT,
+            )?,
+            max_bytes: file
+                .max_response_bytes
+                .unwrap_or(crate::sources::http::DEFAULT_MAX_BYTES),
+            bearer_token,
+            basic_auth,
+            ca_file: file.ca_file,
+        },
+        poll_interval: timeout(
+            "poll_interval",
+            &file.poll_interval,
+            crate::sources::DEFAULT_POLL_INTERVAL,
+        )?,
+        name: sanitize_line(&file.name),
+        kind: file.kind,
+        urls: file.urls,
+        filters: file.filters,
+    })
+}
