@@ -20,6 +20,7 @@ use thiserror::Error;
 
 use crate::config::{Config, ConfigError, Overrides, Paths, TimeDisplay};
 use crate::domain::parse::truncate_to_millis;
+use crate::domain::text::sanitize_line;
 use crate::domain::DomainError;
 use crate::store::{Store, StoreError};
 
@@ -205,6 +206,8 @@ impl CliError {
             ) => exit::NOT_FOUND,
             Self::Store(_) => exit::DATABASE,
             Self::Config(ConfigError::Exists { .. }) => exit::REFUSED,
+            // `config init` could not write its file: a failure, not a usage error.
+            Self::Config(ConfigError::Write { .. }) => exit::FAILURE,
             Self::Config(_) => exit::USAGE,
             Self::Report(crate::report::ReportError::NotFound { .. }) => exit::NOT_FOUND,
             Self::Report(_) => exit::USAGE,
@@ -235,7 +238,17 @@ pub struct Context {
 
 impl Context {
     pub fn open_store(&self) -> Result<Store, CliError> {
-        self.paths.prepare_database_dir()?;
+        // A data directory that cannot be made is a database failure (exit 5), not config.
+        if let Err(e) = self.paths.prepare_database_dir() {
+            return Err(match e {
+                ConfigError::Write { path, detail } => StoreError::Open {
+                    path: self.database().to_path_buf(),
+                    detail: format!("cannot create directory '{}': {detail}", path.display()),
+                }
+                .into(),
+                other => other.into(),
+            });
+        }
         Ok(Store::open(self.database(), self.config.busy_timeout)?)
     }
 
@@ -269,7 +282,7 @@ pub fn main() -> ExitCode {
             return match tui(&cli.global) {
                 Ok(()) => ExitCode::from(exit::OK),
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    print_error(&e);
                     ExitCode::from(e.exit_code())
                 }
             };
@@ -295,10 +308,16 @@ pub fn main() -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            print_error(&e);
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Prints `error: ` and the message as one line, made safe for the terminal: a path or
+/// value quoted in it may hold a line break, an escape sequence or a bidi override.
+fn print_error(e: &dyn std::fmt::Display) {
+    eprintln!("error: {}", sanitize_line(&e.to_string()));
 }
 
 /// Opens the full-screen TUI on the configured database.
@@ -392,7 +411,7 @@ fn report_usage_error(e: &clap::Error) -> u8 {
                 })
                 .collect::<Vec<_>>()
                 .join(" ");
-            eprintln!("{line} (see 'sitrep help')");
+            eprintln!("{} (see 'sitrep help')", sanitize_line(&line));
             exit::USAGE
         }
     }

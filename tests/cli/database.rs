@@ -1,0 +1,195 @@
+//! A database sitrep cannot use: not a database, unreadable, locked by another writer,
+//! in a read-only or missing directory. Each exits 5 with one line that names the file,
+//! and leaves the file (or its absence) exactly as it was.
+
+use std::fs;
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+
+use crate::sandbox::{expect_error, set_mode, Sandbox};
+
+#[test]
+fn a_file_that_is_not_a_database_exits_5_and_is_left_untouched() {
+    let sb = Sandbox::new();
+    let garbage = b"this is not sqlite, it is a shopping list\n".repeat(200);
+    fs::write(&sb.db, &garbage).unwrap();
+    for args in [
+        &["list"][..],
+        &["show", "1"],
+        &["declare", "--title", "t", "--severity", "P2"],
+        &["log", "1", "hello"],
+        &["followup", "list"],
+    ] {
+        let err = sb.fails(args, 5);
+        assert!(
+            err.contains(&format!("'{}' is not a sitrep database", sb.db.display())),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(fs::read(&sb.db).unwrap(), garbage);
+    assert!(!sb.path("sitrep.db-wal").exists());
+}
+
+#[test]
+fn an_unreadable_database_exits_5_for_an_unprivileged_user_and_is_left_untouched() {
+    let sb = Sandbox::new();
+    sb.declare("Stream starts failing");
+    let rows = sb.rows();
+    let bytes = fs::read(&sb.db).unwrap();
+    set_mode(&sb.db, 0o000);
+    for args in [&["show", "1"][..], &["list"], &["log", "1", "hello"]] {
+        let out = sb.as_nobody(args);
+        let err = expect_error(&out, 5, args);
+        assert!(
+            err.contains(&format!("cannot open database '{}'", sb.db.display())),
+            "{args:?}: {err}"
+        );
+    }
+    set_mode(&sb.db, 0o600);
+    assert_eq!(fs::read(&sb.db).unwrap(), bytes);
+    assert_eq!(sb.rows(), rows);
+}
+
+#[test]
+fn a_database_in_a_read_only_directory_exits_5_and_no_file_is_created() {
+    let sb = Sandbox::new();
+    let dir = sb.path("read-only");
+    fs::create_dir(&dir).unwrap();
+    set_mode(&dir, 0o555);
+    let db = dir.join("sitrep.db");
+    let db_arg = db.to_str().unwrap();
+    for args in [
+        &[
+            "--db",
+            db_arg,
+            "declare",
+            "--title",
+            "t",
+            "--severity",
+            "P2",
+        ][..],
+        &["--db", db_arg, "list"],
+    ] {
+        let out = sb.as_nobody(args);
+        let err = expect_error(&out, 5, args);
+        assert!(
+            err.contains(&format!("cannot write database '{}'", db.display()))
+                && err.contains("read-only"),
+            "{err}"
+        );
+    }
+    assert_eq!(fs::read_dir(&dir).unwrap().count(), 0, "nothing created");
+
+    // The same command works for 'nobody' where it may write: the failure above was
+    // the directory's, not the test's.
+    let writable = sb.path("writable");
+    fs::create_dir(&writable).unwrap();
+    set_mode(&writable, 0o777);
+    let db = writable.join("sitrep.db");
+    let out = sb.as_nobody(&[
+        "--db",
+        db.to_str().unwrap(),
+        "declare",
+        "--title",
+        "t",
+        "--severity",
+        "P2",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+}
+
+#[test]
+fn a_data_directory_that_cannot_be_created_exits_5_naming_the_database() {
+    let sb = Sandbox::new();
+    let home = sb.path("read-only-home");
+    fs::create_dir(&home).unwrap();
+    set_mode(&home, 0o555);
+    // No database named: sitrep makes its own data directory under $HOME, and cannot.
+    let out = sb
+        .nobody()
+        .env_remove("SITREP_DB")
+        .env_remove("XDG_DATA_HOME")
+        .env("HOME", &home)
+        .args(["declare", "--title", "t", "--severity", "P2"])
+        .output()
+        .unwrap();
+    let err = expect_error(&out, 5, "read-only home");
+    let data_dir = home.join(".local/share/sitrep");
+    assert!(
+        err.contains(&format!(
+            "cannot open database '{}'",
+            data_dir.join("sitrep.db").display()
+        )) && err.contains(&format!("cannot create directory '{}'", data_dir.display())),
+        "{err}"
+    );
+    assert_eq!(fs::read_dir(&home).unwrap().count(), 0, "nothing created");
+}
+
+#[test]
+fn a_missing_directory_for_a_named_database_exits_5_and_creates_nothing() {
+    let sb = Sandbox::new();
+    let db = sb.path("no/such/dir/sitrep.db");
+    let err = sb.fails(&["--db", db.to_str().unwrap(), "list"], 5);
+    assert!(
+        err.contains(&format!(
+            "directory '{}' does not exist",
+            sb.path("no/such/dir").display()
+        )),
+        "{err}"
+    );
+    assert!(!sb.path("no").exists());
+    let err = sb.fails(&["--db", sb.dir.path().to_str().unwrap(), "list"], 5);
+    assert!(err.contains("it is a directory"), "{err}");
+}
+
+#[test]
+fn a_database_locked_by_another_writer_exits_5_after_the_busy_timeout_and_writes_nothing() {
+    let sb = Sandbox::new();
+    let id = sb.declare("Stream starts failing");
+    let rows = sb.rows();
+    let before = sb.timeline(id);
+
+    let holder = Connection::open(&sb.db).unwrap();
+    holder
+        .execute_batch(
+            "BEGIN IMMEDIATE;
+             INSERT INTO timeline_entry (incident_id, at_ms, author, kind, text)
+             VALUES (1, 0, 'holder', 'note', 'held by the test');",
+        )
+        .unwrap();
+    let started = Instant::now();
+    let out = sb
+        .cmd()
+        .env("SITREP_BUSY_TIMEOUT", "300ms")
+        .args(["log", "1", "blocked", "by", "the", "lock"])
+        .output()
+        .unwrap();
+    let waited = started.elapsed();
+    let err = expect_error(&out, 5, "locked");
+    assert!(
+        err.contains(&format!("database '{}' is locked", sb.db.display()))
+            && err.contains("busy_timeout"),
+        "{err}"
+    );
+    assert!(
+        waited >= Duration::from_millis(250),
+        "gave up after {waited:?}, before the busy timeout"
+    );
+    assert!(
+        waited < Duration::from_secs(4),
+        "waited {waited:?}: SITREP_BUSY_TIMEOUT=300ms was not used (default is 5s)"
+    );
+    // Readers are not blocked by a writer (WAL): show still works meanwhile.
+    assert_eq!(sb.timeline(id), before);
+
+    holder.execute_batch("ROLLBACK").unwrap();
+    drop(holder);
+    assert_eq!(sb.rows(), rows, "nothing half-written");
+
+    let logged = sb.json(&["log", "1", "unblocked"]);
+    assert_eq!(logged["text"], "unblocked");
+    let after = sb.timeline(id);
+    assert_eq!(after.len(), before.len() + 1);
+    assert_eq!(after.last().unwrap()["text"], "unblocked");
+}
