@@ -163,3 +163,77 @@ fn the_timeline_cannot_be_rewritten_even_with_raw_sql() {
         .is_err());
     assert!(conn.execute("DELETE FROM timeline_entry", []).is_err());
 }
+
+/// A version 3 database whose two records of linked alerts disagree (an unlink left
+/// the row behind): after migrating, the incident's list is the one truth.
+#[test]
+fn linked_alerts_are_one_list_after_migrating_from_version_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v3.db");
+    {
+        let conn = Connection::open(&db).unwrap();
+        for sql in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO incident (id, title, severity, status, commander, trigger_ms, declared_ms, declared_by, linked_alerts)
+             VALUES (1, 'room', 'P1', 'identified', 'alice', 1795000000000, 1795000060000, 'alice', '[\"kept\",\"listed-only\"]');
+             INSERT INTO timeline_entry (incident_id, at_ms, author, kind, text)
+             VALUES (1, 1795000060000, 'alice', 'status', 'declared P1 incident');
+             INSERT INTO linked_alert (incident_id, fingerprint, name, source) VALUES
+                (1, 'kept', 'RoomDown', 'am'), (1, 'unlinked', 'Stale', 'am');",
+        )
+        .unwrap();
+    }
+    let out = sitrep(&db, &["show", "1", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let record: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        record["incident"]["linked_alerts"],
+        serde_json::json!(["kept", "listed-only"])
+    );
+    let names: Vec<&str> = record["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["RoomDown", "listed-only"]);
+}
+
+/// A backup left half-written by a kill is never mistaken for one: it carries a
+/// `.partial` name until complete, and the next migration removes it.
+#[test]
+fn a_partial_backup_from_a_killed_migration_is_removed_and_the_real_one_is_owner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.db");
+    version_1_database(&db);
+    let stale = dir
+        .path()
+        .join("old.db.v1-backup-20260101T000000.000Z.partial");
+    fs::write(&stale, b"half a copy").unwrap();
+    fs::write(
+        dir.path()
+            .join("old.db.v1-backup-20260101T000000.000Z.partial-journal"),
+        b"j",
+    )
+    .unwrap();
+    assert!(sitrep(&db, &["list"]).status.success());
+    let names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains(".partial")), "{names:?}");
+    let copies = backups(dir.path());
+    assert_eq!(copies.len(), 1, "{names:?}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        fs::metadata(&copies[0]).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}

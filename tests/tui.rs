@@ -28,9 +28,10 @@ impl Tmux {
         let socket = dir.join("tmux.sock");
         let session = "sitrep".to_string();
         let script = format!(
-            "cd '{}' && {env} SITREP_DB='{}' SITREP_USER=alice SITREP_TIME_DISPLAY=utc HOME='{}' XDG_CONFIG_HOME='{}/config' '{}'; echo \"EXIT=$?\"; sleep 60",
+            "cd '{}' && {env} SITREP_DB='{}' SITREP_USER=alice SITREP_TIME_DISPLAY=utc HOME='{}' XDG_CONFIG_HOME='{}/config' XDG_DATA_HOME='{}/data' '{}'; echo \"EXIT=$?\"; sleep 60",
             dir.display(),
             db.display(),
+            dir.display(),
             dir.display(),
             dir.display(),
             env!("CARGO_BIN_EXE_sitrep")
@@ -156,11 +157,25 @@ fn cli(db: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Where sitrep keeps the demo's own database under a test's home.
+fn demo_database(dir: &Path) -> PathBuf {
+    dir.join("data/sitrep/sitrep-demo.db")
+}
+
+/// The demo database's path, with its directory made so the CLI can write there.
+fn demo_database_created(dir: &Path) -> PathBuf {
+    let db = demo_database(dir);
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    db
+}
+
 #[test]
 fn declare_log_and_resolve_in_the_tui_then_read_it_back_with_the_cli() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("e2e.db");
-    let tmux = Tmux::start(dir.path(), &db);
+    // A database named with SITREP_DB: the demo must never write into it.
+    let named = dir.path().join("e2e.db");
+    let db = demo_database(dir.path());
+    let tmux = Tmux::start(dir.path(), &named);
     tmux.wait_for("No open incidents");
     // No source configured: the DEMO feed plays and the alerts pane has the keys.
     tmux.wait_for("DEMO");
@@ -185,7 +200,8 @@ fn declare_log_and_resolve_in_the_tui_then_read_it_back_with_the_cli() {
     tmux.wait_for("#1 P1 resolved");
     tmux.keys(&["e"]);
     tmux.wait_for("postmortem draft written to");
-    let drafts: Vec<_> = std::fs::read_dir(dir.path())
+    let exports = dir.path().join("data/sitrep/exports");
+    let drafts: Vec<_> = std::fs::read_dir(&exports)
         .unwrap()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().starts_with("postmortem-1-"))
@@ -193,7 +209,7 @@ fn declare_log_and_resolve_in_the_tui_then_read_it_back_with_the_cli() {
     assert_eq!(
         drafts.len(),
         1,
-        "one draft in the working directory; screen:\n{}",
+        "one draft in the exports directory; screen:\n{}",
         tmux.screen()
     );
     let draft = std::fs::read_to_string(drafts[0].path()).unwrap();
@@ -205,6 +221,18 @@ fn declare_log_and_resolve_in_the_tui_then_read_it_back_with_the_cli() {
         "the alternate screen was left:\n{screen}"
     );
 
+    // Nothing of the demo reached the database the user named.
+    if named.exists() {
+        assert_eq!(
+            cli(&named, &["list"]),
+            serde_json::json!([]),
+            "the named database"
+        );
+    }
+    assert!(
+        drafts[0].path().starts_with(&exports),
+        "the draft is not in the working directory"
+    );
     let record = cli(&db, &["show", "1"]);
     assert_eq!(record["incident"]["status"], "resolved");
     assert_eq!(record["incident"]["commander"], "alice");
@@ -230,12 +258,14 @@ fn declare_log_and_resolve_in_the_tui_then_read_it_back_with_the_cli() {
 #[test]
 fn a_second_process_writing_shows_up_on_screen_without_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shared.db");
+    // No source configured: the TUI plays the demo on the demo's own database, and
+    // the second process writes there.
+    let db = demo_database_created(dir.path());
     cli(
         &db,
         &["declare", "--title", "Chat latency", "--severity", "P2"],
     );
-    let tmux = Tmux::start(dir.path(), &db);
+    let tmux = Tmux::start(dir.path(), &dir.path().join("named.db"));
     tmux.wait_for("Chat latency");
     tmux.keys(&["Tab", "Enter"]);
     tmux.wait_for("#1 P2 investigating");
@@ -262,12 +292,12 @@ fn a_second_process_writing_shows_up_on_screen_without_a_restart() {
 fn sigterm_and_sighup_restore_the_terminal_and_keep_what_was_saved() {
     for signal in ["TERM", "HUP"] {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("signal.db");
+        let db = demo_database_created(dir.path());
         cli(
             &db,
             &["declare", "--title", "Auth flapping", "--severity", "P1"],
         );
-        let tmux = Tmux::start(dir.path(), &db);
+        let tmux = Tmux::start(dir.path(), &dir.path().join("named.db"));
         tmux.wait_for("Auth flapping");
         tmux.keys(&["Tab", "Enter"]);
         tmux.wait_for("#1 P1 investigating");
@@ -379,5 +409,8 @@ fn a_rehearsal_plays_the_demo_feed_and_records_drills_on_the_real_database() {
     tmux.wait_for("EXIT=0");
     let record = cli(&db, &["show", "1"]);
     assert_eq!(record["incident"]["drill"], true);
-    assert!(!dir.path().join("sitrep-demo.db").exists());
+    assert!(
+        !demo_database(dir.path()).exists(),
+        "a rehearsal writes to the real database only"
+    );
 }

@@ -54,10 +54,10 @@ fn read_all(
 
 /// The demo feed's snapshot when it is in use (asked for, or nothing configured).
 fn demo_snapshot(ctx: &Context) -> Result<Option<Snapshot>, CliError> {
-    if !ctx.demo && !ctx.config.sources.is_empty() {
+    let crate::config::Feed::Demo { implicit } = ctx.feed else {
         return Ok(None);
-    }
-    if !ctx.demo {
+    };
+    if implicit {
         eprintln!(
             "note: no alert source configured; showing the built-in DEMO feed (add [[sources]] to the config, or pass --alertmanager URL)"
         );

@@ -96,7 +96,7 @@ pub fn run(ctx: &Context, command: FollowupCommand) -> Result<String, CliError> 
                 owner: args.owner,
                 incident: args.incident,
             };
-            let items = ctx.open_store()?.list_follow_ups(&filter)?;
+            let items = ctx.open_store_for_reading()?.list_follow_ups(&filter)?;
             if ctx.json {
                 return ctx.json(&items);
             }

@@ -305,7 +305,7 @@ pub struct ListArgs {
 }
 
 pub fn list(ctx: &Context, args: ListArgs) -> Result<String, CliError> {
-    let incidents = ctx.open_store()?.list_incidents(args.open)?;
+    let incidents = ctx.open_store_for_reading()?.list_incidents(args.open)?;
     if ctx.json {
         return ctx.json(&incidents);
     }
@@ -351,7 +351,7 @@ pub struct ShowArgs {
 }
 
 pub fn show(ctx: &Context, args: ShowArgs) -> Result<String, CliError> {
-    let record = ctx.open_store()?.load_incident(args.id)?;
+    let record = ctx.open_store_for_reading()?.load_incident(args.id)?;
     let times = incident_times(&record.incident, ctx.now);
     let triage = triage_remaining(&record.incident, ctx.config.p2_triage_window, ctx.now);
     if ctx.json {

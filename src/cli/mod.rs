@@ -18,7 +18,7 @@ use clap::builder::FalseyValueParser;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use thiserror::Error;
 
-use crate::config::{Config, ConfigError, Overrides, Paths, TimeDisplay};
+use crate::config::{Config, ConfigError, Feed, Overrides, Paths, Reads, TimeDisplay};
 use crate::domain::parse::truncate_to_millis;
 use crate::domain::text::sanitize_line;
 use crate::domain::DomainError;
@@ -231,34 +231,44 @@ pub struct Context {
     pub paths: Paths,
     pub json: bool,
     pub now: DateTime<Utc>,
-    /// The demo feed is in use: alerts come from it, incidents go to the demo database.
-    pub demo: bool,
+    /// Where alerts come from; the demo feed goes with its own database.
+    pub feed: Feed,
     pub demo_seed: u64,
 }
 
 impl Context {
     pub fn open_store(&self) -> Result<Store, CliError> {
+        self.open_store_with(Store::open)
+    }
+
+    /// Opens the database for a command that only reads: where it cannot be written
+    /// (a read-only file or directory) it is read read-only.
+    pub fn open_store_for_reading(&self) -> Result<Store, CliError> {
+        self.open_store_with(Store::open_for_reading)
+    }
+
+    fn open_store_with(
+        &self,
+        open: fn(&std::path::Path, std::time::Duration) -> Result<Store, StoreError>,
+    ) -> Result<Store, CliError> {
+        let database = self.database()?;
         // A data directory that cannot be made is a database failure (exit 5), not config.
-        if let Err(e) = self.paths.prepare_database_dir() {
+        if let Err(e) = self.paths.prepare_database_dir(database) {
             return Err(match e {
                 ConfigError::Write { path, detail } => StoreError::Open {
-                    path: self.database().to_path_buf(),
+                    path: database.to_path_buf(),
                     detail: format!("cannot create directory '{}': {detail}", path.display()),
                 }
                 .into(),
                 other => other.into(),
             });
         }
-        Ok(Store::open(self.database(), self.config.busy_timeout)?)
+        Ok(open(database, self.config.busy_timeout)?)
     }
 
-    /// The database in use: the demo feed's own unless a database was named.
-    pub fn database(&self) -> &std::path::Path {
-        if self.demo && !self.paths.database_explicit {
-            &self.paths.demo_database
-        } else {
-            &self.paths.database
-        }
+    /// The database in use: the demo's own for the demo, whatever `--db` says.
+    pub fn database(&self) -> Result<&std::path::Path, CliError> {
+        Ok(self.paths.database_for(self.feed)?)
     }
 
     /// Renders `value` as pretty JSON followed by a newline.
@@ -323,11 +333,9 @@ fn print_error(e: &dyn std::fmt::Display) {
 /// Opens the full-screen TUI on the configured database.
 fn tui(global: &GlobalArgs) -> Result<(), CliError> {
     let paths = Paths::resolve(global.config.clone(), global.db.clone())?;
-    let mut ctx = context(global, paths)?;
-    // With nothing to watch, the TUI plays the demo feed on its own database. A drill
-    // plays it too, but records on the real database, marked as drills.
-    let feed = ctx.demo || global.rehearse || ctx.config.sources.is_empty();
-    ctx.demo = feed && !global.rehearse;
+    // With nothing to watch, the TUI plays the demo feed on its own database. A
+    // rehearsal plays it too, but records on the real database, marked as drills.
+    let ctx = context(global, paths, Reads::Tui)?;
     let user = ctx.config.user()?.to_string();
     let store = ctx.open_store()?;
     crate::runtime::run(
@@ -335,13 +343,13 @@ fn tui(global: &GlobalArgs) -> Result<(), CliError> {
         &ctx.config,
         &ctx.paths,
         user,
-        feed.then_some(ctx.demo_seed),
-        global.rehearse,
+        ctx.feed.plays_demo().then_some(ctx.demo_seed),
+        ctx.feed == Feed::Rehearsal,
     )
     .map_err(|e| CliError::Output(format!("{e:#}")))
 }
 
-fn context(global: &GlobalArgs, paths: Paths) -> Result<Context, CliError> {
+fn context(global: &GlobalArgs, paths: Paths, reads: Reads) -> Result<Context, CliError> {
     let overrides = Overrides {
         user: global.user.clone(),
         time_display: global.time_display,
@@ -350,12 +358,13 @@ fn context(global: &GlobalArgs, paths: Paths) -> Result<Context, CliError> {
         alertmanager: global.alertmanager.clone(),
         prometheus: global.prometheus.clone(),
     };
+    let config = Config::load(&paths, &overrides)?;
     Ok(Context {
-        config: Config::load(&paths, &overrides)?,
+        feed: Feed::decide(global.demo, global.rehearse, &config, reads),
+        config,
         paths,
         json: global.json,
         now: truncate_to_millis(Utc::now()),
-        demo: global.demo,
         demo_seed: global.demo_seed,
     })
 }
@@ -367,7 +376,12 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         Command::Config(command) => return config::run(command, &paths, global.json),
         other => other,
     };
-    let ctx = context(global, paths)?;
+    let reads = match command {
+        Command::Alerts(_) | Command::Sources => Reads::Alerts,
+        Command::Slo => Reads::Slos,
+        _ => Reads::Log,
+    };
+    let ctx = context(global, paths, reads)?;
     match command {
         Command::Declare(args) => incident::declare(&ctx, args),
         Command::Log(args) => incident::log(&ctx, args),

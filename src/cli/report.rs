@@ -61,7 +61,7 @@ pub enum TemplatesCommand {
 }
 
 pub fn export(ctx: &Context, args: ExportArgs) -> Result<String, CliError> {
-    let record = ctx.open_store()?.load_incident(args.id)?;
+    let record = ctx.open_store_for_reading()?.load_incident(args.id)?;
     let tz = args.tz.unwrap_or(ctx.config.time_display);
     let data = context::postmortem(
         &record.incident,
@@ -88,7 +88,7 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<String, CliError> {
 }
 
 pub fn comms(ctx: &Context, args: CommsArgs) -> Result<String, CliError> {
-    let record = ctx.open_store()?.load_incident(args.id)?;
+    let record = ctx.open_store_for_reading()?.load_incident(args.id)?;
     let tz = args.tz.unwrap_or(ctx.config.time_display);
     let data = context::comms_update(
         &record.incident,

@@ -109,7 +109,7 @@ pub fn review(ctx: &Context, args: ReviewArgs) -> Result<String, CliError> {
             (ctx.now - span, ctx.now)
         }
     };
-    let (incidents, follow_ups) = ctx.open_store()?.review_data()?;
+    let (incidents, follow_ups) = ctx.open_store_for_reading()?.review_data()?;
     let mut figures = compute(&incidents, &follow_ups, from, to, ctx.now);
     if !ctx.config.slos.is_empty() {
         let (burns, errors) = budget_burn(ctx, from, to)?;

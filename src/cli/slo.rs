@@ -4,6 +4,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::{CliError, Context};
+use crate::config::Feed;
 use crate::domain::slo::SloStatus;
 use crate::domain::DomainError;
 use crate::sources::demo::DemoFeed;
@@ -19,10 +20,11 @@ fn rate(v: Option<f64>) -> String {
 }
 
 pub fn slo(ctx: &Context) -> Result<String, CliError> {
-    let results: Vec<(String, Result<Vec<SloStatus>, SourceError>)> = if ctx.demo
-        || (ctx.config.slos.is_empty() && ctx.config.sources.is_empty())
+    let results: Vec<(String, Result<Vec<SloStatus>, SourceError>)> = if let Feed::Demo {
+        implicit,
+    } = ctx.feed
     {
-        if !ctx.demo {
+        if implicit {
             eprintln!("note: no SLO configured; showing the built-in DEMO feed's simulated SLOs");
         }
         let now = Utc::now();

@@ -97,6 +97,64 @@ pub struct Config {
     pub slos: Vec<SloQuery>,
 }
 
+/// Where alerts come from and which database they go with, decided once for every
+/// command: the demo feed always uses its own database, whatever `--db` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    /// The configured sources (possibly none), on the named or default database.
+    Live,
+    /// The built-in demo feed on the demo's own database. `implicit` when nothing was
+    /// configured rather than `--demo` asked for.
+    Demo { implicit: bool },
+    /// The demo feed on the real database; every incident declared is a drill.
+    Rehearsal,
+}
+
+/// What a command does with alerts, for [`Feed::decide`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// The full-screen TUI: alerts and the log.
+    Tui,
+    /// Only alerts (`alerts`, `sources`).
+    Alerts,
+    /// Only SLO figures (`slo`).
+    Slos,
+    /// Only the log: never the demo unless asked for.
+    Log,
+}
+
+impl Feed {
+    /// The one rule: `--rehearse` in the TUI rehearses, `--demo` is the demo, and with
+    /// nothing configured to read, the TUI, `alerts` and `slo` show the demo.
+    pub fn decide(demo: bool, rehearse: bool, config: &Config, reads: Reads) -> Self {
+        if rehearse && reads == Reads::Tui {
+            return Self::Rehearsal;
+        }
+        if demo {
+            return Self::Demo { implicit: false };
+        }
+        let nothing_configured = match reads {
+            Reads::Tui | Reads::Alerts => config.sources.is_empty(),
+            Reads::Slos => config.slos.is_empty() && config.sources.is_empty(),
+            Reads::Log => false,
+        };
+        if nothing_configured {
+            Self::Demo { implicit: true }
+        } else {
+            Self::Live
+        }
+    }
+
+    pub fn is_demo(self) -> bool {
+        matches!(self, Self::Demo { .. })
+    }
+
+    /// Whether alerts come from the demo feed (a demo or a rehearsal).
+    pub fn plays_demo(self) -> bool {
+        !matches!(self, Self::Live)
+    }
+}
+
 pub const DEFAULT_P2_TRIAGE_WINDOW: Duration = Duration::minutes(30);
 
 /// Where sitrep keeps things.
@@ -111,12 +169,24 @@ pub struct Paths {
     #[serde(skip)]
     pub database_explicit: bool,
     /// The demo feed's own database, so simulated incidents never mix with real ones.
-    pub demo_database: PathBuf,
+    /// Always in the platform data dir, whatever `--db` says; `None` without a home.
+    pub demo_database: Option<PathBuf>,
+    /// Where the TUI writes postmortem drafts: `exports/` beside the default database.
+    pub exports_dir: Option<PathBuf>,
     pub templates_dir: PathBuf,
     pub log_dir: PathBuf,
 }
 
 impl Paths {
+    /// The database that goes with `feed`: the demo's own for the demo, else the
+    /// named or default one.
+    pub fn database_for(&self, feed: Feed) -> Result<&Path, ConfigError> {
+        match feed {
+            Feed::Demo { .. } => self.demo_database.as_deref().ok_or(ConfigError::NoHome),
+            Feed::Live | Feed::Rehearsal => Ok(&self.database),
+        }
+    }
+
     /// Platform directories, with `--config` / `--db` (or their env vars) taking over.
     pub fn resolve(
         config: Option<PathBuf>,
@@ -143,28 +213,34 @@ impl Paths {
                 None => platform(|d| d.data_dir().join("sitrep.db"))?,
             },
             database_explicit: database.is_some(),
-            demo_database: match &database {
-                Some(db) => db.clone(),
-                None => platform(|d| d.data_dir().join("sitrep-demo.db"))?,
-            },
+            demo_database: dirs.as_ref().map(|d| d.data_dir().join("sitrep-demo.db")),
+            exports_dir: dirs.as_ref().map(|d| d.data_dir().join("exports")),
             templates_dir: config_dir.join("templates"),
             log_dir,
         })
     }
 
-    /// Creates the database's directory (owner-only) when it is sitrep's own default.
-    pub fn prepare_database_dir(&self) -> Result<(), ConfigError> {
-        if self.database_explicit {
+    /// Creates the directory (owner-only) of `database` when it is one of sitrep's own
+    /// defaults; a database the user named must have its directory already.
+    pub fn prepare_database_dir(&self, database: &Path) -> Result<(), ConfigError> {
+        if self.database_explicit && database == self.database {
             return Ok(());
         }
-        match self.database.parent() {
+        match database.parent() {
             Some(dir) => create_private_dir(dir),
             None => Ok(()),
         }
     }
+
+    /// Creates the exports directory (owner-only) and returns it.
+    pub fn prepare_exports_dir(&self) -> Result<PathBuf, ConfigError> {
+        let dir = self.exports_dir.clone().ok_or(ConfigError::NoHome)?;
+        create_private_dir(&dir)?;
+        Ok(dir)
+    }
 }
 
-fn create_private_dir(dir: &Path) -> Result<(), ConfigError> {
+pub(crate) fn create_private_dir(dir: &Path) -> Result<(), ConfigError> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -385,7 +461,8 @@ mod tests {
             config_explicit: explicit,
             database: dir.join("sitrep.db"),
             database_explicit: true,
-            demo_database: dir.join("sitrep-demo.db"),
+            demo_database: Some(dir.join("sitrep-demo.db")),
+            exports_dir: Some(dir.join("exports")),
             templates_dir: dir.join("templates"),
             log_dir: dir.to_path_buf(),
         }

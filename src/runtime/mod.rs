@@ -38,7 +38,7 @@ pub fn run(
     let exporter = store_worker::Exporter {
         templates: Templates::new(&paths.templates_dir),
         tz: config.time_display,
-        dir: std::env::current_dir().context("cannot read the current directory")?,
+        dir: paths.exports_dir.clone(),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -26,8 +26,9 @@ const WATCH_INTERVAL: Duration = Duration::from_millis(300);
 pub struct Exporter {
     pub templates: Templates,
     pub tz: TimeDisplay,
-    /// Where drafts go: the directory sitrep was started in.
-    pub dir: PathBuf,
+    /// Where drafts go: the exports dir (created owner-only when first used); `None`
+    /// when there is no home directory to put it in.
+    pub dir: Option<PathBuf>,
 }
 
 pub struct Worker {
@@ -114,10 +115,12 @@ fn export(store: &Store, exporter: &Exporter, id: IncidentId) -> Result<PathBuf,
         .templates
         .render(POSTMORTEM_TEMPLATE, &data)
         .map_err(|e| e.to_string())?;
-    let path = free_path(
-        &exporter.dir,
-        &default_file_name(&record.incident, exporter.tz),
-    );
+    let dir = exporter
+        .dir
+        .as_deref()
+        .ok_or("no exports directory: set HOME, or export with 'sitrep export ID -o FILE'")?;
+    crate::config::create_private_dir(dir).map_err(|e| e.to_string())?;
+    let path = free_path(dir, &default_file_name(&record.incident, exporter.tz));
     write_document(&path, &text, false).map_err(|e| e.to_string())?;
     Ok(path)
 }

@@ -26,6 +26,16 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
+    #[error("'{}' is a SQLite database of another program ({detail}); sitrep left it untouched: point --db at a new file", path.display())]
+    Foreign { path: PathBuf, detail: String },
+    #[error("cannot write database '{}': the disk is full; free some space and try again (nothing was lost)", path.display())]
+    DiskFull { path: PathBuf },
+    #[error("database '{}' is at schema version {found} and must be migrated to {latest}, which needs write access; run sitrep once where it can write the file", path.display())]
+    NeedsMigration {
+        path: PathBuf,
+        found: i64,
+        latest: i64,
+    },
     #[error("'{}' is not a sitrep database or is damaged: {detail}", path.display())]
     NotADatabase { path: PathBuf, detail: String },
     #[error("cannot open database '{}': {detail}", path.display())]
@@ -60,6 +70,12 @@ impl StoreError {
                     }
                     Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => {
                         Self::ReadOnly { path, detail }
+                    }
+                    Some(ErrorCode::DiskFull) => Self::DiskFull { path },
+                    Some(ErrorCode::CannotOpen | ErrorCode::SystemIoFailure)
+                        if super::file::disk_is_full(&path) =>
+                    {
+                        Self::DiskFull { path }
                     }
                     Some(ErrorCode::CannotOpen | ErrorCode::SystemIoFailure) => {
                         Self::Open { path, detail }

@@ -52,6 +52,21 @@ pub fn create_if_missing(path: &Path) -> Result<(), StoreError> {
     }
 }
 
+/// Creates a new empty file readable by its owner only; fails if it exists.
+pub fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map(drop).map_err(|e| StoreError::Other {
+        path: path.to_path_buf(),
+        detail: format!("cannot create the backup file: {e}"),
+    })
+}
+
 /// Makes a file we wrote (a backup copy) readable by its owner only.
 pub fn restrict_to_owner(path: &Path) -> Result<(), StoreError> {
     #[cfg(unix)]
@@ -65,4 +80,36 @@ pub fn restrict_to_owner(path: &Path) -> Result<(), StoreError> {
         })?;
     }
     Ok(())
+}
+
+/// Whether the filesystem holding `path` has no space left for an ordinary user: an
+/// I/O error at open then means "disk full", which is what to tell the user.
+pub fn disk_is_full(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::ffi::CString;
+        use std::os::unix::ffi::OsStrExt;
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let Ok(c_path) = CString::new(dir.as_os_str().as_bytes()) else {
+            return false;
+        };
+        let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+        // SAFETY: c_path is a valid NUL-terminated string and stat a writable buffer
+        // that statvfs fills in completely when it returns 0.
+        if unsafe { libc::statvfs(c_path.as_ptr(), stat.as_mut_ptr()) } != 0 {
+            return false;
+        }
+        // SAFETY: statvfs returned 0, so the buffer is initialised.
+        let stat = unsafe { stat.assume_init() };
+        // Less than what one page write and its journal need.
+        (stat.f_bavail as u128) * (stat.f_frsize as u128) < 64 * 1024
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
 }

@@ -5,6 +5,8 @@
 //! `kill -9`; a second process on the same file waits for the lock instead of failing.
 //! Lifecycle rules are the domain's: the store loads, lets the domain decide, and
 //! writes the result with the timeline entries the domain produced, all or nothing.
+//! Reads made of several statements run in one read transaction, so a concurrent
+//! writer never tears them.
 
 mod error;
 mod file;
@@ -66,10 +68,26 @@ pub struct FollowUpFilter {
     pub incident: Option<IncidentId>,
 }
 
+/// What the store is running on, for `doctor` and the tests that check durability.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostics {
+    pub backend: &'static str,
+    /// The database file.
+    pub target: String,
+    /// The engine's version (`sqlite_version()`).
+    pub version: String,
+    pub schema_version: i64,
+    pub journal_mode: String,
+    /// `PRAGMA synchronous` by name: FULL is what the durability promise needs.
+    pub synchronous: String,
+    pub read_only: bool,
+}
+
 /// An open sitrep database.
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    read_only: bool,
 }
 
 impl Store {
@@ -101,11 +119,90 @@ impl Store {
         Ok(Self {
             conn,
             path: path.to_path_buf(),
+            read_only: false,
+        })
+    }
+
+    /// Opens the database for commands that only read. Where it cannot be written (a
+    /// read-only file or directory) it is opened read-only instead, as long as its
+    /// schema is current; a file that does not exist yet is created as by [`open`].
+    ///
+    /// [`open`]: Store::open
+    pub fn open_for_reading(path: &Path, busy_timeout: Duration) -> Result<Self, StoreError> {
+        match Self::open(path, busy_timeout) {
+            Err(StoreError::ReadOnly { .. } | StoreError::Open { .. }) if path.is_file() => {
+                Self::open_read_only(path, busy_timeout).map_err(|e| e.at(path))
+            }
+            other => other,
+        }
+    }
+
+    fn open_read_only(path: &Path, busy_timeout: Duration) -> Result<Self, StoreError> {
+        let open = |uri: String| -> Result<Connection, StoreError> {
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI;
+            let conn = Connection::open_with_flags(uri, flags)?;
+            conn.busy_timeout(busy_timeout)?;
+            schema::check_not_newer(&conn, path)?;
+            Ok(conn)
+        };
+        let uri = file_uri(path);
+        let conn = match open(uri.clone()) {
+            Ok(conn) => conn,
+            // WAL needs its -shm file; with none and no -wal left behind, the main file
+            // holds every commit and can be read as immutable.
+            Err(_) if !wal_file(path).exists() => open(format!("{uri}?immutable=1"))?,
+            Err(e) => return Err(e),
+        };
+        let found = schema::user_version(&conn)?;
+        if found != schema::latest_version() {
+            return Err(StoreError::NeedsMigration {
+                path: path.to_path_buf(),
+                found,
+                latest: schema::latest_version(),
+            });
+        }
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+            read_only: true,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The engine, its settings and the schema version, read from the database.
+    pub fn diagnostics(&self) -> Result<Diagnostics, StoreError> {
+        self.read(|conn| {
+            let text = |sql: &str| -> Result<String, StoreError> {
+                Ok(conn
+                    .query_row(sql, [], |r| r.get::<_, rusqlite::types::Value>(0))
+                    .map(|v| match v {
+                        rusqlite::types::Value::Text(t) => t,
+                        rusqlite::types::Value::Integer(i) => i.to_string(),
+                        other => format!("{other:?}"),
+                    })?)
+            };
+            let synchronous = match text("PRAGMA synchronous")?.as_str() {
+                "0" => "OFF",
+                "1" => "NORMAL",
+                "2" => "FULL",
+                "3" => "EXTRA",
+                _ => "unknown",
+            };
+            Ok(Diagnostics {
+                backend: "sqlite",
+                target: self.path.display().to_string(),
+                version: text("SELECT sqlite_version()")?,
+                schema_version: schema::user_version(conn)?,
+                journal_mode: text("PRAGMA journal_mode")?.to_ascii_uppercase(),
+                synchronous: synchronous.to_string(),
+                read_only: self.read_only,
+            })
+        })
     }
 
     /// The SQLite library version in use (bundled), for diagnostics.
@@ -123,8 +220,8 @@ impl Store {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO incident (title, severity, status, commander, comms_lead, trigger_ms, \
-                 declared_ms, declared_by, regions, cohorts, drill, linked_alerts) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                 declared_ms, declared_by, regions, cohorts, drill) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
                     new.title,
                     new.severity.as_str(),
@@ -137,7 +234,6 @@ impl Store {
                     json_list(&new.regions),
                     json_list(&new.cohorts),
                     new.drill,
-                    json_list(&new.linked_alerts),
                 ],
             )?;
             let id = IncidentId(tx.last_insert_rowid());
@@ -159,6 +255,8 @@ impl Store {
                     a.starts_at.map(millis),
                 ])?;
             }
+            // Fingerprints named without details (`declare --alert FP`).
+            sync_linked_alerts(tx, id, &new.linked_alerts)?;
             let entries = new
                 .entries()
                 .iter()
@@ -326,18 +424,7 @@ impl Store {
 
     /// Incidents, newest declared first; only unresolved ones when `open_only`.
     pub fn list_incidents(&self, open_only: bool) -> Result<Vec<Incident>, StoreError> {
-        self.read(|conn| {
-            let filter = if open_only { "WHERE status <> 'resolved'" } else { "" };
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {INCIDENT_COLUMNS} FROM incident {filter} ORDER BY declared_ms DESC, id DESC"
-            ))?;
-            let mut rows = stmt.query([])?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                out.push(rows::incident(row)?);
-            }
-            Ok(out)
-        })
+        self.read(|conn| query_incidents(conn, open_only))
     }
 
     /// One incident with its whole timeline (oldest first) and its follow-ups.
@@ -365,8 +452,8 @@ impl Store {
     /// Everything the reliability review reads: every incident with what it keeps of
     /// its alerts, and every follow-up.
     pub fn review_data(&self) -> Result<(Vec<ReviewedIncident>, Vec<FollowUp>), StoreError> {
-        let incidents = self.list_incidents(false)?;
         self.read(|conn| {
+            let incidents = query_incidents(conn, false)?;
             let mut stmt = conn.prepare_cached(
                 "SELECT incident_id, fingerprint, name, source, service, region, summary, runbook_url, \
                  generator_url, starts_ms FROM linked_alert ORDER BY rowid",
@@ -428,12 +515,94 @@ impl Store {
         run().map_err(|e: StoreError| e.at(&path))
     }
 
+    /// Runs `body` in one read transaction: every statement in it sees the same
+    /// snapshot of the database, whatever other processes commit meanwhile.
     fn read<T>(
         &self,
         body: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        body(&self.conn).map_err(|e| e.at(&self.path))
+        let run = || {
+            let tx = self.conn.unchecked_transaction()?;
+            let out = body(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        };
+        run().map_err(|e: StoreError| e.at(&self.path))
     }
+}
+
+/// `file:` URI of `path`, for opening with flags (read-only, immutable).
+fn file_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for byte in path.as_os_str().as_encoded_bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                uri.push(char::from(*byte))
+            }
+            other => uri.push_str(&format!("%{other:02X}")),
+        }
+    }
+    uri
+}
+
+fn wal_file(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+fn query_incidents(conn: &Connection, open_only: bool) -> Result<Vec<Incident>, StoreError> {
+    let filter = if open_only {
+        "WHERE status <> 'resolved'"
+    } else {
+        ""
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {INCIDENT_COLUMNS} FROM incident {filter} ORDER BY declared_ms DESC, id DESC"
+    ))?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(rows::incident(row)?);
+    }
+    let mut stmt =
+        conn.prepare_cached("SELECT incident_id, fingerprint FROM linked_alert ORDER BY rowid")?;
+    let mut rows = stmt.query([])?;
+    let mut linked: HashMap<i64, Vec<String>> = HashMap::new();
+    while let Some(row) = rows.next()? {
+        linked.entry(row.get(0)?).or_default().push(row.get(1)?);
+    }
+    for incident in &mut out {
+        incident.linked_alerts = linked.remove(&incident.id.0).unwrap_or_default();
+    }
+    Ok(out)
+}
+
+/// Makes the incident's linked_alert rows match `fingerprints`: rows for others are
+/// removed, and a fingerprint with no row gets one with its fingerprint as name.
+fn sync_linked_alerts(
+    tx: &Transaction<'_>,
+    id: IncidentId,
+    fingerprints: &[String],
+) -> Result<(), StoreError> {
+    let existing: Vec<String> = tx
+        .prepare_cached("SELECT fingerprint FROM linked_alert WHERE incident_id = ?1")?
+        .query_map([id.0], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for gone in existing.iter().filter(|f| !fingerprints.contains(f)) {
+        tx.execute(
+            "DELETE FROM linked_alert WHERE incident_id = ?1 AND fingerprint = ?2",
+            params![id.0, gone],
+        )?;
+    }
+    for fingerprint in fingerprints.iter().filter(|f| !existing.contains(f)) {
+        tx.execute(
+            "INSERT OR IGNORE INTO linked_alert (incident_id, fingerprint, name, source) \
+             VALUES (?1, ?2, ?2, '')",
+            params![id.0, fingerprint],
+        )?;
+    }
+    Ok(())
 }
 
 fn load_incident_row(conn: &Connection, id: IncidentId) -> Result<Incident, StoreError> {
@@ -441,10 +610,17 @@ fn load_incident_row(conn: &Connection, id: IncidentId) -> Result<Incident, Stor
         "SELECT {INCIDENT_COLUMNS} FROM incident WHERE id = ?1"
     ))?;
     let mut rows = stmt.query([id.0])?;
-    match rows.next()? {
-        Some(row) => rows::incident(row),
-        None => Err(StoreError::IncidentNotFound(id)),
-    }
+    let mut incident = match rows.next()? {
+        Some(row) => rows::incident(row)?,
+        None => return Err(StoreError::IncidentNotFound(id)),
+    };
+    incident.linked_alerts = conn
+        .prepare_cached(
+            "SELECT fingerprint FROM linked_alert WHERE incident_id = ?1 ORDER BY rowid",
+        )?
+        .query_map([id.0], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(incident)
 }
 
 fn save_incident(tx: &Transaction<'_>, i: &Incident) -> Result<(), StoreError> {
@@ -452,7 +628,7 @@ fn save_incident(tx: &Transaction<'_>, i: &Incident) -> Result<(), StoreError> {
         "UPDATE incident SET title = ?2, severity = ?3, status = ?4, commander = ?5, comms_lead = ?6, \
          trigger_ms = ?7, mitigated_ms = ?8, resolved_ms = ?9, regions = ?10, cohorts = ?11, \
          summary = ?12, root_cause = ?13, release_related = ?14, rollback_performed = ?15, \
-         drill = ?16, linked_alerts = ?17 WHERE id = ?1",
+         drill = ?16 WHERE id = ?1",
         params![
             i.id.0,
             i.title,
@@ -470,10 +646,9 @@ fn save_incident(tx: &Transaction<'_>, i: &Incident) -> Result<(), StoreError> {
             i.release_related,
             i.rollback_performed,
             i.drill,
-            json_list(&i.linked_alerts),
         ],
     )?;
-    Ok(())
+    sync_linked_alerts(tx, i.id, &i.linked_alerts)
 }
 
 fn insert_entry(

@@ -12,7 +12,7 @@ use crate::domain::{
 
 pub const INCIDENT_COLUMNS: &str = "id, title, severity, status, commander, comms_lead, \
     trigger_ms, declared_ms, declared_by, mitigated_ms, resolved_ms, regions, cohorts, \
-    summary, root_cause, release_related, rollback_performed, drill, linked_alerts";
+    summary, root_cause, release_related, rollback_performed, drill";
 
 pub const FOLLOWUP_COLUMNS: &str = "id, incident_id, title, owner, due, created_ms, done_ms";
 
@@ -42,14 +42,14 @@ fn list(column: &str, text: &str) -> Result<Vec<String>, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::BadValue(format!("{column}: {e}")))
 }
 
-/// Reads an incident from a row selected with [`INCIDENT_COLUMNS`].
+/// Reads an incident from a row selected with [`INCIDENT_COLUMNS`]; its linked alerts
+/// live in their own table and are filled in by the caller.
 pub fn incident(row: &Row<'_>) -> Result<Incident, StoreError> {
     let severity: String = row.get(2)?;
     let status: String = row.get(3)?;
     let regions: String = row.get(11)?;
     let cohorts: String = row.get(12)?;
     let root_cause: Option<String> = row.get(14)?;
-    let linked: String = row.get(18)?;
     Ok(Incident {
         id: IncidentId(row.get(0)?),
         title: row.get(1)?,
@@ -71,7 +71,7 @@ pub fn incident(row: &Row<'_>) -> Result<Incident, StoreError> {
         release_related: row.get(15)?,
         rollback_performed: row.get(16)?,
         drill: row.get(17)?,
-        linked_alerts: list("linked_alerts", &linked)?,
+        linked_alerts: Vec::new(),
     })
 }
 

@@ -2,15 +2,17 @@
 //!
 //! Migration N (1-based) takes a database from version N-1 to N. They run in one
 //! `BEGIN IMMEDIATE` transaction after a backup copy of the file has been made; a
-//! database newer than the last migration here is refused before anything is written.
+//! database newer than the last migration here is refused before anything is written,
+//! and so is a SQLite file that belongs to another program.
 
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::error::StoreError;
-use super::file::restrict_to_owner;
+use super::file::{create_private_file, restrict_to_owner};
 
 /// Every migration, oldest first. Never edit one that has shipped; add a new one.
 pub const MIGRATIONS: &[&str] = &[
@@ -96,7 +98,22 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (incident_id, fingerprint)
     );
     "#,
+    // 4: one truth for linked alerts. The fingerprint list on the incident and the
+    // linked_alert rows could disagree (an unlink left the row); the rows win, made
+    // to match the list first.
+    r#"
+    INSERT OR IGNORE INTO linked_alert (incident_id, fingerprint, name, source)
+        SELECT i.id, j.value, j.value, '' FROM incident i, json_each(i.linked_alerts) j;
+    DELETE FROM linked_alert WHERE NOT EXISTS (
+        SELECT 1 FROM incident i, json_each(i.linked_alerts) j
+        WHERE i.id = linked_alert.incident_id AND j.value = linked_alert.fingerprint);
+    ALTER TABLE incident DROP COLUMN linked_alerts;
+    "#,
 ];
+
+/// `PRAGMA application_id` of a sitrep database ("sitr"): another program's SQLite
+/// file is told apart from ours before anything is written to it.
+pub const APPLICATION_ID: i64 = 0x7369_7472;
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {
@@ -107,15 +124,47 @@ pub fn user_version(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
 }
 
-/// Refuses a database from a newer sitrep. Reads only.
+/// Refuses a database from a newer sitrep, and a SQLite file of another program (it
+/// has tables but no sitrep schema, or another program's application id). Reads only.
 pub fn check_not_newer(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
     let found = user_version(conn)?;
+    let application_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    let foreign = |why: String| StoreError::Foreign {
+        path: path.to_path_buf(),
+        detail: why,
+    };
+    if application_id != 0 && application_id != APPLICATION_ID {
+        return Err(foreign(format!(
+            "its application id is {application_id:#x}, not sitrep's"
+        )));
+    }
     if found > latest_version() {
         return Err(StoreError::TooNew {
             path: path.to_path_buf(),
             found,
             supported: latest_version(),
         });
+    }
+    if application_id == 0 {
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let ours =
+            tables.iter().any(|t| t == "incident") && tables.iter().any(|t| t == "timeline_entry");
+        if !tables.is_empty() && (found == 0 || !ours) {
+            let shown: Vec<String> = tables.iter().take(5).map(|t| format!("'{t}'")).collect();
+            return Err(foreign(format!(
+                "it has tables {}{} and no sitrep schema",
+                shown.join(", "),
+                if tables.len() > 5 { ", …" } else { "" }
+            )));
+        }
+        if tables.is_empty() && found != 0 {
+            return Err(foreign(format!(
+                "it has schema version {found} but no tables"
+            )));
+        }
     }
     Ok(found)
 }
@@ -140,20 +189,74 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<Option<PathBuf>, St
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
     }
+    tx.pragma_update(None, "application_id", APPLICATION_ID)?;
     tx.commit()?;
     Ok(backup)
 }
 
+/// The suffix of a backup that is still being written.
+const PARTIAL: &str = ".partial";
+
+/// Copies the database to `<file>.v<N>-backup-<time>`: written owner-only under a
+/// temporary name and renamed once complete, so a kill or a full disk never leaves
+/// something that looks like a backup; partial ones from an earlier kill are removed.
 fn backup(conn: &Connection, path: &Path, version: i64) -> Result<PathBuf, StoreError> {
+    remove_partial_backups(path);
     let stamp = Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".v{version}-backup-{stamp}"));
-    let target = path.with_file_name(name);
-    let target_text = target
+    let target = path.with_file_name(&name);
+    name.push(PARTIAL);
+    let partial = path.with_file_name(name);
+    let partial_text = partial
         .to_str()
-        .ok_or_else(|| StoreError::BadValue(format!("backup path {target:?} is not UTF-8")))?;
-    // VACUUM INTO writes a consistent copy even while other connections use the WAL.
-    conn.execute("VACUUM INTO ?1", [target_text])?;
-    restrict_to_owner(&target)?;
+        .ok_or_else(|| StoreError::BadValue(format!("backup path {partial:?} is not UTF-8")))?;
+    // An empty owner-only file first: VACUUM INTO fills an empty file and keeps its mode.
+    create_private_file(&partial)?;
+    let copied = conn
+        .execute("VACUUM INTO ?1", [partial_text])
+        .map_err(StoreError::from)
+        .and_then(|_| restrict_to_owner(&partial))
+        .and_then(|()| {
+            fs::rename(&partial, &target).map_err(|e| StoreError::Other {
+                path: target.clone(),
+                detail: format!("cannot finish the backup: {e}"),
+            })
+        });
+    if let Err(e) = copied {
+        remove_with_journal(&partial);
+        return Err(e);
+    }
     Ok(target)
+}
+
+fn remove_with_journal(file: &Path) {
+    let _ = fs::remove_file(file);
+    let mut journal = file.as_os_str().to_os_string();
+    journal.push("-journal");
+    let _ = fs::remove_file(PathBuf::from(journal));
+}
+
+/// Removes `<file>.v*-backup-*.partial` (and their journals) left by a killed backup.
+fn remove_partial_backups(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!("{name}.v");
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(file) = file.to_str() else { continue };
+        let base = file.strip_suffix("-journal").unwrap_or(file);
+        if base.starts_with(&prefix) && base.contains("-backup-") && base.ends_with(PARTIAL) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }

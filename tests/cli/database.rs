@@ -3,6 +3,7 @@
 //! and leaves the file (or its absence) exactly as it was.
 
 use std::fs;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
@@ -192,4 +193,106 @@ fn a_database_locked_by_another_writer_exits_5_after_the_busy_timeout_and_writes
     let after = sb.timeline(id);
     assert_eq!(after.len(), before.len() + 1);
     assert_eq!(after.last().unwrap()["text"], "unblocked");
+}
+
+/// Another program's SQLite file named with `--db`: refused in one line, untouched.
+#[test]
+fn another_programs_sqlite_file_is_refused_in_one_line_and_left_untouched() {
+    let sb = Sandbox::new();
+    let cases: [(&str, &str); 3] = [
+        ("notes.db", "CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO note (body) VALUES ('keep me');"),
+        // Even one with tables named like ours, but no sitrep schema version.
+        ("lookalike.db", "CREATE TABLE incident (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE timeline_entry (x);"),
+        ("app.db", "PRAGMA application_id = 1234; PRAGMA user_version = 2; CREATE TABLE t (x);"),
+    ];
+    for (name, sql) in cases {
+        let path = sb.path(name);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(sql).unwrap();
+        }
+        let before = fs::read(&path).unwrap();
+        let arg = path.to_str().unwrap();
+        for args in [
+            &["--db", arg, "list"][..],
+            &["--db", arg, "declare", "--title", "t", "--severity", "P2"][..],
+        ] {
+            let err = sb.fails(args, 5);
+            assert!(
+                err.contains("SQLite database of another program") && err.contains("untouched"),
+                "{name}: {err}"
+            );
+        }
+        assert_eq!(fs::read(&path).unwrap(), before, "{name} changed");
+        let mut wal = path.clone().into_os_string();
+        wal.push("-wal");
+        assert!(!Path::new(&wal).exists(), "{name}: switched to WAL");
+    }
+}
+
+/// A database in a directory that has become read-only can still be read.
+#[test]
+fn an_existing_database_in_a_read_only_directory_can_still_be_read() {
+    let sb = Sandbox::new();
+    let dir = sb.path("shared");
+    fs::create_dir(&dir).unwrap();
+    set_mode(&dir, 0o777);
+    let db = dir.join("sitrep.db");
+    let arg = db.to_str().unwrap();
+    let out = sb.as_nobody(&[
+        "--db",
+        arg,
+        "declare",
+        "--title",
+        "room down",
+        "--severity",
+        "P2",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    set_mode(&dir, 0o555);
+    for args in [&["--db", arg, "list"][..], &["--db", arg, "show", "1"][..]] {
+        let out = sb.as_nobody(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("room down"));
+    }
+    // Writes still fail, saying why.
+    let out = sb.as_nobody(&["--db", arg, "log", "1", "still down"]);
+    let err = expect_error(&out, 5, "log");
+    assert!(err.contains("read-only"), "{err}");
+}
+
+/// `--demo` with a database named (SITREP_DB here): the demo's incidents go to the
+/// demo's own database, never into the named one.
+#[test]
+fn the_demo_never_writes_into_a_named_database() {
+    let sb = Sandbox::new();
+    let declared = sb.json(&[
+        "--demo",
+        "declare",
+        "--title",
+        "simulated",
+        "--severity",
+        "P2",
+    ]);
+    assert_eq!(declared["incident"]["id"], 1);
+    assert!(!sb.db.exists(), "the named database was created");
+    let demo = sb.path("xdg-data/sitrep/sitrep-demo.db");
+    let conn = Connection::open(&demo).unwrap();
+    let titles: Vec<String> = conn
+        .prepare("SELECT title FROM incident")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(titles, vec!["simulated"]);
+    assert_eq!(sb.json(&["list"]), serde_json::json!([]));
 }
