@@ -418,3 +418,69 @@ proptest! {
         prop_assert!(s.links[0].starts_with("https://runbooks.example/room?q="), "{:?}", s.links);
     }
 }
+
+/// A user's template that would loop for ever, or write gigabytes, is stopped with
+/// an error naming it, in bounded time.
+#[test]
+fn a_runaway_template_is_stopped_with_an_error_naming_it() {
+    let f = fixture("", "alice");
+    let data = context::postmortem(
+        &f.incident,
+        &f.timeline,
+        &f.follow_ups,
+        &f.alerts,
+        TimeDisplay::Utc,
+        t(60),
+    );
+    for (what, text) in [
+        (
+            "nested loops",
+            "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+        ),
+        (
+            "growing output",
+            "{% for a in range(100000) %}{% for b in range(1000) %}{{ incident.title }} {% endfor %}{% endfor %}",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(POSTMORTEM_TEMPLATE);
+        fs::write(&path, text).unwrap();
+        let started = std::time::Instant::now();
+        let err = Templates::new(dir.path())
+            .render(POSTMORTEM_TEMPLATE, &data)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&path.display().to_string()), "{what}: {err}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "{what} took {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+/// The fuel that stops a runaway template is far above what a real document needs:
+/// the postmortem of an incident with 10,000 entries renders.
+#[test]
+fn the_postmortem_of_a_ten_thousand_entry_incident_fits_in_the_fuel() {
+    let mut f = fixture("", "alice");
+    let template = f.timeline[3].clone();
+    for n in 0..10_000 {
+        let mut entry = template.clone();
+        entry.id = sitrep::domain::EntryId(1_000 + n);
+        entry.text = format!("step {n}: drained a shard");
+        f.timeline.push(entry);
+    }
+    let data = context::postmortem(
+        &f.incident,
+        &f.timeline,
+        &f.follow_ups,
+        &f.alerts,
+        TimeDisplay::Utc,
+        t(60),
+    );
+    let doc = Templates::new(Path::new("/nonexistent"))
+        .render(POSTMORTEM_TEMPLATE, &data)
+        .unwrap();
+    assert!(doc.contains("step 9999: drained a shard"));
+}

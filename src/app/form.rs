@@ -63,7 +63,7 @@ pub struct Form {
     /// Why the last submit was refused.
     pub error: Option<String>,
     /// A write is under way; Enter waits for it.
-    pub pending: bool,
+    pub pending: Option<super::RequestId>,
     /// Carried from the alerts a declaration starts from; shown, not edited.
     pub trigger_time: Option<DateTime<Utc>>,
     pub linked_alerts: Vec<String>,
@@ -78,7 +78,7 @@ impl Form {
             focus: 0,
             initial: Vec::new(),
             error: None,
-            pending: false,
+            pending: None,
             trigger_time: None,
             linked_alerts: Vec::new(),
             alerts: Vec::new(),
@@ -176,6 +176,18 @@ impl Form {
             .iter()
             .zip(&self.initial)
             .any(|((id, _), before)| self.value(*id) != *before)
+    }
+
+    /// `label: value` for every field changed since the form opened.
+    pub fn texts(&self) -> Vec<String> {
+        self.fields
+            .iter()
+            .zip(&self.initial)
+            .filter_map(|((id, _), before)| {
+                let now = self.value(*id);
+                (now != *before).then(|| format!("{}: {now}", id.label()))
+            })
+            .collect()
     }
 
     /// Moves focus (Tab, Shift-Tab, arrows), switches severity, or edits the focused

@@ -32,10 +32,14 @@ pub enum Msg {
     Tick(DateTime<Utc>),
     IncidentsLoaded(Vec<Incident>),
     RecordLoaded(IncidentRecord),
-    /// A write is on disk.
-    Saved(Saved),
-    /// A write or load failed; the message is shown, nothing typed is dropped.
-    StoreFailed(String),
+    /// The write of this request is on disk.
+    Saved(RequestId, Saved),
+    /// A write (its request) or a load (no request) failed; the message is shown, and
+    /// only the input waiting on that request is released: nothing typed is dropped.
+    StoreFailed {
+        request: Option<RequestId>,
+        error: String,
+    },
     /// Another process committed to the database.
     StoreChanged,
     /// A source answered (its alerts) or failed (why), at a time.
@@ -66,12 +70,19 @@ pub enum Saved {
     AlertLogged,
 }
 
+/// Names one write, so that its reply (saved or failed) releases only what waits on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestId(pub u64);
+
 /// Work for the runtime.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     LoadIncidents,
     LoadRecord(IncidentId),
-    Write(Box<Write>),
+    Write {
+        request: RequestId,
+        write: Box<Write>,
+    },
     /// Write the postmortem draft of an incident to a new file.
     Export(IncidentId),
     Quit,
@@ -155,8 +166,8 @@ pub struct Composer {
     pub kind: EntryKind,
     pub text: TextArea<'static>,
     pub focused: bool,
-    /// A write of this text is under way; it stays until the store confirms.
-    pub pending: bool,
+    /// A write of this text is under way; it stays until the store answers this request.
+    pub pending: Option<RequestId>,
 }
 
 impl Composer {
@@ -165,7 +176,7 @@ impl Composer {
             kind: EntryKind::Mitigation,
             text: single_line(""),
             focused: false,
-            pending: false,
+            pending: None,
         }
     }
 
@@ -213,6 +224,8 @@ pub struct State {
     pub slo_errors: Vec<(String, String)>,
     /// A rehearsal: every incident declared here is a drill.
     pub drill: bool,
+    /// The id the next write gets.
+    next_request: u64,
 }
 
 impl State {
@@ -241,7 +254,21 @@ impl State {
             slos: Vec::new(),
             slo_errors: Vec::new(),
             drill: false,
+            next_request: 1,
         }
+    }
+
+    /// An effect that writes `write`, with a fresh request id.
+    pub fn write(&mut self, write: Write) -> (RequestId, Effect) {
+        let request = RequestId(self.next_request);
+        self.next_request += 1;
+        (
+            request,
+            Effect::Write {
+                request,
+                write: Box::new(write),
+            },
+        )
     }
 
     /// Watches these sources; alerts take the dashboard's focus.
@@ -264,6 +291,21 @@ impl State {
             View::Incident(id) => self.record.as_ref().filter(|r| r.incident.id == id),
             View::Dashboard => None,
         }
+    }
+
+    /// The text typed and not saved yet (composer, prompt or form), for printing when
+    /// the TUI must end on a failure: nothing typed is lost silently.
+    pub fn unsaved_text(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.composer.has_text() {
+            out.push(self.composer.content());
+        }
+        match &self.layer {
+            Layer::Prompt(p) if p.has_text() => out.push(p.answer()),
+            Layer::Form(f) if f.has_text() => out.extend(f.texts()),
+            _ => {}
+        }
+        out
     }
 
     /// Whether any input holds text that is not saved yet.

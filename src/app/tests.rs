@@ -74,9 +74,21 @@ fn in_incident() -> State {
 }
 
 fn only_write(effects: Vec<Effect>) -> Write {
+    only_request(effects).1
+}
+
+fn only_request(effects: Vec<Effect>) -> (RequestId, Write) {
     match effects.as_slice() {
-        [Effect::Write(w)] => (**w).clone(),
+        [Effect::Write { request, write }] => (*request, (**write).clone()),
         other => panic!("expected one write, got {other:?}"),
+    }
+}
+
+/// The request the open form waits on.
+fn form_request(s: &State) -> RequestId {
+    match &s.layer {
+        Layer::Form(form) => form.pending.expect("the form waits on a write"),
+        other => panic!("no form: {other:?}"),
     }
 }
 
@@ -123,7 +135,7 @@ fn a_typed_entry_is_written_first_and_cleared_only_once_saved() {
     let mut s = in_incident();
     update(&mut s, ch('m'));
     typed(&mut s, "rolled back");
-    let write = only_write(update(&mut s, key(Key::Enter)));
+    let (request, write) = only_request(update(&mut s, key(Key::Enter)));
     let Write::Append(id, entry) = write else {
         panic!("expected an append");
     };
@@ -133,13 +145,13 @@ fn a_typed_entry_is_written_first_and_cleared_only_once_saved() {
     assert_eq!(entry.author, "alice");
     assert_eq!(entry.at, t(5));
     // Until the store confirms, the text stays and a second Enter writes nothing.
-    assert!(s.composer.pending);
+    assert_eq!(s.composer.pending, Some(request));
     assert_eq!(s.composer.content(), "rolled back");
     assert!(update(&mut s, key(Key::Enter)).is_empty());
-    let effects = update(&mut s, Msg::Saved(Saved::Appended(stored(&entry))));
+    let effects = update(&mut s, Msg::Saved(request, Saved::Appended(stored(&entry))));
     assert!(effects.contains(&Effect::LoadRecord(IncidentId(1))));
     assert_eq!(s.composer.content(), "");
-    assert!(!s.composer.pending);
+    assert!(s.composer.pending.is_none());
 }
 
 #[test]
@@ -147,10 +159,16 @@ fn a_failed_write_keeps_the_text_and_says_why() {
     let mut s = in_incident();
     update(&mut s, ch('c'));
     typed(&mut s, "status page updated");
-    update(&mut s, key(Key::Enter));
-    update(&mut s, Msg::StoreFailed("database is locked".into()));
+    let (request, _) = only_request(update(&mut s, key(Key::Enter)));
+    update(
+        &mut s,
+        Msg::StoreFailed {
+            request: Some(request),
+            error: "database is locked".into(),
+        },
+    );
     assert_eq!(s.composer.content(), "status page updated");
-    assert!(!s.composer.pending);
+    assert!(s.composer.pending.is_none());
     assert_eq!(s.banner.as_ref().map(|b| b.error), Some(true));
     // And it can be sent again.
     assert!(matches!(
@@ -311,10 +329,58 @@ fn declaring_from_scratch_fills_the_form_and_waits_for_the_store() {
         incident: new.clone().into_incident(IncidentId(3)),
         entries: Vec::new(),
     };
-    let effects = update(&mut s, Msg::Saved(Saved::Declared(change)));
+    let request = form_request(&s);
+    let effects = update(&mut s, Msg::Saved(request, Saved::Declared(change)));
     assert_eq!(s.view, View::Incident(IncidentId(3)));
     assert!(matches!(s.layer, Layer::None));
     assert!(effects.contains(&Effect::LoadRecord(IncidentId(3))));
+}
+
+/// A reply names its request: another write failing (an alert entry, say) while an
+/// append is under way must not release the composer, or the user could send the
+/// same text again and store it twice.
+#[test]
+fn a_failure_of_another_write_leaves_the_pending_entry_waiting() {
+    let mut s = in_incident();
+    update(&mut s, ch('m'));
+    typed(&mut s, "drained eu-west");
+    let (append, _) = only_request(update(&mut s, key(Key::Enter)));
+    let other = RequestId(append.0 + 100);
+    update(
+        &mut s,
+        Msg::StoreFailed {
+            request: Some(other),
+            error: "alert entry failed".into(),
+        },
+    );
+    assert_eq!(
+        s.composer.pending,
+        Some(append),
+        "still waiting on its own write"
+    );
+    assert!(
+        update(&mut s, key(Key::Enter)).is_empty(),
+        "Enter sends nothing twice"
+    );
+    // A load failing (no request) releases nothing either.
+    update(
+        &mut s,
+        Msg::StoreFailed {
+            request: None,
+            error: "load failed".into(),
+        },
+    );
+    assert_eq!(s.composer.pending, Some(append));
+    // Its own reply does.
+    update(
+        &mut s,
+        Msg::StoreFailed {
+            request: Some(append),
+            error: "locked".into(),
+        },
+    );
+    assert!(s.composer.pending.is_none());
+    assert_eq!(s.composer.content(), "drained eu-west");
 }
 
 #[test]
@@ -323,11 +389,18 @@ fn a_failed_declare_keeps_the_form_filled() {
     update(&mut s, ch('d'));
     typed(&mut s, "Gifting errors");
     update(&mut s, key(Key::Enter));
-    update(&mut s, Msg::StoreFailed("disk full".into()));
+    let request = form_request(&s);
+    update(
+        &mut s,
+        Msg::StoreFailed {
+            request: Some(request),
+            error: "disk full".into(),
+        },
+    );
     let Layer::Form(form) = &s.layer else {
         panic!("the form stays open");
     };
-    assert!(!form.pending);
+    assert!(form.pending.is_none());
     assert_eq!(form.value(FieldId::Title), "Gifting errors");
 }
 
@@ -390,7 +463,8 @@ fn editing_the_template_writes_only_what_changed_and_closes_once_saved() {
         incident: incident(1, Severity::P1),
         entries: Vec::new(),
     };
-    update(&mut s, Msg::Saved(Saved::Changed(change)));
+    let request = form_request(&s);
+    update(&mut s, Msg::Saved(request, Saved::Changed(change)));
     assert!(matches!(s.layer, Layer::None));
 }
 
@@ -508,7 +582,7 @@ mod alert_flows {
         effects
             .iter()
             .filter_map(|e| match e {
-                Effect::Write(w) => match &**w {
+                Effect::Write { write: w, .. } => match &**w {
                     Write::AlertEntry(id, entry) => Some((*id, entry.text.clone())),
                     _ => None,
                 },

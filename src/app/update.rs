@@ -5,7 +5,7 @@ use ratatui_textarea::{Input, Key};
 
 use super::alerts::{declaration_from, AlertBoard};
 use super::form::{Form, FormPurpose, Prompt, PromptPurpose};
-use super::{single_line, Banner, Effect, Layer, Msg, Pane, Saved, State, View, Write};
+use super::{single_line, Banner, Effect, Layer, Msg, Pane, RequestId, Saved, State, View, Write};
 use crate::domain::parse::parse_due_date;
 use crate::domain::{EntryKind, FollowUpId, NewEntry, NewFollowUp, NewIncident, Severity, Status};
 
@@ -32,11 +32,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Saved(saved) => saved_effects(state, saved),
-        Msg::StoreFailed(text) => {
-            state.composer.pending = false;
+        Msg::Saved(request, saved) => saved_effects(state, request, saved),
+        Msg::StoreFailed {
+            request,
+            error: text,
+        } => {
+            if request.is_some() && state.composer.pending == request {
+                state.composer.pending = None;
+            }
             if let Layer::Form(form) = &mut state.layer {
-                form.pending = false;
+                if request.is_some() && form.pending == request {
+                    form.pending = None;
+                }
             }
             state.banner = Some(error(text));
             Vec::new()
@@ -46,7 +53,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             .board
             .apply(&source, result, at, &state.incidents)
             .into_iter()
-            .map(|(id, entry)| Effect::Write(Box::new(Write::AlertEntry(id, entry))))
+            .map(|(id, entry)| state.write(Write::AlertEntry(id, entry)).1)
             .collect(),
         Msg::SlosUpdated {
             mut statuses,
@@ -95,7 +102,7 @@ fn reload(state: &State) -> Vec<Effect> {
     effects
 }
 
-fn saved_effects(state: &mut State, saved: Saved) -> Vec<Effect> {
+fn saved_effects(state: &mut State, request: RequestId, saved: Saved) -> Vec<Effect> {
     match saved {
         Saved::Declared(change) => {
             let id = change.incident.id;
@@ -103,14 +110,15 @@ fn saved_effects(state: &mut State, saved: Saved) -> Vec<Effect> {
             state.layer = Layer::None;
             open_incident(state, id);
         }
-        Saved::Appended(entry) => {
-            state.composer.pending = false;
+        Saved::Appended(entry) if state.composer.pending == Some(request) => {
+            state.composer.pending = None;
             state.composer.text = single_line("");
             state.timeline_scroll = 0;
             state.banner = Some(info(format!("saved {} entry {}", entry.kind, entry.id)));
         }
         Saved::Changed(change) => {
-            if matches!(&state.layer, Layer::Form(f) if f.purpose != FormPurpose::Declare) {
+            if matches!(&state.layer, Layer::Form(f) if f.purpose != FormPurpose::Declare && f.pending == Some(request))
+            {
                 state.layer = Layer::None;
             }
             let text = change
@@ -120,6 +128,9 @@ fn saved_effects(state: &mut State, saved: Saved) -> Vec<Effect> {
                 .collect::<Vec<_>>()
                 .join("; ");
             state.banner = Some(info(text));
+        }
+        Saved::Appended(entry) => {
+            state.banner = Some(info(format!("saved {} entry {}", entry.kind, entry.id)));
         }
         Saved::FollowUp(change) => state.banner = Some(info(change.entry.text)),
         Saved::AlertLogged => {}
@@ -306,12 +317,13 @@ fn incident_key(state: &mut State, id: crate::domain::IncidentId, input: Input) 
                     Severity::P1 => Severity::P2,
                     Severity::P2 => Severity::P1,
                 };
-                return vec![Effect::Write(Box::new(Write::Severity {
+                let write = Write::Severity {
                     id,
                     to,
                     author: state.user.clone(),
                     at: state.now,
-                }))];
+                };
+                return vec![state.write(write).1];
             }
         }
         Key::Char('a') => {
@@ -333,12 +345,13 @@ fn incident_key(state: &mut State, id: crate::domain::IncidentId, input: Input) 
                     drill: Some(!record.incident.drill),
                     ..crate::domain::IncidentEdit::default()
                 };
-                return vec![Effect::Write(Box::new(Write::Edit {
+                let write = Write::Edit {
                     id,
                     edit,
                     author: state.user.clone(),
                     at: state.now,
-                }))];
+                };
+                return vec![state.write(write).1];
             }
         }
         Key::Char('E') => {
@@ -365,7 +378,7 @@ fn composer_key(state: &mut State, input: Input) -> Vec<Effect> {
             };
         }
         Key::Enter => return submit_entry(state),
-        _ if state.composer.pending => {}
+        _ if state.composer.pending.is_some() => {}
         _ => {
             state.composer.text.input(input);
         }
@@ -377,7 +390,7 @@ fn submit_entry(state: &mut State) -> Vec<Effect> {
     let View::Incident(id) = state.view else {
         return Vec::new();
     };
-    if state.composer.pending || !state.composer.has_text() {
+    if state.composer.pending.is_some() || !state.composer.has_text() {
         return Vec::new();
     }
     match NewEntry::typed(
@@ -387,8 +400,9 @@ fn submit_entry(state: &mut State) -> Vec<Effect> {
         state.now,
     ) {
         Ok(entry) => {
-            state.composer.pending = true;
-            vec![Effect::Write(Box::new(Write::Append(id, entry)))]
+            let (request, effect) = state.write(Write::Append(id, entry));
+            state.composer.pending = Some(request);
+            vec![effect]
         }
         Err(e) => {
             state.banner = Some(error(e.to_string()));
@@ -412,19 +426,20 @@ fn status_menu_key(state: &mut State, input: Input) -> Vec<Effect> {
             return Vec::new();
         }
     };
-    vec![Effect::Write(Box::new(Write::Status {
+    let write = Write::Status {
         id,
         to,
         author: state.user.clone(),
         at: state.now,
-    }))]
+    };
+    vec![state.write(write).1]
 }
 
 fn prompt_key(state: &mut State, mut prompt: Box<Prompt>, input: Input) -> Vec<Effect> {
     match input.key {
         Key::Esc => Vec::new(),
         Key::Enter => match prompt_write(state, &prompt) {
-            Ok(write) => vec![Effect::Write(Box::new(write))],
+            Ok(write) => vec![state.write(write).1],
             Err(message) => {
                 state.banner = Some(error(message));
                 state.layer = Layer::Prompt(prompt);
@@ -500,7 +515,7 @@ fn prompt_write(state: &State, prompt: &Prompt) -> Result<Write, String> {
 fn form_key(state: &mut State, mut form: Box<Form>, input: Input) -> Vec<Effect> {
     match input.key {
         Key::Esc => Vec::new(),
-        Key::Enter if form.pending => {
+        Key::Enter if form.pending.is_some() => {
             state.layer = Layer::Form(form);
             Vec::new()
         }
@@ -508,9 +523,10 @@ fn form_key(state: &mut State, mut form: Box<Form>, input: Input) -> Vec<Effect>
             let effects = match form_write(state, &form) {
                 Ok(write) => {
                     // The form stays open until the store confirms: a failed write loses nothing.
-                    form.pending = true;
+                    let (request, effect) = state.write(write);
+                    form.pending = Some(request);
                     form.error = None;
-                    vec![Effect::Write(Box::new(write))]
+                    vec![effect]
                 }
                 Err(message) => {
                     form.error = Some(message);
@@ -567,7 +583,7 @@ fn paste(state: &mut State, text: &str) {
             prompt.text.insert_str(&line);
         }
         Layer::Form(form) => form.handle_paste(&line),
-        _ if state.composer.focused && !state.composer.pending => {
+        _ if state.composer.focused && state.composer.pending.is_none() => {
             state.composer.text.insert_str(&line);
         }
         _ => {}

@@ -115,7 +115,8 @@ async fn event_loop(
     mut pollers: JoinSet<()>,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let worker = store_worker::spawn(store, exporter, tx.clone());
+    let (stopped_tx, mut stopped) = mpsc::unbounded_channel::<store_worker::Stopped>();
+    let worker = store_worker::spawn(store, exporter, tx.clone(), stopped_tx);
     let mut sigterm = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
     let mut sighup = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
     let mut terminal = terminal::Guard::enter().context("cannot set up the terminal")?;
@@ -124,9 +125,16 @@ async fn event_loop(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let theme = Theme::from_env();
 
-    worker.run_all(state.start());
-    let result = loop {
+    let dead_worker = |why: store_worker::Stopped| {
+        anyhow::anyhow!("the database worker stopped unexpectedly ({})", why.0)
+    };
+    let mut result = worker.run_all(state.start()).map_err(dead_worker);
+    while result.is_ok() {
         let first = tokio::select! {
+            Some(why) = stopped.recv() => {
+                result = Err(dead_worker(why));
+                break;
+            }
             msg = rx.recv() => msg.unwrap_or(Msg::Terminate),
             Some(event) = polls.recv() => source_msg(event),
             Some(ended) = pollers.join_next() => {
@@ -135,7 +143,8 @@ async fn event_loop(
                     Err(e) => e.to_string(),
                     Ok(()) => "it ended".to_string(),
                 };
-                break Err(anyhow::anyhow!("an alert poller stopped unexpectedly ({why})"));
+                result = Err(anyhow::anyhow!("an alert poller stopped unexpectedly ({why})"));
+                break;
             }
             _ = tick.tick() => Msg::Tick(now()),
             _ = sigterm.recv() => Msg::Terminate,
@@ -151,16 +160,25 @@ async fn event_loop(
         }
         for msg in batch {
             let effects: Vec<Effect> = app::update(&mut state, msg);
-            worker.run_all(effects);
+            if let Err(why) = worker.run_all(effects) {
+                result = Err(dead_worker(why));
+                break;
+            }
         }
-        if state.quit {
-            break Ok(());
+        if result.is_err() || state.quit {
+            break;
         }
         if let Err(e) = terminal.draw(|frame| ui::render(&state, &theme, frame)) {
-            break Err(anyhow::Error::new(e).context("cannot draw (terminal gone?)"));
+            result = Err(anyhow::Error::new(e).context("cannot draw (terminal gone?)"));
         }
-    };
+    }
     drop(terminal);
     worker.finish();
+    if result.is_err() {
+        // The screen is gone: whatever was typed and not saved goes to stderr.
+        for text in state.unsaved_text() {
+            eprintln!("not saved: {}", crate::domain::text::sanitize_line(&text));
+        }
+    }
     result
 }

@@ -1,28 +1,31 @@
 //! The store worker: one thread that owns the `Store`, carries out load and write
 //! effects in order, and reports when another process has committed to the database
 //! (`PRAGMA data_version`, checked when idle every 300 ms — cheap, and no busy loop).
+//!
+//! Supervised: if the thread dies (a panic), the event loop hears of it at once and
+//! ends the TUI cleanly; an effect is never dropped silently. Postmortem drafts are
+//! rendered on a thread of their own, so a slow template never holds up a write.
 
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use tokio::sync::mpsc::UnboundedSender;
-
-use std::path::PathBuf;
-
 use chrono::Utc;
+use tokio::sync::mpsc::UnboundedSender;
 
 use crate::app::{Effect, Msg, Saved, Write};
 use crate::config::TimeDisplay;
 use crate::domain::parse::truncate_to_millis;
-use crate::domain::IncidentId;
 use crate::report::file::{default_file_name, free_path, write_document};
 use crate::report::{context, Templates, POSTMORTEM_TEMPLATE};
-use crate::store::{Store, StoreError};
+use crate::store::{IncidentRecord, Store, StoreError};
 
 const WATCH_INTERVAL: Duration = Duration::from_millis(300);
 
 /// What the worker needs to write postmortem drafts.
+#[derive(Clone)]
 pub struct Exporter {
     pub templates: Templates,
     pub tz: TimeDisplay,
@@ -31,35 +34,40 @@ pub struct Exporter {
     pub dir: Option<PathBuf>,
 }
 
+/// The worker stopped: why, in words (a panic's message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stopped(pub String);
+
 pub struct Worker {
     jobs: Option<Sender<Effect>>,
     thread: Option<JoinHandle<()>>,
 }
 
-pub fn spawn(mut store: Store, exporter: Exporter, tx: UnboundedSender<Msg>) -> Worker {
+/// Starts the worker. `stopped` hears once if its thread dies.
+pub fn spawn(
+    store: Store,
+    exporter: Exporter,
+    tx: UnboundedSender<Msg>,
+    stopped: UnboundedSender<Stopped>,
+) -> Worker {
+    supervised(stopped, move |rx| work(store, &exporter, &rx, &tx))
+}
+
+/// Runs `body` on a thread with the job channel, and reports on `stopped` if it
+/// panics. Split out so that supervision is tested with a body that panics.
+fn supervised(
+    stopped: UnboundedSender<Stopped>,
+    body: impl FnOnce(Receiver<Effect>) + Send + 'static,
+) -> Worker {
     let (jobs, rx) = mpsc::channel::<Effect>();
     let thread = thread::spawn(move || {
-        let mut seen = store.data_version().ok();
-        loop {
-            match rx.recv_timeout(WATCH_INTERVAL) {
-                Ok(effect) => {
-                    if let Some(msg) = execute(&mut store, &exporter, effect) {
-                        if tx.send(msg).is_err() {
-                            return;
-                        }
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    let now = store.data_version().ok();
-                    if now != seen {
-                        seen = now;
-                        if tx.send(Msg::StoreChanged).is_err() {
-                            return;
-                        }
-                    }
-                }
-                Err(RecvTimeoutError::Disconnected) => return,
-            }
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| body(rx))) {
+            let why = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "it panicked".to_string());
+            let _ = stopped.send(Stopped(why));
         }
     });
     Worker {
@@ -68,14 +76,44 @@ pub fn spawn(mut store: Store, exporter: Exporter, tx: UnboundedSender<Msg>) -> 
     }
 }
 
-impl Worker {
-    pub fn run_all(&self, effects: Vec<Effect>) {
-        if let Some(jobs) = &self.jobs {
-            for effect in effects {
-                // A dead worker shows up as the loop's channel closing.
-                let _ = jobs.send(effect);
+fn work(mut store: Store, exporter: &Exporter, rx: &Receiver<Effect>, tx: &UnboundedSender<Msg>) {
+    let mut seen = store.data_version().ok();
+    loop {
+        match rx.recv_timeout(WATCH_INTERVAL) {
+            Ok(effect) => {
+                if let Some(msg) = execute(&mut store, exporter, effect, tx) {
+                    if tx.send(msg).is_err() {
+                        return;
+                    }
+                }
             }
+            Err(RecvTimeoutError::Timeout) => {
+                let now = store.data_version().ok();
+                if now != seen {
+                    seen = now;
+                    if tx.send(Msg::StoreChanged).is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
         }
+    }
+}
+
+impl Worker {
+    /// Hands `effects` to the worker, in order. Fails when the worker is gone: the
+    /// caller must end the TUI rather than pretend the writes were queued.
+    pub fn run_all(&self, effects: Vec<Effect>) -> Result<(), Stopped> {
+        let jobs = self
+            .jobs
+            .as_ref()
+            .ok_or_else(|| Stopped("the database worker was shut down".into()))?;
+        for effect in effects {
+            jobs.send(effect)
+                .map_err(|_| Stopped("the database worker stopped".into()))?;
+        }
+        Ok(())
     }
 
     /// Lets queued writes finish, then stops the thread.
@@ -87,21 +125,44 @@ impl Worker {
     }
 }
 
-fn execute(store: &mut Store, exporter: &Exporter, effect: Effect) -> Option<Msg> {
-    let result = match effect {
-        Effect::Quit => return None,
-        Effect::Export(id) => return Some(Msg::Exported(export(store, exporter, id))),
-        Effect::LoadIncidents => store.list_incidents(true).map(Msg::IncidentsLoaded),
-        Effect::LoadRecord(id) => store.load_incident(id).map(Msg::RecordLoaded),
-        Effect::Write(write) => apply(store, *write).map(Msg::Saved),
+fn execute(
+    store: &mut Store,
+    exporter: &Exporter,
+    effect: Effect,
+    tx: &UnboundedSender<Msg>,
+) -> Option<Msg> {
+    let failed = |request, e: StoreError| Msg::StoreFailed {
+        request,
+        error: e.to_string(),
     };
-    Some(result.unwrap_or_else(|e| Msg::StoreFailed(e.to_string())))
+    Some(match effect {
+        Effect::Quit => return None,
+        Effect::Export(id) => match store.load_incident(id) {
+            Ok(record) => {
+                let (exporter, tx) = (exporter.clone(), tx.clone());
+                thread::spawn(move || {
+                    let _ = tx.send(Msg::Exported(export(&record, &exporter)));
+                });
+                return None;
+            }
+            Err(e) => Msg::Exported(Err(e.to_string())),
+        },
+        Effect::LoadIncidents => store
+            .list_incidents(true)
+            .map_or_else(|e| failed(None, e), Msg::IncidentsLoaded),
+        Effect::LoadRecord(id) => store
+            .load_incident(id)
+            .map_or_else(|e| failed(None, e), Msg::RecordLoaded),
+        Effect::Write { request, write } => match apply(store, *write) {
+            Ok(saved) => Msg::Saved(request, saved),
+            Err(e) => failed(Some(request), e),
+        },
+    })
 }
 
 /// Renders the postmortem draft and writes it to a file of its own (never over one
 /// that exists), returning the file's path.
-fn export(store: &Store, exporter: &Exporter, id: IncidentId) -> Result<PathBuf, String> {
-    let record = store.load_incident(id).map_err(|e| e.to_string())?;
+fn export(record: &IncidentRecord, exporter: &Exporter) -> Result<PathBuf, String> {
     let now = truncate_to_millis(Utc::now());
     let data = context::postmortem(
         &record.incident,
@@ -124,7 +185,6 @@ fn export(store: &Store, exporter: &Exporter, id: IncidentId) -> Result<PathBuf,
     write_document(&path, &text, false).map_err(|e| e.to_string())?;
     Ok(path)
 }
-
 fn apply(store: &mut Store, write: Write) -> Result<Saved, StoreError> {
     Ok(match write {
         Write::Declare(new) => Saved::Declared(store.declare(new)?),
@@ -169,4 +229,31 @@ fn apply(store: &mut Store, write: Write) -> Result<Saved, StoreError> {
             Saved::FollowUp(store.complete_follow_up(id, &author, at)?)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_that_panics_is_reported_and_refuses_further_effects() {
+        let (stopped_tx, mut stopped_rx) = tokio::sync::mpsc::unbounded_channel();
+        let worker = supervised(stopped_tx, |rx| {
+            let _first = rx.recv();
+            panic!("disk on fire");
+        });
+        worker.run_all(vec![Effect::LoadIncidents]).unwrap();
+        let why = stopped_rx.blocking_recv().expect("the death is reported");
+        assert_eq!(why, Stopped("disk on fire".into()));
+        // The thread is gone: the next effect fails loudly instead of vanishing.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            if worker.run_all(vec![Effect::LoadIncidents]).is_err() {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "send kept succeeding");
+            std::thread::yield_now();
+        }
+        worker.finish();
+    }
 }

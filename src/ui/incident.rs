@@ -233,7 +233,7 @@ fn render_follow_ups(state: &State, frame: &mut Frame, area: Rect, record: &Inci
 
 fn render_composer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let c = &state.composer;
-    let status = if c.pending {
+    let status = if c.pending.is_some() {
         " saving…"
     } else if c.focused {
         ""

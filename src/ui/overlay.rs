@@ -102,7 +102,11 @@ fn render_form(theme: &Theme, frame: &mut Frame, area: Rect, form: &Form) {
         FormPurpose::Declare => " Declare incident".to_string(),
         FormPurpose::Edit(id) => format!(" Edit incident #{id}"),
     };
-    let saving = if form.pending { " — saving… " } else { " " };
+    let saving = if form.pending.is_some() {
+        " — saving… "
+    } else {
+        " "
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .title(format!("{name}{saving}"));
