@@ -197,3 +197,55 @@ fn comms_prints_a_customer_facing_draft() {
     let missing = sitrep(dir.path()).args(["comms", "9"]).output().unwrap();
     assert_eq!(missing.status.code(), Some(3));
 }
+
+/// `--force` replaces a regular file only: never a device node, a FIFO or a link to
+/// /proc. `-o /dev/stdout` is standard output, not a file that "already exists".
+#[test]
+fn export_force_replaces_only_regular_files_and_dev_stdout_is_stdout() {
+    let dir = with_incident();
+    let fifo = dir.path().join("pipe.md");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let device = dir.path().join("null.md");
+    assert!(std::process::Command::new("mknod")
+        .arg(&device)
+        .args(["c", "1", "3"])
+        .status()
+        .unwrap()
+        .success());
+    let link = dir.path().join("proc.md");
+    std::os::unix::fs::symlink("/proc/self/status", &link).unwrap();
+    for (target, kind) in [
+        (&fifo, "a FIFO"),
+        (&device, "a device"),
+        (&link, "a symbolic link"),
+    ] {
+        let out = sitrep(dir.path())
+            .args(["export", "1", "--force", "-o"])
+            .arg(target)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(4), "{target:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(kind) && err.contains("not a regular file"),
+            "{err}"
+        );
+        let kept = fs::symlink_metadata(target).unwrap().file_type();
+        assert!(!kept.is_file(), "{target:?} was replaced by a regular file");
+    }
+    let out = sitrep(dir.path())
+        .args(["export", "1", "-o", "/dev/stdout"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Stream starts failing"));
+}

@@ -383,6 +383,20 @@ fn a_failure_of_another_write_leaves_the_pending_entry_waiting() {
     assert_eq!(s.composer.content(), "drained eu-west");
 }
 
+/// A due date with a non-ASCII unit crashed the TUI and lost the typed text.
+#[test]
+fn a_follow_up_with_a_non_ascii_due_date_is_an_error_that_keeps_the_text() {
+    let mut s = in_incident();
+    update(&mut s, ch('f'));
+    typed(&mut s, "bob: add canary due +2週");
+    assert!(update(&mut s, key(Key::Enter)).is_empty());
+    assert_eq!(s.banner.as_ref().map(|b| b.error), Some(true));
+    let Layer::Prompt(prompt) = &s.layer else {
+        panic!("the prompt stays open");
+    };
+    assert_eq!(prompt.answer(), "bob: add canary due +2週");
+}
+
 #[test]
 fn a_failed_declare_keeps_the_form_filled() {
     let mut s = state();

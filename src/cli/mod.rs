@@ -188,11 +188,25 @@ pub enum CliError {
     FileExists(PathBuf),
     #[error("cannot write '{}': {detail}", path.display())]
     Write { path: PathBuf, detail: String },
+    /// Something sitrep will not do (replace a device with a file, say).
+    #[error("{0}")]
+    Refused(String),
     #[error("{0}")]
     Output(String),
     /// Every alert source failed; each was reported on its own line already.
     #[error("{0}")]
     AllSourcesFailed(String),
+}
+
+impl From<crate::report::file::WriteError> for CliError {
+    fn from(e: crate::report::file::WriteError) -> Self {
+        use crate::report::file::WriteError;
+        match e {
+            WriteError::Exists(path) => Self::FileExists(path),
+            not_regular @ WriteError::NotRegular { .. } => Self::Refused(not_regular.to_string()),
+            WriteError::Io { path, detail } => Self::Write { path, detail },
+        }
+    }
 }
 
 impl CliError {
@@ -211,7 +225,7 @@ impl CliError {
             Self::Config(_) => exit::USAGE,
             Self::Report(crate::report::ReportError::NotFound { .. }) => exit::NOT_FOUND,
             Self::Report(_) => exit::USAGE,
-            Self::FileExists(_) => exit::REFUSED,
+            Self::FileExists(_) | Self::Refused(_) => exit::REFUSED,
             Self::Write { .. } | Self::Output(_) => exit::FAILURE,
             Self::AllSourcesFailed(_) => exit::SOURCES,
         }

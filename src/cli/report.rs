@@ -1,6 +1,6 @@
 //! `export`, `comms` and `templates`: documents rendered from templates.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -9,7 +9,7 @@ use super::{CliError, Context};
 use crate::config::TimeDisplay;
 use crate::domain::parse::parse_duration;
 use crate::domain::{DomainError, IncidentId};
-use crate::report::file::{default_file_name, write_document, WriteError};
+use crate::report::file::{default_file_name, is_stdout, write_document};
 use crate::report::{context, Origin, Templates, COMMS_TEMPLATE, POSTMORTEM_TEMPLATE};
 
 #[derive(Debug, Args)]
@@ -42,8 +42,16 @@ pub struct CommsArgs {
     tz: Option<TimeDisplay>,
 }
 
+/// A promise of the next update: from a minute to a week away.
 fn duration(raw: &str) -> Result<chrono::Duration, DomainError> {
-    parse_duration(raw)
+    let d = parse_duration(raw)?;
+    if d < chrono::Duration::minutes(1) || d > chrono::Duration::days(7) {
+        return Err(DomainError::invalid(format!(
+            "--next-update '{}' must be between 1m and 7d",
+            crate::domain::text::sanitize_line(raw)
+        )));
+    }
+    Ok(d)
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,14 +81,11 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<String, CliError> {
     );
     let document = templates(ctx).render(&args.template, &data)?;
     let path = match args.output.as_deref() {
-        Some("-") => return Ok(document),
+        Some(path) if is_stdout(Path::new(path)) => return Ok(document),
         Some(path) => PathBuf::from(path),
         None => PathBuf::from(default_file_name(&record.incident, tz)),
     };
-    write_document(&path, &document, args.force).map_err(|e| match e {
-        WriteError::Exists(path) => CliError::FileExists(path),
-        WriteError::Io { path, detail } => CliError::Write { path, detail },
-    })?;
+    write_document(&path, &document, args.force).map_err(CliError::from)?;
     if ctx.json {
         return ctx.json(&json!({ "written": path, "template": args.template }));
     }

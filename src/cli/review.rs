@@ -8,7 +8,7 @@ use crate::domain::parse::parse_duration;
 use crate::domain::review::review as compute;
 use crate::domain::slo::{budget_burned, BudgetBurn, Ratio};
 use crate::domain::DomainError;
-use crate::report::file::{write_document, WriteError};
+use crate::report::file::write_document;
 use crate::report::{context, Templates, REVIEW_TEMPLATE};
 use crate::sources::slo::{fetch_window, source_for};
 
@@ -106,7 +106,13 @@ pub fn review(ctx: &Context, args: ReviewArgs) -> Result<String, CliError> {
                     DomainError::Invalid("--since must be a positive duration".into()).into(),
                 );
             }
-            (ctx.now - span, ctx.now)
+            let from = ctx.now.checked_sub_signed(span).ok_or_else(|| {
+                DomainError::Invalid(format!(
+                    "--since '{}' reaches before any date sitrep can show; use at most 100 years",
+                    crate::domain::text::sanitize_line(&args.since)
+                ))
+            })?;
+            (from, ctx.now)
         }
     };
     let (incidents, follow_ups) = ctx.open_store_for_reading()?.review_data()?;
@@ -126,12 +132,9 @@ pub fn review(ctx: &Context, args: ReviewArgs) -> Result<String, CliError> {
     let text = Templates::new(&ctx.paths.templates_dir).render(REVIEW_TEMPLATE, &document)?;
     match args.output {
         None => Ok(text),
-        Some(path) if path.as_os_str() == "-" => Ok(text),
+        Some(path) if crate::report::file::is_stdout(&path) => Ok(text),
         Some(path) => {
-            write_document(&path, &text, args.force).map_err(|e| match e {
-                WriteError::Exists(path) => CliError::FileExists(path),
-                WriteError::Io { path, detail } => CliError::Write { path, detail },
-            })?;
+            write_document(&path, &text, args.force).map_err(CliError::from)?;
             Ok(format!("wrote {}\n", path.display()))
         }
     }

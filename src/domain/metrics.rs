@@ -39,8 +39,14 @@ pub fn triage_remaining(
     window: Duration,
     now: DateTime<Utc>,
 ) -> Option<Duration> {
-    (incident.severity == Severity::P2 && incident.status == Status::Investigating)
-        .then(|| incident.trigger_time + window - now)
+    if incident.severity != Severity::P2 || incident.status != Status::Investigating {
+        return None;
+    }
+    // Checked: a trigger time near the end of the calendar must not panic.
+    incident
+        .trigger_time
+        .checked_add_signed(window)
+        .map(|deadline| deadline - now)
 }
 
 fn non_negative(d: Duration) -> Duration {

@@ -34,7 +34,9 @@ pub fn parse_due_date(raw: &str, today: NaiveDate) -> Result<NaiveDate, DomainEr
         ))
     };
     if let Some(relative) = value.strip_prefix('+') {
-        let (number, unit) = relative.split_at(relative.len().saturating_sub(1));
+        // The unit is the last character, which may be any character a person typed.
+        let split = relative.char_indices().last().map_or(0, |(at, _)| at);
+        let (number, unit) = relative.split_at(split);
         let count: i64 = number.parse().map_err(|_| bad())?;
         let days = match unit {
             "d" => count,
@@ -178,6 +180,48 @@ mod tests {
         for bad in ["", "30", "m", "1x", "1mss", "9999999999999999999d", "5 m"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Every parser gets text it does not expect, non-ASCII above all: an error, never
+    /// a panic on a character boundary.
+    #[test]
+    fn non_ascii_input_is_an_error_and_never_a_panic() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let odd = [
+            "+1é",
+            "+2週",
+            "+é",
+            "+週",
+            "é",
+            "週",
+            "+",
+            "+１d",
+            "１d",
+            "1é",
+            "1週",
+            "5ｍ",
+            "１０m",
+            "2026-11-24T03:00:00Ｚ",
+            "２０２６-01-01",
+            "\u{202e}+7d",
+            "+7d\u{200b}",
+            "+7\u{0301}d",
+            "1h\u{0}",
+            "ｙｅｓ",
+            "да",
+            "🔥",
+            "+🔥",
+            "1🔥",
+        ];
+        for raw in odd {
+            assert!(parse_due_date(raw, today).is_err(), "due {raw:?}");
+            assert!(parse_duration(raw).is_err(), "duration {raw:?}");
+            assert!(parse_timestamp(raw).is_err(), "timestamp {raw:?}");
+            assert!(parse_bool(raw).is_err(), "bool {raw:?}");
+        }
+        // Bounds: durations that do not fit, and dates past the calendar.
+        assert!(parse_duration("999999999999999999d").is_err());
+        assert!(parse_due_date("+3650d", NaiveDate::MAX).is_err());
     }
 
     #[test]

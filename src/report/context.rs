@@ -294,7 +294,10 @@ pub fn comms_update(
             doing
         },
         now: time(now, tz),
-        next_update: (incident.status != Status::Resolved).then(|| time(now + next_update_in, tz)),
+        next_update: (incident.status != Status::Resolved)
+            .then(|| now.checked_add_signed(next_update_in))
+            .flatten()
+            .map(|at| time(at, tz)),
     }
 }
 

@@ -14,8 +14,18 @@ use crate::domain::Incident;
 pub enum WriteError {
     #[error("'{}' already exists", .0.display())]
     Exists(PathBuf),
+    #[error("'{}' is not a regular file ({kind}); sitrep only replaces regular files: choose another name", path.display())]
+    NotRegular { path: PathBuf, kind: &'static str },
     #[error("cannot write '{}': {detail}", path.display())]
     Io { path: PathBuf, detail: String },
+}
+
+/// Whether `-o` names standard output: `-`, or one of the names of fd 1.
+pub fn is_stdout(raw: &Path) -> bool {
+    matches!(
+        raw.to_str(),
+        Some("-" | "/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1")
+    )
 }
 
 /// `postmortem-<id>-<trigger date>-<slug of the title>.md`.
@@ -51,8 +61,19 @@ pub fn write_document(path: &Path, text: &str, force: bool) -> Result<(), WriteE
         path: path.to_path_buf(),
         detail: e.to_string(),
     };
-    if !force && path.exists() {
-        return Err(WriteError::Exists(path.to_path_buf()));
+    // Never replace a device, FIFO, socket, directory or link (a link to /proc, say):
+    // look at the name itself, not what it points to.
+    if let Ok(meta) = fs::symlink_metadata(path) {
+        let kind = file_kind(&meta.file_type());
+        if kind != "regular file" {
+            return Err(WriteError::NotRegular {
+                path: path.to_path_buf(),
+                kind,
+            });
+        }
+        if !force {
+            return Err(WriteError::Exists(path.to_path_buf()));
+        }
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -83,6 +104,31 @@ pub fn write_document(path: &Path, text: &str, force: bool) -> Result<(), WriteE
     }
 }
 
+fn file_kind(t: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_dir() {
+        "a directory"
+    } else if t.is_file() {
+        "regular file"
+    } else {
+        "not a regular file"
+    }
+}
+
 /// `dir/name`, or `dir/<stem>-2.md`, `-3`… — the first that does not exist yet.
 pub fn free_path(dir: &Path, name: &str) -> PathBuf {
     let first = dir.join(name);
@@ -106,6 +152,31 @@ mod tests {
         assert_eq!(free_path(dir.path(), "pm.md"), dir.path().join("pm.md"));
         fs::write(dir.path().join("pm.md"), "x").unwrap();
         assert_eq!(free_path(dir.path(), "pm.md"), dir.path().join("pm-2.md"));
+    }
+
+    #[test]
+    fn force_never_replaces_what_is_not_a_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("link.md");
+        std::os::unix::fs::symlink("/proc/self/status", &link).unwrap();
+        let sub = dir.path().join("sub.md");
+        fs::create_dir(&sub).unwrap();
+        for (path, kind) in [
+            (Path::new("/dev/null"), "a device"),
+            (link.as_path(), "a symbolic link"),
+            (sub.as_path(), "a directory"),
+        ] {
+            match write_document(path, "x", true) {
+                Err(WriteError::NotRegular { kind: k, .. }) => assert_eq!(k, kind),
+                other => panic!("{path:?}: {other:?}"),
+            }
+        }
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert!(is_stdout(Path::new("/dev/stdout")) && is_stdout(Path::new("-")));
+        assert!(!is_stdout(Path::new("./-x")));
     }
 
     #[test]

@@ -161,7 +161,16 @@ fn followup_due_dates_malformed_or_in_the_past_exit_2_and_add_nothing() {
         .map(String::from)
         .to_vec()
     };
-    for due in ["2026-13-40", "tomorrow", "+3x", "2026-02-30"] {
+    // Non-ASCII units once panicked on a character boundary.
+    for due in [
+        "2026-13-40",
+        "tomorrow",
+        "+3x",
+        "2026-02-30",
+        "+1é",
+        "+2週",
+        "+週",
+    ] {
         let args = add(due);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let err = sb.fails(&args, 2);

@@ -140,3 +140,32 @@ fn errors_quoting_control_characters_stay_one_visible_line() {
     let err = sb.fails(&["status", "1", "done\x07\nnow"], 2);
     assert!(!err.contains('\x07'), "{err}");
 }
+
+/// Durations that overflow the calendar once panicked (exit 101 and a backtrace).
+#[test]
+fn durations_past_the_calendar_exit_2_with_one_line() {
+    let sb = Sandbox::new();
+    sb.declare("Stream starts failing");
+    for (args, says) in [
+        (
+            &["comms", "1", "--next-update", "999999999d"][..],
+            "--next-update",
+        ),
+        (
+            &["comms", "1", "--next-update", "10s"][..],
+            "between 1m and 7d",
+        ),
+        (&["review", "--since", "999999999d"][..], "--since"),
+        (
+            &["review", "--since", "99999999999999999999d"][..],
+            "bad duration",
+        ),
+    ] {
+        let err = sb.fails(args, 2);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    // A sensible promise still works.
+    assert!(sb
+        .ok(&["comms", "1", "--next-update", "2h"])
+        .contains("Next update by"));
+}
