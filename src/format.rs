@@ -4,6 +4,8 @@
 use chrono::{DateTime, Local, Utc};
 use unicode_width::UnicodeWidthStr;
 
+use crate::domain::text::visible_line;
+
 use crate::config::TimeDisplay;
 
 /// `2026-11-24 03:04:05Z` or `2026-11-24 04:04:05+01:00`.
@@ -37,8 +39,14 @@ pub fn time_ms(t: DateTime<Utc>, display: TimeDisplay) -> String {
 }
 
 /// A table with a header row; every column but the last is padded to its widest
-/// cell by display width, so wide characters line up.
+/// cell by display width, so wide characters line up. A cell is always one line: a
+/// line break in it shows as `␤`, never as a row of its own.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|c| visible_line(c)).collect())
+        .collect();
+    let rows = rows.as_slice();
     let columns = header.len();
     let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
     for row in rows {
@@ -92,6 +100,16 @@ mod tests {
             ],
         );
         assert_eq!(out, "ID  WHO   TITLE\n1   直播  a\n22  bob   b\n");
+    }
+
+    #[test]
+    fn a_line_break_in_a_cell_is_a_visible_mark_not_a_row() {
+        let out = table(
+            &["SEV", "REGION"],
+            &[vec!["P2".into(), "eu\nP1  firing  Fake".into()]],
+        );
+        assert_eq!(out.lines().count(), 2, "{out}");
+        assert!(out.contains("eu␤P1  firing  Fake"), "{out}");
     }
 
     #[test]

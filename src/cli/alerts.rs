@@ -67,7 +67,18 @@ fn demo_snapshot(ctx: &Context) -> Result<Option<Snapshot>, CliError> {
     Ok(Some(feed.snapshot(now, &ctx.config.labels)))
 }
 
+/// The sources to read (all, or the one named), with their config warnings printed.
 fn configured(ctx: &Context, only: Option<&str>) -> Result<Vec<Source>, CliError> {
+    let chosen = choose(ctx, only)?;
+    for source in &chosen {
+        for warning in &source.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
+    Ok(chosen)
+}
+
+fn choose(ctx: &Context, only: Option<&str>) -> Result<Vec<Source>, CliError> {
     let all = &ctx.config.sources;
     match only {
         None => Ok(all.clone()),
@@ -95,7 +106,10 @@ fn report_failures(
 ) -> Result<(), CliError> {
     for ((name, result), source) in results.iter().zip(chosen) {
         match result {
-            Err(e) => eprintln!("warning: source '{name}' ({}): {e}", source.urls.join(", ")),
+            Err(e) => eprintln!(
+                "warning: source '{name}' ({}): {e}",
+                shown_urls(source).join(", ")
+            ),
             Ok(s) => {
                 if s.skipped > 0 {
                     eprintln!(
@@ -202,12 +216,12 @@ pub fn sources(ctx: &Context) -> Result<String, CliError> {
             .iter()
             .map(|(source, result)| match result {
                 Ok(s) => json!({
-                    "name": source.name, "kind": source.kind, "urls": source.urls, "status": "ok",
+                    "name": source.name, "kind": source.kind, "urls": shown_urls(source), "status": "ok",
                     "alerts": s.alerts.len(), "skipped": s.skipped, "member_errors": s.member_errors,
                     "latency_ms": s.latency_ms,
                 }),
                 Err(e) => json!({
-                    "name": source.name, "kind": source.kind, "urls": source.urls, "status": "failing",
+                    "name": source.name, "kind": source.kind, "urls": shown_urls(source), "status": "failing",
                     "error": e.to_string(),
                 }),
             })
@@ -231,7 +245,7 @@ pub fn sources(ctx: &Context) -> Result<String, CliError> {
                 vec![
                     source.name.clone(),
                     source.kind.to_string(),
-                    source.urls.join(","),
+                    shown_urls(source).join(","),
                     status,
                     detail,
                 ]
@@ -249,4 +263,13 @@ pub fn sources(ctx: &Context) -> Result<String, CliError> {
         )));
     }
     Ok(output)
+}
+
+/// A source's URLs as they may be shown: without credentials.
+fn shown_urls(source: &Source) -> Vec<String> {
+    source
+        .urls
+        .iter()
+        .map(|u| crate::sources::shown_url(u))
+        .collect()
 }

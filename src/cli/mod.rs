@@ -58,7 +58,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "SITREP_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Database file [default: sitrep.db in the platform data dir]
-    #[arg(long, global = true, env = "SITREP_DB", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "SITREP_DB",
+        value_name = "FILE",
+        hide_env_values = true
+    )]
     pub db: Option<PathBuf>,
     /// Your name in the timeline [default: $USER]
     #[arg(long, global = true, env = "SITREP_USER", value_name = "NAME")]
@@ -97,7 +103,8 @@ pub struct GlobalArgs {
         global = true,
         env = "SITREP_ALERTMANAGER",
         value_name = "URL",
-        value_delimiter = ','
+        value_delimiter = ',',
+        hide_env_values = true
     )]
     pub alertmanager: Vec<String>,
     /// Use the built-in demo feed and its own database (automatic in the TUI when no
@@ -123,7 +130,8 @@ pub struct GlobalArgs {
         global = true,
         env = "SITREP_PROMETHEUS",
         value_name = "URL",
-        value_delimiter = ','
+        value_delimiter = ',',
+        hide_env_values = true
     )]
     pub prometheus: Vec<String>,
 }

@@ -296,6 +296,7 @@ impl Config {
                 filters: Vec::new(),
                 http: HttpOptions::default(),
                 poll_interval: crate::sources::DEFAULT_POLL_INTERVAL,
+                warnings: Vec::new(),
             };
             overrides
                 .alertmanager

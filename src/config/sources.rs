@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::{positive_duration, ConfigError};
 use crate::domain::text::sanitize_line;
+use crate::sources::http::Secret;
 use crate::sources::slo::SloQuery;
 use crate::sources::{HttpOptions, Source, SourceKind};
 
@@ -95,17 +96,19 @@ pub(super) fn slo(file: SloFile) -> Result<SloQuery, ConfigError> {
     })
 }
 
-/// A short name for a one-off source: its host and port.
+/// A short name for a one-off source: its host and port, and its path when it has
+/// one (two Alertmanagers behind one proxy differ only there). Never its credentials.
 pub(super) fn url_name(url: &str) -> String {
     reqwest::Url::parse(url)
         .ok()
         .and_then(|u| {
+            let path = u.path().trim_end_matches('/').to_string();
             u.host_str().map(|h| match u.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_string(),
+                Some(p) => format!("{h}:{p}{path}"),
+                None => format!("{h}{path}"),
             })
         })
-        .unwrap_or_else(|| sanitize_line(url))
+        .unwrap_or_else(|| sanitize_line(&crate::domain::text::redact_userinfo(url)))
 }
 
 /// Turns a `[[sources]]` table into a source, reading its secret from a file or an
@@ -142,24 +145,31 @@ pub(super) fn source(file: SourceFile) -> Result<Source, ConfigError> {
         }
     }
     let env_secret = |field: &str, name: &str| {
-        std::env::var(name)
-            .map(|v| v.trim().to_string())
-            .map_err(|_| err(field, format!("environment variable '{name}' is not set")))
+        let value = std::env::var(name)
+            .map_err(|_| err(field, format!("environment variable '{name}' is not set")))?;
+        header_secret(&format!("environment variable '{name}'"), &value)
+            .map_err(|why| err(field, why))
     };
+    let mut warnings = Vec::new();
     let bearer_token = match (&file.token_file, &file.token_env) {
         (Some(_), Some(_)) => {
             return Err(err("token", "set token_file or token_env, not both".into()))
         }
-        (Some(path), None) => Some(
-            fs::read_to_string(path)
-                .map(|t| t.trim().to_string())
-                .map_err(|e| {
-                    err(
-                        "token_file",
-                        format!("cannot read '{}': {e}", path.display()),
-                    )
-                })?,
-        ),
+        (Some(path), None) => {
+            let text = fs::read_to_string(path).map_err(|e| {
+                err(
+                    "token_file",
+                    format!("cannot read '{}': {e}", path.display()),
+                )
+            })?;
+            if let Some(warning) = readable_by_others(path) {
+                warnings.push(format!("{}: {warning}", key("token_file")));
+            }
+            Some(
+                header_secret(&format!("token file '{}'", path.display()), &text)
+                    .map_err(|why| err("token_file", why))?,
+            )
+        }
         (None, Some(name)) => Some(env_secret("token_env", name)?),
         (None, None) => None,
     };
@@ -173,6 +183,12 @@ pub(super) fn source(file: SourceFile) -> Result<Source, ConfigError> {
         }
         (None, None) => None,
     };
+    if let Some(path) = &file.ca_file {
+        let pem = fs::read(path)
+            .map_err(|e| err("ca_file", format!("cannot read '{}': {e}", path.display())))?;
+        crate::sources::http::ca_certificates(path, &pem)
+            .map_err(|e| err("ca_file", e.to_string()))?;
+    }
     let timeout = |field: &str, raw: &Option<String>, default: StdDuration| match raw {
         Some(raw) => positive_duration(&key(field), raw)
             .map(|d| StdDuration::from_millis(d.num_milliseconds().max(1) as u64)),
@@ -206,5 +222,49 @@ pub(super) fn source(file: SourceFile) -> Result<Source, ConfigError> {
         kind: file.kind,
         urls: file.urls,
         filters: file.filters,
+        warnings,
     })
+}
+
+/// A token or password as an HTTP header can carry it: surrounding whitespace and
+/// one final line break trimmed; empty, several lines or control characters refused,
+/// saying which file or variable and why (the value itself is never shown).
+fn header_secret(what: &str, raw: &str) -> Result<Secret, String> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err(format!("{what} is empty; put the token in it"));
+    }
+    if value.contains(['\n', '\r']) {
+        return Err(format!(
+            "{what} holds more than one line; put only the token in it"
+        ));
+    }
+    if let Some(bad) = value.chars().find(|c| !(' '..='~').contains(c)) {
+        let shown = if bad.is_control() {
+            format!("control character U+{:04X}", bad as u32)
+        } else {
+            format!("non-ASCII character U+{:04X}", bad as u32)
+        };
+        return Err(format!(
+            "{what} holds a {shown}, which an HTTP header cannot carry"
+        ));
+    }
+    Ok(Secret::new(value.to_string()))
+}
+
+/// Like ssh with a private key: a secret file that others may read gets a warning.
+fn readable_by_others(path: &std::path::Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Some(format!(
+                "'{}' is readable by others (mode {mode:04o}); run 'chmod 600 {}'",
+                path.display(),
+                path.display()
+            ));
+        }
+    }
+    None
 }

@@ -204,8 +204,8 @@ impl LinkedAlert {
             service: self.service.map(line),
             region: self.region.map(line),
             summary: self.summary.map(line),
-            runbook_url: self.runbook_url.map(line),
-            generator_url: self.generator_url.map(line),
+            runbook_url: self.runbook_url.map(safe_url),
+            generator_url: self.generator_url.map(safe_url),
             starts_at: self.starts_at,
         }
     }
@@ -224,11 +224,26 @@ pub fn label_fingerprint(labels: &BTreeMap<String, String>) -> String {
     format!("{hash:016x}")
 }
 
+/// A URL from a backend, made safe to show and to keep: one line, no credentials.
+fn safe_url(raw: String) -> String {
+    let line = sanitize_line_owned(raw);
+    match crate::domain::text::redact_userinfo(&line) {
+        std::borrow::Cow::Borrowed(_) => line,
+        std::borrow::Cow::Owned(redacted) => redacted,
+    }
+}
+
 /// Maps and sanitizes one alert from `source`. Nothing here can fail: a missing
 /// field is absent, not an error.
 pub fn normalize(source: &str, raw: RawAlert, mapping: &LabelMapping) -> Alert {
     let labels = clean_map(raw.labels);
-    let annotations = clean_map(raw.annotations);
+    let mut annotations = clean_map(raw.annotations);
+    // Annotations hold links (runbooks, dashboards) that may carry credentials.
+    for value in annotations.values_mut() {
+        if let std::borrow::Cow::Owned(redacted) = crate::domain::text::redact_userinfo(value) {
+            *value = redacted;
+        }
+    }
     let pick = |names: &[String]| LabelMapping::first(names, &labels).cloned();
     let fingerprint = match sanitize_line_owned(raw.fingerprint) {
         fp if fp.is_empty() => label_fingerprint(&labels),
@@ -254,11 +269,8 @@ pub fn normalize(source: &str, raw: RawAlert, mapping: &LabelMapping) -> Alert {
         region: pick(&mapping.region_labels),
         summary: annotation(&annotations, &["summary", "title"]).map(sanitize_line_owned),
         description: annotation(&annotations, &["description", "message"]),
-        runbook_url: annotation(&annotations, &["runbook_url", "runbook"]).map(sanitize_line_owned),
-        generator_url: raw
-            .generator_url
-            .map(sanitize_line_owned)
-            .filter(|u| !u.is_empty()),
+        runbook_url: annotation(&annotations, &["runbook_url", "runbook"]).map(safe_url),
+        generator_url: raw.generator_url.map(safe_url).filter(|u| !u.is_empty()),
         starts_at: raw.starts_at,
         ends_at: raw.ends_at,
         updated_at: raw.updated_at,

@@ -27,6 +27,25 @@ pub fn sanitize_line(raw: &str) -> String {
     out.trim().to_string()
 }
 
+/// For a field that must stay on one line of a table: like [`sanitize_line`], but a
+/// line break is shown as a visible mark (`␤`, `␍`) instead of a space, so a label
+/// value cannot fake an extra row and its break is not hidden either.
+pub fn visible_line(raw: &str) -> String {
+    if is_clean_line(raw) {
+        return raw.to_string();
+    }
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '\n' | '\u{2028}' | '\u{2029}' => out.push('\u{2424}'),
+            '\r' => out.push('\u{240d}'),
+            '\t' => out.push(' '),
+            _ => push_visible(&mut out, c),
+        }
+    }
+    out.trim().to_string()
+}
+
 /// Sanitizes free text that may span lines: `\r\n` and `\r` become `\n`, tabs become
 /// spaces, other control or invisible characters become visible placeholders, and
 /// surrounding whitespace is trimmed.
@@ -123,6 +142,40 @@ fn is_invisible_format(c: char) -> bool {
     )
 }
 
+/// Replaces the userinfo of every URL in `text` (`http://user:pw@host` →
+/// `http://***@host`): a URL with credentials is sent as Basic auth by HTTP clients,
+/// and Prometheus echoes the URL it was reached by, so any URL shown, stored or
+/// exported may carry a password. Text without `://` is returned as is.
+pub fn redact_userinfo(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("://") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        // The authority ends at the path, query, fragment, or anything that cannot be
+        // part of a URL written in running text.
+        let end = tail
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>') || c.is_whitespace()
+            })
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@') {
+            Some(userinfo_end) => {
+                out.push_str("***");
+                out.push_str(&authority[userinfo_end..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 /// A required single-line field: sanitized, non-empty, at most [`MAX_LINE_CHARS`].
 pub fn required_line(field: &str, raw: &str) -> Result<String, DomainError> {
     let value = sanitize_line(raw);
@@ -156,6 +209,25 @@ fn check_length(field: &str, value: &str, max: usize) -> Result<(), DomainError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_urls_are_redacted_wherever_they_stand() {
+        assert_eq!(
+            redact_userinfo("http://admin:pw@am:9093/api"),
+            "http://***@am:9093/api"
+        );
+        assert_eq!(
+            redact_userinfo("member https://u@a:1 and http://x:y@b?q=1 failed"),
+            "member https://***@a:1 and http://***@b?q=1 failed"
+        );
+        assert_eq!(redact_userinfo("http://am:9093/a@b"), "http://am:9093/a@b");
+        assert_eq!(redact_userinfo("no url: a@b"), "no url: a@b");
+        assert_eq!(redact_userinfo("http://p%40ss:w@rd@h/"), "http://***@h/");
+        assert_eq!(
+            redact_userinfo("postgres://bob:secret@db/sitrep"),
+            "postgres://***@db/sitrep"
+        );
+    }
 
     #[test]
     fn escape_sequences_become_visible_text() {

@@ -96,7 +96,9 @@ pub fn paragraphs(text: &str) -> String {
 /// A link target, if `url` is http(s): characters that could end or break the target
 /// are percent-encoded. Anything else (javascript:, data:, file:…) is refused.
 pub fn url(raw: &str) -> Option<String> {
-    let trimmed = raw.trim();
+    // A URL stored before credentials were redacted at the source is redacted here.
+    let redacted = crate::domain::text::redact_userinfo(raw);
+    let trimmed = redacted.trim();
     let lower = trimmed.to_ascii_lowercase();
     if !(lower.starts_with("http://") || lower.starts_with("https://")) {
         return None;
@@ -119,13 +121,27 @@ pub fn link(text: &str, target: &str) -> String {
     match url(target) {
         Some(u) => format!("[{}]({u})", inline(text)),
         None if target.trim().is_empty() => inline(text),
-        None => format!("{} ({})", inline(text), inline(target)),
+        None => format!(
+            "{} ({})",
+            inline(text),
+            inline(&crate::domain::text::redact_userinfo(target))
+        ),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_lose_the_credentials_a_stored_url_may_hold() {
+        assert_eq!(
+            url("http://admin:pw@prom:9090/graph").as_deref(),
+            Some("http://***@prom:9090/graph")
+        );
+        let text = link("gen", "ftp://u:pw@x/");
+        assert!(!text.contains("pw") && text.contains("\\*\\*\\*"), "{text}");
+    }
 
     #[test]
     fn inline_text_cannot_open_structure_or_html() {

@@ -55,6 +55,17 @@ pub fn run(
     let mut state =
         State::new(user, config.time_display, config.p2_triage_window, now()).with_sources(views);
     state.drill = drill;
+    let warnings: Vec<&str> = config
+        .sources
+        .iter()
+        .flat_map(|s| s.warnings.iter().map(String::as_str))
+        .collect();
+    if demo_seed.is_none() && !warnings.is_empty() {
+        state.banner = Some(app::Banner {
+            error: true,
+            text: format!("warning: {}", warnings.join("; ")),
+        });
+    }
     runtime.block_on(async {
         // Pollers run on this runtime, supervised: they end only when their receiver
         // is dropped, so one that ends earlier (a panic) ends the program cleanly.

@@ -62,11 +62,12 @@ pub fn parse(
     now: DateTime<Utc>,
 ) -> Result<Parsed, SourceError> {
     // Split the array into raw elements first (cheap), then parse each on its own,
-    // so one malformed alert costs only itself.
-    let items: Vec<&RawValue> = match serde_json::from_slice(body) {
+    // so one malformed alert (invalid UTF-8 included) costs only itself.
+    let (text, bad_utf8) = super::repair_utf8(body);
+    let items: Vec<&RawValue> = match serde_json::from_str(&text) {
         Ok(items) => items,
         Err(e) => {
-            return Err(match serde_json::from_slice::<Value>(body) {
+            return Err(match serde_json::from_str::<Value>(&text) {
                 Ok(other) => SourceError::Shape(format!(
                     "expected a JSON array of alerts, got {}",
                     json_kind(&other)
@@ -78,6 +79,10 @@ pub fn parse(
     let mut parsed = Parsed::default();
     parsed.alerts.reserve(items.len());
     for item in items {
+        if !bad_utf8.is_empty() && super::holds_any(&text, item.get(), &bad_utf8) {
+            parsed.skip(&"invalid UTF-8 in the alert");
+            continue;
+        }
         match serde_json::from_str::<WireAlert>(item.get()) {
             Ok(wire) => parsed
                 .alerts
@@ -127,6 +132,21 @@ pub(super) fn json_kind(v: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_alert_with_invalid_utf8_is_skipped_and_counted_the_rest_kept() {
+        let mut body = br#"[{"fingerprint":"a","labels":{"alertname":"Bad","region":"eu"#.to_vec();
+        body.extend_from_slice(b"\xc3\x28");
+        body.extend_from_slice(br#""}},{"fingerprint":"b","labels":{"alertname":"Good"}}]"#);
+        let parsed = parse(&body, "am", &LabelMapping::default(), now()).unwrap();
+        assert_eq!(parsed.skipped, 1);
+        assert_eq!(
+            parsed.first_skip_reason.as_deref(),
+            Some("invalid UTF-8 in the alert")
+        );
+        let names: Vec<&str> = parsed.alerts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, vec!["Good"]);
+    }
 
     fn now() -> DateTime<Utc> {
         DateTime::from_timestamp(1_795_000_000, 0).unwrap()

@@ -9,6 +9,28 @@ use reqwest::{Client, StatusCode};
 
 use super::SourceError;
 
+/// A token or password: its `Debug` prints nothing of it, so a struct that holds one
+/// can be logged or printed in a test failure without leaking it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    /// The value itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
 /// How to reach one backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpOptions {
@@ -17,8 +39,8 @@ pub struct HttpOptions {
     pub timeout: Duration,
     pub max_bytes: usize,
     /// Sent as `Authorization: Bearer …`; read from a file or an env var, never argv.
-    pub bearer_token: Option<String>,
-    pub basic_auth: Option<(String, String)>,
+    pub bearer_token: Option<Secret>,
+    pub basic_auth: Option<(String, Secret)>,
     /// An extra CA certificate (PEM) to trust besides the system's.
     pub ca_file: Option<PathBuf>,
 }
@@ -50,17 +72,42 @@ pub fn client(options: &HttpOptions) -> Result<Client, SourceError> {
         let pem = std::fs::read(path).map_err(|e| {
             SourceError::Config(format!("cannot read CA file '{}': {e}", path.display()))
         })?;
-        let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
-            SourceError::Config(format!(
-                "CA file '{}' is not a PEM certificate: {e}",
-                path.display()
-            ))
-        })?;
-        builder = builder.add_root_certificate(cert);
+        for cert in ca_certificates(path, &pem)? {
+            builder = builder.add_root_certificate(cert);
+        }
     }
     builder
         .build()
         .map_err(|e| SourceError::Config(format!("cannot build the HTTP client: {e}")))
+}
+
+/// The certificates of a CA file: one or more PEM `CERTIFICATE` blocks. A file with
+/// none (garbage, a private key, a DER file) is refused here, at load, instead of
+/// failing later as an unknown issuer.
+pub fn ca_certificates(
+    path: &std::path::Path,
+    pem: &[u8],
+) -> Result<Vec<reqwest::Certificate>, SourceError> {
+    let text = String::from_utf8_lossy(pem);
+    let refuse = |why: &str| {
+        SourceError::Config(format!(
+            "CA file '{}' {why}; it must hold PEM certificates (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        ))
+    };
+    if !text.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(if text.contains("PRIVATE KEY-----") {
+            refuse("holds a private key, not a certificate")
+        } else {
+            refuse("holds no certificate")
+        });
+    }
+    let certs = reqwest::Certificate::from_pem_bundle(pem)
+        .map_err(|e| refuse(&format!("could not be read ({e})")))?;
+    if certs.is_empty() {
+        return Err(refuse("holds no certificate"));
+    }
+    Ok(certs)
 }
 
 /// GETs `url` and returns the body, refusing non-2xx answers and bodies over the cap.
@@ -71,9 +118,9 @@ pub async fn get(
 ) -> Result<Vec<u8>, SourceError> {
     let mut request = client.get(url).header("Accept", "application/json");
     if let Some(token) = &options.bearer_token {
-        request = request.bearer_auth(token);
+        request = request.bearer_auth(token.expose());
     } else if let Some((user, password)) = &options.basic_auth {
-        request = request.basic_auth(user, Some(password));
+        request = request.basic_auth(user, Some(password.expose()));
     }
     let mut response = request
         .send()
@@ -136,11 +183,72 @@ fn request_error(e: &reqwest::Error, options: &HttpOptions) -> SourceError {
 }
 
 /// The innermost cause ("Connection refused (os error 111)"), which says more than
-/// reqwest's own wrapper ("client error (Connect)").
+/// reqwest's own wrapper ("client error (Connect)"); a TLS failure in words.
 fn root_cause(e: &reqwest::Error) -> String {
     let mut cause: &dyn std::error::Error = e;
     while let Some(next) = cause.source() {
         cause = next;
     }
-    cause.to_string()
+    let text = cause.to_string();
+    tls_in_words(&text).map_or(text, str::to_string)
+}
+
+/// rustls reports certificate problems as Rust debug text
+/// (`invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))`); say what is
+/// wrong and what to do instead.
+pub fn tls_in_words(text: &str) -> Option<&'static str> {
+    const WORDS: &[(&str, &str)] = &[
+        ("UnknownIssuer", "TLS: the server's certificate is not signed by a CA sitrep trusts; set ca_file to your CA's certificate"),
+        ("CaUsedAsEndEntity", "TLS: the server presents a CA certificate as its own; it needs a server certificate signed by that CA"),
+        ("NotValidForName", "TLS: the server's certificate is not valid for this host name; use the name it was issued for"),
+        ("not valid for name", "TLS: the server's certificate is not valid for this host name; use the name it was issued for"),
+        ("NotValidForNameContext", "TLS: the server's certificate is not valid for this host name; use the name it was issued for"),
+        ("Expired", "TLS: the server's certificate has expired"),
+        ("NotValidYet", "TLS: the server's certificate is not valid yet (check the clocks)"),
+        ("Revoked", "TLS: the server's certificate has been revoked"),
+        ("BadSignature", "TLS: the server's certificate has a bad signature"),
+        ("UnsupportedSignatureAlgorithm", "TLS: the server's certificate uses a signature algorithm sitrep does not accept"),
+        ("BadEncoding", "TLS: the server's certificate could not be read"),
+        ("InvalidPurpose", "TLS: the server's certificate is not meant for a TLS server"),
+        ("HandshakeFailure", "TLS: the handshake failed; the server and sitrep share no protocol version or cipher"),
+        ("InvalidContentType", "TLS: the server did not answer with TLS; is it plain http?"),
+        ("CorruptMessage", "TLS: the server did not answer with TLS; is it plain http?"),
+    ];
+    WORDS
+        .iter()
+        .find(|(code, _)| text.contains(code))
+        .map(|(_, words)| *words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_token_or_password() {
+        let options = HttpOptions {
+            bearer_token: Some(Secret::new("tok3n-value".into())),
+            basic_auth: Some(("sitrep".into(), Secret::new("pa55word".into()))),
+            ..HttpOptions::default()
+        };
+        let shown = format!("{options:?}");
+        assert!(
+            !shown.contains("tok3n-value") && !shown.contains("pa55word"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("sitrep"),
+            "the user name is no secret: {shown}"
+        );
+    }
+
+    #[test]
+    fn rustls_debug_text_becomes_words() {
+        let words = tls_in_words("invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))");
+        assert_eq!(
+            words,
+            Some("TLS: the server presents a CA certificate as its own; it needs a server certificate signed by that CA")
+        );
+        assert_eq!(tls_in_words("connection refused"), None);
+    }
 }

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::domain::alert::{sort_for_display, Alert, LabelMapping};
+use crate::domain::text::redact_userinfo;
 pub use http::HttpOptions;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -53,6 +54,9 @@ pub struct Source {
     pub http: HttpOptions,
     /// How often the TUI polls it.
     pub poll_interval: Duration,
+    /// What is worth saying about its config without refusing it (a token file
+    /// others can read), for the commands that use the source.
+    pub warnings: Vec<String>,
 }
 
 /// How often a source is polled unless its config says otherwise.
@@ -81,6 +85,67 @@ pub enum SourceError {
     Config(String),
 }
 
+impl SourceError {
+    /// The same error made safe to print, log or store: every text it carries is one
+    /// line with control characters made visible, and URLs lose their credentials.
+    /// Applied where errors leave this module, so a backend's words never reach a
+    /// terminal raw.
+    pub fn cleaned(self) -> Self {
+        let clean = |s: String| crate::domain::text::sanitize_line(&redact_userinfo(&s));
+        match self {
+            Self::Connect(s) => Self::Connect(clean(s)),
+            Self::Status(code, s) => Self::Status(code, clean(s)),
+            Self::Json(s) => Self::Json(clean(s)),
+            Self::Shape(s) => Self::Shape(clean(s)),
+            Self::Transport(s) => Self::Transport(clean(s)),
+            Self::Config(s) => Self::Config(clean(s)),
+            other @ (Self::Timeout(_) | Self::Unauthorized(_) | Self::TooLarge(_)) => other,
+        }
+    }
+}
+
+/// A body as text: invalid UTF-8 sequences become U+FFFD, and the byte offsets (in
+/// the returned text) of each replacement are listed, so that the one alert holding
+/// them is skipped and counted instead of failing the whole answer.
+pub(crate) fn repair_utf8(body: &[u8]) -> (std::borrow::Cow<'_, str>, Vec<usize>) {
+    let mut rest = match std::str::from_utf8(body) {
+        Ok(text) => return (std::borrow::Cow::Borrowed(text), Vec::new()),
+        Err(_) => body,
+    };
+    let mut text = String::with_capacity(body.len() + 16);
+    let mut bad = Vec::new();
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                text.push_str(valid);
+                break;
+            }
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                // The first `valid_up_to` bytes are valid UTF-8 by definition.
+                text.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                bad.push(text.len());
+                text.push('\u{fffd}');
+                let skip = e.error_len().unwrap_or(after.len());
+                rest = &after[skip..];
+            }
+        }
+    }
+    (std::borrow::Cow::Owned(text), bad)
+}
+
+/// Whether `part`, a slice of `whole`, covers any of the offsets in `bad`.
+pub(crate) fn holds_any(whole: &str, part: &str, bad: &[usize]) -> bool {
+    let start = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+    let end = start + part.len();
+    bad.iter().any(|&b| b >= start && b < end)
+}
+
+/// A base URL as it may be shown: without credentials.
+pub fn shown_url(base: &str) -> String {
+    redact_userinfo(base).into_owned()
+}
+
 impl Parsed {
     /// Counts an element that was not an alert, keeping the first reason.
     pub fn skip(&mut self, reason: &dyn std::fmt::Display) {
@@ -93,9 +158,11 @@ impl Parsed {
 /// `base` (which may carry a path prefix) with `segments` appended to its path.
 pub fn api_url(base: &str, segments: &[&str]) -> Result<reqwest::Url, SourceError> {
     let mut url = reqwest::Url::parse(base.trim_end_matches('/'))
-        .map_err(|e| SourceError::Config(format!("bad URL '{base}': {e}")))?;
+        .map_err(|e| SourceError::Config(format!("bad URL '{}': {e}", shown_url(base))))?;
     url.path_segments_mut()
-        .map_err(|()| SourceError::Config(format!("bad URL '{base}': cannot have a path")))?
+        .map_err(|()| {
+            SourceError::Config(format!("bad URL '{}': cannot have a path", shown_url(base)))
+        })?
         .pop_if_empty()
         .extend(segments);
     Ok(url)
@@ -126,6 +193,12 @@ pub struct Snapshot {
 /// Reads every member of `source` and merges their alerts by fingerprint. Fails only
 /// when every member failed; the error names each member.
 pub async fn fetch(source: &Source, mapping: &LabelMapping) -> Result<Snapshot, SourceError> {
+    fetch_raw(source, mapping)
+        .await
+        .map_err(SourceError::cleaned)
+}
+
+async fn fetch_raw(source: &Source, mapping: &LabelMapping) -> Result<Snapshot, SourceError> {
     let started = Instant::now();
     let client = http::client(&source.http)?;
     // Members are read at the same time: a slow member costs its timeout once.
@@ -182,15 +255,15 @@ pub async fn fetch(source: &Source, mapping: &LabelMapping) -> Result<Snapshot, 
             _ => SourceError::Transport(
                 errors
                     .iter()
-                    .map(|(base, e)| format!("{base}: {e}"))
+                    .map(|(base, e)| format!("{}: {e}", shown_url(base)))
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
         });
     }
     snapshot.member_errors = errors
-        .iter()
-        .map(|(base, e)| format!("{base}: {e}"))
+        .into_iter()
+        .map(|(base, e)| format!("{}: {}", shown_url(&base), e.cleaned()))
         .collect();
     sort_for_display(&mut snapshot.alerts);
     snapshot.latency_ms = started.elapsed().as_millis() as u64;
@@ -212,7 +285,7 @@ async fn fetch_member(
         SourceKind::Prometheus => {
             let url = prometheus::alerts_url(base)?;
             let body = http::get(client, &url, &source.http).await?;
-            prometheus::parse(&body, &source.name, base, mapping)
+            prometheus::parse(&body, &source.name, &shown_url(base), mapping)
         }
         SourceKind::Demo => Err(SourceError::Config(
             "the demo feed is not fetched over HTTP".into(),

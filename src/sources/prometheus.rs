@@ -22,6 +22,18 @@ struct WireAlert {
     active_at: Option<DateTime<Utc>>,
 }
 
+#[derive(Deserialize)]
+struct RawDoc<'a> {
+    #[serde(borrow)]
+    data: RawData<'a>,
+}
+
+#[derive(Deserialize)]
+struct RawData<'a> {
+    #[serde(borrow)]
+    alerts: Vec<&'a serde_json::value::RawValue>,
+}
+
 pub fn alerts_url(base: &str) -> Result<String, SourceError> {
     Ok(super::api_url(base, &["api", "v1", "alerts"])?.into())
 }
@@ -34,7 +46,17 @@ pub fn parse(
     base: &str,
     mapping: &LabelMapping,
 ) -> Result<Parsed, SourceError> {
-    let doc: Value = serde_json::from_slice(body).map_err(|e| SourceError::Json(e.to_string()))?;
+    parse_raw(body, source, base, mapping).map_err(SourceError::cleaned)
+}
+
+fn parse_raw(
+    body: &[u8],
+    source: &str,
+    base: &str,
+    mapping: &LabelMapping,
+) -> Result<Parsed, SourceError> {
+    let (text, bad_utf8) = super::repair_utf8(body);
+    let doc: Value = serde_json::from_str(&text).map_err(|e| SourceError::Json(e.to_string()))?;
     if doc.get("status").and_then(Value::as_str) == Some("error") {
         let message = doc
             .get("error")
@@ -44,19 +66,30 @@ pub fn parse(
             "prometheus answered an error: {message}"
         )));
     }
-    let Some(items) = doc
+    if doc
         .get("data")
         .and_then(|d| d.get("alerts"))
         .and_then(Value::as_array)
-    else {
+        .is_none()
+    {
         return Err(SourceError::Shape(format!(
             "expected {{\"data\": {{\"alerts\": […]}}}}, got {}",
             json_kind(&doc)
         )));
-    };
+    }
+    // The alerts again as raw elements, to parse one by one and to know which one
+    // held invalid UTF-8.
+    let items = serde_json::from_str::<RawDoc<'_>>(&text)
+        .map_err(|e| SourceError::Json(e.to_string()))?
+        .data
+        .alerts;
     let mut parsed = Parsed::default();
     for item in items {
-        match serde_json::from_value::<WireAlert>(item.clone()) {
+        if !bad_utf8.is_empty() && super::holds_any(&text, item.get(), &bad_utf8) {
+            parsed.skip(&"invalid UTF-8 in the alert");
+            continue;
+        }
+        match serde_json::from_str::<WireAlert>(item.get()) {
             Ok(wire) if wire.state == "firing" => {
                 let raw = RawAlert {
                     labels: wire.labels,
@@ -91,6 +124,27 @@ mod tests {
         assert_eq!(parsed.skipped, 1);
         assert_eq!(parsed.alerts[0].name, "A");
         assert_eq!(parsed.alerts[0].fingerprint.len(), 16);
+    }
+
+    #[test]
+    fn an_alert_with_invalid_utf8_is_skipped_and_counted_the_rest_kept() {
+        let mut body = br#"{"status":"success","data":{"alerts":[
+            {"labels":{"alertname":"Bad"},"annotations":{"summary":"x"#
+            .to_vec();
+        body.extend_from_slice(b"\xff\xfe");
+        body.extend_from_slice(
+            br#""},"state":"firing"},
+            {"labels":{"alertname":"Good"},"annotations":{},"state":"firing"}
+        ]}}"#,
+        );
+        let parsed = parse(&body, "p", "http://p", &LabelMapping::default()).unwrap();
+        assert_eq!(parsed.skipped, 1);
+        assert_eq!(
+            parsed.first_skip_reason.as_deref(),
+            Some("invalid UTF-8 in the alert")
+        );
+        let names: Vec<&str> = parsed.alerts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, vec!["Good"]);
     }
 
     #[test]

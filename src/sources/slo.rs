@@ -114,8 +114,13 @@ fn sample_value(text: &str) -> Result<f64, SourceError> {
     }
 }
 
-/// Parses one instant-query answer into error ratios by region.
+/// Parses one instant-query answer into error ratios by region. Errors are cleaned:
+/// Prometheus' own words (and a sample or result type it sent) are shown, never obeyed.
 pub fn parse_vector(body: &[u8], region_label: &str) -> Result<BTreeMap<String, f64>, SourceError> {
+    parse_vector_raw(body, region_label).map_err(SourceError::cleaned)
+}
+
+fn parse_vector_raw(body: &[u8], region_label: &str) -> Result<BTreeMap<String, f64>, SourceError> {
     let answer: Answer =
         serde_json::from_slice(body).map_err(|e| SourceError::Json(e.to_string()))?;
     if answer.status != "success" {
@@ -156,6 +161,17 @@ pub async fn fetch_window(
     window: &str,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<BTreeMap<String, f64>, SourceError> {
+    fetch_window_raw(source, slo, window, at)
+        .await
+        .map_err(SourceError::cleaned)
+}
+
+async fn fetch_window_raw(
+    source: &Source,
+    slo: &SloQuery,
+    window: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<BTreeMap<String, f64>, SourceError> {
     let client = http::client(&source.http)?;
     let base = source
         .urls
@@ -178,6 +194,10 @@ pub async fn fetch_window(
 /// No series at all is an error that says so; a region missing in one window is
 /// "no data" for that window.
 pub async fn fetch(source: &Source, slo: &SloQuery) -> Result<Vec<SloStatus>, SourceError> {
+    fetch_raw(source, slo).await.map_err(SourceError::cleaned)
+}
+
+async fn fetch_raw(source: &Source, slo: &SloQuery) -> Result<Vec<SloStatus>, SourceError> {
     let client = http::client(&source.http)?;
     let base = source
         .urls
