@@ -30,6 +30,12 @@ fn append_until_killed() {
     let mut store =
         Store::open(Path::new(&db), DEFAULT_BUSY_TIMEOUT).expect("child opens the store");
     let incident = store.list_incidents(true).expect("list")[0].id;
+    // What makes a returned append durable, as this very connection runs.
+    let settings = store.diagnostics().expect("diagnostics");
+    println!(
+        "settings {} {}",
+        settings.journal_mode, settings.synchronous
+    );
     for n in 0..1_000_000u64 {
         let entry = NewEntry::typed(EntryKind::Note, "child", &format!("entry {n}"), Utc::now())
             .expect("valid entry");
@@ -84,6 +90,7 @@ fn kill_9_at_a_random_moment_loses_no_reported_entry() {
             .unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel::<i64>();
+        let (settings_tx, settings_rx) = mpsc::channel::<String>();
         let reader = thread::spawn(move || {
             let mut reader = BufReader::new(stdout);
             let mut line = Vec::new();
@@ -91,6 +98,10 @@ fn kill_9_at_a_random_moment_loses_no_reported_entry() {
             while reader.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
                 if line.ends_with(b"\n") {
                     let text = String::from_utf8_lossy(&line);
+                    // libtest may have printed "test … ... " on the same line first.
+                    if let Some((_, settings)) = text.trim().split_once("settings ") {
+                        let _ = settings_tx.send(settings.to_string());
+                    }
                     if let Some(id) = text.trim().strip_prefix("appended ") {
                         if tx.send(id.parse().unwrap()).is_err() {
                             break;
@@ -105,6 +116,13 @@ fn kill_9_at_a_random_moment_loses_no_reported_entry() {
         let first = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("child reported no append within 30 s");
+        // Without WAL and synchronous=FULL a kill -9 alone may not lose a commit, but a
+        // power cut would: the settings are part of the promise, so check them.
+        assert_eq!(
+            settings_rx.try_recv().as_deref(),
+            Ok("WAL FULL"),
+            "the writer's journal mode and synchronous setting"
+        );
         reported.push(first);
         let deadline = Instant::now() + random_delay(round);
         while Instant::now() < deadline {

@@ -414,3 +414,23 @@ fn a_rehearsal_plays_the_demo_feed_and_records_drills_on_the_real_database() {
         "a rehearsal writes to the real database only"
     );
 }
+
+/// sitrep started from a directory that has been deleted (a checkout removed under a
+/// shell) starts anyway: nothing it does needs the working directory.
+#[test]
+fn the_tui_starts_in_a_deleted_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_database_created(dir.path());
+    cli(
+        &db,
+        &["declare", "--title", "Chat latency", "--severity", "P2"],
+    );
+    let tmux = Tmux::start_with(
+        dir.path(),
+        &dir.path().join("named.db"),
+        "mkdir gone && cd gone && rmdir ../gone &&",
+    );
+    tmux.wait_for("Chat latency");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXIT=0");
+}

@@ -134,11 +134,35 @@ mod tests {
         assert!(next_delay(i, 2, 0.5) > next_delay(i, 2, 0.1));
     }
 
+    /// Jitter exists so that many clients failing together do not retry in step:
+    /// sources failing at the same moment must get spread-out delays.
     #[test]
-    fn jitter_stays_within_its_range() {
-        for n in 0..100 {
-            let j = jitter("eu", n);
-            assert!((0.0..1.0).contains(&j));
-        }
+    fn jitter_spreads_clients_that_fail_together() {
+        let values: Vec<f64> = (0..200)
+            .map(|n| jitter(&format!("source-{n}"), 3))
+            .collect();
+        assert!(values.iter().all(|j| (0.0..1.0).contains(j)));
+        let mut distinct = values.clone();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+        assert!(
+            distinct.len() > 150,
+            "only {} distinct of 200",
+            distinct.len()
+        );
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        assert!((0.35..0.65).contains(&mean), "mean {mean}");
+        // Spread over the range, not bunched at one end.
+        let low = values.iter().filter(|j| **j < 0.5).count();
+        assert!((60..140).contains(&low), "{low} of 200 below 0.5");
+        let delays: std::collections::BTreeSet<Duration> = values
+            .iter()
+            .map(|j| next_delay(Duration::from_secs(10), 3, *j))
+            .collect();
+        assert!(
+            delays.len() > 150,
+            "retries in step: {} delays",
+            delays.len()
+        );
     }
 }

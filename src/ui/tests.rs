@@ -372,8 +372,27 @@ fn no_color_carries_meaning_in_text_and_modifiers_only() {
         coloured.content().iter().any(|c| c.fg == Color::Red),
         "P1 is red with colour"
     );
-    // Both say the same words: colour adds nothing a reader without it would miss.
-    let text =
-        |b: &ratatui::buffer::Buffer| b.content().iter().map(|c| c.symbol()).collect::<String>();
-    assert_eq!(text(&plain), text(&coloured));
+    // What colour marks must be marked without it too: every row where colour shows
+    // something red (a P1, a failing source) says it in words or with a modifier
+    // (bold, reversed) in the plain render.
+    let width = usize::from(plain.area.width);
+    let rows = |b: &ratatui::buffer::Buffer| -> Vec<Vec<ratatui::buffer::Cell>> {
+        b.content().chunks(width).map(<[_]>::to_vec).collect()
+    };
+    let (plain_rows, coloured_rows) = (rows(&plain), rows(&coloured));
+    let mut checked = 0;
+    for (y, (p, c)) in plain_rows.iter().zip(&coloured_rows).enumerate() {
+        let red: Vec<usize> = (0..width).filter(|x| c[*x].fg == Color::Red).collect();
+        if red.is_empty() {
+            continue;
+        }
+        checked += 1;
+        let line: String = p.iter().map(|cell| cell.symbol()).collect();
+        let marked = red.iter().any(|x| !p[*x].modifier.is_empty());
+        assert!(
+            marked || line.contains("P1") || line.contains('⚠'),
+            "row {y} is red with colour and unmarked without: {line}"
+        );
+    }
+    assert!(checked > 0, "the fixture shows something red");
 }

@@ -296,3 +296,108 @@ fn the_demo_never_writes_into_a_named_database() {
     assert_eq!(titles, vec!["simulated"]);
     assert_eq!(sb.json(&["list"]), serde_json::json!([]));
 }
+
+/// A tmpfs of a fixed size, unmounted on drop: a disk that can really be filled.
+struct SmallDisk {
+    dir: std::path::PathBuf,
+}
+
+impl SmallDisk {
+    fn mount(dir: std::path::PathBuf, size: &str) -> Self {
+        fs::create_dir_all(&dir).unwrap();
+        let out = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0755"),
+                "tmpfs",
+            ])
+            .arg(&dir)
+            .output()
+            .expect("mount(8) is needed");
+        assert!(
+            out.status.success(),
+            "this test mounts a small tmpfs and must run as root: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self { dir }
+    }
+
+    /// Writes a filler file until the disk refuses.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.dir.join("filler");
+        let mut file = fs::File::create(&path).unwrap();
+        let block = vec![0u8; 4096];
+        while file
+            .write_all(&block)
+            .and_then(|()| file.sync_all())
+            .is_ok()
+        {}
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.dir).status();
+    }
+}
+
+/// A full disk is called a full disk (it was "disk I/O error"), at open and on a
+/// write; nothing acknowledged is lost, and once space is freed writing works again.
+#[test]
+fn a_full_disk_is_reported_as_full_and_loses_nothing() {
+    let sb = Sandbox::new();
+    let disk = SmallDisk::mount(sb.path("small"), "512k");
+    let db = disk.dir.join("sitrep.db");
+    let arg = db.to_str().unwrap();
+    let id = sb.json(&[
+        "--db",
+        arg,
+        "declare",
+        "--title",
+        "room down",
+        "--severity",
+        "P2",
+    ])["incident"]["id"]
+        .as_i64()
+        .unwrap();
+    sb.json(&["--db", arg, "log", &id.to_string(), "first step"]);
+    let filler = disk.fill();
+    let mut refused = 0;
+    for n in 0..50 {
+        let out = sb.run(&[
+            "--db",
+            arg,
+            "log",
+            &id.to_string(),
+            &format!("step {n} {}", "x".repeat(4000)),
+        ]);
+        if !out.status.success() {
+            let err = expect_error(&out, 5, "log on a full disk");
+            assert!(err.contains("disk is full"), "{err}");
+            refused += 1;
+            break;
+        }
+    }
+    assert_eq!(refused, 1, "the disk never filled up");
+    let new_db = disk.dir.join("new.db");
+    let out = sb.run(&["--db", new_db.to_str().unwrap(), "list"]);
+    let err = expect_error(&out, 5, "open on a full disk");
+    assert!(err.contains("disk is full"), "{err}");
+    fs::remove_file(filler).unwrap();
+    sb.json(&["--db", arg, "log", &id.to_string(), "after freeing space"]);
+    let shown = sb.json(&["--db", arg, "show", &id.to_string()]);
+    let texts: Vec<&str> = shown["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts.contains(&"first step") && texts.contains(&"after freeing space"),
+        "{texts:?}"
+    );
+}
