@@ -109,7 +109,7 @@ fn append(c: &mut Criterion) {
 }
 
 fn read(c: &mut Criterion) {
-    let store = seeded();
+    let mut store = seeded();
     let mut group = c.benchmark_group("read");
     group.sample_size(30);
     group.bench_function("list_incidents over 10,000 incidents", |b| {

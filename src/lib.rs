@@ -17,6 +17,8 @@ pub mod domain;
 pub mod format;
 pub mod report;
 pub mod runtime;
+pub mod secret;
 pub mod sources;
 pub mod store;
+pub mod tls;
 pub mod ui;

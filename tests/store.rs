@@ -1,40 +1,24 @@
-//! Store behaviour beyond the CLI: entries written once across processes.
+//! The store's promises, one suite run on both engines (SQLite and a real
+//! PostgreSQL): entries written once across processes, durable settings, reads never
+//! torn by a concurrent writer, one truth for linked alerts, revisions, follow-ups, an
+//! append-only timeline enforced by the database itself, and a newer schema refused
+//! untouched.
+
+mod common;
 
 use chrono::Utc;
-use sitrep::domain::{Declaration, NewEntry, NewIncident, Severity};
-use sitrep::store::{Store, DEFAULT_BUSY_TIMEOUT};
+use common::engine::{Db, Engine};
+use sitrep::domain::alert::LinkedAlert;
+use sitrep::domain::{
+    Declaration, EntryKind, FollowUpState, IncidentEdit, IncidentId, NewEntry, NewFollowUp,
+    NewIncident, Severity, Status,
+};
+use sitrep::store::{FollowUpFilter, Store, StoreError};
 
-#[test]
-fn an_alert_entry_reported_by_two_processes_is_written_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("once.db");
-    let mut first = Store::open(&db, DEFAULT_BUSY_TIMEOUT).unwrap();
-    let mut second = Store::open(&db, DEFAULT_BUSY_TIMEOUT).unwrap();
-    let d = Declaration {
-        title: "room down".into(),
-        severity: Some(Severity::P1),
-        ..Declaration::default()
-    };
-    let id = first
-        .declare(NewIncident::declare(d, "alice", Utc::now()).unwrap())
-        .unwrap()
-        .incident
-        .id;
-    let entry = NewEntry::alert_event(
-        "alert resolved: RoomDown (fingerprint a, started x)".into(),
-        Utc::now(),
-    );
-    assert!(first.append_entry_once(id, &entry).unwrap().is_some());
-    assert!(second.append_entry_once(id, &entry).unwrap().is_none());
-    let timeline = second.load_incident(id).unwrap().timeline;
-    assert_eq!(timeline.iter().filter(|e| e.text == entry.text).count(), 1);
-    assert_eq!(timeline.last().map(|e| e.author.as_str()), Some("sitrep"));
-}
-
-fn declare_p2(store: &mut Store, title: &str) -> sitrep::domain::IncidentId {
+fn declare(store: &mut Store, title: &str, severity: Severity) -> IncidentId {
     let d = Declaration {
         title: title.into(),
-        severity: Some(Severity::P2),
+        severity: Some(severity),
         ..Declaration::default()
     };
     store
@@ -44,79 +28,8 @@ fn declare_p2(store: &mut Store, title: &str) -> sitrep::domain::IncidentId {
         .id
 }
 
-#[test]
-fn the_store_runs_in_wal_mode_with_full_synchronous_commits() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("d.db"), DEFAULT_BUSY_TIMEOUT).unwrap();
-    let d = store.diagnostics().unwrap();
-    assert_eq!(d.backend, "sqlite");
-    assert_eq!(d.journal_mode, "WAL");
-    assert_eq!(d.synchronous, "FULL", "durability needs synchronous=FULL");
-    assert_eq!(d.schema_version, sitrep::store::schema::latest_version());
-    assert!(!d.read_only);
-    assert!(d.version.starts_with('3'), "{}", d.version);
-}
-
-/// A writer moves the status back and forth; a reader loads the incident over and
-/// over. Without one read transaction for the whole load, the incident row and the
-/// timeline come from different commits and disagree.
-#[test]
-fn a_load_never_sees_half_of_a_concurrent_change() {
-    use sitrep::domain::Status;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("torn.db");
-    let mut writer = Store::open(&db, DEFAULT_BUSY_TIMEOUT).unwrap();
-    let id = declare_p2(&mut writer, "flapping");
-    let reader = Store::open(&db, DEFAULT_BUSY_TIMEOUT).unwrap();
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let stop = done.clone();
-    let writing = std::thread::spawn(move || {
-        for round in 0..300 {
-            let to = if round % 2 == 0 {
-                Status::Identified
-            } else {
-                Status::Investigating
-            };
-            writer.change_status(id, to, "alice", Utc::now()).unwrap();
-        }
-        stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    });
-    let mut loads = 0;
-    while !done.load(std::sync::atomic::Ordering::SeqCst) {
-        let record = reader.load_incident(id).unwrap();
-        let status_entries = record
-            .timeline
-            .iter()
-            .filter(|e| e.kind == sitrep::domain::EntryKind::Status)
-            .count();
-        // The declaration writes one status entry; every change one more, and the
-        // changes alternate starting with identified.
-        let changes = status_entries - 1;
-        let expected = if changes % 2 == 1 {
-            Status::Identified
-        } else {
-            Status::Investigating
-        };
-        assert_eq!(
-            record.incident.status, expected,
-            "incident row and timeline disagree after {changes} changes"
-        );
-        loads += 1;
-    }
-    writing.join().unwrap();
-    assert!(
-        loads > 10,
-        "the reader ran alongside the writer ({loads} loads)"
-    );
-}
-
-#[test]
-fn an_unlinked_alert_is_gone_from_the_record_and_the_review() {
-    use sitrep::domain::alert::LinkedAlert;
-    use sitrep::domain::IncidentEdit;
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("l.db"), DEFAULT_BUSY_TIMEOUT).unwrap();
-    let alert = |fp: &str| LinkedAlert {
+fn alert(fp: &str) -> LinkedAlert {
+    LinkedAlert {
         fingerprint: fp.into(),
         name: format!("Alert{fp}"),
         source: "am".into(),
@@ -126,42 +39,258 @@ fn an_unlinked_alert_is_gone_from_the_record_and_the_review() {
         runbook_url: None,
         generator_url: None,
         starts_at: None,
-    };
-    let d = Declaration {
-        title: "two alerts".into(),
-        severity: Some(Severity::P2),
-        alerts: vec![alert("a"), alert("b")],
-        ..Declaration::default()
-    };
-    let id = store
-        .declare(NewIncident::declare(d, "alice", Utc::now()).unwrap())
-        .unwrap()
-        .incident
-        .id;
-    let edit = IncidentEdit {
-        unlink_alerts: vec!["a".into()],
-        link_alerts: vec!["c".into()],
-        ..IncidentEdit::default()
-    };
-    let change = store.edit(id, &edit, "alice", Utc::now()).unwrap();
-    assert_eq!(change.incident.linked_alerts, vec!["b", "c"]);
-    let record = store.load_incident(id).unwrap();
-    assert_eq!(record.incident.linked_alerts, vec!["b", "c"]);
-    let names: Vec<&str> = record.alerts.iter().map(|a| a.name.as_str()).collect();
-    assert_eq!(
-        names,
-        vec!["Alertb", "c"],
-        "details kept for b; c named by its fingerprint"
-    );
-    let (reviewed, _) = store.review_data().unwrap();
-    let fps: Vec<&str> = reviewed[0]
-        .alerts
-        .iter()
-        .map(|a| a.fingerprint.as_str())
-        .collect();
-    assert_eq!(fps, vec!["b", "c"], "the review no longer counts 'a'");
-    assert_eq!(
-        store.list_incidents(false).unwrap()[0].linked_alerts,
-        vec!["b", "c"]
-    );
+    }
+}
+
+on_both_engines! {
+    an_alert_entry_reported_by_two_processes_is_written_once(engine) {
+        let db = Db::new(engine);
+        let mut first = db.open();
+        let mut second = db.open();
+        let id = declare(&mut first, "room down", Severity::P1);
+        let entry = NewEntry::alert_event(
+            "alert resolved: RoomDown (fingerprint a, started x)".into(),
+            Utc::now(),
+        );
+        assert!(first.append_entry_once(id, &entry).unwrap().is_some());
+        assert!(second.append_entry_once(id, &entry).unwrap().is_none());
+        let timeline = second.load_incident(id).unwrap().timeline;
+        assert_eq!(timeline.iter().filter(|e| e.text == entry.text).count(), 1);
+        assert_eq!(timeline.last().map(|e| e.author.as_str()), Some("sitrep"));
+    }
+
+    commits_are_durable_by_the_engines_own_settings(engine) {
+        let db = Db::new(engine);
+        let d = db.open().diagnostics().unwrap();
+        match engine {
+            Engine::Sqlite => {
+                assert_eq!(d.backend, "sqlite");
+                assert_eq!(d.journal_mode, "WAL");
+                assert_eq!(d.synchronous, "FULL", "durability needs synchronous=FULL");
+                assert_eq!(d.schema_version, sitrep::store::schema::latest_version());
+                assert!(d.version.starts_with('3'), "{}", d.version);
+            }
+            Engine::Postgres => {
+                assert_eq!(d.backend, "postgres");
+                assert_eq!(d.journal_mode, "fsync=on");
+                assert_eq!(d.synchronous, "on", "durability needs synchronous_commit=on");
+                assert_eq!(d.schema_version, sitrep::store::postgres::schema::latest_version());
+                assert!(d.version.starts_with("15"), "{}", d.version);
+                assert!(!d.target.contains(common::postgres::SUPERUSER_PASSWORD), "{}", d.target);
+            }
+        }
+        assert!(!d.read_only);
+    }
+
+    /// A writer moves the status back and forth; a reader loads the incident over and
+    /// over. Without one read transaction for the whole load, the incident row and the
+    /// timeline come from different commits and disagree.
+    a_load_never_sees_half_of_a_concurrent_change(engine) {
+        let db = Db::new(engine);
+        let mut writer = db.open();
+        let id = declare(&mut writer, "flapping", Severity::P2);
+        let mut reader = db.open();
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = done.clone();
+        let writing = std::thread::spawn(move || {
+            for round in 0..300 {
+                let to = if round % 2 == 0 { Status::Identified } else { Status::Investigating };
+                writer.change_status(id, to, "alice", Utc::now()).unwrap();
+            }
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        let mut loads = 0;
+        while !done.load(std::sync::atomic::Ordering::SeqCst) {
+            let record = reader.load_incident(id).unwrap();
+            let changes = record
+                .timeline
+                .iter()
+                .filter(|e| e.kind == EntryKind::Status)
+                .count()
+                - 1;
+            let expected = if changes % 2 == 1 { Status::Identified } else { Status::Investigating };
+            assert_eq!(
+                record.incident.status, expected,
+                "incident row and timeline disagree after {changes} changes"
+            );
+            loads += 1;
+        }
+        writing.join().unwrap();
+        assert!(loads > 10, "the reader ran alongside the writer ({loads} loads)");
+    }
+
+    an_unlinked_alert_is_gone_from_the_record_and_the_review(engine) {
+        let db = Db::new(engine);
+        let mut store = db.open();
+        let d = Declaration {
+            title: "two alerts".into(),
+            severity: Some(Severity::P2),
+            alerts: vec![alert("a"), alert("b")],
+            ..Declaration::default()
+        };
+        let id = store
+            .declare(NewIncident::declare(d, "alice", Utc::now()).unwrap())
+            .unwrap()
+            .incident
+            .id;
+        let edit = IncidentEdit {
+            unlink_alerts: vec!["a".into()],
+            link_alerts: vec!["c".into()],
+            ..IncidentEdit::default()
+        };
+        let change = store.edit(id, &edit, "alice", Utc::now()).unwrap();
+        assert_eq!(change.incident.linked_alerts, vec!["b", "c"]);
+        let record = store.load_incident(id).unwrap();
+        assert_eq!(record.incident.linked_alerts, vec!["b", "c"]);
+        let names: Vec<&str> = record.alerts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, vec!["Alertb", "c"], "details kept for b; c named by its fingerprint");
+        let (reviewed, _) = store.review_data().unwrap();
+        let fps: Vec<&str> = reviewed[0].alerts.iter().map(|a| a.fingerprint.as_str()).collect();
+        assert_eq!(fps, vec!["b", "c"], "the review no longer counts 'a'");
+        assert_eq!(store.list_incidents(false).unwrap()[0].linked_alerts, vec!["b", "c"]);
+    }
+
+    amending_keeps_every_revision_and_refuses_what_sitrep_wrote(engine) {
+        let db = Db::new(engine);
+        let mut store = db.open();
+        let id = declare(&mut store, "room down", Severity::P2);
+        let typed = NewEntry::typed(EntryKind::Mitigation, "alice", "drained eu", Utc::now()).unwrap();
+        let entry = store.append_entry(id, &typed).unwrap();
+        store.amend_entry(entry.id, "drained eu-west", "bob", Utc::now()).unwrap();
+        let amended = store.amend_entry(entry.id, "drained eu-west and us-east", "alice", Utc::now()).unwrap();
+        assert_eq!(amended.revisions.len(), 3);
+        let record = store.load_incident(id).unwrap();
+        let loaded = record.timeline.iter().find(|e| e.id == entry.id).unwrap();
+        assert_eq!(loaded.text, "drained eu-west and us-east");
+        let texts: Vec<&str> = loaded.revisions.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(texts, vec!["drained eu", "drained eu-west", "drained eu-west and us-east"]);
+        assert_eq!(loaded.revisions[1].author, "bob");
+        let status_entry = record.timeline.iter().find(|e| e.kind == EntryKind::Status).unwrap();
+        assert!(matches!(
+            store.amend_entry(status_entry.id, "rewritten", "alice", Utc::now()),
+            Err(StoreError::Domain(_))
+        ));
+        assert!(matches!(
+            store.amend_entry(sitrep::domain::EntryId(999_999), "x", "alice", Utc::now()),
+            Err(StoreError::EntryNotFound(_))
+        ));
+    }
+
+    follow_ups_are_added_completed_once_and_filtered(engine) {
+        let db = Db::new(engine);
+        let mut store = db.open();
+        let first = declare(&mut store, "room down", Severity::P2);
+        let second = declare(&mut store, "chat slow", Severity::P2);
+        let today = Utc::now().date_naive();
+        let add = |store: &mut Store, id, title: &str, owner: &str| {
+            let new = NewFollowUp::new(id, title, owner, Some(today + chrono::Days::new(7)), "alice", Utc::now(), today).unwrap();
+            store.add_follow_up(new).unwrap().follow_up.id
+        };
+        let canary = add(&mut store, first, "add a canary", "bob");
+        add(&mut store, first, "write the runbook", "carol");
+        add(&mut store, second, "shard chat", "bob");
+        let done = store.complete_follow_up(canary, "bob", Utc::now()).unwrap();
+        assert_eq!(done.follow_up.state, FollowUpState::Done);
+        assert!(done.entry.text.contains("add a canary"));
+        assert!(matches!(store.complete_follow_up(canary, "bob", Utc::now()), Err(StoreError::Domain(_))));
+        let bobs_open = store.list_follow_ups(&FollowUpFilter { open_only: true, owner: Some("bob".into()), incident: None }).unwrap();
+        let titles: Vec<&str> = bobs_open.iter().map(|f| f.title.as_str()).collect();
+        assert_eq!(titles, vec!["shard chat"]);
+        let of_first = store.list_follow_ups(&FollowUpFilter { incident: Some(first), ..FollowUpFilter::default() }).unwrap();
+        assert_eq!(of_first.len(), 2);
+        assert_eq!(store.load_incident(first).unwrap().follow_ups.len(), 2);
+    }
+
+    lifecycle_changes_are_recorded_and_illegal_ones_write_nothing(engine) {
+        let db = Db::new(engine);
+        let mut store = db.open();
+        let id = declare(&mut store, "room down", Severity::P1);
+        store.change_status(id, Status::Identified, "alice", Utc::now()).unwrap();
+        store.assign(id, Some("bob"), Some("carol"), "alice", Utc::now()).unwrap();
+        store.change_severity(id, Severity::P2, "bob", Utc::now()).unwrap();
+        let before = store.load_incident(id).unwrap();
+        assert!(matches!(
+            store.change_status(id, Status::Identified, "bob", Utc::now()),
+            Err(StoreError::Domain(_))
+        ));
+        assert_eq!(store.load_incident(id).unwrap(), before, "a refused change writes nothing");
+        let resolved = store.resolve(id, Some("rolled back"), "bob", Utc::now()).unwrap();
+        assert_eq!(resolved.incident.status, Status::Resolved);
+        let record = store.load_incident(id).unwrap();
+        assert_eq!(record.incident.commander, "bob");
+        assert_eq!(record.incident.comms_lead.as_deref(), Some("carol"));
+        assert_eq!(record.incident.summary.as_deref(), Some("rolled back"));
+        assert!(store.list_incidents(true).unwrap().is_empty());
+        assert!(matches!(
+            store.change_status(IncidentId(424_242), Status::Identified, "bob", Utc::now()),
+            Err(StoreError::IncidentNotFound(_))
+        ));
+    }
+
+    /// Not only sitrep keeps the timeline append-only: the database refuses to rewrite
+    /// or delete an entry whoever asks.
+    the_database_itself_refuses_to_rewrite_or_delete_entries(engine) {
+        let db = Db::new(engine);
+        let mut store = db.open();
+        let id = declare(&mut store, "room down", Severity::P2);
+        let typed = NewEntry::typed(EntryKind::Note, "alice", "original", Utc::now()).unwrap();
+        let entry = store.append_entry(id, &typed).unwrap();
+        store.amend_entry(entry.id, "original, corrected", "alice", Utc::now()).unwrap();
+        let statements = [
+            "UPDATE timeline_entry SET text = 'forged'",
+            "DELETE FROM timeline_entry",
+            "UPDATE entry_revision SET text = 'forged'",
+        ];
+        match engine {
+            Engine::Sqlite => {
+                let conn = rusqlite::Connection::open(db.dir.path().join("sitrep.db")).unwrap();
+                for sql in statements {
+                    assert!(conn.execute(sql, []).is_err(), "{sql}");
+                }
+            }
+            Engine::Postgres => {
+                let mut client = db.pg.as_ref().unwrap().client("sitrep");
+                for sql in statements.iter().chain(&["TRUNCATE timeline_entry CASCADE"]) {
+                    let err = client.batch_execute(sql).expect_err(sql);
+                    assert!(err.to_string().contains("append-only") || err.as_db_error().is_some(), "{sql}: {err}");
+                }
+            }
+        }
+        let texts: Vec<String> = store.load_incident(id).unwrap().timeline.into_iter().map(|e| e.text).collect();
+        assert!(texts.contains(&"original, corrected".to_string()), "{texts:?}");
+    }
+
+    a_schema_from_a_newer_sitrep_is_refused_untouched(engine) {
+        let db = Db::new(engine);
+        let mut store = db.open();
+        declare(&mut store, "room down", Severity::P2);
+        drop(store);
+        match engine {
+            Engine::Sqlite => {
+                let path = db.dir.path().join("sitrep.db");
+                rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+                let before = std::fs::read(&path).unwrap();
+                let err = sitrep::store::Store::connect(&db.target(), sitrep::store::DEFAULT_BUSY_TIMEOUT, false).err().unwrap();
+                assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+                assert_eq!(std::fs::read(&path).unwrap(), before);
+            }
+            Engine::Postgres => {
+                let pg = db.pg.as_ref().unwrap();
+                pg.client("sitrep").batch_execute("INSERT INTO sitrep_schema (version) VALUES (99)").unwrap();
+                let dump = |pg: &common::postgres::Postgres| -> Vec<String> {
+                    pg.client("sitrep")
+                        .query("SELECT format('%s|%s', id, title) FROM incident UNION ALL SELECT format('v%s', version) FROM sitrep_schema ORDER BY 1", &[])
+                        .unwrap()
+                        .iter()
+                        .map(|r| r.get(0))
+                        .collect()
+                };
+                let before = dump(pg);
+                let err = sitrep::store::Store::connect(&db.target(), sitrep::store::DEFAULT_BUSY_TIMEOUT, false).err().unwrap();
+                assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+                assert!(err.to_string().contains("upgrade sitrep"), "{err}");
+                assert_eq!(dump(pg), before);
+            }
+        }
+    }
 }

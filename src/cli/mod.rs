@@ -22,7 +22,7 @@ use crate::config::{Config, ConfigError, Feed, Overrides, Paths, Reads, TimeDisp
 use crate::domain::parse::truncate_to_millis;
 use crate::domain::text::sanitize_line;
 use crate::domain::DomainError;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Target};
 
 /// Exit codes, documented in the README.
 pub mod exit {
@@ -57,12 +57,13 @@ pub struct GlobalArgs {
     /// Config file [default: config.toml in the platform config dir]
     #[arg(long, global = true, env = "SITREP_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Database file [default: sitrep.db in the platform data dir]
+    /// Database: a file, or a PostgreSQL connection string (postgres://user@host/db;
+    /// PGPASSWORD and ~/.pgpass apply) [default: sitrep.db in the platform data dir]
     #[arg(
         long,
         global = true,
         env = "SITREP_DB",
-        value_name = "FILE",
+        value_name = "FILE|URL",
         hide_env_values = true
     )]
     pub db: Option<PathBuf>,
@@ -260,37 +261,48 @@ pub struct Context {
 
 impl Context {
     pub fn open_store(&self) -> Result<Store, CliError> {
-        self.open_store_with(Store::open)
+        self.open_store_with(false)
     }
 
-    /// Opens the database for a command that only reads: where it cannot be written
-    /// (a read-only file or directory) it is read read-only.
+    /// Opens the database for a command that only reads: where a SQLite file cannot be
+    /// written (a read-only file or directory) it is read read-only.
     pub fn open_store_for_reading(&self) -> Result<Store, CliError> {
-        self.open_store_with(Store::open_for_reading)
+        self.open_store_with(true)
     }
 
-    fn open_store_with(
-        &self,
-        open: fn(&std::path::Path, std::time::Duration) -> Result<Store, StoreError>,
-    ) -> Result<Store, CliError> {
-        let database = self.database()?;
-        // A data directory that cannot be made is a database failure (exit 5), not config.
-        if let Err(e) = self.paths.prepare_database_dir(database) {
-            return Err(match e {
-                ConfigError::Write { path, detail } => StoreError::Open {
-                    path: database.to_path_buf(),
-                    detail: format!("cannot create directory '{}': {detail}", path.display()),
-                }
-                .into(),
-                other => other.into(),
-            });
+    fn open_store_with(&self, read_only: bool) -> Result<Store, CliError> {
+        let target = self.target()?;
+        if let Target::Sqlite(database) = &target {
+            // A data directory that cannot be made is a database failure (exit 5).
+            if let Err(e) = self.paths.prepare_database_dir(database) {
+                return Err(match e {
+                    ConfigError::Write { path, detail } => StoreError::Open {
+                        path: database.clone(),
+                        detail: format!("cannot create directory '{}': {detail}", path.display()),
+                    }
+                    .into(),
+                    other => other.into(),
+                });
+            }
         }
-        Ok(open(database, self.config.busy_timeout)?)
+        if let Target::Postgres(pg) = &target {
+            for warning in &pg.warnings {
+                eprintln!("warning: {}", sanitize_line(warning));
+            }
+        }
+        Ok(Store::connect(
+            &target,
+            self.config.busy_timeout,
+            read_only,
+        )?)
     }
 
-    /// The database in use: the demo's own for the demo, whatever `--db` says.
-    pub fn database(&self) -> Result<&std::path::Path, CliError> {
-        Ok(self.paths.database_for(self.feed)?)
+    /// The database in use: the demo's own for the demo, whatever `--db` says; else
+    /// `--db`/`SITREP_DB`, `db` in the config, or the default file.
+    pub fn target(&self) -> Result<Target, CliError> {
+        Ok(self
+            .paths
+            .target_for(self.feed, self.config.db.as_deref())?)
     }
 
     /// Renders `value` as pretty JSON followed by a newline.
@@ -395,7 +407,16 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
     let paths = Paths::resolve(global.config.clone(), global.db.clone())?;
     // `config init` and `config path` must work even when the config is broken.
     let command = match command {
-        Command::Config(command) => return config::run(command, &paths, global.json),
+        Command::Config(command) => {
+            // `config path` must work with a broken config: read `db` from it if it loads.
+            let configured = Config::load(&paths, &Overrides::default())
+                .ok()
+                .and_then(|c| c.db);
+            let target = paths
+                .target_for(Feed::Live, configured.as_deref())
+                .map_err(CliError::from);
+            return config::run(command, &paths, target, global.json);
+        }
         other => other,
     };
     let reads = match command {
@@ -423,7 +444,7 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         Command::Comms(args) => report::comms(&ctx, args),
         Command::Review(args) => review::review(&ctx, args),
         Command::Templates(command) => report::run_templates(&ctx, command),
-        Command::Config(command) => config::run(command, &ctx.paths, ctx.json),
+        Command::Config(command) => config::run(command, &ctx.paths, ctx.target(), ctx.json),
     }
 }
 

@@ -19,7 +19,7 @@ use thiserror::Error;
 
 use crate::domain::parse::parse_duration;
 use crate::domain::text::sanitize_line;
-use crate::store::DEFAULT_BUSY_TIMEOUT;
+use crate::store::{Target, DEFAULT_BUSY_TIMEOUT};
 
 /// How times are shown to people. Stored times are always UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
@@ -57,6 +57,9 @@ pub enum ConfigError {
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     user: Option<String>,
+    /// The database: a file path or a PostgreSQL connection string (best without a
+    /// password: use PGPASSWORD or ~/.pgpass).
+    db: Option<String>,
     time_display: Option<TimeDisplay>,
     p2_triage_window: Option<String>,
     busy_timeout: Option<String>,
@@ -95,6 +98,8 @@ pub struct Config {
     pub labels: LabelMapping,
     /// SLOs to watch; `source` is empty when it should be the first Prometheus one.
     pub slos: Vec<SloQuery>,
+    /// `db` from the config file, used when neither `--db` nor `SITREP_DB` is given.
+    pub db: Option<String>,
 }
 
 /// Where alerts come from and which database they go with, decided once for every
@@ -178,12 +183,25 @@ pub struct Paths {
 }
 
 impl Paths {
-    /// The database that goes with `feed`: the demo's own for the demo, else the
-    /// named or default one.
-    pub fn database_for(&self, feed: Feed) -> Result<&Path, ConfigError> {
+    /// The database that goes with `feed`: the demo's own file for the demo; else the
+    /// one named by `--db`/`SITREP_DB`, then `db` in the config, then the default file.
+    pub fn target_for(
+        &self,
+        feed: Feed,
+        configured: Option<&str>,
+    ) -> Result<Target, crate::store::StoreError> {
         match feed {
-            Feed::Demo { .. } => self.demo_database.as_deref().ok_or(ConfigError::NoHome),
-            Feed::Live | Feed::Rehearsal => Ok(&self.database),
+            Feed::Demo { .. } => self
+                .demo_database
+                .clone()
+                .map(Target::Sqlite)
+                .ok_or_else(|| crate::store::StoreError::Target {
+                    detail: "no home directory for the demo's own database; set HOME".into(),
+                }),
+            Feed::Live | Feed::Rehearsal => match (self.database_explicit, configured) {
+                (false, Some(db)) => Target::parse(std::ffi::OsStr::new(db)),
+                _ => Target::parse(self.database.as_os_str()),
+            },
         }
     }
 
@@ -240,6 +258,40 @@ impl Paths {
     }
 }
 
+/// The name of the OS account this process runs as (from the password database), for
+/// when `$USER` and `$LOGNAME` are unset: containers, cron, systemd units.
+pub fn account_name() -> Option<String> {
+    #[cfg(unix)]
+    {
+        // SAFETY: getpwuid_r writes into `pwd` and `buf`, which outlive the call; on
+        // success `result` points at `pwd`, whose `pw_name` points into `buf`.
+        unsafe {
+            let mut pwd = std::mem::MaybeUninit::<libc::passwd>::uninit();
+            let mut buf = vec![0 as libc::c_char; 4096];
+            let mut result: *mut libc::passwd = std::ptr::null_mut();
+            let rc = libc::getpwuid_r(
+                libc::getuid(),
+                pwd.as_mut_ptr(),
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut result,
+            );
+            if rc != 0 || result.is_null() {
+                return None;
+            }
+            let name = std::ffi::CStr::from_ptr((*result).pw_name);
+            name.to_str()
+                .ok()
+                .map(str::to_string)
+                .filter(|n| !n.is_empty())
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
 pub(crate) fn create_private_dir(dir: &Path) -> Result<(), ConfigError> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
@@ -270,6 +322,7 @@ impl Config {
             .or(file.user)
             .or_else(|| std::env::var("USER").ok())
             .or_else(|| std::env::var("LOGNAME").ok())
+            .or_else(account_name)
             .map(|u| sanitize_line(&u))
             .filter(|u| !u.is_empty());
         let p2_triage_window = match overrides.p2_triage_window.clone().or(file.p2_triage_window) {
@@ -323,6 +376,7 @@ impl Config {
             .map(sources::slo)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
+            db: file.db.filter(|d| !d.trim().is_empty()),
             sources,
             slos,
             labels: file.labels.unwrap_or_default(),
@@ -389,8 +443,12 @@ pub const EXAMPLE: &str = r#"# sitrep configuration.
 # and command-line flags override both.
 
 # Your name as it appears in the timeline; the default commander when you declare.
-# Default: $USER.
+# Default: $USER, else your account name.
 # user = "alice"
+
+# The database: a file, or the team's PostgreSQL (libpq's PGHOST, PGUSER, PGPASSWORD
+# and ~/.pgpass apply; keep the password out of this file). --db and SITREP_DB win.
+# db = "postgres://alice@db.internal:5432/sitrep?sslmode=verify-full"
 
 # How times are shown: "local" or "utc". Stored times are always UTC.
 # time_display = "local"

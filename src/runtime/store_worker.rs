@@ -1,6 +1,7 @@
 //! The store worker: one thread that owns the `Store`, carries out load and write
-//! effects in order, and reports when another process has committed to the database
-//! (`PRAGMA data_version`, checked when idle every 300 ms — cheap, and no busy loop).
+//! effects in order, and on SQLite reports when another process has committed to the
+//! database (`PRAGMA data_version`, checked when idle every 300 ms — cheap, and no busy
+//! loop). On PostgreSQL, changes come from the change feed (`change_feed.rs`).
 //!
 //! Supervised: if the thread dies (a panic), the event loop hears of it at once and
 //! ends the TUI cleanly; an effect is never dropped silently. Postmortem drafts are
@@ -77,7 +78,9 @@ fn supervised(
 }
 
 fn work(mut store: Store, exporter: &Exporter, rx: &Receiver<Effect>, tx: &UnboundedSender<Msg>) {
-    let mut seen = store.data_version().ok();
+    // SQLite has no change feed: a number that moves on every commit is compared when
+    // idle. PostgreSQL pushes changes (see `change_feed`) and says `None` here.
+    let mut seen = store.change_token().ok().flatten();
     loop {
         match rx.recv_timeout(WATCH_INTERVAL) {
             Ok(effect) => {
@@ -88,7 +91,7 @@ fn work(mut store: Store, exporter: &Exporter, rx: &Receiver<Effect>, tx: &Unbou
                 }
             }
             Err(RecvTimeoutError::Timeout) => {
-                let now = store.data_version().ok();
+                let now = store.change_token().ok().flatten();
                 if now != seen {
                     seen = now;
                     if tx.send(Msg::StoreChanged).is_err() {

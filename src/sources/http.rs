@@ -9,27 +9,7 @@ use reqwest::{Client, StatusCode};
 
 use super::SourceError;
 
-/// A token or password: its `Debug` prints nothing of it, so a struct that holds one
-/// can be logged or printed in a test failure without leaking it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: String) -> Self {
-        Self(value)
-    }
-
-    /// The value itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
+pub use crate::secret::Secret;
 
 /// How to reach one backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,34 +170,7 @@ fn root_cause(e: &reqwest::Error) -> String {
         cause = next;
     }
     let text = cause.to_string();
-    tls_in_words(&text).map_or(text, str::to_string)
-}
-
-/// rustls reports certificate problems as Rust debug text
-/// (`invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))`); say what is
-/// wrong and what to do instead.
-pub fn tls_in_words(text: &str) -> Option<&'static str> {
-    const WORDS: &[(&str, &str)] = &[
-        ("UnknownIssuer", "TLS: the server's certificate is not signed by a CA sitrep trusts; set ca_file to your CA's certificate"),
-        ("CaUsedAsEndEntity", "TLS: the server presents a CA certificate as its own; it needs a server certificate signed by that CA"),
-        ("NotValidForName", "TLS: the server's certificate is not valid for this host name; use the name it was issued for"),
-        ("not valid for name", "TLS: the server's certificate is not valid for this host name; use the name it was issued for"),
-        ("NotValidForNameContext", "TLS: the server's certificate is not valid for this host name; use the name it was issued for"),
-        ("Expired", "TLS: the server's certificate has expired"),
-        ("NotValidYet", "TLS: the server's certificate is not valid yet (check the clocks)"),
-        ("Revoked", "TLS: the server's certificate has been revoked"),
-        ("BadSignature", "TLS: the server's certificate has a bad signature"),
-        ("UnsupportedSignatureAlgorithm", "TLS: the server's certificate uses a signature algorithm sitrep does not accept"),
-        ("BadEncoding", "TLS: the server's certificate could not be read"),
-        ("InvalidPurpose", "TLS: the server's certificate is not meant for a TLS server"),
-        ("HandshakeFailure", "TLS: the handshake failed; the server and sitrep share no protocol version or cipher"),
-        ("InvalidContentType", "TLS: the server did not answer with TLS; is it plain http?"),
-        ("CorruptMessage", "TLS: the server did not answer with TLS; is it plain http?"),
-    ];
-    WORDS
-        .iter()
-        .find(|(code, _)| text.contains(code))
-        .map(|(_, words)| *words)
+    crate::tls::in_words(&text).map_or(text, str::to_string)
 }
 
 #[cfg(test)]
@@ -244,11 +197,12 @@ mod tests {
 
     #[test]
     fn rustls_debug_text_becomes_words() {
-        let words = tls_in_words("invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))");
+        let words =
+            crate::tls::in_words("invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))");
         assert_eq!(
             words,
             Some("TLS: the server presents a CA certificate as its own; it needs a server certificate signed by that CA")
         );
-        assert_eq!(tls_in_words("connection refused"), None);
+        assert_eq!(crate::tls::in_words("connection refused"), None);
     }
 }

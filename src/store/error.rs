@@ -46,6 +46,18 @@ pub enum StoreError {
     Corrupt { path: PathBuf, detail: String },
     #[error("database '{}': {detail}", path.display())]
     Other { path: PathBuf, detail: String },
+    /// The team database cannot be reached or refused the login; nothing was written.
+    #[error("database '{target}' is unavailable: {detail}")]
+    Unavailable { target: String, detail: String },
+    /// The server would not keep commits durable; sitrep does not write there.
+    #[error("database '{target}' would not keep commits durable: {detail}")]
+    NotDurable { target: String, detail: String },
+    /// A connection string that does not parse (never quoting a password).
+    #[error("bad database connection string: {detail}")]
+    Target { detail: String },
+    /// A raw PostgreSQL error, before the backend has named the target.
+    #[error("database error: {0}")]
+    Postgres(#[from] postgres::Error),
     /// A raw SQLite error, before [`StoreError::at`] has named the file.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -73,7 +85,7 @@ impl StoreError {
                     }
                     Some(ErrorCode::DiskFull) => Self::DiskFull { path },
                     Some(ErrorCode::CannotOpen | ErrorCode::SystemIoFailure)
-                        if super::file::disk_is_full(&path) =>
+                        if super::sqlite::file::disk_is_full(&path) =>
                     {
                         Self::DiskFull { path }
                     }

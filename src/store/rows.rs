@@ -1,20 +1,31 @@
-//! Mapping between domain values and SQLite columns. Stored text that does not parse
-//! becomes a `BadValue` error naming the column, never a panic.
+//! Mapping between domain values and columns, the same for both engines: rows are read
+//! through [`Columns`], which each backend implements for its own row type. Stored
+//! text that does not parse becomes a `BadValue` error naming the column, never a
+//! panic.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::Row;
 
-use super::error::StoreError;
 use crate::domain::{
     EntryId, EntryKind, FollowUp, FollowUpId, FollowUpState, Incident, IncidentId, Revision,
     RootCause, Severity, Status, TimelineEntry,
 };
+use crate::store::StoreError;
 
 pub const INCIDENT_COLUMNS: &str = "id, title, severity, status, commander, comms_lead, \
     trigger_ms, declared_ms, declared_by, mitigated_ms, resolved_ms, regions, cohorts, \
     summary, root_cause, release_related, rollback_performed, drill";
 
 pub const FOLLOWUP_COLUMNS: &str = "id, incident_id, title, owner, due, created_ms, done_ms";
+
+/// Typed access to the columns of one row, by position.
+pub trait Columns {
+    fn int(&self, i: usize) -> Result<i64, StoreError>;
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError>;
+    fn text(&self, i: usize) -> Result<String, StoreError>;
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError>;
+    fn boolean(&self, i: usize) -> Result<bool, StoreError>;
+    fn opt_bool(&self, i: usize) -> Result<Option<bool>, StoreError>;
+}
 
 pub fn millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -25,7 +36,7 @@ pub fn time(column: &str, ms: i64) -> Result<DateTime<Utc>, StoreError> {
         .ok_or_else(|| StoreError::BadValue(format!("{column} = {ms} is not a time")))
 }
 
-fn optional_time(column: &str, ms: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreError> {
+pub fn optional_time(column: &str, ms: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreError> {
     ms.map(|ms| time(column, ms)).transpose()
 }
 
@@ -44,47 +55,47 @@ fn list(column: &str, text: &str) -> Result<Vec<String>, StoreError> {
 
 /// Reads an incident from a row selected with [`INCIDENT_COLUMNS`]; its linked alerts
 /// live in their own table and are filled in by the caller.
-pub fn incident(row: &Row<'_>) -> Result<Incident, StoreError> {
-    let severity: String = row.get(2)?;
-    let status: String = row.get(3)?;
-    let regions: String = row.get(11)?;
-    let cohorts: String = row.get(12)?;
-    let root_cause: Option<String> = row.get(14)?;
+pub fn incident(row: &impl Columns) -> Result<Incident, StoreError> {
+    let severity = row.text(2)?;
+    let status = row.text(3)?;
+    let regions = row.text(11)?;
+    let cohorts = row.text(12)?;
+    let root_cause = row.opt_text(14)?;
     Ok(Incident {
-        id: IncidentId(row.get(0)?),
-        title: row.get(1)?,
+        id: IncidentId(row.int(0)?),
+        title: row.text(1)?,
         severity: parsed::<Severity>("severity", &severity)?,
         status: parsed::<Status>("status", &status)?,
-        commander: row.get(4)?,
-        comms_lead: row.get(5)?,
-        trigger_time: time("trigger_ms", row.get(6)?)?,
-        declared_at: time("declared_ms", row.get(7)?)?,
-        declared_by: row.get(8)?,
-        mitigated_at: optional_time("mitigated_ms", row.get(9)?)?,
-        resolved_at: optional_time("resolved_ms", row.get(10)?)?,
+        commander: row.text(4)?,
+        comms_lead: row.opt_text(5)?,
+        trigger_time: time("trigger_ms", row.int(6)?)?,
+        declared_at: time("declared_ms", row.int(7)?)?,
+        declared_by: row.text(8)?,
+        mitigated_at: optional_time("mitigated_ms", row.opt_int(9)?)?,
+        resolved_at: optional_time("resolved_ms", row.opt_int(10)?)?,
         regions: list("regions", &regions)?,
         cohorts: list("cohorts", &cohorts)?,
-        summary: row.get(13)?,
+        summary: row.opt_text(13)?,
         root_cause: root_cause
             .map(|c| parsed::<RootCause>("root_cause", &c))
             .transpose()?,
-        release_related: row.get(15)?,
-        rollback_performed: row.get(16)?,
-        drill: row.get(17)?,
+        release_related: row.opt_bool(15)?,
+        rollback_performed: row.opt_bool(16)?,
+        drill: row.boolean(17)?,
         linked_alerts: Vec::new(),
     })
 }
 
 /// Reads an entry from `id, incident_id, at_ms, author, kind, text`, with its original
 /// text as the first revision; later revisions are appended by the caller.
-pub fn entry(row: &Row<'_>) -> Result<TimelineEntry, StoreError> {
-    let kind: String = row.get(4)?;
-    let at = time("at_ms", row.get(2)?)?;
-    let author: String = row.get(3)?;
-    let text: String = row.get(5)?;
+pub fn entry(row: &impl Columns) -> Result<TimelineEntry, StoreError> {
+    let kind = row.text(4)?;
+    let at = time("at_ms", row.int(2)?)?;
+    let author = row.text(3)?;
+    let text = row.text(5)?;
     Ok(TimelineEntry {
-        id: EntryId(row.get(0)?),
-        incident_id: IncidentId(row.get(1)?),
+        id: EntryId(row.int(0)?),
+        incident_id: IncidentId(row.int(1)?),
         at,
         author: author.clone(),
         kind: parsed::<EntryKind>("kind", &kind)?,
@@ -98,33 +109,33 @@ pub fn entry(row: &Row<'_>) -> Result<TimelineEntry, StoreError> {
 }
 
 /// Reads a revision from `entry_id, at_ms, author, text`.
-pub fn revision(row: &Row<'_>) -> Result<(EntryId, Revision), StoreError> {
+pub fn revision(row: &impl Columns) -> Result<(EntryId, Revision), StoreError> {
     Ok((
-        EntryId(row.get(0)?),
+        EntryId(row.int(0)?),
         Revision {
-            at: time("at_ms", row.get(1)?)?,
-            author: row.get(2)?,
-            text: row.get(3)?,
+            at: time("at_ms", row.int(1)?)?,
+            author: row.text(2)?,
+            text: row.text(3)?,
         },
     ))
 }
 
 /// Reads a follow-up from a row selected with [`FOLLOWUP_COLUMNS`].
-pub fn follow_up(row: &Row<'_>) -> Result<FollowUp, StoreError> {
-    let due: Option<String> = row.get(4)?;
-    let done_at = optional_time("done_ms", row.get(6)?)?;
+pub fn follow_up(row: &impl Columns) -> Result<FollowUp, StoreError> {
+    let due = row.opt_text(4)?;
+    let done_at = optional_time("done_ms", row.opt_int(6)?)?;
     Ok(FollowUp {
-        id: FollowUpId(row.get(0)?),
-        incident_id: IncidentId(row.get(1)?),
-        title: row.get(2)?,
-        owner: row.get(3)?,
+        id: FollowUpId(row.int(0)?),
+        incident_id: IncidentId(row.int(1)?),
+        title: row.text(2)?,
+        owner: row.text(3)?,
         due: due
             .map(|d| {
                 NaiveDate::parse_from_str(&d, "%Y-%m-%d")
                     .map_err(|_| StoreError::BadValue(format!("due = '{d}'")))
             })
             .transpose()?,
-        created_at: time("created_ms", row.get(5)?)?,
+        created_at: time("created_ms", row.int(5)?)?,
         state: if done_at.is_some() {
             FollowUpState::Done
         } else {
@@ -136,24 +147,32 @@ pub fn follow_up(row: &Row<'_>) -> Result<FollowUp, StoreError> {
 
 /// Reads a linked alert from `fingerprint, name, source, service, region, summary,
 /// runbook_url, generator_url, starts_ms`.
-pub fn linked_alert(row: &Row<'_>) -> Result<crate::domain::alert::LinkedAlert, StoreError> {
+pub fn linked_alert(row: &impl Columns) -> Result<crate::domain::alert::LinkedAlert, StoreError> {
     linked_alert_at(row, 0)
 }
 
 /// Like [`linked_alert`], with the columns starting at `first`.
 pub fn linked_alert_at(
-    row: &Row<'_>,
+    row: &impl Columns,
     first: usize,
 ) -> Result<crate::domain::alert::LinkedAlert, StoreError> {
     Ok(crate::domain::alert::LinkedAlert {
-        fingerprint: row.get(first)?,
-        name: row.get(first + 1)?,
-        source: row.get(first + 2)?,
-        service: row.get(first + 3)?,
-        region: row.get(first + 4)?,
-        summary: row.get(first + 5)?,
-        runbook_url: row.get(first + 6)?,
-        generator_url: row.get(first + 7)?,
-        starts_at: optional_time("starts_ms", row.get(first + 8)?)?,
+        fingerprint: row.text(first)?,
+        name: row.text(first + 1)?,
+        source: row.text(first + 2)?,
+        service: row.opt_text(first + 3)?,
+        region: row.opt_text(first + 4)?,
+        summary: row.opt_text(first + 5)?,
+        runbook_url: row.opt_text(first + 6)?,
+        generator_url: row.opt_text(first + 7)?,
+        starts_at: optional_time("starts_ms", row.opt_int(first + 8)?)?,
     })
+}
+
+/// Gives an entry its later revisions: the newest text is its text.
+pub fn attach_revisions(entry: &mut TimelineEntry, revisions: Vec<Revision>) {
+    if let Some(last) = revisions.last() {
+        entry.text = last.text.clone();
+    }
+    entry.revisions.extend(revisions);
 }

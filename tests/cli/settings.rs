@@ -237,28 +237,49 @@ fn the_p2_triage_window_comes_from_the_config_then_the_environment_then_the_flag
 }
 
 #[test]
-fn without_any_user_name_a_write_exits_2_and_says_how_to_set_one() {
+fn without_user_or_logname_a_write_is_signed_with_the_account_name() {
+    // Containers, cron and systemd units often have no $USER: the account of the
+    // process is the name (as root here, 'root'; as 'nobody', 'nobody').
     let sb = Sandbox::new();
     let out = sb
         .cmd()
         .env_remove("SITREP_USER")
-        .args(["declare", "--title", "t", "--severity", "P2"])
+        .args(["declare", "--title", "t", "--severity", "P2", "--json"])
         .output()
         .unwrap();
-    let err = expect_error(&out, 2, "no user");
     assert!(
-        err.contains("--user") && err.contains("SITREP_USER"),
-        "{err}"
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    // Reading needs no name.
+    let declared: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let expected = String::from_utf8(
+        std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(declared["incident"]["commander"], expected.trim());
+    assert_eq!(declared["entries"][0]["author"], expected.trim());
+    let writable = sb.path("for-nobody");
+    std::fs::create_dir(&writable).unwrap();
+    crate::sandbox::set_mode(&writable, 0o777);
     let out = sb
-        .cmd()
+        .nobody()
         .env_remove("SITREP_USER")
-        .arg("list")
+        .args(["--db", writable.join("nobody.db").to_str().unwrap()])
+        .args(["declare", "--title", "t", "--severity", "P2", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success());
-    assert_eq!(sb.rows(), Vec::<String>::new());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let declared: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(declared["incident"]["commander"], "nobody");
 }
 
 #[test]

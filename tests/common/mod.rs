@@ -1,3 +1,5 @@
 //! Helpers shared by the integration tests.
 
 pub mod backend;
+pub mod engine;
+pub mod postgres;

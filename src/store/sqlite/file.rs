@@ -5,7 +5,7 @@ use std::fs::{self, OpenOptions};
 use std::io::ErrorKind;
 use std::path::Path;
 
-use super::error::StoreError;
+use crate::store::StoreError;
 
 /// Creates an empty database file with mode 0600 unless it exists. The directory must
 /// exist already; creating it is the caller's choice.

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::error::StoreError;
 use super::file::{create_private_file, restrict_to_owner};
+use crate::store::StoreError;
 
 /// Every migration, oldest first. Never edit one that has shipped; add a new one.
 pub const MIGRATIONS: &[&str] = &[

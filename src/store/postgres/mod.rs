@@ -1,0 +1,821 @@
+//! The PostgreSQL backend: the team's shared incident log.
+//!
+//! Same promises as SQLite: every change is one transaction that returns only after
+//! `COMMIT` did, with `synchronous_commit = on` set for the session (and a server
+//! running with `fsync = off` refused); lifecycle changes of one incident lock its row
+//! (`FOR UPDATE`), so changes from several hosts serialize and none is lost; a
+//! serialization failure or deadlock (40001, 40P01) is retried, bounded; reads run in
+//! one `REPEATABLE READ` snapshot. A lost connection is reopened on the next call.
+//! Changes are pushed to listeners with `NOTIFY sitrep_changes` (see [`Listener`]).
+
+pub mod schema;
+mod target;
+mod tls;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use postgres::error::SqlState;
+use postgres::{Client, IsolationLevel, Transaction};
+
+use super::rows::{self, json_list, millis, Columns, FOLLOWUP_COLUMNS, INCIDENT_COLUMNS};
+use super::{
+    Backend, Change, Diagnostics, FollowUpChange, FollowUpFilter, IncidentChange, IncidentRecord,
+    StoreError,
+};
+use crate::domain::alert::LinkedAlert;
+use crate::domain::review::ReviewedIncident;
+use crate::domain::{
+    EntryId, FollowUp, FollowUpId, Incident, IncidentId, NewEntry, NewFollowUp, NewIncident,
+    Revision, TimelineEntry,
+};
+pub use target::{PgTarget, SslMode};
+
+/// How many times a transaction that failed for a retryable reason is tried.
+const MAX_TRIES: u32 = 8;
+
+/// An open PostgreSQL sitrep database.
+pub struct PgStore {
+    client: Option<Client>,
+    target: PgTarget,
+    /// The target as every message names it (no password).
+    shown: String,
+    busy_timeout: Duration,
+}
+
+/// Opens a connection as `target` says, over TLS per its `sslmode`, and sets up the
+/// session for durable, bounded writes.
+pub fn open_client(target: &PgTarget, busy_timeout: Duration) -> Result<Client, StoreError> {
+    let shown = target.shown();
+    let mut config = postgres::Config::new();
+    config
+        .host(&target.host)
+        .port(target.port)
+        .user(&target.user)
+        .dbname(&target.dbname)
+        .application_name("sitrep")
+        .connect_timeout(target.connect_timeout)
+        .ssl_mode(match target.sslmode {
+            SslMode::Disable => postgres::config::SslMode::Disable,
+            SslMode::Allow | SslMode::Prefer => postgres::config::SslMode::Prefer,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
+                postgres::config::SslMode::Require
+            }
+        });
+    if let Some(password) = &target.password {
+        config.password(password.expose());
+    }
+    let connector =
+        tls::connector(target.sslmode, target.sslrootcert.as_deref()).map_err(|detail| {
+            StoreError::Unavailable {
+                target: shown.clone(),
+                detail,
+            }
+        })?;
+    let mut client = config.connect(connector).map_err(|e| error(&shown, &e))?;
+    // Durable commits for this session, and waits for a lock bounded like SQLite's
+    // busy timeout. A session must ask: the server or the role may default to off.
+    let lock_ms = busy_timeout.as_millis().clamp(1, 3_600_000);
+    client
+        .batch_execute(&format!(
+            "SET synchronous_commit = on; SET lock_timeout = '{lock_ms}ms'; \
+             SET idle_in_transaction_session_timeout = '5min'"
+        ))
+        .map_err(|e| error(&shown, &e))?;
+    let setting = |client: &mut Client, name: &str| -> Result<String, StoreError> {
+        client
+            .query_one(&format!("SHOW {name}"), &[])
+            .map(|r| r.get::<_, String>(0))
+            .map_err(|e| error(&shown, &e))
+    };
+    let fsync = setting(&mut client, "fsync")?;
+    if fsync != "on" {
+        return Err(StoreError::NotDurable {
+            target: shown,
+            detail: format!("the server runs with fsync = {fsync}, so a commit would not survive a crash; ask the DBA to turn fsync on"),
+        });
+    }
+    let commit = setting(&mut client, "synchronous_commit")?;
+    if !matches!(
+        commit.as_str(),
+        "on" | "remote_apply" | "remote_write" | "local"
+    ) {
+        return Err(StoreError::NotDurable {
+            target: shown,
+            detail: format!("synchronous_commit stays '{commit}' after sitrep set it on (a connection pooler in transaction mode?); connect to the server directly"),
+        });
+    }
+    Ok(client)
+}
+
+impl PgStore {
+    /// Connects, checks the server keeps commits durable, and migrates the schema
+    /// (under an advisory lock; a newer schema is refused untouched).
+    pub fn connect(target: &PgTarget, busy_timeout: Duration) -> Result<Self, StoreError> {
+        let shown = target.shown();
+        let mut client = open_client(target, busy_timeout)?;
+        schema::migrate(&mut client, &shown)?;
+        Ok(Self {
+            client: Some(client),
+            target: target.clone(),
+            shown,
+            busy_timeout,
+        })
+    }
+
+    /// The open connection, reopened if the server went away since the last call.
+    fn client(&mut self) -> Result<&mut Client, StoreError> {
+        let usable = self.client.as_ref().is_some_and(|c| !c.is_closed());
+        if !usable {
+            self.client = None;
+            let mut client = open_client(&self.target, self.busy_timeout)?;
+            let found = schema::version(&mut client).map_err(|e| error(&self.shown, &e))?;
+            if found != schema::latest_version() {
+                return Err(StoreError::TooNew {
+                    path: self.shown.clone().into(),
+                    found,
+                    supported: schema::latest_version(),
+                });
+            }
+            self.client = Some(client);
+        }
+        self.client.as_mut().ok_or_else(|| StoreError::Unavailable {
+            target: self.shown.clone(),
+            detail: "no connection".into(),
+        })
+    }
+
+    /// Runs `body` in one transaction at `level`, retrying serialization failures and
+    /// deadlocks a bounded number of times with a short, growing pause.
+    fn transaction<T>(
+        &mut self,
+        level: IsolationLevel,
+        read_only: bool,
+        mut body: impl FnMut(&mut Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let client = self.client()?;
+            let result = (|| {
+                let mut tx = client
+                    .build_transaction()
+                    .isolation_level(level)
+                    .read_only(read_only)
+                    .start()?;
+                let out = body(&mut tx)?;
+                tx.commit()?;
+                Ok(out)
+            })();
+            match result {
+                Ok(out) => return Ok(out),
+                Err(StoreError::Postgres(e)) if retryable(&e) && tries < MAX_TRIES => {
+                    std::thread::sleep(Duration::from_millis(2 << tries));
+                }
+                Err(StoreError::Postgres(e)) => {
+                    if self.client.as_ref().is_some_and(Client::is_closed) {
+                        self.client = None;
+                    }
+                    return Err(error(&self.shown, &e));
+                }
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    fn write<T>(
+        &mut self,
+        body: impl FnMut(&mut Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.transaction(IsolationLevel::ReadCommitted, false, body)
+    }
+
+    fn read<T>(
+        &mut self,
+        body: impl FnMut(&mut Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.transaction(IsolationLevel::RepeatableRead, true, body)
+    }
+}
+
+fn retryable(e: &postgres::Error) -> bool {
+    matches!(
+        e.code(),
+        Some(&SqlState::T_R_SERIALIZATION_FAILURE) | Some(&SqlState::T_R_DEADLOCK_DETECTED)
+    )
+}
+
+/// A PostgreSQL error in words an on-call engineer can act on, naming the target.
+pub fn error(target: &str, e: &postgres::Error) -> StoreError {
+    let target = target.to_string();
+    if let Some(db) = e.as_db_error() {
+        let detail = crate::domain::text::sanitize_line(db.message());
+        return match db.code() {
+            &SqlState::INVALID_PASSWORD | &SqlState::INVALID_AUTHORIZATION_SPECIFICATION => {
+                StoreError::Unavailable {
+                    target,
+                    detail: format!("{detail} (check the password: PGPASSWORD or ~/.pgpass)"),
+                }
+            }
+            &SqlState::INVALID_CATALOG_NAME => StoreError::Unavailable {
+                target,
+                detail: format!("{detail} (create it: see 'Team database' in the README)"),
+            },
+            &SqlState::INSUFFICIENT_PRIVILEGE => StoreError::ReadOnly {
+                path: target.into(),
+                detail,
+            },
+            &SqlState::LOCK_NOT_AVAILABLE => StoreError::Locked {
+                path: target.into(),
+            },
+            &SqlState::DISK_FULL => StoreError::DiskFull {
+                path: target.into(),
+            },
+            &SqlState::ADMIN_SHUTDOWN
+            | &SqlState::CRASH_SHUTDOWN
+            | &SqlState::CANNOT_CONNECT_NOW
+            | &SqlState::TOO_MANY_CONNECTIONS => StoreError::Unavailable { target, detail },
+            _ => StoreError::Other {
+                path: target.into(),
+                detail,
+            },
+        };
+    }
+    // Not the server's words: the connection (refused, reset, TLS, timeout).
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let text = cause.to_string();
+    let detail = crate::tls::in_words(&text).map_or_else(
+        || {
+            let text = crate::domain::text::sanitize_line(&text);
+            if e.is_closed() || text.is_empty() {
+                "the connection to the server was lost".to_string()
+            } else {
+                text
+            }
+        },
+        str::to_string,
+    );
+    StoreError::Unavailable { target, detail }
+}
+
+impl Columns for postgres::Row {
+    fn int(&self, i: usize) -> Result<i64, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+    fn text(&self, i: usize) -> Result<String, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+    fn boolean(&self, i: usize) -> Result<bool, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+    fn opt_bool(&self, i: usize) -> Result<Option<bool>, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+}
+
+impl Backend for PgStore {
+    fn diagnostics(&mut self) -> Result<Diagnostics, StoreError> {
+        let shown = self.shown.clone();
+        self.read(|tx| {
+            let show = |tx: &mut Transaction<'_>, name: &str| -> Result<String, StoreError> {
+                Ok(tx.query_one(&format!("SHOW {name}"), &[])?.get(0))
+            };
+            Ok(Diagnostics {
+                backend: "postgres",
+                target: shown.clone(),
+                version: show(tx, "server_version")?,
+                schema_version: tx
+                    .query_one(
+                        "SELECT coalesce(max(version), 0)::BIGINT FROM sitrep_schema",
+                        &[],
+                    )?
+                    .get(0),
+                journal_mode: format!("fsync={}", show(tx, "fsync")?),
+                synchronous: show(tx, "synchronous_commit")?,
+                read_only: false,
+            })
+        })
+    }
+
+    fn change_token(&mut self) -> Result<Option<i64>, StoreError> {
+        Ok(None)
+    }
+
+    fn declare(&mut self, new: NewIncident) -> Result<Change, StoreError> {
+        self.write(|tx| {
+            let id: i64 = tx
+                .query_one(
+                    "INSERT INTO incident (title, severity, status, commander, comms_lead, trigger_ms, \
+                     declared_ms, declared_by, regions, cohorts, drill) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                    &[
+                        &new.title,
+                        &new.severity.as_str(),
+                        &crate::domain::Status::Investigating.as_str(),
+                        &new.commander,
+                        &new.comms_lead,
+                        &millis(new.trigger_time),
+                        &millis(new.declared_at),
+                        &new.declared_by,
+                        &json_list(&new.regions),
+                        &json_list(&new.cohorts),
+                        &new.drill,
+                    ],
+                )?
+                .get(0);
+            let id = IncidentId(id);
+            for a in &new.alerts {
+                insert_alert(tx, id, a)?;
+            }
+            sync_linked_alerts(tx, id, &new.linked_alerts)?;
+            let entries = new
+                .entries()
+                .iter()
+                .map(|e| insert_entry(tx, id, e))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Change {
+                incident: new.clone().into_incident(id),
+                entries,
+            })
+        })
+    }
+
+    fn append_entry(
+        &mut self,
+        id: IncidentId,
+        entry: &NewEntry,
+        once: bool,
+    ) -> Result<Option<TimelineEntry>, StoreError> {
+        self.write(|tx| {
+            // A share lock: an append waits for a lifecycle change of the same
+            // incident under way, and is never lost to one.
+            if tx
+                .query_opt("SELECT 1 FROM incident WHERE id = $1 FOR SHARE", &[&id.0])?
+                .is_none()
+            {
+                return Err(StoreError::IncidentNotFound(id));
+            }
+            if once
+                && tx
+                    .query_opt(
+                        "SELECT 1 FROM timeline_entry WHERE incident_id = $1 AND kind = $2 AND text = $3",
+                        &[&id.0, &entry.kind.as_str(), &entry.text],
+                    )?
+                    .is_some()
+            {
+                return Ok(None);
+            }
+            insert_entry(tx, id, entry).map(Some)
+        })
+    }
+
+    fn update_incident(
+        &mut self,
+        id: IncidentId,
+        change: IncidentChange<'_>,
+    ) -> Result<Change, StoreError> {
+        self.write(|tx| {
+            let mut incident = load_incident_row(tx, id, true)?;
+            let new_entries = change(&mut incident)?;
+            save_incident(tx, &incident)?;
+            let entries = new_entries
+                .iter()
+                .map(|e| insert_entry(tx, id, e))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Change { incident, entries })
+        })
+    }
+
+    fn amend_entry(
+        &mut self,
+        entry_id: EntryId,
+        text: &str,
+        author: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TimelineEntry, StoreError> {
+        self.write(|tx| {
+            let mut entry = load_entry(tx, entry_id)?;
+            let revision = entry.amend(author, text, now)?;
+            tx.execute(
+                "INSERT INTO entry_revision (entry_id, at_ms, author, text) VALUES ($1, $2, $3, $4)",
+                &[&entry_id.0, &millis(revision.at), &revision.author, &revision.text],
+            )?;
+            entry.text = revision.text.clone();
+            entry.revisions.push(revision);
+            Ok(entry)
+        })
+    }
+
+    fn add_follow_up(&mut self, new: NewFollowUp) -> Result<FollowUpChange, StoreError> {
+        self.write(|tx| {
+            load_incident_row(tx, new.incident_id, false)?;
+            let id: i64 = tx
+                .query_one(
+                    "INSERT INTO followup (incident_id, title, owner, due, created_ms) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    &[
+                        &new.incident_id.0,
+                        &new.title,
+                        &new.owner,
+                        &new.due.map(|d| d.to_string()),
+                        &millis(new.created_at),
+                    ],
+                )?
+                .get(0);
+            let id = FollowUpId(id);
+            let entry = insert_entry(tx, new.incident_id, &new.entry(id))?;
+            Ok(FollowUpChange {
+                follow_up: new.clone().into_follow_up(id),
+                entry,
+            })
+        })
+    }
+
+    fn complete_follow_up(
+        &mut self,
+        id: FollowUpId,
+        author: &str,
+        now: DateTime<Utc>,
+    ) -> Result<FollowUpChange, StoreError> {
+        self.write(|tx| {
+            let row = tx
+                .query_opt(
+                    &format!("SELECT {FOLLOWUP_COLUMNS} FROM followup WHERE id = $1 FOR UPDATE"),
+                    &[&id.0],
+                )?
+                .ok_or(StoreError::FollowUpNotFound(id))?;
+            let mut follow_up = rows::follow_up(&row)?;
+            let new_entry = follow_up.complete(author, now)?;
+            tx.execute(
+                "UPDATE followup SET done_ms = $1 WHERE id = $2",
+                &[&follow_up.done_at.map(millis), &id.0],
+            )?;
+            let entry = insert_entry(tx, follow_up.incident_id, &new_entry)?;
+            Ok(FollowUpChange { follow_up, entry })
+        })
+    }
+
+    fn list_incidents(&mut self, open_only: bool) -> Result<Vec<Incident>, StoreError> {
+        self.read(|tx| query_incidents(tx, open_only))
+    }
+
+    fn load_incident(&mut self, id: IncidentId) -> Result<IncidentRecord, StoreError> {
+        self.read(|tx| {
+            let incident = load_incident_row(tx, id, false)?;
+            let timeline = load_timeline(tx, id)?;
+            let follow_ups = query_follow_ups(
+                tx,
+                &FollowUpFilter {
+                    incident: Some(id),
+                    ..FollowUpFilter::default()
+                },
+            )?;
+            let alerts = tx
+                .query(
+                    "SELECT fingerprint, name, source, service, region, summary, runbook_url, \
+                     generator_url, starts_ms FROM linked_alert WHERE incident_id = $1 ORDER BY position",
+                    &[&id.0],
+                )?
+                .iter()
+                .map(rows::linked_alert)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(IncidentRecord {
+                incident,
+                timeline,
+                follow_ups,
+                alerts,
+            })
+        })
+    }
+
+    fn review_data(&mut self) -> Result<(Vec<ReviewedIncident>, Vec<FollowUp>), StoreError> {
+        self.read(|tx| {
+            let incidents = query_incidents(tx, false)?;
+            let mut alerts: HashMap<i64, Vec<LinkedAlert>> = HashMap::new();
+            for row in tx.query(
+                "SELECT incident_id, fingerprint, name, source, service, region, summary, runbook_url, \
+                 generator_url, starts_ms FROM linked_alert ORDER BY position",
+                &[],
+            )? {
+                let incident: i64 = row.try_get(0)?;
+                alerts
+                    .entry(incident)
+                    .or_default()
+                    .push(rows::linked_alert_at(&row, 1)?);
+            }
+            let reviewed = incidents
+                .into_iter()
+                .map(|incident| ReviewedIncident {
+                    alerts: alerts.remove(&incident.id.0).unwrap_or_default(),
+                    incident,
+                })
+                .collect();
+            Ok((reviewed, query_follow_ups(tx, &FollowUpFilter::default())?))
+        })
+    }
+
+    fn list_follow_ups(&mut self, filter: &FollowUpFilter) -> Result<Vec<FollowUp>, StoreError> {
+        self.read(|tx| query_follow_ups(tx, filter))
+    }
+}
+
+fn query_incidents(tx: &mut Transaction<'_>, open_only: bool) -> Result<Vec<Incident>, StoreError> {
+    let filter = if open_only {
+        "WHERE status <> 'resolved'"
+    } else {
+        ""
+    };
+    let mut out = tx
+        .query(
+            &format!(
+                "SELECT {INCIDENT_COLUMNS} FROM incident {filter} ORDER BY declared_ms DESC, id DESC"
+            ),
+            &[],
+        )?
+        .iter()
+        .map(rows::incident)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut linked: HashMap<i64, Vec<String>> = HashMap::new();
+    for row in tx.query(
+        "SELECT incident_id, fingerprint FROM linked_alert ORDER BY position",
+        &[],
+    )? {
+        linked
+            .entry(row.try_get(0)?)
+            .or_default()
+            .push(row.try_get(1)?);
+    }
+    for incident in &mut out {
+        incident.linked_alerts = linked.remove(&incident.id.0).unwrap_or_default();
+    }
+    Ok(out)
+}
+
+fn load_incident_row(
+    tx: &mut Transaction<'_>,
+    id: IncidentId,
+    for_update: bool,
+) -> Result<Incident, StoreError> {
+    let lock = if for_update { "FOR UPDATE" } else { "" };
+    let row = tx
+        .query_opt(
+            &format!("SELECT {INCIDENT_COLUMNS} FROM incident WHERE id = $1 {lock}"),
+            &[&id.0],
+        )?
+        .ok_or(StoreError::IncidentNotFound(id))?;
+    let mut incident = rows::incident(&row)?;
+    incident.linked_alerts = tx
+        .query(
+            "SELECT fingerprint FROM linked_alert WHERE incident_id = $1 ORDER BY position",
+            &[&id.0],
+        )?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    Ok(incident)
+}
+
+fn save_incident(tx: &mut Transaction<'_>, i: &Incident) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE incident SET title = $2, severity = $3, status = $4, commander = $5, comms_lead = $6, \
+         trigger_ms = $7, mitigated_ms = $8, resolved_ms = $9, regions = $10, cohorts = $11, \
+         summary = $12, root_cause = $13, release_related = $14, rollback_performed = $15, \
+         drill = $16 WHERE id = $1",
+        &[
+            &i.id.0,
+            &i.title,
+            &i.severity.as_str(),
+            &i.status.as_str(),
+            &i.commander,
+            &i.comms_lead,
+            &millis(i.trigger_time),
+            &i.mitigated_at.map(millis),
+            &i.resolved_at.map(millis),
+            &json_list(&i.regions),
+            &json_list(&i.cohorts),
+            &i.summary,
+            &i.root_cause.map(|c| c.as_str()),
+            &i.release_related,
+            &i.rollback_performed,
+            &i.drill,
+        ],
+    )?;
+    sync_linked_alerts(tx, i.id, &i.linked_alerts)
+}
+
+fn insert_alert(
+    tx: &mut Transaction<'_>,
+    id: IncidentId,
+    a: &LinkedAlert,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO linked_alert (incident_id, fingerprint, name, source, service, region, summary, \
+         runbook_url, generator_url, starts_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (incident_id, fingerprint) DO NOTHING",
+        &[
+            &id.0,
+            &a.fingerprint,
+            &a.name,
+            &a.source,
+            &a.service,
+            &a.region,
+            &a.summary,
+            &a.runbook_url,
+            &a.generator_url,
+            &a.starts_at.map(millis),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Makes the incident's linked_alert rows match `fingerprints` (see the SQLite twin).
+fn sync_linked_alerts(
+    tx: &mut Transaction<'_>,
+    id: IncidentId,
+    fingerprints: &[String],
+) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM linked_alert WHERE incident_id = $1 AND NOT (fingerprint = ANY($2))",
+        &[&id.0, &fingerprints],
+    )?;
+    for fingerprint in fingerprints {
+        tx.execute(
+            "INSERT INTO linked_alert (incident_id, fingerprint, name, source) VALUES ($1, $2, $2, '') \
+             ON CONFLICT (incident_id, fingerprint) DO NOTHING",
+            &[&id.0, fingerprint],
+        )?;
+    }
+    Ok(())
+}
+
+fn insert_entry(
+    tx: &mut Transaction<'_>,
+    id: IncidentId,
+    e: &NewEntry,
+) -> Result<TimelineEntry, StoreError> {
+    let row = tx.query_one(
+        "INSERT INTO timeline_entry (incident_id, at_ms, author, kind, text) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        &[&id.0, &millis(e.at), &e.author, &e.kind.as_str(), &e.text],
+    )?;
+    let at = rows::time("at_ms", millis(e.at))?;
+    Ok(TimelineEntry {
+        id: EntryId(row.try_get(0)?),
+        incident_id: id,
+        at,
+        author: e.author.clone(),
+        kind: e.kind,
+        text: e.text.clone(),
+        revisions: vec![Revision {
+            at,
+            author: e.author.clone(),
+            text: e.text.clone(),
+        }],
+    })
+}
+
+fn load_timeline(
+    tx: &mut Transaction<'_>,
+    id: IncidentId,
+) -> Result<Vec<TimelineEntry>, StoreError> {
+    let mut entries = tx
+        .query(
+            "SELECT id, incident_id, at_ms, author, kind, text FROM timeline_entry \
+             WHERE incident_id = $1 ORDER BY at_ms, id",
+            &[&id.0],
+        )?
+        .iter()
+        .map(rows::entry)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut revisions: HashMap<EntryId, Vec<Revision>> = HashMap::new();
+    for row in tx.query(
+        "SELECT r.entry_id, r.at_ms, r.author, r.text FROM entry_revision r \
+         JOIN timeline_entry e ON e.id = r.entry_id WHERE e.incident_id = $1 ORDER BY r.id",
+        &[&id.0],
+    )? {
+        let (entry_id, revision) = rows::revision(&row)?;
+        revisions.entry(entry_id).or_default().push(revision);
+    }
+    for entry in &mut entries {
+        rows::attach_revisions(entry, revisions.remove(&entry.id).unwrap_or_default());
+    }
+    Ok(entries)
+}
+
+fn load_entry(tx: &mut Transaction<'_>, id: EntryId) -> Result<TimelineEntry, StoreError> {
+    let row = tx
+        .query_opt(
+            "SELECT id, incident_id, at_ms, author, kind, text FROM timeline_entry WHERE id = $1",
+            &[&id.0],
+        )?
+        .ok_or(StoreError::EntryNotFound(id))?;
+    let mut entry = rows::entry(&row)?;
+    let revisions = tx
+        .query(
+            "SELECT entry_id, at_ms, author, text FROM entry_revision WHERE entry_id = $1 ORDER BY id",
+            &[&id.0],
+        )?
+        .iter()
+        .map(|r| rows::revision(r).map(|(_, rev)| rev))
+        .collect::<Result<Vec<_>, _>>()?;
+    rows::attach_revisions(&mut entry, revisions);
+    Ok(entry)
+}
+
+fn query_follow_ups(
+    tx: &mut Transaction<'_>,
+    filter: &FollowUpFilter,
+) -> Result<Vec<FollowUp>, StoreError> {
+    tx.query(
+        &format!(
+            "SELECT {FOLLOWUP_COLUMNS} FROM followup \
+             WHERE (NOT $1 OR done_ms IS NULL) AND ($2::TEXT IS NULL OR owner = $2) \
+             AND ($3::BIGINT IS NULL OR incident_id = $3) \
+             ORDER BY done_ms IS NOT NULL, due IS NULL, due, id"
+        ),
+        &[
+            &filter.open_only,
+            &filter.owner,
+            &filter.incident.map(|i| i.0),
+        ],
+    )?
+    .iter()
+    .map(rows::follow_up)
+    .collect()
+}
+
+/// Listens for `NOTIFY sitrep_changes` on a connection of its own (a listener must
+/// never sit inside a transaction). Notifications sent while it was disconnected are
+/// lost, so after a reconnect the caller must re-read everything.
+pub struct Listener {
+    client: Client,
+    shown: String,
+    idle: Duration,
+}
+
+/// How long a listener may hear nothing before it checks the connection is alive (a
+/// server that vanished without closing the socket sends nothing at all).
+const LIVENESS_CHECK: Duration = Duration::from_secs(5);
+
+impl Listener {
+    pub fn connect(target: &PgTarget) -> Result<Self, StoreError> {
+        let shown = target.shown();
+        let mut client = open_client(target, Duration::from_secs(5))?;
+        client
+            .batch_execute("LISTEN sitrep_changes")
+            .map_err(|e| error(&shown, &e))?;
+        Ok(Self {
+            client,
+            shown,
+            idle: Duration::ZERO,
+        })
+    }
+
+    /// Waits up to `timeout` for a change; `Ok(true)` if anything changed (everything
+    /// queued is taken at once: one re-read covers it all). An error means the
+    /// connection is gone: connect again, then re-read everything.
+    pub fn wait(&mut self, timeout: Duration) -> Result<bool, StoreError> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let lost = |e: postgres::Error| error(&self.shown, &e);
+        let first = self
+            .client
+            .notifications()
+            .timeout_iter(timeout)
+            .next()
+            .map_err(lost)?;
+        if first.is_some() {
+            self.idle = Duration::ZERO;
+            while self
+                .client
+                .notifications()
+                .iter()
+                .next()
+                .map_err(lost)?
+                .is_some()
+            {}
+            return Ok(true);
+        }
+        self.idle += timeout;
+        if self.client.is_closed() {
+            return Err(StoreError::Unavailable {
+                target: self.shown.clone(),
+                detail: "the connection to the server was lost".into(),
+            });
+        }
+        if self.idle >= LIVENESS_CHECK {
+            self.idle = Duration::ZERO;
+            self.client.batch_execute("SELECT 1").map_err(lost)?;
+        }
+        Ok(false)
+    }
+}

@@ -1,0 +1,669 @@
+//! The SQLite backend: one host's durable incident log in one file.
+//!
+//! Every write is one `BEGIN IMMEDIATE` transaction committed with WAL and
+//! `synchronous=FULL`, so when a call returns its change is on disk and survives
+//! `kill -9`; a second process on the same file waits for the lock instead of failing.
+//! Reads made of several statements run in one read transaction, so a concurrent
+//! writer never tears them.
+
+pub(crate) mod file;
+pub mod schema;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{
+    params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
+};
+
+use super::rows::{self, json_list, millis, Columns, FOLLOWUP_COLUMNS, INCIDENT_COLUMNS};
+use super::{
+    Backend, Change, Diagnostics, FollowUpChange, FollowUpFilter, IncidentChange, IncidentRecord,
+    StoreError,
+};
+use crate::domain::alert::LinkedAlert;
+use crate::domain::review::ReviewedIncident;
+use crate::domain::{
+    EntryId, FollowUp, FollowUpId, Incident, IncidentId, NewEntry, NewFollowUp, NewIncident,
+    Revision, Status, TimelineEntry,
+};
+
+/// An open SQLite sitrep database.
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+    read_only: bool,
+}
+
+impl SqliteStore {
+    /// Opens (creating with mode 0600 if missing) and migrates the database at `path`.
+    /// A database from a newer sitrep is refused before anything is written to it.
+    pub fn open(path: &Path, busy_timeout: Duration) -> Result<Self, StoreError> {
+        Self::open_inner(path, busy_timeout).map_err(|e| e.at(path))
+    }
+
+    fn open_inner(path: &Path, busy_timeout: Duration) -> Result<Self, StoreError> {
+        file::create_if_missing(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(busy_timeout)?;
+        // Read-only checks first: a newer database must stay byte-for-byte untouched.
+        schema::check_not_newer(&conn, path)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Open {
+                path: path.to_path_buf(),
+                detail: format!("cannot switch to WAL journal mode (got '{mode}')"),
+            });
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        #[cfg(target_os = "macos")]
+        conn.pragma_update(None, "fullfsync", "ON")?;
+        schema::migrate(&mut conn, path)?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+            read_only: false,
+        })
+    }
+
+    /// Opens the database for commands that only read. Where it cannot be written (a
+    /// read-only file or directory) it is opened read-only instead, as long as its
+    /// schema is current; a file that does not exist yet is created as by [`open`].
+    ///
+    /// [`open`]: SqliteStore::open
+    pub fn open_for_reading(path: &Path, busy_timeout: Duration) -> Result<Self, StoreError> {
+        match Self::open(path, busy_timeout) {
+            Err(StoreError::ReadOnly { .. } | StoreError::Open { .. }) if path.is_file() => {
+                Self::open_read_only(path, busy_timeout).map_err(|e| e.at(path))
+            }
+            other => other,
+        }
+    }
+
+    fn open_read_only(path: &Path, busy_timeout: Duration) -> Result<Self, StoreError> {
+        let open = |uri: String| -> Result<Connection, StoreError> {
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI;
+            let conn = Connection::open_with_flags(uri, flags)?;
+            conn.busy_timeout(busy_timeout)?;
+            schema::check_not_newer(&conn, path)?;
+            Ok(conn)
+        };
+        let uri = file_uri(path);
+        let conn = match open(uri.clone()) {
+            Ok(conn) => conn,
+            // WAL needs its -shm file; with none and no -wal left behind, the main file
+            // holds every commit and can be read as immutable.
+            Err(_) if !wal_file(path).exists() => open(format!("{uri}?immutable=1"))?,
+            Err(e) => return Err(e),
+        };
+        let found = schema::user_version(&conn)?;
+        if found != schema::latest_version() {
+            return Err(StoreError::NeedsMigration {
+                path: path.to_path_buf(),
+                found,
+                latest: schema::latest_version(),
+            });
+        }
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+            read_only: true,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Backend for SqliteStore {
+    fn change_token(&mut self) -> Result<Option<i64>, StoreError> {
+        self.read(|conn| Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?))
+            .map(Some)
+    }
+
+    fn diagnostics(&mut self) -> Result<Diagnostics, StoreError> {
+        self.read(|conn| {
+            let text = |sql: &str| -> Result<String, StoreError> {
+                Ok(conn
+                    .query_row(sql, [], |r| r.get::<_, rusqlite::types::Value>(0))
+                    .map(|v| match v {
+                        rusqlite::types::Value::Text(t) => t,
+                        rusqlite::types::Value::Integer(i) => i.to_string(),
+                        other => format!("{other:?}"),
+                    })?)
+            };
+            let synchronous = match text("PRAGMA synchronous")?.as_str() {
+                "0" => "OFF",
+                "1" => "NORMAL",
+                "2" => "FULL",
+                "3" => "EXTRA",
+                _ => "unknown",
+            };
+            Ok(Diagnostics {
+                backend: "sqlite",
+                target: self.path.display().to_string(),
+                version: text("SELECT sqlite_version()")?,
+                schema_version: schema::user_version(conn)?,
+                journal_mode: text("PRAGMA journal_mode")?.to_ascii_uppercase(),
+                synchronous: synchronous.to_string(),
+                read_only: self.read_only,
+            })
+        })
+    }
+
+    /// Stores a new incident and the entries that open its timeline.
+    fn declare(&mut self, new: NewIncident) -> Result<Change, StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO incident (title, severity, status, commander, comms_lead, trigger_ms, \
+                 declared_ms, declared_by, regions, cohorts, drill) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    new.title,
+                    new.severity.as_str(),
+                    Status::Investigating.as_str(),
+                    new.commander,
+                    new.comms_lead,
+                    millis(new.trigger_time),
+                    millis(new.declared_at),
+                    new.declared_by,
+                    json_list(&new.regions),
+                    json_list(&new.cohorts),
+                    new.drill,
+                ],
+            )?;
+            let id = IncidentId(tx.last_insert_rowid());
+            let mut insert_alert = tx.prepare_cached(
+                "INSERT INTO linked_alert (incident_id, fingerprint, name, source, service, region, summary, \
+                 runbook_url, generator_url, starts_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for a in &new.alerts {
+                insert_alert.execute(params![
+                    id.0,
+                    a.fingerprint,
+                    a.name,
+                    a.source,
+                    a.service,
+                    a.region,
+                    a.summary,
+                    a.runbook_url,
+                    a.generator_url,
+                    a.starts_at.map(millis),
+                ])?;
+            }
+            // Fingerprints named without details (`declare --alert FP`).
+            sync_linked_alerts(tx, id, &new.linked_alerts)?;
+            let entries = new
+                .entries()
+                .iter()
+                .map(|e| insert_entry(tx, id, e))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Change {
+                incident: new.into_incident(id),
+                entries,
+            })
+        })
+    }
+
+    fn append_entry(
+        &mut self,
+        id: IncidentId,
+        entry: &NewEntry,
+        once: bool,
+    ) -> Result<Option<TimelineEntry>, StoreError> {
+        self.write(|tx| {
+            load_incident_row(tx, id)?;
+            if once {
+                let exists = tx
+                    .prepare_cached("SELECT 1 FROM timeline_entry WHERE incident_id = ?1 AND kind = ?2 AND text = ?3")?
+                    .exists(params![id.0, entry.kind.as_str(), entry.text])?;
+                if exists {
+                    return Ok(None);
+                }
+            }
+            insert_entry(tx, id, entry).map(Some)
+        })
+    }
+
+    /// Corrects a typed entry: the new text is added as a revision; the old text stays.
+    fn amend_entry(
+        &mut self,
+        entry_id: EntryId,
+        text: &str,
+        author: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TimelineEntry, StoreError> {
+        self.write(|tx| {
+            let mut entry = load_entry(tx, entry_id)?;
+            let revision = entry.amend(author, text, now)?;
+            tx.execute(
+                "INSERT INTO entry_revision (entry_id, at_ms, author, text) VALUES (?1, ?2, ?3, ?4)",
+                params![entry_id.0, millis(revision.at), revision.author, revision.text],
+            )?;
+            entry.text = revision.text.clone();
+            entry.revisions.push(revision);
+            Ok(entry)
+        })
+    }
+
+    /// Adds a follow-up to an incident, recorded in its timeline.
+    fn add_follow_up(&mut self, new: NewFollowUp) -> Result<FollowUpChange, StoreError> {
+        self.write(|tx| {
+            load_incident_row(tx, new.incident_id)?;
+            tx.execute(
+                "INSERT INTO followup (incident_id, title, owner, due, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    new.incident_id.0,
+                    new.title,
+                    new.owner,
+                    new.due.map(|d| d.to_string()),
+                    millis(new.created_at)
+                ],
+            )?;
+            let id = FollowUpId(tx.last_insert_rowid());
+            let entry = insert_entry(tx, new.incident_id, &new.entry(id))?;
+            Ok(FollowUpChange {
+                follow_up: new.into_follow_up(id),
+                entry,
+            })
+        })
+    }
+
+    /// Marks a follow-up done, recorded in its incident's timeline.
+    fn complete_follow_up(
+        &mut self,
+        id: FollowUpId,
+        author: &str,
+        now: DateTime<Utc>,
+    ) -> Result<FollowUpChange, StoreError> {
+        self.write(|tx| {
+            let mut follow_up = tx
+                .query_row(
+                    &format!("SELECT {FOLLOWUP_COLUMNS} FROM followup WHERE id = ?1"),
+                    [id.0],
+                    |row| Ok(rows::follow_up(row)),
+                )
+                .optional()?
+                .ok_or(StoreError::FollowUpNotFound(id))??;
+            let new_entry = follow_up.complete(author, now)?;
+            tx.execute(
+                "UPDATE followup SET done_ms = ?1 WHERE id = ?2",
+                params![follow_up.done_at.map(millis), id.0],
+            )?;
+            let entry = insert_entry(tx, follow_up.incident_id, &new_entry)?;
+            Ok(FollowUpChange { follow_up, entry })
+        })
+    }
+
+    /// Incidents, newest declared first; only unresolved ones when `open_only`.
+    fn list_incidents(&mut self, open_only: bool) -> Result<Vec<Incident>, StoreError> {
+        self.read(|conn| query_incidents(conn, open_only))
+    }
+
+    /// One incident with its whole timeline (oldest first) and its follow-ups.
+    fn load_incident(&mut self, id: IncidentId) -> Result<IncidentRecord, StoreError> {
+        self.read(|conn| {
+            let incident = load_incident_row(conn, id)?;
+            let timeline = load_timeline(conn, id)?;
+            let follow_ups = query_follow_ups(
+                conn,
+                &FollowUpFilter {
+                    incident: Some(id),
+                    ..FollowUpFilter::default()
+                },
+            )?;
+            let alerts = load_linked_alerts(conn, id)?;
+            Ok(IncidentRecord {
+                incident,
+                timeline,
+                follow_ups,
+                alerts,
+            })
+        })
+    }
+
+    /// Everything the reliability review reads: every incident with what it keeps of
+    /// its alerts, and every follow-up.
+    fn review_data(&mut self) -> Result<(Vec<ReviewedIncident>, Vec<FollowUp>), StoreError> {
+        self.read(|conn| {
+            let incidents = query_incidents(conn, false)?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT incident_id, fingerprint, name, source, service, region, summary, runbook_url, \
+                 generator_url, starts_ms FROM linked_alert ORDER BY rowid",
+            )?;
+            let mut rows = stmt.query([])?;
+            let mut alerts: HashMap<i64, Vec<LinkedAlert>> = HashMap::new();
+            while let Some(row) = rows.next()? {
+                let incident: i64 = row.get(0)?;
+                alerts.entry(incident).or_default().push(rows::linked_alert_at(row, 1)?);
+            }
+            let reviewed = incidents
+                .into_iter()
+                .map(|incident| ReviewedIncident {
+                    alerts: alerts.remove(&incident.id.0).unwrap_or_default(),
+                    incident,
+                })
+                .collect();
+            Ok((reviewed, query_follow_ups(conn, &FollowUpFilter::default())?))
+        })
+    }
+
+    /// Follow-ups across incidents: open ones first by due date, then by id.
+    fn list_follow_ups(&mut self, filter: &FollowUpFilter) -> Result<Vec<FollowUp>, StoreError> {
+        self.read(|conn| query_follow_ups(conn, filter))
+    }
+
+    /// Runs `change` on the stored incident inside one write transaction and stores
+    /// the result together with the entries it returns, or nothing if it refuses.
+    fn update_incident(
+        &mut self,
+        id: IncidentId,
+        change: IncidentChange<'_>,
+    ) -> Result<Change, StoreError> {
+        self.write(|tx| {
+            let mut incident = load_incident_row(tx, id)?;
+            let new_entries = change(&mut incident)?;
+            save_incident(tx, &incident)?;
+            let entries = new_entries
+                .iter()
+                .map(|e| insert_entry(tx, id, e))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Change { incident, entries })
+        })
+    }
+}
+
+impl SqliteStore {
+    fn write<T>(
+        &mut self,
+        body: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let path = self.path.clone();
+        let run = || {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = body(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        };
+        run().map_err(|e: StoreError| e.at(&path))
+    }
+
+    /// Runs `body` in one read transaction: every statement in it sees the same
+    /// snapshot of the database, whatever other processes commit meanwhile.
+    fn read<T>(
+        &self,
+        body: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let run = || {
+            let tx = self.conn.unchecked_transaction()?;
+            let out = body(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        };
+        run().map_err(|e: StoreError| e.at(&self.path))
+    }
+}
+
+/// `file:` URI of `path`, for opening with flags (read-only, immutable).
+fn file_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for byte in path.as_os_str().as_encoded_bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                uri.push(char::from(*byte))
+            }
+            other => uri.push_str(&format!("%{other:02X}")),
+        }
+    }
+    uri
+}
+
+fn wal_file(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+fn query_incidents(conn: &Connection, open_only: bool) -> Result<Vec<Incident>, StoreError> {
+    let filter = if open_only {
+        "WHERE status <> 'resolved'"
+    } else {
+        ""
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {INCIDENT_COLUMNS} FROM incident {filter} ORDER BY declared_ms DESC, id DESC"
+    ))?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(rows::incident(row)?);
+    }
+    let mut stmt =
+        conn.prepare_cached("SELECT incident_id, fingerprint FROM linked_alert ORDER BY rowid")?;
+    let mut rows = stmt.query([])?;
+    let mut linked: HashMap<i64, Vec<String>> = HashMap::new();
+    while let Some(row) = rows.next()? {
+        linked.entry(row.get(0)?).or_default().push(row.get(1)?);
+    }
+    for incident in &mut out {
+        incident.linked_alerts = linked.remove(&incident.id.0).unwrap_or_default();
+    }
+    Ok(out)
+}
+
+/// Makes the incident's linked_alert rows match `fingerprints`: rows for others are
+/// removed, and a fingerprint with no row gets one with its fingerprint as name.
+fn sync_linked_alerts(
+    tx: &Transaction<'_>,
+    id: IncidentId,
+    fingerprints: &[String],
+) -> Result<(), StoreError> {
+    let existing: Vec<String> = tx
+        .prepare_cached("SELECT fingerprint FROM linked_alert WHERE incident_id = ?1")?
+        .query_map([id.0], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for gone in existing.iter().filter(|f| !fingerprints.contains(f)) {
+        tx.execute(
+            "DELETE FROM linked_alert WHERE incident_id = ?1 AND fingerprint = ?2",
+            params![id.0, gone],
+        )?;
+    }
+    for fingerprint in fingerprints.iter().filter(|f| !existing.contains(f)) {
+        tx.execute(
+            "INSERT OR IGNORE INTO linked_alert (incident_id, fingerprint, name, source) \
+             VALUES (?1, ?2, ?2, '')",
+            params![id.0, fingerprint],
+        )?;
+    }
+    Ok(())
+}
+
+fn load_incident_row(conn: &Connection, id: IncidentId) -> Result<Incident, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {INCIDENT_COLUMNS} FROM incident WHERE id = ?1"
+    ))?;
+    let mut rows = stmt.query([id.0])?;
+    let mut incident = match rows.next()? {
+        Some(row) => rows::incident(row)?,
+        None => return Err(StoreError::IncidentNotFound(id)),
+    };
+    incident.linked_alerts = conn
+        .prepare_cached(
+            "SELECT fingerprint FROM linked_alert WHERE incident_id = ?1 ORDER BY rowid",
+        )?
+        .query_map([id.0], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(incident)
+}
+
+fn save_incident(tx: &Transaction<'_>, i: &Incident) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE incident SET title = ?2, severity = ?3, status = ?4, commander = ?5, comms_lead = ?6, \
+         trigger_ms = ?7, mitigated_ms = ?8, resolved_ms = ?9, regions = ?10, cohorts = ?11, \
+         summary = ?12, root_cause = ?13, release_related = ?14, rollback_performed = ?15, \
+         drill = ?16 WHERE id = ?1",
+        params![
+            i.id.0,
+            i.title,
+            i.severity.as_str(),
+            i.status.as_str(),
+            i.commander,
+            i.comms_lead,
+            millis(i.trigger_time),
+            i.mitigated_at.map(millis),
+            i.resolved_at.map(millis),
+            json_list(&i.regions),
+            json_list(&i.cohorts),
+            i.summary,
+            i.root_cause.map(|c| c.as_str()),
+            i.release_related,
+            i.rollback_performed,
+            i.drill,
+        ],
+    )?;
+    sync_linked_alerts(tx, i.id, &i.linked_alerts)
+}
+
+fn insert_entry(
+    tx: &Transaction<'_>,
+    id: IncidentId,
+    e: &NewEntry,
+) -> Result<TimelineEntry, StoreError> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO timeline_entry (incident_id, at_ms, author, kind, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    stmt.execute(params![
+        id.0,
+        millis(e.at),
+        e.author,
+        e.kind.as_str(),
+        e.text
+    ])?;
+    let at = rows::time("at_ms", millis(e.at))?;
+    Ok(TimelineEntry {
+        id: EntryId(tx.last_insert_rowid()),
+        incident_id: id,
+        at,
+        author: e.author.clone(),
+        kind: e.kind,
+        text: e.text.clone(),
+        revisions: vec![Revision {
+            at,
+            author: e.author.clone(),
+            text: e.text.clone(),
+        }],
+    })
+}
+
+fn load_timeline(conn: &Connection, id: IncidentId) -> Result<Vec<TimelineEntry>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, incident_id, at_ms, author, kind, text FROM timeline_entry \
+         WHERE incident_id = ?1 ORDER BY at_ms, id",
+    )?;
+    let mut rows = stmt.query([id.0])?;
+    let mut entries = Vec::new();
+    while let Some(row) = rows.next()? {
+        entries.push(rows::entry(row)?);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.entry_id, r.at_ms, r.author, r.text FROM entry_revision r \
+         JOIN timeline_entry e ON e.id = r.entry_id WHERE e.incident_id = ?1 ORDER BY r.id",
+    )?;
+    let mut rows = stmt.query([id.0])?;
+    let mut revisions: HashMap<EntryId, Vec<Revision>> = HashMap::new();
+    while let Some(row) = rows.next()? {
+        let (entry_id, revision) = rows::revision(row)?;
+        revisions.entry(entry_id).or_default().push(revision);
+    }
+    if !revisions.is_empty() {
+        for entry in &mut entries {
+            rows::attach_revisions(entry, revisions.remove(&entry.id).unwrap_or_default());
+        }
+    }
+    Ok(entries)
+}
+
+fn load_linked_alerts(conn: &Connection, id: IncidentId) -> Result<Vec<LinkedAlert>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT fingerprint, name, source, service, region, summary, runbook_url, generator_url, starts_ms \
+         FROM linked_alert WHERE incident_id = ?1 ORDER BY rowid",
+    )?;
+    let mut rows = stmt.query([id.0])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(rows::linked_alert(row)?);
+    }
+    Ok(out)
+}
+
+fn load_entry(conn: &Connection, id: EntryId) -> Result<TimelineEntry, StoreError> {
+    let mut entry = conn
+        .query_row(
+            "SELECT id, incident_id, at_ms, author, kind, text FROM timeline_entry WHERE id = ?1",
+            [id.0],
+            |row| Ok(rows::entry(row)),
+        )
+        .optional()?
+        .ok_or(StoreError::EntryNotFound(id))??;
+    let mut stmt = conn.prepare_cached(
+        "SELECT entry_id, at_ms, author, text FROM entry_revision WHERE entry_id = ?1 ORDER BY id",
+    )?;
+    let mut rows = stmt.query([id.0])?;
+    let mut revisions = Vec::new();
+    while let Some(row) = rows.next()? {
+        revisions.push(rows::revision(row)?.1);
+    }
+    rows::attach_revisions(&mut entry, revisions);
+    Ok(entry)
+}
+
+fn query_follow_ups(
+    conn: &Connection,
+    filter: &FollowUpFilter,
+) -> Result<Vec<FollowUp>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {FOLLOWUP_COLUMNS} FROM followup \
+         WHERE (?1 = 0 OR done_ms IS NULL) AND (?2 IS NULL OR owner = ?2) AND (?3 IS NULL OR incident_id = ?3) \
+         ORDER BY done_ms IS NOT NULL, due IS NULL, due, id"
+    ))?;
+    let mut rows = stmt.query(params![
+        filter.open_only,
+        filter.owner,
+        filter.incident.map(|i| i.0)
+    ])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(rows::follow_up(row)?);
+    }
+    Ok(out)
+}
+
+impl Columns for rusqlite::Row<'_> {
+    fn int(&self, i: usize) -> Result<i64, StoreError> {
+        Ok(self.get(i)?)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        Ok(self.get(i)?)
+    }
+    fn text(&self, i: usize) -> Result<String, StoreError> {
+        Ok(self.get(i)?)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        Ok(self.get(i)?)
+    }
+    fn boolean(&self, i: usize) -> Result<bool, StoreError> {
+        Ok(self.get(i)?)
+    }
+    fn opt_bool(&self, i: usize) -> Result<Option<bool>, StoreError> {
+        Ok(self.get(i)?)
+    }
+}
