@@ -5,141 +5,11 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use common::backend::Server;
+use common::tmux::Tmux;
 use serde_json::Value;
-
-struct Tmux {
-    socket: PathBuf,
-    session: String,
-}
-
-impl Tmux {
-    /// Starts `sitrep` in a detached 100x30 tmux session; when it exits the pane
-    /// prints its exit code and stays open so the test can read the restored screen.
-    fn start(dir: &Path, db: &Path) -> Self {
-        Self::start_with(dir, db, "")
-    }
-
-    /// Like `start`, with `env` (`NAME='value' …`) set for sitrep.
-    fn start_with(dir: &Path, db: &Path, env: &str) -> Self {
-        let socket = dir.join("tmux.sock");
-        let session = "sitrep".to_string();
-        let script = format!(
-            "cd '{}' && {env} SITREP_DB='{}' SITREP_USER=alice SITREP_TIME_DISPLAY=utc HOME='{}' XDG_CONFIG_HOME='{}/config' XDG_DATA_HOME='{}/data' '{}'; echo \"EXIT=$?\"; sleep 60",
-            dir.display(),
-            db.display(),
-            dir.display(),
-            dir.display(),
-            dir.display(),
-            env!("CARGO_BIN_EXE_sitrep")
-        );
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&socket)
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                "100",
-                "-y",
-                "30",
-                "sh",
-                "-c",
-                &script,
-            ])
-            .env_remove("TMUX")
-            .output()
-            .expect("tmux is not installed: run scripts/test, which installs it");
-        assert!(
-            out.status.success(),
-            "tmux failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Self { socket, session }
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            assert!(self
-                .tmux(&["send-keys", "-t", &self.session, k])
-                .status
-                .success());
-        }
-    }
-
-    fn text(&self, text: &str) {
-        assert!(self
-            .tmux(&["send-keys", "-t", &self.session, "-l", text])
-            .status
-            .success());
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(
-            &self
-                .tmux(&["capture-pane", "-p", "-t", &self.session])
-                .stdout,
-        )
-        .into_owned()
-    }
-
-    /// Waits until the screen shows `needle`, for at most ten seconds.
-    fn wait_for(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let screen = self.screen();
-            if screen.contains(needle) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "'{needle}' never appeared; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn pid(&self) -> i32 {
-        let out = self.tmux(&["list-panes", "-t", &self.session, "-F", "#{pane_pid}"]);
-        let shell: i32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
-        // The pane runs `sh -c`; sitrep is its child. Find it by parent pid in /proc.
-        std::fs::read_dir("/proc")
-            .unwrap()
-            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-            .find(|pid| {
-                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-                // Fields after the command name (which ends with ')'): state, ppid, …
-                let fields: Vec<&str> = stat
-                    .rsplit(')')
-                    .next()
-                    .unwrap_or("")
-                    .split_whitespace()
-                    .collect();
-                fields.get(1) == Some(&shell.to_string().as_str())
-            })
-            .expect("sitrep is not running in the pane")
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
-}
 
 fn cli(db: &Path, args: &[&str]) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_sitrep"))
@@ -162,22 +32,15 @@ fn demo_database(dir: &Path) -> PathBuf {
     dir.join("data/sitrep/sitrep-demo.db")
 }
 
-/// The demo database's path, with its directory made so the CLI can write there.
-fn demo_database_created(dir: &Path) -> PathBuf {
-    let db = demo_database(dir);
-    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
-    db
-}
-
 #[test]
 fn declare_log_and_resolve_in_the_tui_then_read_it_back_with_the_cli() {
     let dir = tempfile::tempdir().unwrap();
-    // A database named with SITREP_DB: the demo must never write into it.
+    // The demo asked for with a database named: it must never write into that one.
     let named = dir.path().join("e2e.db");
     let db = demo_database(dir.path());
-    let tmux = Tmux::start(dir.path(), &named);
+    let tmux = Tmux::start_with(dir.path(), &named, "SITREP_DEMO=1");
     tmux.wait_for("No open incidents");
-    // No source configured: the DEMO feed plays and the alerts pane has the keys.
+    // The DEMO feed plays and the alerts pane has the keys.
     tmux.wait_for("DEMO");
     tmux.keys(&["Tab", "d"]);
     tmux.wait_for("Declare incident");
@@ -258,14 +121,13 @@ fn declare_log_and_resolve_in_the_tui_then_read_it_back_with_the_cli() {
 #[test]
 fn a_second_process_writing_shows_up_on_screen_without_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    // No source configured: the TUI plays the demo on the demo's own database, and
-    // the second process writes there.
-    let db = demo_database_created(dir.path());
+    // A database named and no source: the TUI shows that log, no demo.
+    let db = dir.path().join("shared.db");
     cli(
         &db,
         &["declare", "--title", "Chat latency", "--severity", "P2"],
     );
-    let tmux = Tmux::start(dir.path(), &dir.path().join("named.db"));
+    let tmux = Tmux::start(dir.path(), &db);
     tmux.wait_for("Chat latency");
     tmux.keys(&["Tab", "Enter"]);
     tmux.wait_for("#1 P2 investigating");
@@ -292,12 +154,12 @@ fn a_second_process_writing_shows_up_on_screen_without_a_restart() {
 fn sigterm_and_sighup_restore_the_terminal_and_keep_what_was_saved() {
     for signal in ["TERM", "HUP"] {
         let dir = tempfile::tempdir().unwrap();
-        let db = demo_database_created(dir.path());
+        let db = dir.path().join("signal.db");
         cli(
             &db,
             &["declare", "--title", "Auth flapping", "--severity", "P1"],
         );
-        let tmux = Tmux::start(dir.path(), &dir.path().join("named.db"));
+        let tmux = Tmux::start(dir.path(), &db);
         tmux.wait_for("Auth flapping");
         tmux.keys(&["Tab", "Enter"]);
         tmux.wait_for("#1 P1 investigating");
@@ -420,16 +282,12 @@ fn a_rehearsal_plays_the_demo_feed_and_records_drills_on_the_real_database() {
 #[test]
 fn the_tui_starts_in_a_deleted_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let db = demo_database_created(dir.path());
+    let db = dir.path().join("named.db");
     cli(
         &db,
         &["declare", "--title", "Chat latency", "--severity", "P2"],
     );
-    let tmux = Tmux::start_with(
-        dir.path(),
-        &dir.path().join("named.db"),
-        "mkdir gone && cd gone && rmdir ../gone &&",
-    );
+    let tmux = Tmux::start_with(dir.path(), &db, "mkdir gone && cd gone && rmdir ../gone &&");
     tmux.wait_for("Chat latency");
     tmux.keys(&["q"]);
     tmux.wait_for("EXIT=0");

@@ -42,6 +42,14 @@ pub enum Msg {
     },
     /// Another process committed to the database.
     StoreChanged,
+    /// The team database cannot be reached (since when, and why); writes fail until
+    /// it is back, and typed text stays where it is.
+    DatabaseLost {
+        since: DateTime<Utc>,
+        why: String,
+    },
+    /// The team database answers again: what changed meanwhile is re-read.
+    DatabaseBack,
     /// A source answered (its alerts) or failed (why), at a time.
     SourceUpdated {
         source: String,
@@ -224,6 +232,8 @@ pub struct State {
     pub slo_errors: Vec<(String, String)>,
     /// A rehearsal: every incident declared here is a drill.
     pub drill: bool,
+    /// The team database is unreachable: since when, and why.
+    pub database_down: Option<(DateTime<Utc>, String)>,
     /// The id the next write gets.
     next_request: u64,
 }
@@ -254,6 +264,7 @@ impl State {
             slos: Vec::new(),
             slo_errors: Vec::new(),
             drill: false,
+            database_down: None,
             next_request: 1,
         }
     }

@@ -49,6 +49,20 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::StoreChanged => reload(state),
+        Msg::DatabaseLost { since, why } => {
+            // Keep the first moment it was lost: the header counts from there.
+            let since = state.database_down.as_ref().map_or(since, |(s, _)| *s);
+            state.database_down = Some((since, why));
+            Vec::new()
+        }
+        Msg::DatabaseBack => {
+            let was_down = state.database_down.take().is_some();
+            if was_down {
+                state.banner = Some(info("database reachable again; re-read everything".into()));
+            }
+            // Notifications sent while disconnected are lost: re-read everything.
+            reload(state)
+        }
         Msg::SourceUpdated { source, result, at } => state
             .board
             .apply(&source, result, at, &state.incidents)
@@ -214,15 +228,16 @@ fn base_key(state: &mut State, input: Input) -> Vec<Effect> {
 
 fn dashboard_key(state: &mut State, input: Input) -> Vec<Effect> {
     if input.key == Key::Tab {
+        // With no source watched the alerts pane is not drawn: focus stays visible.
         state.pane = match state.pane {
-            Pane::Alerts => Pane::Incidents,
-            Pane::Incidents => Pane::Alerts,
+            Pane::Incidents if !state.board.sources.is_empty() => Pane::Alerts,
+            _ => Pane::Incidents,
         };
         return Vec::new();
     }
     match state.pane {
-        Pane::Alerts => alerts_key(state, input),
-        Pane::Incidents => incidents_key(state, input),
+        Pane::Alerts if !state.board.sources.is_empty() => alerts_key(state, input),
+        Pane::Alerts | Pane::Incidents => incidents_key(state, input),
     }
 }
 

@@ -372,8 +372,13 @@ fn tui(global: &GlobalArgs) -> Result<(), CliError> {
     let ctx = context(global, paths, Reads::Tui)?;
     let user = ctx.config.user()?.to_string();
     let store = ctx.open_store()?;
+    let team = match ctx.target()? {
+        Target::Postgres(pg) => Some(*pg),
+        Target::Sqlite(_) => None,
+    };
     crate::runtime::run(
         store,
+        team,
         &ctx.config,
         &ctx.paths,
         user,
@@ -394,7 +399,13 @@ fn context(global: &GlobalArgs, paths: Paths, reads: Reads) -> Result<Context, C
     };
     let config = Config::load(&paths, &overrides)?;
     Ok(Context {
-        feed: Feed::decide(global.demo, global.rehearse, &config, reads),
+        feed: Feed::decide(
+            global.demo,
+            global.rehearse,
+            paths.database_explicit,
+            &config,
+            reads,
+        ),
         config,
         paths,
         json: global.json,

@@ -130,8 +130,16 @@ pub enum Reads {
 
 impl Feed {
     /// The one rule: `--rehearse` in the TUI rehearses, `--demo` is the demo, and with
-    /// nothing configured to read, the TUI, `alerts` and `slo` show the demo.
-    pub fn decide(demo: bool, rehearse: bool, config: &Config, reads: Reads) -> Self {
+    /// nothing configured to read, `alerts` and `slo` show the demo; so does the TUI
+    /// when no database was named either (a responder who names the team database
+    /// wants that log, with or without alert sources).
+    pub fn decide(
+        demo: bool,
+        rehearse: bool,
+        database_named: bool,
+        config: &Config,
+        reads: Reads,
+    ) -> Self {
         if rehearse && reads == Reads::Tui {
             return Self::Rehearsal;
         }
@@ -139,7 +147,8 @@ impl Feed {
             return Self::Demo { implicit: false };
         }
         let nothing_configured = match reads {
-            Reads::Tui | Reads::Alerts => config.sources.is_empty(),
+            Reads::Tui => config.sources.is_empty() && !database_named && config.db.is_none(),
+            Reads::Alerts => config.sources.is_empty(),
             Reads::Slos => config.slos.is_empty() && config.sources.is_empty(),
             Reads::Log => false,
         };

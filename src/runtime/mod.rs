@@ -2,6 +2,7 @@
 //! input thread, the store worker, signals, and the loop that moves messages into
 //! `app::update` and draws once per batch.
 
+mod change_feed;
 mod input;
 mod store_worker;
 mod terminal;
@@ -21,14 +22,18 @@ use crate::domain::parse::truncate_to_millis;
 use crate::report::Templates;
 use crate::sources::demo::{DemoFeed, DEMO_SOURCE};
 use crate::sources::poller::{self, PollEvent};
+use crate::store::postgres::PgTarget;
 use crate::store::Store;
 use crate::ui::{self, Theme};
 
 /// Runs the TUI on `store` until the user quits or a signal ends it. The terminal is
 /// restored on every path; writes under way when quitting are finished first.
 /// With `demo_seed`, the demo feed plays instead of the configured sources.
+/// With `team`, the database is the team's PostgreSQL and its change feed is watched.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     store: Store,
+    team: Option<PgTarget>,
     config: &Config,
     paths: &Paths,
     user: String,
@@ -93,7 +98,7 @@ pub fn run(
                 }
             }
         }
-        event_loop(store, exporter, state, poll_rx, pollers).await
+        event_loop(store, team, exporter, state, poll_rx, pollers).await
     })
 }
 
@@ -120,6 +125,7 @@ fn now() -> chrono::DateTime<Utc> {
 
 async fn event_loop(
     store: Store,
+    team: Option<PgTarget>,
     exporter: store_worker::Exporter,
     mut state: State,
     mut polls: mpsc::UnboundedReceiver<PollEvent>,
@@ -128,6 +134,9 @@ async fn event_loop(
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let (stopped_tx, mut stopped) = mpsc::unbounded_channel::<store_worker::Stopped>();
     let worker = store_worker::spawn(store, exporter, tx.clone(), stopped_tx);
+    if let Some(target) = team {
+        change_feed::spawn(target, tx.clone());
+    }
     let mut sigterm = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
     let mut sighup = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
     let mut terminal = terminal::Guard::enter().context("cannot set up the terminal")?;

@@ -71,9 +71,24 @@ fn render_header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     spans.push(Span::raw(format!(" {}  ", state.user)));
     spans.push(Span::styled(format!("{local} · {utc}"), theme.dim()));
+    if let Some((since, why)) = &state.database_down {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(
+            format!(
+                "database: reconnecting since {} ({why})",
+                crate::format::clock(*since, state.time_display)
+            ),
+            theme.error(),
+        ));
+    }
     for source in state.board.sources.iter().filter(|s| !s.demo) {
         spans.push(Span::raw("  "));
         spans.push(source_health(state, theme, source));
+    }
+    if state.board.sources.is_empty() {
+        // Silence must never look like health: say that nothing is watched.
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(strings::NO_SOURCES, theme.warning()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

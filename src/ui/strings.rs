@@ -74,3 +74,6 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
 ];
+
+/// The header when no alert source is configured (the log works; nothing is watched).
+pub const NO_SOURCES: &str = "no alert source configured: alerts are not watched";
