@@ -36,6 +36,7 @@ fn export(c: &mut Criterion) {
                     author: "alice".into(),
                     text,
                 }],
+                db_role: None,
             }
         })
         .collect();

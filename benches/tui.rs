@@ -132,6 +132,7 @@ fn frames(c: &mut Criterion) {
                     author: "alice".into(),
                     text,
                 }],
+                db_role: None,
             }
         })
         .collect();

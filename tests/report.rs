@@ -139,6 +139,7 @@ fn fixture(text: &str, person: &str) -> Fixture {
                 kind: e.kind,
                 text: e.text,
                 revisions,
+                db_role: None,
             }
         })
         .collect();

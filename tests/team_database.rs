@@ -138,3 +138,297 @@ fn with_the_server_down_the_cli_exits_5_with_one_line() {
         );
     }
 }
+
+/// `db init` as the owner, then two responders with logins of their own.
+fn team(pg: &Postgres) -> String {
+    let url = pg.database("team");
+    let home = tempfile::tempdir().unwrap();
+    let out = ok(sitrep(&url, home.path(), "admin")
+        .args(["db", "init"])
+        .output()
+        .unwrap());
+    assert!(out.contains("sitrep_responder"), "{out}");
+    for who in ["alice", "bob"] {
+        pg.client("team")
+            .batch_execute(&format!(
+                "CREATE ROLE {who} LOGIN PASSWORD '{who}-pw' IN ROLE sitrep_responder"
+            ))
+            .unwrap();
+    }
+    url
+}
+
+fn url_as(pg: &Postgres, who: &str) -> String {
+    pg.url_for(who, &format!("{who}-pw"), "team")
+}
+
+/// Two responders on two "hosts" (own homes, own database logins) append 300 entries
+/// each at the same moment: none fails, none is lost, each writer's order is kept,
+/// and each entry records the database role that wrote it.
+#[test]
+fn two_responders_appending_at_once_lose_nothing_and_are_each_recorded() {
+    let pg = Postgres::start();
+    team(&pg);
+    let home = tempfile::tempdir().unwrap();
+    json(sitrep(&url_as(&pg, "alice"), home.path(), "alice").args([
+        "declare",
+        "--title",
+        "room down",
+        "--severity",
+        "P1",
+        "--comms-lead",
+        "bob",
+    ]));
+    let writers: Vec<_> = ["alice", "bob"]
+        .into_iter()
+        .map(|who| {
+            let url = url_as(&pg, who);
+            std::thread::spawn(move || {
+                let home = tempfile::tempdir().unwrap();
+                let mut failed = 0;
+                for n in 0..300 {
+                    let out = sitrep(&url, home.path(), who)
+                        .args(["log", "1", "--kind", "note", &format!("{who} {n}")])
+                        .output()
+                        .unwrap();
+                    if !out.status.success() {
+                        failed += 1;
+                        eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+                    }
+                }
+                failed
+            })
+        })
+        .collect();
+    let failed: usize = writers.into_iter().map(|w| w.join().unwrap()).sum();
+    assert_eq!(failed, 0);
+    let record = json(sitrep(&url_as(&pg, "bob"), home.path(), "bob").args(["show", "1"]));
+    let notes: Vec<(&str, &str)> = record["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "note")
+        .map(|e| (e["text"].as_str().unwrap(), e["db_role"].as_str().unwrap()))
+        .collect();
+    assert_eq!(notes.len(), 600, "nothing lost");
+    for who in ["alice", "bob"] {
+        let mine: Vec<usize> = notes
+            .iter()
+            .filter(|(text, _)| text.starts_with(who))
+            .map(|(text, role)| {
+                assert_eq!(*role, who, "signed by the role that wrote it");
+                text.rsplit(' ').next().unwrap().parse().unwrap()
+            })
+            .collect();
+        assert_eq!(mine, (0..300).collect::<Vec<_>>(), "{who}'s order kept");
+    }
+}
+
+/// The display name is what a responder types; the database role is what the server
+/// vouches for. When they differ, `show`, the TUI and the postmortem say both.
+#[test]
+fn an_entry_signed_as_someone_else_shows_the_role_that_wrote_it() {
+    let pg = Postgres::start();
+    team(&pg);
+    let home = tempfile::tempdir().unwrap();
+    let bob = url_as(&pg, "bob");
+    json(sitrep(&bob, home.path(), "bob").args([
+        "declare",
+        "--title",
+        "room down",
+        "--severity",
+        "P2",
+    ]));
+    json(sitrep(&bob, home.path(), "the-ceo").args(["log", "1", "rolled back room"]));
+    let shown = ok(sitrep(&bob, home.path(), "bob")
+        .args(["show", "1"])
+        .output()
+        .unwrap());
+    assert!(
+        shown.contains("the-ceo (as db role bob): rolled back room"),
+        "{shown}"
+    );
+    let draft = ok(sitrep(&bob, home.path(), "bob")
+        .args(["export", "1", "-o", "-"])
+        .output()
+        .unwrap());
+    assert!(draft.contains("the-ceo \\(as db role bob\\)"), "{draft}");
+    // A responder cannot rewrite or delete the log, even with SQL.
+    let mut as_bob = postgres::Client::connect(&bob, postgres::NoTls).unwrap();
+    for sql in [
+        "UPDATE timeline_entry SET text = 'nothing happened'",
+        "DELETE FROM timeline_entry",
+        "TRUNCATE timeline_entry",
+    ] {
+        let err = as_bob.batch_execute(sql).expect_err(sql);
+        assert_eq!(
+            err.code(),
+            Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+            "{sql}: {err:?}"
+        );
+    }
+}
+
+/// Two hosts change the status of one incident at the same moment: both changes are
+/// recorded, in the order they committed, and the incident ends consistent.
+#[test]
+fn two_status_changes_at_the_same_moment_are_both_recorded_in_order() {
+    let pg = Postgres::start();
+    let url = team(&pg);
+    let home = tempfile::tempdir().unwrap();
+    for round in 0..5 {
+        let id = json(sitrep(&url_as(&pg, "alice"), home.path(), "alice").args([
+            "declare",
+            "--title",
+            &format!("race {round}"),
+            "--severity",
+            "P2",
+        ]))["incident"]["id"]
+            .as_i64()
+            .unwrap()
+            .to_string();
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let changes: Vec<_> = [("alice", "identified"), ("bob", "monitoring")]
+            .into_iter()
+            .map(|(who, to)| {
+                let (url, id, barrier) = (url_as(&pg, who), id.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    let home = tempfile::tempdir().unwrap();
+                    let mut cmd = sitrep(&url, home.path(), who);
+                    cmd.args(["status", &id, to]);
+                    barrier.wait();
+                    cmd.output().unwrap()
+                })
+            })
+            .collect();
+        for change in changes {
+            ok(change.join().unwrap());
+        }
+        let record = json(sitrep(&url, home.path(), "alice").args(["show", &id]));
+        let statuses: Vec<&str> = record["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "status")
+            .map(|e| e["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses.len(), 3, "declared + two changes: {statuses:?}");
+        // In order: each change starts from where the one before it left the incident.
+        let step = |text: &str| -> (String, String) {
+            let (from, to) = text
+                .trim_start_matches("status: ")
+                .split_once(" → ")
+                .unwrap();
+            (from.to_string(), to.to_string())
+        };
+        let (first, second) = (step(statuses[1]), step(statuses[2]));
+        assert_eq!(first.0, "investigating", "{statuses:?}");
+        assert_eq!(
+            second.0, first.1,
+            "the second change saw the first: {statuses:?}"
+        );
+        assert_eq!(
+            record["incident"]["status"],
+            second.1.as_str(),
+            "{statuses:?}"
+        );
+    }
+}
+
+/// A wrong password: one clear line, exit 5, and the password in no output.
+#[test]
+fn a_wrong_password_is_one_clear_line_that_never_shows_it() {
+    let pg = Postgres::start();
+    team(&pg);
+    let home = tempfile::tempdir().unwrap();
+    let wrong = pg.url_for("alice", "not-the-Pa55word", "team");
+    let out = sitrep(&wrong, home.path(), "alice")
+        .arg("list")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("password authentication failed"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not-the-Pa55word"), "{stderr}");
+    // Nor does config path, --json or --help with the URL in the environment.
+    for args in [
+        &["config", "path"][..],
+        &["config", "path", "--json"],
+        &["--help"],
+    ] {
+        let out = sitrep(&wrong, home.path(), "alice")
+            .args(args)
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains("not-the-Pa55word"), "{args:?}: {all}");
+    }
+    let shown = ok(sitrep(&wrong, home.path(), "alice")
+        .args(["config", "path"])
+        .output()
+        .unwrap());
+    assert!(shown.contains("postgres://alice@127.0.0.1"), "{shown}");
+    // PGPASSWORD and ~/.pgpass are libpq's ways to keep it out of the URL.
+    let bare = format!(
+        "postgres://alice@127.0.0.1:{}/team?sslmode=disable",
+        pg.port
+    );
+    ok(sitrep(&bare, home.path(), "alice")
+        .env("PGPASSWORD", "alice-pw")
+        .arg("list")
+        .output()
+        .unwrap());
+    let pgpass = home.path().join(".pgpass");
+    std::fs::write(
+        &pgpass,
+        format!("127.0.0.1:{}:team:alice:alice-pw\n", pg.port),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    ok(sitrep(&bare, home.path(), "alice")
+        .arg("list")
+        .output()
+        .unwrap());
+}
+
+/// Two sitreps starting at once against an empty database: one migration, no error.
+#[test]
+fn two_processes_migrating_an_empty_database_at_once_migrate_it_once() {
+    let pg = Postgres::start();
+    for round in 0..3 {
+        let url = pg.database(&format!("fresh{round}"));
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(3));
+        let starts: Vec<_> = (0..3)
+            .map(|n| {
+                let (url, barrier) = (url.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    let home = tempfile::tempdir().unwrap();
+                    let mut cmd = sitrep(&url, home.path(), &format!("user{n}"));
+                    cmd.arg("list");
+                    barrier.wait();
+                    cmd.output().unwrap()
+                })
+            })
+            .collect();
+        for start in starts {
+            ok(start.join().unwrap());
+        }
+        let versions: Vec<i32> = pg
+            .client(&format!("fresh{round}"))
+            .query("SELECT version FROM sitrep_schema ORDER BY version", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(versions, vec![1], "migrated once");
+    }
+}

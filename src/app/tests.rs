@@ -105,6 +105,7 @@ fn stored(entry: &NewEntry) -> TimelineEntry {
             author: entry.author.clone(),
             text: entry.text.clone(),
         }],
+        db_role: None,
     }
 }
 

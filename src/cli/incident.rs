@@ -487,7 +487,7 @@ fn render_entry(e: &TimelineEntry, zone: crate::config::TimeDisplay) -> String {
         format!("#{}", e.id),
         format::time_ms(e.at, zone),
         e.kind.as_str(),
-        e.author
+        e.signed_author()
     );
     let indent = prefix.chars().count();
     format!("{prefix}{}{amended}\n", format::hanging(&e.text, indent))

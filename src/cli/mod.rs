@@ -3,6 +3,7 @@
 
 mod alerts;
 mod config;
+mod db;
 mod followup;
 mod incident;
 mod report;
@@ -180,6 +181,9 @@ pub enum Command {
     /// Write an example config or show where sitrep keeps things
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Set up the team database (PostgreSQL) or copy a local log into it
+    #[command(subcommand)]
+    Db(db::DbCommand),
 }
 
 /// A failure with the exit code it maps to.
@@ -456,6 +460,7 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         Command::Review(args) => review::review(&ctx, args),
         Command::Templates(command) => report::run_templates(&ctx, command),
         Command::Config(command) => config::run(command, &ctx.paths, ctx.target(), ctx.json),
+        Command::Db(command) => db::run(&ctx, command),
     }
 }
 

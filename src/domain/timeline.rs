@@ -186,9 +186,22 @@ pub struct TimelineEntry {
     /// Every version of the text, oldest (as first written) first. One element when
     /// the entry was never corrected.
     pub revisions: Vec<Revision>,
+    /// On the team database, the database role that wrote the entry (`session_user`):
+    /// what the server vouches for, whatever name the author typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_role: Option<String>,
 }
 
 impl TimelineEntry {
+    /// `alice`, or `alice (as db role bob)` when the database role that wrote it is
+    /// not the display name: the audit log cannot be signed as someone else unseen.
+    pub fn signed_author(&self) -> String {
+        match &self.db_role {
+            Some(role) if role != &self.author => format!("{} (as db role {role})", self.author),
+            _ => self.author.clone(),
+        }
+    }
+
     pub fn was_amended(&self) -> bool {
         self.revisions.len() > 1
     }
@@ -244,6 +257,7 @@ mod tests {
                 author: "alice".into(),
                 text: "rolled back".into(),
             }],
+            db_role: None,
         }
     }
 

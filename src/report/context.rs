@@ -144,7 +144,7 @@ fn lines_of(timeline: &[TimelineEntry], kind: EntryKind, tz: TimeDisplay) -> Vec
         .filter(|e| e.kind == kind)
         .map(|e| Line {
             at: time(e.at, tz),
-            author: e.author.clone(),
+            author: e.signed_author(),
             text: e.text.clone(),
         })
         .collect()
@@ -194,7 +194,7 @@ pub fn postmortem(
             .map(|e| TimelineRow {
                 at: time_ms(e.at, tz),
                 kind: e.kind.to_string(),
-                author: e.author.clone(),
+                author: e.signed_author(),
                 text: e.text.clone(),
                 amended: e.was_amended(),
             })

@@ -52,6 +52,9 @@ pub enum StoreError {
     /// The server would not keep commits durable; sitrep does not write there.
     #[error("database '{target}' would not keep commits durable: {detail}")]
     NotDurable { target: String, detail: String },
+    /// A copy that would mix two incidents up; nothing was written.
+    #[error("{detail}")]
+    Conflict { detail: String },
     /// A connection string that does not parse (never quoting a password).
     #[error("bad database connection string: {detail}")]
     Target { detail: String },

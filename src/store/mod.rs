@@ -85,6 +85,21 @@ pub struct Diagnostics {
     pub read_only: bool,
 }
 
+/// What a copy did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CopyReport {
+    /// Incidents added.
+    pub incidents: usize,
+    /// Incidents that were there already (from an earlier copy).
+    pub incidents_present: usize,
+    /// Incidents that collided with another incident's id and got new ids.
+    pub renumbered: usize,
+    pub entries: usize,
+    pub revisions: usize,
+    pub follow_ups: usize,
+    pub alerts: usize,
+}
+
 /// A change the domain decides on a loaded incident: the entries that record it, or
 /// why it is refused. Called again if the backend retries the transaction.
 pub type IncidentChange<'a> =
@@ -131,6 +146,12 @@ pub trait Backend: Send {
     fn load_incident(&mut self, id: IncidentId) -> Result<IncidentRecord, StoreError>;
     fn review_data(&mut self) -> Result<(Vec<ReviewedIncident>, Vec<FollowUp>), StoreError>;
     fn list_follow_ups(&mut self, filter: &FollowUpFilter) -> Result<Vec<FollowUp>, StoreError>;
+    /// Copies whole incidents in, keeping ids and times (`sitrep db copy`).
+    fn import(
+        &mut self,
+        records: &[IncidentRecord],
+        renumber: bool,
+    ) -> Result<CopyReport, StoreError>;
 }
 
 /// An open sitrep database, on whichever engine.
@@ -307,6 +328,31 @@ impl Store {
     /// its alerts, and every follow-up.
     pub fn review_data(&mut self) -> Result<(Vec<ReviewedIncident>, Vec<FollowUp>), StoreError> {
         self.backend.review_data()
+    }
+
+    /// Every incident with everything recorded about it, oldest first: what
+    /// `sitrep db copy` moves.
+    pub fn export_all(&mut self) -> Result<Vec<IncidentRecord>, StoreError> {
+        let mut ids: Vec<IncidentId> = self
+            .backend
+            .list_incidents(false)?
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        ids.sort();
+        ids.into_iter()
+            .map(|id| self.backend.load_incident(id))
+            .collect()
+    }
+
+    /// Copies `records` in, keeping ids and times; safe to re-run. An id held by a
+    /// different incident is refused, or renumbered with `renumber`.
+    pub fn import(
+        &mut self,
+        records: &[IncidentRecord],
+        renumber: bool,
+    ) -> Result<CopyReport, StoreError> {
+        self.backend.import(records, renumber)
     }
 
     /// Follow-ups across incidents: open ones first by due date, then by id.

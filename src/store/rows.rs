@@ -105,6 +105,7 @@ pub fn entry(row: &impl Columns) -> Result<TimelineEntry, StoreError> {
             text: text.clone(),
         }],
         text,
+        db_role: None,
     })
 }
 
@@ -175,4 +176,25 @@ pub fn attach_revisions(entry: &mut TimelineEntry, revisions: Vec<Revision>) {
         entry.text = last.text.clone();
     }
     entry.revisions.extend(revisions);
+}
+
+/// Entries recording a lifecycle change are never timestamped before the newest entry
+/// the incident already has: the change was decided on the state that entry left
+/// (after waiting for the lock), so the timeline reads in the order things happened.
+pub fn not_before(
+    entries: Vec<crate::domain::NewEntry>,
+    newest_ms: Option<i64>,
+) -> Vec<crate::domain::NewEntry> {
+    let Some(floor) = newest_ms.and_then(DateTime::from_timestamp_millis) else {
+        return entries;
+    };
+    entries
+        .into_iter()
+        .map(|mut e| {
+            if e.at < floor {
+                e.at = floor;
+            }
+            e
+        })
+        .collect()
 }

@@ -160,7 +160,11 @@ fn entry_lines(
     );
     let prefix_width = prefix.width();
     let amended = if e.was_amended() { " (amended)" } else { "" };
-    let body = format!("{}: {}{amended}", e.author, e.text.replace('\n', " ⏎ "));
+    let body = format!(
+        "{}: {}{amended}",
+        e.signed_author(),
+        e.text.replace('\n', " ⏎ ")
+    );
     let chunks = wrap(&body, width.saturating_sub(prefix_width).max(8));
     let mut lines = Vec::with_capacity(chunks.len());
     for (n, chunk) in chunks.into_iter().enumerate() {

@@ -83,6 +83,7 @@ fn incident_view() -> State {
             kind: e.kind,
             text: e.text.clone(),
             revisions: Vec::new(),
+            db_role: None,
         })
         .collect();
     update(

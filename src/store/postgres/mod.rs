@@ -8,6 +8,7 @@
 //! one `REPEATABLE READ` snapshot. A lost connection is reopened on the next call.
 //! Changes are pushed to listeners with `NOTIFY sitrep_changes` (see [`Listener`]).
 
+mod copy;
 pub mod schema;
 mod target;
 mod tls;
@@ -386,7 +387,13 @@ impl Backend for PgStore {
     ) -> Result<Change, StoreError> {
         self.write(|tx| {
             let mut incident = load_incident_row(tx, id, true)?;
-            let new_entries = change(&mut incident)?;
+            let newest: Option<i64> = tx
+                .query_one(
+                    "SELECT max(at_ms) FROM timeline_entry WHERE incident_id = $1",
+                    &[&id.0],
+                )?
+                .try_get(0)?;
+            let new_entries = rows::not_before(change(&mut incident)?, newest);
             save_incident(tx, &incident)?;
             let entries = new_entries
                 .iter()
@@ -527,6 +534,14 @@ impl Backend for PgStore {
     fn list_follow_ups(&mut self, filter: &FollowUpFilter) -> Result<Vec<FollowUp>, StoreError> {
         self.read(|tx| query_follow_ups(tx, filter))
     }
+
+    fn import(
+        &mut self,
+        records: &[IncidentRecord],
+        renumber: bool,
+    ) -> Result<super::CopyReport, StoreError> {
+        PgStore::import(self, records, renumber)
+    }
 }
 
 fn query_incidents(tx: &mut Transaction<'_>, open_only: bool) -> Result<Vec<Incident>, StoreError> {
@@ -665,7 +680,7 @@ fn insert_entry(
 ) -> Result<TimelineEntry, StoreError> {
     let row = tx.query_one(
         "INSERT INTO timeline_entry (incident_id, at_ms, author, kind, text) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5) RETURNING id, db_role",
         &[&id.0, &millis(e.at), &e.author, &e.kind.as_str(), &e.text],
     )?;
     let at = rows::time("at_ms", millis(e.at))?;
@@ -681,6 +696,7 @@ fn insert_entry(
             author: e.author.clone(),
             text: e.text.clone(),
         }],
+        db_role: Some(row.try_get(1)?),
     })
 }
 
@@ -690,12 +706,12 @@ fn load_timeline(
 ) -> Result<Vec<TimelineEntry>, StoreError> {
     let mut entries = tx
         .query(
-            "SELECT id, incident_id, at_ms, author, kind, text FROM timeline_entry \
+            "SELECT id, incident_id, at_ms, author, kind, text, db_role FROM timeline_entry \
              WHERE incident_id = $1 ORDER BY at_ms, id",
             &[&id.0],
         )?
         .iter()
-        .map(rows::entry)
+        .map(entry_with_role)
         .collect::<Result<Vec<_>, _>>()?;
     let mut revisions: HashMap<EntryId, Vec<Revision>> = HashMap::new();
     for row in tx.query(
@@ -712,14 +728,21 @@ fn load_timeline(
     Ok(entries)
 }
 
+/// An entry from `id, incident_id, at_ms, author, kind, text, db_role`.
+fn entry_with_role(row: &postgres::Row) -> Result<TimelineEntry, StoreError> {
+    let mut entry = rows::entry(row)?;
+    entry.db_role = Some(row.try_get(6)?);
+    Ok(entry)
+}
+
 fn load_entry(tx: &mut Transaction<'_>, id: EntryId) -> Result<TimelineEntry, StoreError> {
     let row = tx
         .query_opt(
-            "SELECT id, incident_id, at_ms, author, kind, text FROM timeline_entry WHERE id = $1",
+            "SELECT id, incident_id, at_ms, author, kind, text, db_role FROM timeline_entry WHERE id = $1",
             &[&id.0],
         )?
         .ok_or(StoreError::EntryNotFound(id))?;
-    let mut entry = rows::entry(&row)?;
+    let mut entry = entry_with_role(&row)?;
     let revisions = tx
         .query(
             "SELECT entry_id, at_ms, author, text FROM entry_revision WHERE entry_id = $1 ORDER BY id",

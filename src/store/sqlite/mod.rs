@@ -123,6 +123,16 @@ impl SqliteStore {
 }
 
 impl Backend for SqliteStore {
+    fn import(
+        &mut self,
+        _records: &[IncidentRecord],
+        _renumber: bool,
+    ) -> Result<super::CopyReport, StoreError> {
+        Err(StoreError::Conflict {
+            detail: "copying into a SQLite file is not supported: copy to the team database (postgres://…)".into(),
+        })
+    }
+
     fn change_token(&mut self) -> Result<Option<i64>, StoreError> {
         self.read(|conn| Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?))
             .map(Some)
@@ -369,7 +379,12 @@ impl Backend for SqliteStore {
     ) -> Result<Change, StoreError> {
         self.write(|tx| {
             let mut incident = load_incident_row(tx, id)?;
-            let new_entries = change(&mut incident)?;
+            let newest: Option<i64> = tx.query_row(
+                "SELECT max(at_ms) FROM timeline_entry WHERE incident_id = ?1",
+                [id.0],
+                |r| r.get(0),
+            )?;
+            let new_entries = rows::not_before(change(&mut incident)?, newest);
             save_incident(tx, &incident)?;
             let entries = new_entries
                 .iter()
@@ -561,6 +576,7 @@ fn insert_entry(
             author: e.author.clone(),
             text: e.text.clone(),
         }],
+        db_role: None,
     })
 }
 
