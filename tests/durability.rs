@@ -5,16 +5,17 @@
 //! appends go through the real `Store` with its real fsync settings.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
+mod common;
+
 use chrono::Utc;
-use rusqlite::Connection;
+use common::engine::{Db, Engine};
 use sitrep::domain::{Declaration, EntryKind, NewEntry, NewIncident, Severity};
-use sitrep::store::{Store, DEFAULT_BUSY_TIMEOUT};
+use sitrep::store::{Store, Target, DEFAULT_BUSY_TIMEOUT};
 
 const CHILD_ENV: &str = "SITREP_TEST_DURABILITY_DB";
 const ROUNDS: usize = 10;
@@ -27,8 +28,9 @@ fn append_until_killed() {
     let Ok(db) = std::env::var(CHILD_ENV) else {
         return;
     };
+    let target = Target::parse(std::ffi::OsStr::new(&db)).expect("a database");
     let mut store =
-        Store::open(Path::new(&db), DEFAULT_BUSY_TIMEOUT).expect("child opens the store");
+        Store::connect(&target, DEFAULT_BUSY_TIMEOUT, false).expect("child opens the store");
     let incident = store.list_incidents(true).expect("list")[0].id;
     // What makes a returned append durable, as this very connection runs.
     let settings = store.diagnostics().expect("diagnostics");
@@ -57,12 +59,47 @@ fn random_delay(round: usize) -> Duration {
     Duration::from_millis(20 + x % 280)
 }
 
-#[test]
-fn kill_9_at_a_random_moment_loses_no_reported_entry() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("durable.db");
+on_both_engines! {
+    kill_9_at_a_random_moment_loses_no_reported_entry(engine) {
+        kill_9_loses_nothing(engine)
+    }
+}
+
+/// The ids of every timeline entry in the database, and whether it is intact.
+fn stored_ids(db: &Db) -> (std::collections::HashSet<i64>, bool) {
+    match db.engine {
+        Engine::Sqlite => {
+            let conn = rusqlite::Connection::open(&db.spec).unwrap();
+            let integrity: String = conn
+                .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+                .unwrap();
+            let ids = conn
+                .prepare("SELECT id FROM timeline_entry")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            (ids, integrity == "ok")
+        }
+        Engine::Postgres => {
+            let mut client = db.pg.as_ref().unwrap().client("sitrep");
+            let ids = client
+                .query("SELECT id FROM timeline_entry", &[])
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            (ids, true)
+        }
+    }
+}
+
+fn kill_9_loses_nothing(engine: Engine) {
+    let db_under_test = Db::new(engine);
+    let db = db_under_test.spec.clone();
     {
-        let mut store = Store::open(&db, DEFAULT_BUSY_TIMEOUT).unwrap();
+        let mut store = db_under_test.open();
         let declaration = Declaration {
             title: "durability".into(),
             severity: Some(Severity::P1),
@@ -118,10 +155,14 @@ fn kill_9_at_a_random_moment_loses_no_reported_entry() {
             .expect("child reported no append within 30 s");
         // Without WAL and synchronous=FULL a kill -9 alone may not lose a commit, but a
         // power cut would: the settings are part of the promise, so check them.
+        let expected = match engine {
+            Engine::Sqlite => "WAL FULL",
+            Engine::Postgres => "fsync=on on",
+        };
         assert_eq!(
             settings_rx.try_recv().as_deref(),
-            Ok("WAL FULL"),
-            "the writer's journal mode and synchronous setting"
+            Ok(expected),
+            "the writer's durability settings"
         );
         reported.push(first);
         let deadline = Instant::now() + random_delay(round);
@@ -135,17 +176,11 @@ fn kill_9_at_a_random_moment_loses_no_reported_entry() {
         reader.join().unwrap();
         reported.extend(rx.try_iter());
 
-        let conn = Connection::open(&db).unwrap();
-        let integrity: String = conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(integrity, "ok", "round {round}");
-        let mut stmt = conn
-            .prepare("SELECT 1 FROM timeline_entry WHERE id = ?1")
-            .unwrap();
+        let (stored, intact) = stored_ids(&db_under_test);
+        assert!(intact, "round {round}: integrity check failed");
         for id in &reported {
             assert!(
-                stmt.exists([id]).unwrap(),
+                stored.contains(id),
                 "round {round}: reported entry {id} is missing"
             );
         }

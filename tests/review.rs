@@ -4,13 +4,14 @@
 mod common;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use common::engine::{Db, Engine};
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 use serde_json::Value;
 use sitrep::domain::alert::LinkedAlert;
 use sitrep::domain::{
     Declaration, FollowUpId, IncidentEdit, NewFollowUp, NewIncident, RootCause, Severity, Status,
 };
-use sitrep::store::{Store, DEFAULT_BUSY_TIMEOUT};
+use sitrep::store::Store;
 
 /// 2026-11-16T00:00:00Z plus `hours`.
 fn t(hours: i64) -> DateTime<Utc> {
@@ -73,10 +74,11 @@ fn incident(
     id.0
 }
 
-fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("review.db");
-    let mut store = Store::open(&db, DEFAULT_BUSY_TIMEOUT).unwrap();
+/// The fixture on `engine`: built through the store, so the review reads what the
+/// store wrote on either engine.
+fn fixture_on(engine: Engine) -> Db {
+    let db = Db::new(engine);
+    let mut store = db.open();
     let room1 = incident(
         &mut store,
         Severity::P1,
@@ -154,20 +156,32 @@ fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
                 .unwrap();
         }
     }
-    (dir, db)
+    drop(store);
+    db
 }
 
-fn review(db: &std::path::Path, args: &[&str]) -> std::process::Output {
-    common::backend::sitrep_on(db)
+fn fixture() -> Db {
+    fixture_on(Engine::Sqlite)
+}
+
+fn review(db: &Db, args: &[&str]) -> std::process::Output {
+    common::backend::sitrep_on(std::path::Path::new(&db.spec))
+        .env("HOME", db.dir.path())
+        .env("XDG_CONFIG_HOME", db.dir.path().join("config"))
         .arg("review")
         .args(args)
         .output()
         .unwrap()
 }
 
-#[test]
-fn the_review_counts_by_hand_and_leaves_the_drill_out() {
-    let (_dir, db) = fixture();
+on_both_engines! {
+    the_review_counts_by_hand_and_leaves_the_drill_out(engine) {
+        counts_by_hand(engine)
+    }
+}
+
+fn counts_by_hand(engine: Engine) {
+    let db = fixture_on(engine);
     let out = review(
         &db,
         &["--from", "2026-11-16", "--to", "2026-11-23", "--json"],
@@ -218,7 +232,8 @@ fn the_review_counts_by_hand_and_leaves_the_drill_out() {
 
 #[test]
 fn the_markdown_review_has_its_sections_and_a_row_per_class() {
-    let (dir, db) = fixture();
+    let db = fixture();
+    let dir = &db.dir;
     let out = review(&db, &["--from", "2026-11-16", "--to", "2026-11-23"]);
     let text = String::from_utf8(out.stdout).unwrap();
     let mut h2 = Vec::new();
@@ -288,7 +303,7 @@ fn the_markdown_review_has_its_sections_and_a_row_per_class() {
 
 #[test]
 fn an_empty_period_and_bad_periods() {
-    let (_dir, db) = fixture();
+    let db = fixture();
     let out = review(
         &db,
         &["--from", "2030-01-01", "--to", "2030-01-08", "--json"],

@@ -432,3 +432,258 @@ fn two_processes_migrating_an_empty_database_at_once_migrate_it_once() {
         assert_eq!(versions, vec![1], "migrated once");
     }
 }
+
+/// TLS with a throwaway CA: verify-full connects; a CA that did not sign the server's
+/// certificate, a host name the certificate does not name, or verify-full without a
+/// CA file are each refused with one clear line.
+#[test]
+fn tls_verify_full_connects_and_a_wrong_ca_is_refused_clearly() {
+    let certs = tempfile::tempdir().unwrap();
+    common::backend::throwaway_ca(certs.path());
+    let other = tempfile::tempdir().unwrap();
+    common::backend::throwaway_ca(other.path());
+    // The server's copies, owned by it with the key private, as PostgreSQL demands.
+    let server_dir = tempfile::tempdir().unwrap();
+    for name in ["server.pem", "server.key"] {
+        std::fs::copy(certs.path().join(name), server_dir.path().join(name)).unwrap();
+    }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(server_dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        server_dir.path().join("server.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let _ = Command::new("chown")
+        .args(["-R", "postgres:postgres"])
+        .arg(server_dir.path())
+        .status();
+    let cert = server_dir.path().join("server.pem").display().to_string();
+    let key = server_dir.path().join("server.key").display().to_string();
+    let pg = Postgres::start_with(&[
+        ("ssl", "on"),
+        ("ssl_cert_file", &cert),
+        ("ssl_key_file", &key),
+    ]);
+    pg.database("secure");
+    let home = tempfile::tempdir().unwrap();
+    let url = |host: &str, extra: &str| {
+        format!(
+            "postgres://postgres:{}@{host}:{}/secure?sslmode=verify-full{extra}",
+            common::postgres::SUPERUSER_PASSWORD,
+            pg.port
+        )
+    };
+    let ca = certs.path().join("ca.pem").display().to_string();
+    let good = url("127.0.0.1", &format!("&sslrootcert={ca}"));
+    json(sitrep(&good, home.path(), "alice").args([
+        "declare",
+        "--title",
+        "over TLS",
+        "--severity",
+        "P2",
+    ]));
+    let wrong_ca = other.path().join("ca.pem").display().to_string();
+    for (spec, says) in [
+        (
+            url("127.0.0.1", &format!("&sslrootcert={wrong_ca}")),
+            "not signed by a CA sitrep trusts",
+        ),
+        (
+            url("localhost", &format!("&sslrootcert={ca}")),
+            "not valid for this host name",
+        ),
+        (url("127.0.0.1", ""), "needs the CA certificate"),
+    ] {
+        let out = sitrep(&spec, home.path(), "alice")
+            .arg("list")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(5), "{spec}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(says), "{spec}: {stderr}");
+        assert!(
+            !stderr.contains(common::postgres::SUPERUSER_PASSWORD),
+            "{stderr}"
+        );
+    }
+    // verify-ca checks the chain only: the host name may differ.
+    let chain_only =
+        url("localhost", &format!("&sslrootcert={ca}")).replace("verify-full", "verify-ca");
+    ok(sitrep(&chain_only, home.path(), "alice")
+        .arg("list")
+        .output()
+        .unwrap());
+}
+
+/// A local log of 1,000 incidents (entries, a revision, follow-ups, linked alerts)
+/// built through the store.
+fn local_log(path: &Path, incidents: usize, title: &str) {
+    use chrono::Utc;
+    use sitrep::domain::alert::LinkedAlert;
+    use sitrep::domain::{
+        Declaration, EntryKind, NewEntry, NewFollowUp, NewIncident, Severity, Status,
+    };
+    let mut store = sitrep::store::Store::open(path, sitrep::store::DEFAULT_BUSY_TIMEOUT).unwrap();
+    let today = Utc::now().date_naive();
+    for n in 0..incidents {
+        let d = Declaration {
+            title: format!("{title} {n}"),
+            severity: Some(if n % 3 == 0 {
+                Severity::P1
+            } else {
+                Severity::P2
+            }),
+            regions: vec!["eu-west".into()],
+            comms_lead: Some("carol".into()),
+            alerts: vec![LinkedAlert {
+                fingerprint: format!("fp{n}"),
+                name: "RoomDown".into(),
+                source: "eu".into(),
+                service: Some("room".into()),
+                region: Some("eu-west".into()),
+                summary: Some("room is down".into()),
+                runbook_url: Some("https://runbooks.example/room".into()),
+                generator_url: None,
+                starts_at: None,
+            }],
+            ..Declaration::default()
+        };
+        let id = store
+            .declare(NewIncident::declare(d, "alice", Utc::now()).unwrap())
+            .unwrap()
+            .incident
+            .id;
+        let entry = store
+            .append_entry(
+                id,
+                &NewEntry::typed(
+                    EntryKind::Mitigation,
+                    "alice",
+                    &format!("drained {n}"),
+                    Utc::now(),
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        if n % 10 == 0 {
+            store
+                .amend_entry(
+                    entry.id,
+                    &format!("drained {n} and more"),
+                    "bob",
+                    Utc::now(),
+                )
+                .unwrap();
+            let f = NewFollowUp::new(
+                id,
+                "add a canary",
+                "bob",
+                Some(today + chrono::Days::new(7)),
+                "alice",
+                Utc::now(),
+                today,
+            )
+            .unwrap();
+            store.add_follow_up(f).unwrap();
+        }
+        if n % 2 == 0 {
+            store
+                .change_status(id, Status::Identified, "alice", Utc::now())
+                .unwrap();
+        }
+    }
+}
+
+/// Everything of every incident, with the writer's database role left out (on the
+/// team database the copier's role signs what it copied).
+fn everything(spec: &str) -> Vec<sitrep::store::IncidentRecord> {
+    let target = sitrep::store::Target::parse(std::ffi::OsStr::new(spec)).unwrap();
+    let mut store =
+        sitrep::store::Store::connect(&target, sitrep::store::DEFAULT_BUSY_TIMEOUT, true).unwrap();
+    let mut records = store.export_all().unwrap();
+    for r in &mut records {
+        for e in &mut r.timeline {
+            e.db_role = None;
+        }
+    }
+    records
+}
+
+#[test]
+fn db_copy_moves_a_local_log_whole_and_a_rerun_copies_nothing() {
+    let pg = Postgres::start();
+    let url = pg.database("team");
+    let home = tempfile::tempdir().unwrap();
+    let local = home.path().join("local.db");
+    local_log(&local, 1000, "incident");
+    let local_spec = local.display().to_string();
+    let copy = |from: &str, extra: &[&str]| {
+        let mut cmd = sitrep(from, home.path(), "alice");
+        cmd.args(["db", "copy", "--to", &url]).args(extra);
+        cmd.output().unwrap()
+    };
+    let report: Value = serde_json::from_str(&ok(copy(&local_spec, &["--json"]))).unwrap();
+    let copied = &report["copied"];
+    assert_eq!(copied["incidents"], 1000);
+    assert_eq!(copied["alerts"], 1000);
+    assert_eq!(copied["revisions"], 100);
+    assert_eq!(copied["follow_ups"], 100);
+    let local_entries: i64 = rusqlite::Connection::open(&local)
+        .unwrap()
+        .query_row("SELECT count(*) FROM timeline_entry", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(copied["entries"], local_entries);
+    assert!(!report
+        .to_string()
+        .contains(common::postgres::SUPERUSER_PASSWORD));
+    assert_eq!(
+        everything(&url),
+        everything(&local_spec),
+        "same contents, ids and times"
+    );
+
+    let again: Value = serde_json::from_str(&ok(copy(&local_spec, &["--json"]))).unwrap();
+    assert_eq!(again["copied"]["incidents"], 0);
+    assert_eq!(again["copied"]["incidents_present"], 1000);
+    for kind in ["entries", "revisions", "follow_ups", "alerts"] {
+        assert_eq!(again["copied"][kind], 0, "{kind} copied twice");
+    }
+    // New ids keep counting after the copied ones.
+    let next = json(sitrep(&url, home.path(), "alice").args([
+        "declare",
+        "--title",
+        "after the copy",
+        "--severity",
+        "P2",
+    ]));
+    assert_eq!(next["incident"]["id"], 1001);
+
+    // Another host's log with its own incident #1: refused whole, then renumbered.
+    let other = home.path().join("other.db");
+    local_log(&other, 3, "elsewhere");
+    let other_spec = other.display().to_string();
+    let out = copy(&other_spec, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("different incident #1") && stderr.contains("--renumber"),
+        "{stderr}"
+    );
+    assert_eq!(everything(&url).len(), 1001, "nothing copied");
+    let renumbered: Value =
+        serde_json::from_str(&ok(copy(&other_spec, &["--renumber", "--json"]))).unwrap();
+    assert_eq!(renumbered["copied"]["renumbered"], 3);
+    let titles: Vec<String> = everything(&url)
+        .into_iter()
+        .map(|r| r.incident.title)
+        .collect();
+    assert_eq!(titles.len(), 1004);
+    assert!(titles.contains(&"elsewhere 2".to_string()));
+}

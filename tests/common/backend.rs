@@ -250,9 +250,10 @@ pub fn scripted_with(answer: impl Fn(&str) -> Option<Vec<u8>> + Send + Sync + 's
 
 /// Alertmanager over TLS: a throwaway CA and a certificate for 127.0.0.1, made with
 /// openssl. Returns the server and the CA file to trust.
-pub fn alertmanager_tls() -> (Server, std::path::PathBuf, TempDir) {
-    let certs = tempfile::tempdir().unwrap();
-    let path = |name: &str| certs.path().join(name).display().to_string();
+/// A throwaway CA and a server certificate for 127.0.0.1 signed by it, made with
+/// openssl in `dir`: `ca.pem`, `server.pem`, `server.key`.
+pub fn throwaway_ca(dir: &Path) {
+    let path = |name: &str| dir.join(name).display().to_string();
     let openssl = |args: &[&str]| {
         let out = Command::new("openssl")
             .args(args)
@@ -292,7 +293,7 @@ pub fn alertmanager_tls() -> (Server, std::path::PathBuf, TempDir) {
         &path("server.csr"),
     ]);
     std::fs::write(
-        certs.path().join("ext.cnf"),
+        dir.join("ext.cnf"),
         "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
     )
     .unwrap();
@@ -313,6 +314,12 @@ pub fn alertmanager_tls() -> (Server, std::path::PathBuf, TempDir) {
         "-out",
         &path("server.pem"),
     ]);
+}
+
+pub fn alertmanager_tls() -> (Server, std::path::PathBuf, TempDir) {
+    let certs = tempfile::tempdir().unwrap();
+    throwaway_ca(certs.path());
+    let path = |name: &str| certs.path().join(name).display().to_string();
     let (cert, key) = (path("server.pem"), path("server.key"));
     let server = Server::start(
         "alertmanager (TLS)",
