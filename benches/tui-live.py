@@ -75,7 +75,7 @@ print(f"startup to first full frame, 10,000 incidents: median {t*1000:.0f} ms "
 sock = next(sockets)
 demo_db = os.path.join(work, "demo.db")
 tmux("new-session", "-d", "-s", "idle", "-x", "160", "-y", "48",
-     f"env SITREP_DB={demo_db} SITREP_USER=bench SITREP_CONFIG={env['SITREP_CONFIG']} {BIN}")
+     f"env SITREP_DEMO=1 SITREP_DB={demo_db} SITREP_USER=bench SITREP_CONFIG={env['SITREP_CONFIG']} {BIN}")
 time.sleep(2)
 pane = tmux("list-panes", "-t", "idle", "-F", "#{pane_pid}").stdout.strip()
 

@@ -91,6 +91,16 @@ fn a_server_restart_under_the_tui_loses_nothing_typed_and_catches_up() {
     assert!(!screen.contains("database: reconnecting"), "{screen}");
     tmux.keys(&["Enter"]);
     tmux.wait_for("saved note entry");
+    // And `pg_ctl restart -m fast` as such: the feed reconnects and catches up.
+    pg.restart();
+    json(sitrep(&url, home.path(), "bob").args([
+        "log",
+        "1",
+        "--kind",
+        "note",
+        "written after a fast restart",
+    ]));
+    tmux.wait_for("written after a fast restart");
     tmux.keys(&["Escape", "q"]);
     tmux.wait_for("EXIT=0");
     let record = json(sitrep(&url, home.path(), "bob").args(["show", "1"]));

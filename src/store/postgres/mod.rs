@@ -39,6 +39,8 @@ const MAX_TRIES: u32 = 8;
 /// An open PostgreSQL sitrep database.
 pub struct PgStore {
     client: Option<Client>,
+    /// Statements prepared on the current connection (dropped with it).
+    statements: HashMap<&'static str, postgres::Statement>,
     target: PgTarget,
     /// The target as every message names it (no password).
     shown: String,
@@ -119,6 +121,7 @@ impl PgStore {
         schema::migrate(&mut client, &shown)?;
         Ok(Self {
             client: Some(client),
+            statements: HashMap::new(),
             target: target.clone(),
             shown,
             busy_timeout,
@@ -130,6 +133,7 @@ impl PgStore {
         let usable = self.client.as_ref().is_some_and(|c| !c.is_closed());
         if !usable {
             self.client = None;
+            self.statements.clear();
             let mut client = open_client(&self.target, self.busy_timeout)?;
             let found = schema::version(&mut client).map_err(|e| error(&self.shown, &e))?;
             if found != schema::latest_version() {
@@ -183,6 +187,45 @@ impl PgStore {
                 Err(other) => return Err(other),
             }
         }
+    }
+
+    /// `sql` prepared on the current connection, once per connection.
+    fn prepared(&mut self, sql: &'static str) -> Result<postgres::Statement, StoreError> {
+        self.client()?;
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let shown = self.shown.clone();
+        let client = self.client()?;
+        let statement = client.prepare(sql).map_err(|e| error(&shown, &e))?;
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+
+    /// A plain append is one statement, so it needs no explicit transaction: one
+    /// autocommit INSERT (prepared once per connection) is one round trip and one
+    /// durable commit. A missing incident is the foreign key's refusal.
+    fn append_plain(&mut self, id: IncidentId, e: &NewEntry) -> Result<TimelineEntry, StoreError> {
+        let statement = self.prepared(INSERT_ENTRY)?;
+        let shown = self.shown.clone();
+        let client = self.client()?;
+        let row = match client.query_one(
+            &statement,
+            &[&id.0, &millis(e.at), &e.author, &e.kind.as_str(), &e.text],
+        ) {
+            Ok(row) => row,
+            Err(err) if err.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION) => {
+                return Err(StoreError::IncidentNotFound(id))
+            }
+            Err(err) => {
+                if self.client.as_ref().is_some_and(Client::is_closed) {
+                    self.client = None;
+                    self.statements.clear();
+                }
+                return Err(error(&shown, &err));
+            }
+        };
+        stored_entry(id, e, &row)
     }
 
     fn write<T>(
@@ -357,11 +400,12 @@ impl Backend for PgStore {
         entry: &NewEntry,
         once: bool,
     ) -> Result<Option<TimelineEntry>, StoreError> {
+        if !once {
+            return self.append_plain(id, entry).map(Some);
+        }
         self.write(|tx| {
-            // A share lock: an append waits for a lifecycle change of the same
-            // incident under way, and is never lost to one.
             if tx
-                .query_opt("SELECT 1 FROM incident WHERE id = $1 FOR SHARE", &[&id.0])?
+                .query_opt("SELECT 1 FROM incident WHERE id = $1", &[&id.0])?
                 .is_none()
             {
                 return Err(StoreError::IncidentNotFound(id));
@@ -673,16 +717,27 @@ fn sync_linked_alerts(
     Ok(())
 }
 
+const INSERT_ENTRY: &str = "INSERT INTO timeline_entry (incident_id, at_ms, author, kind, text) \
+     VALUES ($1, $2, $3, $4, $5) RETURNING id, db_role";
+
 fn insert_entry(
     tx: &mut Transaction<'_>,
     id: IncidentId,
     e: &NewEntry,
 ) -> Result<TimelineEntry, StoreError> {
     let row = tx.query_one(
-        "INSERT INTO timeline_entry (incident_id, at_ms, author, kind, text) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id, db_role",
+        INSERT_ENTRY,
         &[&id.0, &millis(e.at), &e.author, &e.kind.as_str(), &e.text],
     )?;
+    stored_entry(id, e, &row)
+}
+
+/// The entry as stored, from the `id, db_role` an insert returned.
+fn stored_entry(
+    id: IncidentId,
+    e: &NewEntry,
+    row: &postgres::Row,
+) -> Result<TimelineEntry, StoreError> {
     let at = rows::time("at_ms", millis(e.at))?;
     Ok(TimelineEntry {
         id: EntryId(row.try_get(0)?),
