@@ -60,6 +60,15 @@ fn team_database(c: &mut Criterion) {
             tx.commit().expect("commit");
         })
     });
+    let prepared = bare
+        .prepare("INSERT INTO bare (incident_id, at_ms, author, kind, text) VALUES ($1, $2, $3, $4, $5)")
+        .expect("prepare");
+    group.bench_function("baseline: bare prepared INSERT, autocommit", |b| {
+        b.iter(|| {
+            bare.execute(&prepared, &[&id.0, &0i64, &"bench", &"note", &"drained a shard"])
+                .expect("insert")
+        })
+    });
 
     // 10,000 incidents, written in one statement (the shape sitrep writes).
     bare.batch_execute(
