@@ -61,12 +61,17 @@ fn team_database(c: &mut Criterion) {
         })
     });
     let prepared = bare
-        .prepare("INSERT INTO bare (incident_id, at_ms, author, kind, text) VALUES ($1, $2, $3, $4, $5)")
+        .prepare(
+            "INSERT INTO bare (incident_id, at_ms, author, kind, text) VALUES ($1, $2, $3, $4, $5)",
+        )
         .expect("prepare");
     group.bench_function("baseline: bare prepared INSERT, autocommit", |b| {
         b.iter(|| {
-            bare.execute(&prepared, &[&id.0, &0i64, &"bench", &"note", &"drained a shard"])
-                .expect("insert")
+            bare.execute(
+                &prepared,
+                &[&id.0, &0i64, &"bench", &"note", &"drained a shard"],
+            )
+            .expect("insert")
         })
     });
 
