@@ -54,13 +54,7 @@ fn init(ctx: &Context) -> Result<String, CliError> {
             "'{target}' is a SQLite file, created on first use; 'db init' sets up a team database (--db postgres://…)"
         )));
     };
-    // Connecting migrates the schema (under the advisory lock); then the roles.
-    let mut store = ctx.open_store()?;
-    let version = store.diagnostics()?.schema_version;
-    let mut client = crate::store::postgres::open_client(pg, ctx.config.busy_timeout)?;
-    client
-        .batch_execute(schema::ROLES)
-        .map_err(|e| crate::store::postgres::error(&pg.shown(), &e))?;
+    let version = crate::store::postgres::init(pg, ctx.config.busy_timeout)?;
     if ctx.json {
         return ctx.json(&json!({ "database": pg.shown(), "schema_version": version, "role": "sitrep_responder" }));
     }

@@ -112,6 +112,18 @@ pub fn open_client(target: &PgTarget, busy_timeout: Duration) -> Result<Client, 
     Ok(client)
 }
 
+/// `sitrep db init`: connects (migrating the schema under the advisory lock) and
+/// creates the `sitrep_responder` role with its grants. Returns the schema version.
+pub fn init(target: &PgTarget, busy_timeout: Duration) -> Result<i64, StoreError> {
+    let shown = target.shown();
+    let mut store = PgStore::connect(target, busy_timeout)?;
+    let client = store.client()?;
+    client
+        .batch_execute(schema::ROLES)
+        .map_err(|e| error(&shown, &e))?;
+    schema::version(client).map_err(|e| error(&shown, &e))
+}
+
 impl PgStore {
     /// Connects, checks the server keeps commits durable, and migrates the schema
     /// (under an advisory lock; a newer schema is refused untouched).
