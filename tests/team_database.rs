@@ -64,7 +64,7 @@ fn a_server_restart_under_the_tui_loses_nothing_typed_and_catches_up() {
 
     pg.stop();
     tmux.wait_for("database: reconnecting since");
-    tmux.keys(&["n"]);
+    tmux.keys(&["Tab", "Tab"]); // mitigation → comms → note
     tmux.text("noted while the database was down");
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("unavailable");

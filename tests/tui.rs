@@ -49,7 +49,7 @@ fn declare_log_and_resolve_in_the_tui_then_read_it_back_with_the_cli() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("#1 P1 investigating");
 
-    tmux.keys(&["m"]);
+    // Declaring lands in the composer: what is typed is the log.
     tmux.text("rolled back room to v41");
     tmux.keys(&["Enter"]);
     tmux.wait_for("saved mitigation entry");
@@ -57,11 +57,13 @@ fn declare_log_and_resolve_in_the_tui_then_read_it_back_with_the_cli() {
     tmux.text("status page: investigating stream failures");
     tmux.keys(&["Enter"]);
     tmux.wait_for("saved comms entry");
-    tmux.keys(&["Escape", "s"]);
-    tmux.wait_for("Status");
-    tmux.keys(&["4"]);
+    tmux.text("/status resolved");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Change the status of #1 from investigating to resolved?");
+    tmux.keys(&["Enter"]);
     tmux.wait_for("#1 P1 resolved");
-    tmux.keys(&["e"]);
+    tmux.text("/export");
+    tmux.keys(&["Enter"]);
     tmux.wait_for("postmortem draft written to");
     let exports = dir.path().join("data/sitrep/exports");
     let drafts: Vec<_> = std::fs::read_dir(&exports)
@@ -77,7 +79,7 @@ fn declare_log_and_resolve_in_the_tui_then_read_it_back_with_the_cli() {
     );
     let draft = std::fs::read_to_string(drafts[0].path()).unwrap();
     assert!(draft.contains("rolled back room to v41"), "{draft}");
-    tmux.keys(&["q"]);
+    tmux.keys(&["Escape", "q"]);
     let screen = tmux.wait_for("EXIT=0");
     assert!(
         !screen.contains("Timeline"),
@@ -146,7 +148,7 @@ fn a_second_process_writing_shows_up_on_screen_without_a_restart() {
         &db,
         &["declare", "--title", "Gifting errors", "--severity", "P1"],
     );
-    tmux.keys(&["Escape"]);
+    tmux.keys(&["Escape", "Escape"]);
     tmux.wait_for("Gifting errors");
 }
 
@@ -163,7 +165,7 @@ fn sigterm_and_sighup_restore_the_terminal_and_keep_what_was_saved() {
         tmux.wait_for("Auth flapping");
         tmux.keys(&["Tab", "Enter"]);
         tmux.wait_for("#1 P1 investigating");
-        tmux.keys(&["n"]);
+        tmux.keys(&["Tab", "Tab"]); // mitigation → comms → note
         tmux.text(&format!("noted before SIG{signal}"));
         tmux.keys(&["Enter"]);
         tmux.wait_for("saved note entry");
@@ -228,7 +230,7 @@ fn declaring_from_a_real_alert_links_it_and_its_resolution_is_logged() {
         r#"[{{"labels": {{"alertname": "StreamStartBurn", "severity": "critical", "service": "room", "region": "eu-west"}}, "endsAt": "{past}"}}]"#
     ));
     tmux.wait_for("alert resolved: StreamStartBurn");
-    tmux.keys(&["q"]);
+    tmux.keys(&["Escape", "q"]);
     tmux.wait_for("EXIT=0");
 
     let record = cli(&db, &["show", "1"]);
@@ -267,7 +269,7 @@ fn a_rehearsal_plays_the_demo_feed_and_records_drills_on_the_real_database() {
     tmux.text("rehearsal: room down");
     tmux.keys(&["Enter"]);
     tmux.wait_for("#1 P1 investigating");
-    tmux.keys(&["q"]);
+    tmux.keys(&["Escape", "q"]);
     tmux.wait_for("EXIT=0");
     let record = cli(&db, &["show", "1"]);
     assert_eq!(record["incident"]["drill"], true);
@@ -291,4 +293,76 @@ fn the_tui_starts_in_a_deleted_directory() {
     tmux.wait_for("Chat latency");
     tmux.keys(&["q"]);
     tmux.wait_for("EXIT=0");
+}
+
+/// The newcomer's try that started the composer: declare from two alerts, type a
+/// mitigation and a customer update the obvious way. Before, the `r` of "rolled"
+/// resolved the incident and the `a` of "are" handed the commander role away.
+#[test]
+fn typing_the_obvious_way_logs_exactly_what_was_typed_and_changes_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_database(dir.path());
+    let tmux = Tmux::start_with(dir.path(), &dir.path().join("named.db"), "SITREP_DEMO=1");
+    tmux.wait_for("DEMO");
+    tmux.wait_for("P1  firing");
+    tmux.keys(&["Space", "j", "Space", "d"]);
+    tmux.wait_for("Declare incident");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("#1 P1 investigating");
+    tmux.text("rolled back room to v41");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("saved mitigation entry");
+    tmux.keys(&["Tab"]);
+    tmux.text("We are investigating failed stream starts in Europe");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("saved comms entry");
+    tmux.keys(&["Escape", "q"]);
+    tmux.wait_for("EXIT=0");
+    let record = cli(&db, &["show", "1"]);
+    assert_eq!(record["incident"]["status"], "investigating");
+    assert_eq!(record["incident"]["commander"], "alice");
+    assert_eq!(record["incident"]["summary"], Value::Null);
+    assert_eq!(
+        record["incident"]["linked_alerts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let typed: Vec<(String, String)> = record["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["author"] == "alice" && (e["kind"] == "mitigation" || e["kind"] == "comms"))
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_string(),
+                e["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        typed,
+        vec![
+            (
+                "mitigation".to_string(),
+                "rolled back room to v41".to_string()
+            ),
+            (
+                "comms".to_string(),
+                "We are investigating failed stream starts in Europe".to_string()
+            ),
+        ]
+    );
+    let roles: Vec<&Value> = record["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "role" || e["kind"] == "status")
+        .collect();
+    assert_eq!(
+        roles.len(),
+        2,
+        "only the declaration's own entries: {roles:?}"
+    );
 }

@@ -266,62 +266,13 @@ impl Form {
     }
 }
 
-/// What a prompt's answer is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PromptPurpose {
-    Commander(IncidentId),
-    CommsLead(IncidentId),
-    /// `owner: title`, optionally `… due YYYY-MM-DD`.
-    FollowUp(IncidentId),
-    /// A follow-up id.
-    CompleteFollowUp,
-    /// An optional summary.
-    Resolve(IncidentId),
-}
-
-impl PromptPurpose {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Commander(_) => "new commander",
-            Self::CommsLead(_) => "new comms lead",
-            Self::FollowUp(_) => "follow-up (owner: title [due YYYY-MM-DD|+7d])",
-            Self::CompleteFollowUp => "follow-up id done",
-            Self::Resolve(_) => "resolve — summary (optional)",
-        }
-    }
-}
-
-/// A one-line question at the bottom of the screen.
-#[derive(Debug, Clone)]
-pub struct Prompt {
-    pub purpose: PromptPurpose,
-    pub text: TextArea<'static>,
-}
-
-impl Prompt {
-    pub fn new(purpose: PromptPurpose) -> Self {
-        Self {
-            purpose,
-            text: single_line(""),
-        }
-    }
-
-    pub fn answer(&self) -> String {
-        first_line(&self.text)
-    }
-
-    pub fn has_text(&self) -> bool {
-        !self.answer().trim().is_empty()
-    }
-}
-
 pub fn first_line(t: &TextArea<'_>) -> String {
     t.lines().first().cloned().unwrap_or_default()
 }
 
-/// `eu-west, us-east` or `eu-west us-east` → two values.
+/// `eu-west, us-east` → two values; `android creators` is one (split on commas only).
 pub fn split_list(raw: &str) -> Vec<String> {
-    raw.split([',', ' '])
+    raw.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string)

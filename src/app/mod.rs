@@ -6,6 +6,8 @@
 //! database, a clock or a thread, so every flow is tested without a screen.
 
 pub mod alerts;
+pub mod commands;
+mod composer;
 mod form;
 mod update;
 
@@ -18,7 +20,8 @@ use crate::domain::{
     Severity, Status,
 };
 use crate::store::{Change, FollowUpChange, IncidentRecord};
-pub use form::{FieldId, FieldInput, Form, FormPurpose, Prompt, PromptPurpose};
+pub use composer::Origin;
+pub use form::{FieldId, FieldInput, Form, FormPurpose};
 pub use update::update;
 
 /// Something that happened: a key, a result of an effect, a tick of the clock.
@@ -61,8 +64,12 @@ pub enum Msg {
         statuses: Vec<crate::domain::slo::SloStatus>,
         errors: Vec<(String, String)>,
     },
-    /// The postmortem draft was written (to this file) or could not be.
-    Exported(Result<std::path::PathBuf, String>),
+    /// A draft (what: "postmortem draft", "comms draft") was written to this file, or
+    /// could not be.
+    Exported {
+        what: &'static str,
+        result: Result<std::path::PathBuf, String>,
+    },
     /// SIGTERM, SIGHUP or the terminal went away: quit now.
     Terminate,
 }
@@ -76,6 +83,8 @@ pub enum Saved {
     FollowUp(FollowUpChange),
     /// An alert entry was logged, or skipped because another sitrep logged it first.
     AlertLogged,
+    /// An entry was corrected.
+    Amended(crate::domain::TimelineEntry),
 }
 
 /// Names one write, so that its reply (saved or failed) releases only what waits on it.
@@ -93,6 +102,8 @@ pub enum Effect {
     },
     /// Write the postmortem draft of an incident to a new file.
     Export(IncidentId),
+    /// Write the customer update draft of an incident to a new file.
+    CommsDraft(IncidentId),
     Quit,
 }
 
@@ -141,6 +152,13 @@ pub enum Write {
         author: String,
         at: DateTime<Utc>,
     },
+    /// A correction of a typed entry; the old text stays as a revision.
+    Amend {
+        entry: crate::domain::EntryId,
+        text: String,
+        author: String,
+        at: DateTime<Utc>,
+    },
 }
 
 /// Which dashboard pane has the keys.
@@ -161,19 +179,32 @@ pub enum View {
 #[derive(Debug, Clone)]
 pub enum Layer {
     None,
-    Help,
-    StatusMenu,
+    /// The help, scrolled down this many lines.
+    Help(usize),
     ConfirmQuit,
-    Prompt(Box<Prompt>),
+    /// A loud change waiting for Enter (or Esc).
+    Confirm(Box<Confirm>),
     Form(Box<Form>),
 }
 
-/// The one-line entry composer of the incident view.
+/// A change that must be confirmed, with the question that says what will change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub question: String,
+    pub write: Write,
+    pub origin: Origin,
+}
+
+/// The one-line entry composer of the incident view. Focused, it is TYPE mode: what is
+/// typed is the log. Not focused, the incident view is in NAV mode.
 #[derive(Debug, Clone)]
 pub struct Composer {
     pub kind: EntryKind,
     pub text: TextArea<'static>,
     pub focused: bool,
+    /// Why the last Enter did nothing (an unknown command, a bad argument); the text
+    /// stays.
+    pub error: Option<String>,
     /// A write of this text is under way; it stays until the store answers this request.
     pub pending: Option<RequestId>,
 }
@@ -184,6 +215,7 @@ impl Composer {
             kind: EntryKind::Mitigation,
             text: single_line(""),
             focused: false,
+            error: None,
             pending: None,
         }
     }
@@ -312,7 +344,6 @@ impl State {
             out.push(self.composer.content());
         }
         match &self.layer {
-            Layer::Prompt(p) if p.has_text() => out.push(p.answer()),
             Layer::Form(f) if f.has_text() => out.extend(f.texts()),
             _ => {}
         }
@@ -322,7 +353,6 @@ impl State {
     /// Whether any input holds text that is not saved yet.
     pub fn has_unsaved_text(&self) -> bool {
         let layer_text = match &self.layer {
-            Layer::Prompt(p) => p.has_text(),
             Layer::Form(f) => f.has_text(),
             _ => false,
         };

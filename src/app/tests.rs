@@ -132,9 +132,15 @@ fn arrows_and_vim_keys_move_the_selection_within_bounds() {
 }
 
 #[test]
+fn opening_an_incident_focuses_the_composer() {
+    let s = in_incident();
+    assert!(s.composer.focused, "what is typed next is the log");
+    assert_eq!(s.composer.kind, EntryKind::Mitigation);
+}
+
+#[test]
 fn a_typed_entry_is_written_first_and_cleared_only_once_saved() {
     let mut s = in_incident();
-    update(&mut s, ch('m'));
     typed(&mut s, "rolled back");
     let (request, write) = only_request(update(&mut s, key(Key::Enter)));
     let Write::Append(id, entry) = write else {
@@ -153,12 +159,71 @@ fn a_typed_entry_is_written_first_and_cleared_only_once_saved() {
     assert!(effects.contains(&Effect::LoadRecord(IncidentId(1))));
     assert_eq!(s.composer.content(), "");
     assert!(s.composer.pending.is_none());
+    assert!(
+        s.composer.focused,
+        "still typing: the next line is the next entry"
+    );
+}
+
+/// The defect that started the composer: typed words beginning with a shortcut
+/// letter resolved the incident or handed over a role. Now every such line is an
+/// entry, of the kind shown, and changes nothing else.
+#[test]
+fn a_line_starting_with_any_shortcut_letter_is_an_entry_and_nothing_else() {
+    let letters: Vec<char> = crate::app::commands::COMMANDS
+        .iter()
+        .filter_map(|c| c.key)
+        .chain([
+            'm', 'c', 'n', 'i', 'q', '?', 'h', 'j', 'k', 'g', 'G', 'x', 'd',
+        ])
+        .collect();
+    for letter in letters {
+        let mut s = in_incident();
+        let line = format!("{letter}olled back room to v41");
+        typed(&mut s, &line);
+        let write = only_write(update(&mut s, key(Key::Enter)));
+        assert!(
+            matches!(&write, Write::Append(IncidentId(1), e) if e.text == line && e.kind == EntryKind::Mitigation),
+            "{letter}: {write:?}"
+        );
+        assert!(matches!(s.layer, Layer::None), "{letter}: no layer opened");
+        assert!(!s.quit, "{letter}: did not quit");
+        assert_eq!(s.view, View::Incident(IncidentId(1)));
+    }
+}
+
+#[test]
+fn the_issue_sequence_writes_a_mitigation_and_a_comms_update_and_nothing_else() {
+    let mut s = in_incident();
+    typed(&mut s, "rolled back room to v41");
+    let (first, write) = only_request(update(&mut s, key(Key::Enter)));
+    let Write::Append(_, mitigation) = write else {
+        panic!("an entry")
+    };
+    assert_eq!(mitigation.kind, EntryKind::Mitigation);
+    update(
+        &mut s,
+        Msg::Saved(first, Saved::Appended(stored(&mitigation))),
+    );
+    update(&mut s, key(Key::Tab));
+    typed(
+        &mut s,
+        "We are investigating failed stream starts in Europe",
+    );
+    let Write::Append(_, comms) = only_write(update(&mut s, key(Key::Enter))) else {
+        panic!("an entry")
+    };
+    assert_eq!(comms.kind, EntryKind::Comms);
+    assert_eq!(
+        comms.text,
+        "We are investigating failed stream starts in Europe"
+    );
 }
 
 #[test]
 fn a_failed_write_keeps_the_text_and_says_why() {
     let mut s = in_incident();
-    update(&mut s, ch('c'));
+    update(&mut s, key(Key::Tab));
     typed(&mut s, "status page updated");
     let (request, _) = only_request(update(&mut s, key(Key::Enter)));
     update(
@@ -181,7 +246,6 @@ fn a_failed_write_keeps_the_text_and_says_why() {
 #[test]
 fn tab_cycles_the_entry_kind_and_blank_text_is_not_sent() {
     let mut s = in_incident();
-    update(&mut s, ch('i'));
     assert_eq!(s.composer.kind, EntryKind::Mitigation);
     update(&mut s, key(Key::Tab));
     assert_eq!(s.composer.kind, EntryKind::Comms);
@@ -192,12 +256,24 @@ fn tab_cycles_the_entry_kind_and_blank_text_is_not_sent() {
 }
 
 #[test]
-fn esc_leaves_the_input_but_keeps_the_draft_and_q_then_asks_before_quitting() {
+fn tab_completes_a_command_instead_of_changing_the_kind() {
     let mut s = in_incident();
-    update(&mut s, ch('n'));
+    typed(&mut s, "/sta");
+    update(&mut s, key(Key::Tab));
+    assert_eq!(s.composer.content(), "/status ");
+    assert_eq!(
+        s.composer.kind,
+        EntryKind::Mitigation,
+        "the kind did not change"
+    );
+}
+
+#[test]
+fn esc_goes_to_nav_mode_keeping_the_draft_and_q_then_asks_before_quitting() {
+    let mut s = in_incident();
     typed(&mut s, "half a thought");
     update(&mut s, key(Key::Esc));
-    assert!(!s.composer.focused);
+    assert!(!s.composer.focused, "NAV mode");
     assert_eq!(s.composer.content(), "half a thought");
     assert!(update(&mut s, ch('q')).is_empty());
     assert!(matches!(s.layer, Layer::ConfirmQuit));
@@ -211,6 +287,104 @@ fn esc_leaves_the_input_but_keeps_the_draft_and_q_then_asks_before_quitting() {
 }
 
 #[test]
+fn in_nav_mode_a_key_that_is_no_shortcut_goes_back_to_typing_with_it() {
+    let mut s = in_incident();
+    update(&mut s, key(Key::Esc));
+    update(&mut s, ch('w'));
+    assert!(s.composer.focused);
+    assert_eq!(s.composer.content(), "w");
+}
+
+#[test]
+fn in_nav_mode_a_shortcut_starts_its_command_and_changes_nothing_by_itself() {
+    let mut s = in_incident();
+    update(&mut s, key(Key::Esc));
+    assert!(update(&mut s, ch('s')).is_empty());
+    assert!(s.composer.focused);
+    assert_eq!(s.composer.content(), "/status ");
+    typed(&mut s, "monitoring");
+    assert!(update(&mut s, key(Key::Enter)).is_empty(), "asks first");
+    let Layer::Confirm(confirm) = &s.layer else {
+        panic!("a confirmation")
+    };
+    assert_eq!(
+        confirm.question,
+        "Change the status of #1 from investigating to monitoring?"
+    );
+    let (request, write) = only_request(update(&mut s, key(Key::Enter)));
+    assert!(matches!(
+        write,
+        Write::Status {
+            to: Status::Monitoring,
+            ..
+        }
+    ));
+    assert_eq!(s.composer.pending, Some(request));
+}
+
+#[test]
+fn a_confirmation_ignores_stray_keys_and_esc_cancels_leaving_everything_as_it_was() {
+    let mut s = in_incident();
+    typed(&mut s, "/resolve rolled back room");
+    assert!(update(&mut s, key(Key::Enter)).is_empty());
+    assert!(matches!(s.layer, Layer::Confirm(_)));
+    for stray in ['y', 'r', ' '] {
+        assert!(update(&mut s, ch(stray)).is_empty(), "{stray}");
+        assert!(
+            matches!(s.layer, Layer::Confirm(_)),
+            "{stray} did not answer"
+        );
+    }
+    assert!(update(&mut s, key(Key::Esc)).is_empty());
+    assert!(matches!(s.layer, Layer::None));
+    assert_eq!(
+        s.composer.content(),
+        "/resolve rolled back room",
+        "the line stays"
+    );
+    assert!(s.composer.pending.is_none());
+    assert_eq!(
+        s.current_record().map(|r| r.incident.status),
+        Some(Status::Investigating)
+    );
+}
+
+#[test]
+fn an_unknown_command_is_an_inline_error_and_the_text_stays() {
+    let mut s = in_incident();
+    typed(&mut s, "/frobnicate now");
+    assert!(update(&mut s, key(Key::Enter)).is_empty());
+    assert!(s
+        .composer
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("unknown command '/frobnicate'"));
+    assert_eq!(s.composer.content(), "/frobnicate now");
+    // Typing clears the error.
+    update(&mut s, ch('!'));
+    assert!(s.composer.error.is_none());
+}
+
+#[test]
+fn a_double_slash_writes_text_starting_with_a_slash() {
+    let mut s = in_incident();
+    typed(&mut s, "//status is what customers read");
+    let Write::Append(_, e) = only_write(update(&mut s, key(Key::Enter))) else {
+        panic!()
+    };
+    assert_eq!(e.text, "/status is what customers read");
+}
+
+#[test]
+fn a_signal_or_a_lost_terminal_quits_whatever_is_open() {
+    let mut s = in_incident();
+    typed(&mut s, "draft");
+    assert_eq!(update(&mut s, Msg::Terminate), vec![Effect::Quit]);
+    assert!(s.quit);
+}
+
+#[test]
 fn q_quits_at_once_when_nothing_is_unsaved() {
     let mut s = state();
     assert_eq!(update(&mut s, ch('q')), vec![Effect::Quit]);
@@ -218,60 +392,27 @@ fn q_quits_at_once_when_nothing_is_unsaved() {
 }
 
 #[test]
-fn a_signal_or_a_lost_terminal_quits_whatever_is_open() {
+fn esc_twice_backs_out_of_the_incident_view_to_the_dashboard() {
     let mut s = in_incident();
-    update(&mut s, ch('m'));
-    typed(&mut s, "draft");
-    assert_eq!(update(&mut s, Msg::Terminate), vec![Effect::Quit]);
-    assert!(s.quit);
-}
-
-#[test]
-fn esc_backs_out_of_the_incident_view_to_the_dashboard() {
-    let mut s = in_incident();
+    update(&mut s, key(Key::Esc));
+    assert_eq!(s.view, View::Incident(IncidentId(1)));
     update(&mut s, key(Key::Esc));
     assert_eq!(s.view, View::Dashboard);
 }
 
 #[test]
-fn the_status_menu_writes_the_chosen_status() {
+fn a_role_handover_asks_first_and_refuses_an_empty_name() {
     let mut s = in_incident();
-    update(&mut s, ch('s'));
-    let write = only_write(update(&mut s, ch('3')));
-    assert_eq!(
-        write,
-        Write::Status {
-            id: IncidentId(1),
-            to: Status::Monitoring,
-            author: "alice".into(),
-            at: t(5)
-        }
-    );
-    update(&mut s, ch('s'));
-    assert!(update(&mut s, key(Key::Esc)).is_empty());
-    assert!(matches!(s.layer, Layer::None));
-}
-
-#[test]
-fn p_switches_severity() {
-    let mut s = in_incident();
-    let write = only_write(update(&mut s, ch('p')));
-    assert!(matches!(
-        write,
-        Write::Severity {
-            to: Severity::P2,
-            ..
-        }
-    ));
-}
-
-#[test]
-fn handing_over_a_role_needs_a_name() {
-    let mut s = in_incident();
-    update(&mut s, ch('L'));
+    typed(&mut s, "/comms-lead ");
     assert!(update(&mut s, key(Key::Enter)).is_empty());
-    assert!(matches!(s.layer, Layer::Prompt(_)), "the prompt stays open");
+    assert!(s
+        .composer
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("/comms-lead NAME"));
     typed(&mut s, "carol");
+    assert!(update(&mut s, key(Key::Enter)).is_empty());
     let write = only_write(update(&mut s, key(Key::Enter)));
     assert_eq!(
         write,
@@ -286,20 +427,15 @@ fn handing_over_a_role_needs_a_name() {
 }
 
 #[test]
-fn a_follow_up_is_owner_colon_title_with_an_optional_due_date() {
+fn a_follow_up_is_written_at_once_with_its_owner_and_due_date() {
     let mut s = in_incident();
-    update(&mut s, ch('f'));
-    typed(&mut s, "bob: add a canary stage due +7d");
+    typed(&mut s, "/followup @bob +7d add a canary stage");
     let Write::AddFollowUp(new) = only_write(update(&mut s, key(Key::Enter))) else {
         panic!("expected a follow-up");
     };
     assert_eq!(new.owner, "bob");
     assert_eq!(new.title, "add a canary stage");
     assert!(new.due.is_some());
-    update(&mut s, ch('f'));
-    typed(&mut s, "no owner here");
-    assert!(update(&mut s, key(Key::Enter)).is_empty());
-    assert!(s.banner.as_ref().is_some_and(|b| b.error));
 }
 
 #[test]
@@ -343,7 +479,6 @@ fn declaring_from_scratch_fills_the_form_and_waits_for_the_store() {
 #[test]
 fn a_failure_of_another_write_leaves_the_pending_entry_waiting() {
     let mut s = in_incident();
-    update(&mut s, ch('m'));
     typed(&mut s, "drained eu-west");
     let (append, _) = only_request(update(&mut s, key(Key::Enter)));
     let other = RequestId(append.0 + 100);
@@ -388,14 +523,14 @@ fn a_failure_of_another_write_leaves_the_pending_entry_waiting() {
 #[test]
 fn a_follow_up_with_a_non_ascii_due_date_is_an_error_that_keeps_the_text() {
     let mut s = in_incident();
-    update(&mut s, ch('f'));
-    typed(&mut s, "bob: add canary due +2週");
+    typed(&mut s, "/followup @bob +2週 add canary");
     assert!(update(&mut s, key(Key::Enter)).is_empty());
-    assert_eq!(s.banner.as_ref().map(|b| b.error), Some(true));
-    let Layer::Prompt(prompt) = &s.layer else {
-        panic!("the prompt stays open");
-    };
-    assert_eq!(prompt.answer(), "bob: add canary due +2週");
+    assert!(s
+        .composer
+        .error
+        .as_deref()
+        .is_some_and(|e| e.contains("bad date")));
+    assert_eq!(s.composer.content(), "/followup @bob +2週 add canary");
 }
 
 #[test]
@@ -431,18 +566,28 @@ fn another_process_writing_reloads_what_is_on_screen() {
 #[test]
 fn a_pasted_block_becomes_one_line_in_the_input() {
     let mut s = in_incident();
-    update(&mut s, ch('n'));
     update(&mut s, Msg::Paste("line one\nline two\r\n".into()));
     assert_eq!(s.composer.content(), "line one line two  ");
 }
 
 #[test]
-fn help_opens_with_question_mark_and_any_key_closes_it() {
+fn help_opens_with_question_mark_scrolls_and_any_other_key_closes_it() {
     let mut s = state();
     update(&mut s, ch('?'));
-    assert!(matches!(s.layer, Layer::Help));
+    assert!(matches!(s.layer, Layer::Help(0)));
+    update(&mut s, key(Key::Down));
+    update(&mut s, key(Key::PageDown));
+    assert!(matches!(s.layer, Layer::Help(11)));
     update(&mut s, ch('x'));
     assert!(matches!(s.layer, Layer::None));
+    // In the composer, ? is text; /help opens the help.
+    let mut s = in_incident();
+    update(&mut s, ch('?'));
+    assert_eq!(s.composer.content(), "?");
+    let mut s = in_incident();
+    typed(&mut s, "/help");
+    update(&mut s, key(Key::Enter));
+    assert!(matches!(s.layer, Layer::Help(0)));
 }
 
 #[test]
@@ -458,7 +603,8 @@ fn a_record_for_another_incident_than_the_one_shown_is_ignored() {
 #[test]
 fn editing_the_template_writes_only_what_changed_and_closes_once_saved() {
     let mut s = in_incident();
-    update(&mut s, ch('E'));
+    typed(&mut s, "/edit");
+    update(&mut s, key(Key::Enter));
     assert!(matches!(s.layer, Layer::Form(_)));
     // Unchanged: refused with a reason, form stays.
     assert!(update(&mut s, key(Key::Enter)).is_empty());
@@ -486,7 +632,8 @@ fn editing_the_template_writes_only_what_changed_and_closes_once_saved() {
 #[test]
 fn a_bad_trigger_time_in_the_edit_form_is_shown_not_sent() {
     let mut s = in_incident();
-    update(&mut s, ch('E'));
+    typed(&mut s, "/edit");
+    update(&mut s, key(Key::Enter));
     for _ in 0..3 {
         update(&mut s, key(Key::Tab));
     }
@@ -505,17 +652,40 @@ fn a_bad_trigger_time_in_the_edit_form_is_shown_not_sent() {
 }
 
 #[test]
-fn e_exports_the_postmortem_and_says_where_it_went() {
+fn export_writes_the_postmortem_and_says_where_it_went() {
     let mut s = in_incident();
+    typed(&mut s, "/export");
+    assert_eq!(
+        update(&mut s, key(Key::Enter)),
+        vec![Effect::Export(IncidentId(1))]
+    );
+    assert_eq!(
+        s.composer.content(),
+        "",
+        "a command that ran leaves the line"
+    );
+    // In NAV mode its shortcut does the same, and a draft in the composer stays.
+    typed(&mut s, "a draft");
+    update(&mut s, key(Key::Esc));
     assert_eq!(update(&mut s, ch('e')), vec![Effect::Export(IncidentId(1))]);
-    update(&mut s, Msg::Exported(Ok("postmortem-1.md".into())));
+    assert_eq!(s.composer.content(), "a draft");
+    update(
+        &mut s,
+        Msg::Exported {
+            what: "postmortem draft",
+            result: Ok("postmortem-1.md".into()),
+        },
+    );
     assert!(s
         .banner
         .as_ref()
-        .is_some_and(|b| !b.error && b.text.contains("postmortem-1.md")));
+        .is_some_and(|b| !b.error && b.text == "postmortem draft written to postmortem-1.md"));
     update(
         &mut s,
-        Msg::Exported(Err("cannot write 'x': disk full".into())),
+        Msg::Exported {
+            what: "postmortem draft",
+            result: Err("cannot write 'x': disk full".into()),
+        },
     );
     assert!(s.banner.as_ref().is_some_and(|b| b.error));
 }
@@ -769,6 +939,7 @@ mod alert_flows {
             "looked at once an incident opens"
         );
         update(&mut s, key(Key::Esc));
+        update(&mut s, key(Key::Esc));
         update(&mut s, key(Key::Tab));
         assert_eq!(s.pane, Pane::Incidents);
     }
@@ -787,9 +958,11 @@ fn in_a_drill_every_declared_incident_is_a_drill() {
 }
 
 #[test]
-fn capital_d_toggles_the_drill_flag_of_the_incident() {
+fn the_drill_command_asks_then_toggles_the_drill_flag() {
     let mut s = in_incident();
-    let Write::Edit { edit, .. } = only_write(update(&mut s, ch('D'))) else {
+    update(&mut s, key(Key::Esc));
+    assert!(update(&mut s, ch('D')).is_empty(), "asks first");
+    let Write::Edit { edit, .. } = only_write(update(&mut s, key(Key::Enter))) else {
         panic!("expected an edit");
     };
     assert_eq!(edit.drill, Some(true));

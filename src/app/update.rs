@@ -1,13 +1,12 @@
 //! `update`: the only place the TUI's state changes.
 
-use chrono::Local;
 use ratatui_textarea::{Input, Key};
 
 use super::alerts::{declaration_from, AlertBoard};
-use super::form::{Form, FormPurpose, Prompt, PromptPurpose};
+use super::composer;
+use super::form::{Form, FormPurpose};
 use super::{single_line, Banner, Effect, Layer, Msg, Pane, RequestId, Saved, State, View, Write};
-use crate::domain::parse::parse_due_date;
-use crate::domain::{EntryKind, FollowUpId, NewEntry, NewFollowUp, NewIncident, Severity, Status};
+use crate::domain::NewIncident;
 
 /// Applies one message and returns the effects the runtime should carry out.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -90,14 +89,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.slo_errors = errors;
             Vec::new()
         }
-        Msg::Exported(Ok(path)) => {
-            state.banner = Some(info(format!(
-                "postmortem draft written to {}",
-                path.display()
-            )));
+        Msg::Exported {
+            what,
+            result: Ok(path),
+        } => {
+            state.banner = Some(info(format!("{what} written to {}", path.display())));
             Vec::new()
         }
-        Msg::Exported(Err(why)) => {
+        Msg::Exported {
+            result: Err(why), ..
+        } => {
             state.banner = Some(error(why));
             Vec::new()
         }
@@ -117,6 +118,13 @@ fn reload(state: &State) -> Vec<Effect> {
 }
 
 fn saved_effects(state: &mut State, request: RequestId, saved: Saved) -> Vec<Effect> {
+    // Whatever the composer sent (an entry or a command) is done: clear the line.
+    if state.composer.pending == Some(request) {
+        state.composer.pending = None;
+        state.composer.text = single_line("");
+        state.composer.error = None;
+        state.timeline_scroll = 0;
+    }
     match saved {
         Saved::Declared(change) => {
             let id = change.incident.id;
@@ -148,6 +156,12 @@ fn saved_effects(state: &mut State, request: RequestId, saved: Saved) -> Vec<Eff
         }
         Saved::FollowUp(change) => state.banner = Some(info(change.entry.text)),
         Saved::AlertLogged => {}
+        Saved::Amended(entry) => {
+            state.banner = Some(info(format!(
+                "entry {} corrected; the old text is kept",
+                entry.id
+            )))
+        }
     }
     reload(state)
 }
@@ -163,13 +177,15 @@ fn error(text: impl Into<String>) -> Banner {
     }
 }
 
+/// Opens the incident view with the composer focused: what is typed next is the log.
 fn open_incident(state: &mut State, id: crate::domain::IncidentId) {
     state.board.looked(state.now);
     state.view = View::Incident(id);
     state.timeline_scroll = 0;
+    state.composer.focused = true;
+    state.composer.error = None;
     if state.record.as_ref().map(|r| r.incident.id) != Some(id) {
         state.record = None;
-        state.composer.focused = false;
     }
 }
 
@@ -184,7 +200,21 @@ fn key(state: &mut State, input: Input) -> Vec<Effect> {
     }
     match std::mem::replace(&mut state.layer, Layer::None) {
         Layer::None => base_key(state, input),
-        Layer::Help => Vec::new(),
+        Layer::Help(scroll) => {
+            // Arrows and pages scroll the help; any other key closes it.
+            let scrolled = match input.key {
+                Key::Down | Key::Char('j') => Some(scroll.saturating_add(1)),
+                Key::Up | Key::Char('k') => Some(scroll.saturating_sub(1)),
+                Key::PageDown => Some(scroll.saturating_add(10)),
+                Key::PageUp => Some(scroll.saturating_sub(10)),
+                _ => None,
+            };
+            if let Some(scroll) = scrolled {
+                state.layer = Layer::Help(scroll);
+            }
+            Vec::new()
+        }
+        Layer::Confirm(confirm) => composer::confirm_key(state, confirm, input),
         Layer::ConfirmQuit => {
             if is_char(&input, 'y') {
                 state.quit = true;
@@ -193,8 +223,6 @@ fn key(state: &mut State, input: Input) -> Vec<Effect> {
                 Vec::new()
             }
         }
-        Layer::StatusMenu => status_menu_key(state, input),
-        Layer::Prompt(prompt) => prompt_key(state, prompt, input),
         Layer::Form(form) => form_key(state, form, input),
     }
 }
@@ -210,19 +238,17 @@ fn request_quit(state: &mut State) -> Vec<Effect> {
 }
 
 fn base_key(state: &mut State, input: Input) -> Vec<Effect> {
-    if state.composer.focused {
-        return composer_key(state, input);
-    }
-    if is_char(&input, '?') {
-        state.layer = Layer::Help;
+    let typing = state.composer.focused && matches!(state.view, View::Incident(_));
+    if !typing && is_char(&input, '?') {
+        state.layer = Layer::Help(0);
         return Vec::new();
     }
-    if is_char(&input, 'q') {
+    if !typing && is_char(&input, 'q') {
         return request_quit(state);
     }
     match state.view {
         View::Dashboard => dashboard_key(state, input),
-        View::Incident(id) => incident_key(state, id, input),
+        View::Incident(id) => composer::incident_key(state, id, input),
     }
 }
 
@@ -303,230 +329,6 @@ fn incidents_key(state: &mut State, input: Input) -> Vec<Effect> {
     Vec::new()
 }
 
-fn incident_key(state: &mut State, id: crate::domain::IncidentId, input: Input) -> Vec<Effect> {
-    let focus = |state: &mut State, kind: EntryKind| {
-        state.composer.kind = kind;
-        state.composer.focused = true;
-    };
-    match input.key {
-        Key::Esc | Key::Left | Key::Char('h') => {
-            state.view = View::Dashboard;
-            state.banner = None;
-        }
-        Key::Enter | Key::Char('i') => state.composer.focused = true,
-        Key::Char('m') => focus(state, EntryKind::Mitigation),
-        Key::Char('c') => focus(state, EntryKind::Comms),
-        Key::Char('n') => focus(state, EntryKind::Note),
-        Key::Up | Key::Char('k') => state.timeline_scroll = state.timeline_scroll.saturating_add(1),
-        Key::Down | Key::Char('j') => {
-            state.timeline_scroll = state.timeline_scroll.saturating_sub(1)
-        }
-        Key::PageUp => state.timeline_scroll = state.timeline_scroll.saturating_add(10),
-        Key::PageDown => state.timeline_scroll = state.timeline_scroll.saturating_sub(10),
-        Key::Char('g') | Key::Home => state.timeline_scroll = usize::MAX,
-        Key::Char('G') | Key::End => state.timeline_scroll = 0,
-        Key::Char('s') => state.layer = Layer::StatusMenu,
-        Key::Char('p') => {
-            if let Some(record) = state.current_record() {
-                let to = match record.incident.severity {
-                    Severity::P1 => Severity::P2,
-                    Severity::P2 => Severity::P1,
-                };
-                let write = Write::Severity {
-                    id,
-                    to,
-                    author: state.user.clone(),
-                    at: state.now,
-                };
-                return vec![state.write(write).1];
-            }
-        }
-        Key::Char('a') => {
-            state.layer = Layer::Prompt(Box::new(Prompt::new(PromptPurpose::Commander(id))))
-        }
-        Key::Char('L') => {
-            state.layer = Layer::Prompt(Box::new(Prompt::new(PromptPurpose::CommsLead(id))))
-        }
-        Key::Char('f') => {
-            state.layer = Layer::Prompt(Box::new(Prompt::new(PromptPurpose::FollowUp(id))))
-        }
-        Key::Char('x') => {
-            state.layer = Layer::Prompt(Box::new(Prompt::new(PromptPurpose::CompleteFollowUp)))
-        }
-        Key::Char('e') => return vec![Effect::Export(id)],
-        Key::Char('D') => {
-            if let Some(record) = state.current_record() {
-                let edit = crate::domain::IncidentEdit {
-                    drill: Some(!record.incident.drill),
-                    ..crate::domain::IncidentEdit::default()
-                };
-                let write = Write::Edit {
-                    id,
-                    edit,
-                    author: state.user.clone(),
-                    at: state.now,
-                };
-                return vec![state.write(write).1];
-            }
-        }
-        Key::Char('E') => {
-            if let Some(record) = state.current_record() {
-                state.layer = Layer::Form(Box::new(Form::edit(&record.incident)));
-            }
-        }
-        Key::Char('r') => {
-            state.layer = Layer::Prompt(Box::new(Prompt::new(PromptPurpose::Resolve(id))))
-        }
-        _ => {}
-    }
-    Vec::new()
-}
-
-fn composer_key(state: &mut State, input: Input) -> Vec<Effect> {
-    match input.key {
-        Key::Esc => state.composer.focused = false,
-        Key::Tab => {
-            state.composer.kind = match state.composer.kind {
-                EntryKind::Mitigation => EntryKind::Comms,
-                EntryKind::Comms => EntryKind::Note,
-                _ => EntryKind::Mitigation,
-            };
-        }
-        Key::Enter => return submit_entry(state),
-        _ if state.composer.pending.is_some() => {}
-        _ => {
-            state.composer.text.input(input);
-        }
-    }
-    Vec::new()
-}
-
-fn submit_entry(state: &mut State) -> Vec<Effect> {
-    let View::Incident(id) = state.view else {
-        return Vec::new();
-    };
-    if state.composer.pending.is_some() || !state.composer.has_text() {
-        return Vec::new();
-    }
-    match NewEntry::typed(
-        state.composer.kind,
-        &state.user,
-        &state.composer.content(),
-        state.now,
-    ) {
-        Ok(entry) => {
-            let (request, effect) = state.write(Write::Append(id, entry));
-            state.composer.pending = Some(request);
-            vec![effect]
-        }
-        Err(e) => {
-            state.banner = Some(error(e.to_string()));
-            Vec::new()
-        }
-    }
-}
-
-fn status_menu_key(state: &mut State, input: Input) -> Vec<Effect> {
-    let View::Incident(id) = state.view else {
-        return Vec::new();
-    };
-    let to = match input.key {
-        Key::Char('1' | 'i') => Status::Investigating,
-        Key::Char('2' | 'd') => Status::Identified,
-        Key::Char('3' | 'm') => Status::Monitoring,
-        Key::Char('4' | 'r') => Status::Resolved,
-        Key::Esc => return Vec::new(),
-        _ => {
-            state.layer = Layer::StatusMenu;
-            return Vec::new();
-        }
-    };
-    let write = Write::Status {
-        id,
-        to,
-        author: state.user.clone(),
-        at: state.now,
-    };
-    vec![state.write(write).1]
-}
-
-fn prompt_key(state: &mut State, mut prompt: Box<Prompt>, input: Input) -> Vec<Effect> {
-    match input.key {
-        Key::Esc => Vec::new(),
-        Key::Enter => match prompt_write(state, &prompt) {
-            Ok(write) => vec![state.write(write).1],
-            Err(message) => {
-                state.banner = Some(error(message));
-                state.layer = Layer::Prompt(prompt);
-                Vec::new()
-            }
-        },
-        _ => {
-            prompt.text.input(input);
-            state.layer = Layer::Prompt(prompt);
-            Vec::new()
-        }
-    }
-}
-
-fn prompt_write(state: &State, prompt: &Prompt) -> Result<Write, String> {
-    let answer = prompt.answer();
-    let author = state.user.clone();
-    let at = state.now;
-    let named = |answer: &str| {
-        let name = answer.trim();
-        if name.is_empty() {
-            Err("type a name, or Esc to cancel".to_string())
-        } else {
-            Ok(Some(name.to_string()))
-        }
-    };
-    match prompt.purpose {
-        PromptPurpose::Commander(id) => Ok(Write::Assign {
-            id,
-            commander: named(&answer)?,
-            comms_lead: None,
-            author,
-            at,
-        }),
-        PromptPurpose::CommsLead(id) => Ok(Write::Assign {
-            id,
-            commander: None,
-            comms_lead: named(&answer)?,
-            author,
-            at,
-        }),
-        PromptPurpose::Resolve(id) => Ok(Write::Resolve {
-            id,
-            summary: Some(answer).filter(|s| !s.trim().is_empty()),
-            author,
-            at,
-        }),
-        PromptPurpose::CompleteFollowUp => {
-            let id: FollowUpId = answer
-                .parse()
-                .map_err(|e: crate::domain::DomainError| e.to_string())?;
-            Ok(Write::CompleteFollowUp { id, author, at })
-        }
-        PromptPurpose::FollowUp(id) => {
-            let (owner, rest) = answer.split_once(':').ok_or_else(|| {
-                "write 'owner: what is to be done', e.g. 'bob: add a canary stage'".to_string()
-            })?;
-            let today = at.with_timezone(&Local).date_naive();
-            let (title, due) = match rest.rsplit_once(" due ") {
-                Some((title, due)) => (
-                    title,
-                    Some(parse_due_date(due, today).map_err(|e| e.to_string())?),
-                ),
-                None => (rest, None),
-            };
-            NewFollowUp::new(id, title, owner, due, &author, at, today)
-                .map(Write::AddFollowUp)
-                .map_err(|e| e.to_string())
-        }
-    }
-}
-
 fn form_key(state: &mut State, mut form: Box<Form>, input: Input) -> Vec<Effect> {
     match input.key {
         Key::Esc => Vec::new(),
@@ -594,9 +396,6 @@ fn paste(state: &mut State, text: &str) {
     // Every input is one line: a pasted block becomes one entry, not several.
     let line = text.replace(['\r', '\n'], " ");
     match &mut state.layer {
-        Layer::Prompt(prompt) => {
-            prompt.text.insert_str(&line);
-        }
         Layer::Form(form) => form.handle_paste(&line),
         _ if state.composer.focused && state.composer.pending.is_none() => {
             state.composer.text.insert_str(&line);

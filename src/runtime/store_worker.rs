@@ -20,7 +20,7 @@ use crate::app::{Effect, Msg, Saved, Write};
 use crate::config::TimeDisplay;
 use crate::domain::parse::truncate_to_millis;
 use crate::report::file::{default_file_name, free_path, write_document};
-use crate::report::{context, Templates, POSTMORTEM_TEMPLATE};
+use crate::report::{context, Templates, COMMS_TEMPLATE, POSTMORTEM_TEMPLATE};
 use crate::store::{IncidentRecord, Store, StoreError};
 
 const WATCH_INTERVAL: Duration = Duration::from_millis(300);
@@ -140,16 +140,8 @@ fn execute(
     };
     Some(match effect {
         Effect::Quit => return None,
-        Effect::Export(id) => match store.load_incident(id) {
-            Ok(record) => {
-                let (exporter, tx) = (exporter.clone(), tx.clone());
-                thread::spawn(move || {
-                    let _ = tx.send(Msg::Exported(export(&record, &exporter)));
-                });
-                return None;
-            }
-            Err(e) => Msg::Exported(Err(e.to_string())),
-        },
+        Effect::Export(id) => return draft(store, exporter, tx, id, Draft::Postmortem),
+        Effect::CommsDraft(id) => return draft(store, exporter, tx, id, Draft::Comms),
         Effect::LoadIncidents => store
             .list_incidents(true)
             .map_or_else(|e| failed(None, e), Msg::IncidentsLoaded),
@@ -163,28 +155,89 @@ fn execute(
     })
 }
 
-/// Renders the postmortem draft and writes it to a file of its own (never over one
-/// that exists), returning the file's path.
-fn export(record: &IncidentRecord, exporter: &Exporter) -> Result<PathBuf, String> {
+/// Which document a draft is.
+#[derive(Debug, Clone, Copy)]
+enum Draft {
+    Postmortem,
+    Comms,
+}
+
+impl Draft {
+    fn what(self) -> &'static str {
+        match self {
+            Self::Postmortem => "postmortem draft",
+            Self::Comms => "comms draft",
+        }
+    }
+}
+
+/// Loads the incident here (in order with the writes), then renders and writes the
+/// draft on a thread of its own, so that a slow template never holds up a write.
+fn draft(
+    store: &mut Store,
+    exporter: &Exporter,
+    tx: &UnboundedSender<Msg>,
+    id: crate::domain::IncidentId,
+    kind: Draft,
+) -> Option<Msg> {
+    match store.load_incident(id) {
+        Ok(record) => {
+            let (exporter, tx) = (exporter.clone(), tx.clone());
+            thread::spawn(move || {
+                let result = export(&record, &exporter, kind);
+                let _ = tx.send(Msg::Exported {
+                    what: kind.what(),
+                    result,
+                });
+            });
+            None
+        }
+        Err(e) => Some(Msg::Exported {
+            what: kind.what(),
+            result: Err(e.to_string()),
+        }),
+    }
+}
+
+/// Renders the draft and writes it to a file of its own (never over one that
+/// exists), returning the file's path.
+fn export(record: &IncidentRecord, exporter: &Exporter, kind: Draft) -> Result<PathBuf, String> {
     let now = truncate_to_millis(Utc::now());
-    let data = context::postmortem(
-        &record.incident,
-        &record.timeline,
-        &record.follow_ups,
-        &record.alerts,
-        exporter.tz,
-        now,
-    );
-    let text = exporter
-        .templates
-        .render(POSTMORTEM_TEMPLATE, &data)
-        .map_err(|e| e.to_string())?;
+    let text = match kind {
+        Draft::Postmortem => {
+            let data = context::postmortem(
+                &record.incident,
+                &record.timeline,
+                &record.follow_ups,
+                &record.alerts,
+                exporter.tz,
+                now,
+            );
+            exporter.templates.render(POSTMORTEM_TEMPLATE, &data)
+        }
+        Draft::Comms => {
+            let data = context::comms_update(
+                &record.incident,
+                &record.timeline,
+                exporter.tz,
+                now,
+                chrono::Duration::minutes(30),
+            );
+            exporter.templates.render(COMMS_TEMPLATE, &data)
+        }
+    }
+    .map_err(|e| e.to_string())?;
     let dir = exporter
         .dir
         .as_deref()
         .ok_or("no exports directory: set HOME, or export with 'sitrep export ID -o FILE'")?;
     crate::config::create_private_dir(dir).map_err(|e| e.to_string())?;
-    let path = free_path(dir, &default_file_name(&record.incident, exporter.tz));
+    let name = default_file_name(&record.incident, exporter.tz);
+    let name = match kind {
+        Draft::Postmortem => name,
+        Draft::Comms => name.replacen("postmortem-", "comms-", 1),
+    };
+    let path = free_path(dir, &name);
     write_document(&path, &text, false).map_err(|e| e.to_string())?;
     Ok(path)
 }
@@ -231,6 +284,12 @@ fn apply(store: &mut Store, write: Write) -> Result<Saved, StoreError> {
         Write::CompleteFollowUp { id, author, at } => {
             Saved::FollowUp(store.complete_follow_up(id, &author, at)?)
         }
+        Write::Amend {
+            entry,
+            text,
+            author,
+            at,
+        } => Saved::Amended(store.amend_entry(entry, &text, &author, at)?),
     })
 }
 

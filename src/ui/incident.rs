@@ -235,6 +235,20 @@ fn render_follow_ups(state: &State, frame: &mut Frame, area: Rect, record: &Inci
     );
 }
 
+/// The NAV-mode footer: each command's shortcut, from the command table.
+pub fn nav_keys() -> &'static str {
+    static KEYS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        let shortcuts: Vec<String> = crate::app::commands::COMMANDS
+            .iter()
+            .filter_map(|c| c.key.map(|k| format!("{k} {}", c.name)))
+            .collect();
+        format!(" {}{}", shortcuts.join(" · "), strings::KEYS_NAV_TAIL)
+    })
+}
+
+/// The composer: the kind and mode on top, the line, and under it what Enter will do
+/// (the command's arguments as they are typed) or why the last Enter did nothing.
 fn render_composer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let c = &state.composer;
     let status = if c.pending.is_some() {
@@ -242,15 +256,31 @@ fn render_composer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) 
     } else if c.focused {
         ""
     } else {
-        " (Enter to write)"
+        " (NAV: type or Enter to write)"
     };
     let title = Line::from(vec![
         Span::raw(" "),
         Span::styled(c.kind.as_str(), theme.kind(c.kind)),
         Span::raw(format!(" ▸{status} ")),
     ]);
+    let below = match &c.error {
+        Some(why) => Line::from(Span::styled(format!(" ✗ {why} "), theme.error())),
+        None if c.focused => Line::from(Span::styled(
+            format!(
+                " {} ",
+                crate::app::commands::hint(&c.content(), c.kind.as_str())
+            ),
+            theme.dim(),
+        )),
+        None => Line::from(""),
+    };
     let mut text = c.text.clone();
-    text.set_block(Block::default().borders(Borders::ALL).title(title));
+    text.set_block(
+        Block::default()
+            .borders(Borders::ALL)
+            .title(title)
+            .title_bottom(below),
+    );
     if !c.focused {
         text.set_cursor_style(ratatui::style::Style::default());
     }

@@ -50,10 +50,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame) {
             banner,
         );
     }
-    frame.render_widget(
-        Paragraph::new(footer_keys(state)).style(theme.dim()),
-        footer,
-    );
+    render_footer(state, theme, frame, footer);
     overlay::render(state, theme, frame, body);
 }
 
@@ -123,21 +120,39 @@ fn source_health(
     }
 }
 
+/// The footer: the keys that work now. In the incident view it starts with the mode,
+/// TYPE or NAV, so that nobody mistakes one for the other.
+fn render_footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let in_incident = matches!(state.view, View::Incident(_)) && matches!(state.layer, Layer::None);
+    let line = if in_incident && state.composer.focused {
+        Line::from(vec![
+            Span::styled(strings::MODE_TYPE, theme.mode_type()),
+            Span::styled(strings::KEYS_COMPOSER, theme.dim()),
+        ])
+    } else if in_incident {
+        Line::from(vec![
+            Span::styled(strings::MODE_NAV, theme.mode_nav()),
+            Span::styled(incident::nav_keys(), theme.dim()),
+        ])
+    } else {
+        Line::from(Span::styled(footer_keys(state), theme.dim()))
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
 fn footer_keys(state: &State) -> &'static str {
-    match (&state.layer, state.view, state.composer.focused) {
-        (Layer::Help, _, _) => strings::KEYS_HELP,
-        (Layer::Form(_), _, _) => strings::KEYS_FORM,
-        (Layer::Prompt(_), _, _) => strings::KEYS_PROMPT,
-        (Layer::StatusMenu, _, _) => strings::KEYS_STATUS,
-        (Layer::ConfirmQuit, _, _) => strings::KEYS_CONFIRM,
-        (Layer::None, View::Incident(_), true) => strings::KEYS_COMPOSER,
-        (Layer::None, View::Incident(_), false) => strings::KEYS_INCIDENT,
-        (Layer::None, View::Dashboard, _)
+    match (&state.layer, state.view) {
+        (Layer::Help(_), _) => strings::KEYS_HELP,
+        (Layer::Form(_), _) => strings::KEYS_FORM,
+        (Layer::Confirm(_), _) => strings::KEYS_CONFIRM_CHANGE,
+        (Layer::ConfirmQuit, _) => strings::KEYS_CONFIRM,
+        (Layer::None, View::Incident(_)) => strings::KEYS_COMPOSER,
+        (Layer::None, View::Dashboard)
             if state.pane == crate::app::Pane::Alerts && !state.board.sources.is_empty() =>
         {
             strings::KEYS_ALERTS
         }
-        (Layer::None, View::Dashboard, _) => strings::KEYS_DASHBOARD,
+        (Layer::None, View::Dashboard) => strings::KEYS_DASHBOARD,
     }
 }
 

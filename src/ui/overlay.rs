@@ -1,5 +1,5 @@
-//! What is drawn on top: help, the declare form, prompts, the status menu and the
-//! quit confirmation.
+//! What is drawn on top: help (generated from the command table), the declare and
+//! edit forms, the confirmation of a loud change, and the quit confirmation.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -8,28 +8,39 @@ use ratatui::Frame;
 
 use super::strings;
 use super::theme::Theme;
-use crate::app::{FieldId, FieldInput, Form, FormPurpose, Layer, Prompt, State};
-use crate::domain::Status;
+use crate::app::commands::COMMANDS;
+use crate::app::{FieldId, FieldInput, Form, FormPurpose, Layer, State};
+use ratatui::widgets::Wrap;
 
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     match &state.layer {
         Layer::None => {}
-        Layer::Help => render_help(state, frame, area),
+        Layer::Help(scroll) => render_help(state, frame, area, *scroll),
         Layer::ConfirmQuit => render_box(
             frame,
             centered(area, 64, 3),
             " Quit? ",
             vec![Line::from(strings::CONFIRM_QUIT)],
         ),
-        Layer::StatusMenu => {
-            let lines = Status::ALL
-                .iter()
-                .enumerate()
-                .map(|(n, s)| Line::from(format!("{}  {s}", n + 1)))
-                .collect();
-            render_box(frame, centered(area, 28, 6), " Status ", lines);
+        Layer::Confirm(confirm) => {
+            let lines = vec![
+                Line::from(confirm.question.clone()),
+                Line::from(""),
+                Line::from(Span::styled(
+                    strings::KEYS_CONFIRM_CHANGE.trim(),
+                    theme.dim(),
+                )),
+            ];
+            let width = (confirm.question.chars().count() as u16 + 4).clamp(40, 100);
+            let rect = centered(area, width, 6);
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .block(Block::default().borders(Borders::ALL).title(" Confirm ")),
+                rect,
+            );
         }
-        Layer::Prompt(prompt) => render_prompt(frame, area, prompt),
         Layer::Form(form) => render_form(theme, frame, area, form),
     }
 }
@@ -57,41 +68,70 @@ fn render_box(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
     );
 }
 
-/// The keys that work everywhere and on the screen under the help.
-fn render_help(state: &State, frame: &mut Frame, area: Rect) {
+/// The keys that work everywhere and on the screen under the help; the incident
+/// view's commands come from the command table. Wrapped, and scrolled by `scroll`.
+fn render_help(state: &State, frame: &mut Frame, area: Rect, scroll: usize) {
     let current = match state.view {
         crate::app::View::Dashboard => "dashboard",
         crate::app::View::Incident(_) => "incident",
     };
     let mut lines = Vec::new();
+    let mut section = |title: &str, keys: Vec<(String, String)>| {
+        lines.push(Line::from(Span::raw(format!("— {title} —"))));
+        for (key, what) in keys {
+            lines.push(Line::from(format!("  {key:<24}{what}")));
+        }
+    };
     for (screen, keys) in strings::HELP
         .iter()
         .filter(|(s, _)| *s == "everywhere" || *s == current)
     {
-        lines.push(Line::from(Span::raw(format!("— {screen} —"))));
-        for (key, what) in keys.iter() {
-            lines.push(Line::from(format!("  {key:<22}{what}")));
-        }
+        section(
+            screen,
+            keys.iter()
+                .map(|(k, w)| (k.to_string(), w.to_string()))
+                .collect(),
+        );
     }
-    let height = (lines.len() as u16).saturating_add(2);
-    render_box(frame, centered(area, 78, height), " Keys ", lines);
-}
-
-fn render_prompt(frame: &mut Frame, area: Rect, prompt: &Prompt) {
-    let rect = Rect {
-        x: area.x,
-        y: area.y + area.height.saturating_sub(3),
-        width: area.width,
-        height: area.height.min(3),
-    };
+    if current == "incident" {
+        section(
+            "incident: typing and navigating",
+            strings::HELP_INCIDENT_KEYS
+                .iter()
+                .map(|(k, w)| (k.to_string(), w.to_string()))
+                .collect(),
+        );
+        section(
+            "incident: commands (NAV-mode key in brackets)",
+            COMMANDS
+                .iter()
+                .map(|c| {
+                    let key = c.key.map(|k| format!(" [{k}]")).unwrap_or_default();
+                    let args = if c.args.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {}", c.args)
+                    };
+                    (format!("/{}{key}", c.name), format!("{}{args}", c.help))
+                })
+                .collect(),
+        );
+    }
+    let width = area.width.saturating_sub(4).min(110);
+    let height = (lines.len() as u16).saturating_add(2).min(area.height);
+    let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);
-    let mut text = prompt.text.clone();
-    text.set_block(
-        Block::default()
-            .borders(Borders::ALL)
-            .title(format!(" {} ", prompt.purpose.label())),
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll.min(usize::from(u16::MAX)) as u16, 0))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" Keys and commands "),
+            ),
+        rect,
     );
-    frame.render_widget(&text, rect);
 }
 
 fn render_form(theme: &Theme, frame: &mut Frame, area: Rect, form: &Form) {

@@ -5,21 +5,45 @@ pub const KEYS_ALERTS: &str = " ↑↓/jk select · Space mark · d declare from
 pub const ALERTS_WAITING: &str = "waiting for the first answer from the alert sources…";
 pub const NO_ALERTS: &str = "No alerts firing.";
 pub const KEYS_DASHBOARD: &str = " ↑↓/jk select · Enter open · d declare · ? all keys · q quit";
-pub const KEYS_INCIDENT: &str =
-    " m/c/n write · s status · r resolve · E edit · e export · ? all keys · Esc back";
-pub const KEYS_COMPOSER: &str = " Enter save · Tab kind · Esc leave (draft kept)";
+/// The footer in NAV mode (the composer not focused): its shortcuts come from the
+/// command table, see `ui::incident`.
+pub const MODE_NAV: &str = " NAV ";
+/// The footer in TYPE mode: what is typed is the log.
+pub const MODE_TYPE: &str = " TYPE ";
+pub const KEYS_COMPOSER: &str =
+    " Enter write · Tab kind (or complete a /command) · / command · Esc navigate · Ctrl-C quit";
+pub const KEYS_NAV_TAIL: &str =
+    " · ↑↓ scroll · other keys type · Enter type · ? all keys · q quit · Esc back";
+pub const KEYS_CONFIRM_CHANGE: &str = " Enter confirms · Esc cancels";
+/// The incident view's keys besides the commands, for the help.
+pub const HELP_INCIDENT_KEYS: &[(&str, &str)] = &[
+    (
+        "typing (TYPE)",
+        "what you type is the log: Enter writes it as the kind shown",
+    ),
+    (
+        "Tab",
+        "change the kind: mitigation → comms update → note; completes a /command",
+    ),
+    (
+        "/command",
+        "an action, typed on purpose (below); // writes a line starting with /",
+    ),
+    (
+        "Esc",
+        "NAV mode: scroll the timeline, single-letter shortcuts; Esc again goes back",
+    ),
+    ("↑↓ / PgUp PgDn / g G", "scroll the timeline (NAV mode)"),
+    ("any other key", "in NAV mode, starts typing again"),
+];
 pub const KEYS_FORM: &str = " Tab/↑↓ field · ←→ severity · Enter save · Esc cancel";
-pub const KEYS_PROMPT: &str = " Enter confirm · Esc cancel";
-pub const KEYS_STATUS: &str =
-    " 1 investigating · 2 identified · 3 monitoring · 4 resolved · Esc cancel";
 pub const KEYS_CONFIRM: &str = " y quit and lose the unsaved text · any other key stays";
-pub const KEYS_HELP: &str = " any key closes help";
+pub const KEYS_HELP: &str = " ↑↓ PgUp PgDn scroll · any other key closes help";
 pub const CONFIRM_QUIT: &str = "An input holds text that is not saved. Quit anyway? (y/N)";
 pub const NO_INCIDENTS: &str = "No open incidents. Press d to declare one.";
 pub const LOADING: &str = "loading…";
-pub const P1_NEEDS_COMMS: &str =
-    "⚠ a P1 needs a comms lead: name one (or hand it over later with L)";
-pub const NO_COMMS_LEAD_P1: &str = "⚠ none — P1 needs one (L)";
+pub const P1_NEEDS_COMMS: &str = "⚠ a P1 needs a comms lead: name one (or later: /comms-lead NAME)";
+pub const NO_COMMS_LEAD_P1: &str = "⚠ none — P1 needs one (/comms-lead NAME)";
 
 /// Help: every key of each screen.
 pub const HELP: &[(&str, &[(&str, &str)])] = &[
@@ -49,28 +73,6 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
                 "Space",
                 "mark an alert to declare from (several make one incident)",
             ),
-        ],
-    ),
-    (
-        "incident",
-        &[
-            ("m / c / n", "write a mitigation / comms update / note"),
-            ("Enter / i", "write in the input (Tab changes the kind)"),
-            ("s", "change status"),
-            ("p", "switch severity P1 ↔ P2"),
-            ("a / L", "hand over commander / comms lead"),
-            ("f / x", "add a follow-up / mark one done"),
-            ("E", "edit title, regions, cohorts, trigger time, summary"),
-            ("r", "resolve"),
-            (
-                "e",
-                "export the postmortem draft (Markdown, current directory)",
-            ),
-            (
-                "↑↓ / j k, PgUp PgDn",
-                "scroll the timeline; g / G oldest / newest",
-            ),
-            ("Esc / ← / h", "back to the dashboard"),
         ],
     ),
 ];

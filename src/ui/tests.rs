@@ -158,16 +158,40 @@ fn the_declare_form_warns_about_a_p1_without_a_comms_lead() {
 #[test]
 fn help_lists_the_keys() {
     let mut s = incident_view();
+    update(
+        &mut s,
+        Msg::Key(ratatui_textarea::Input {
+            key: ratatui_textarea::Key::Esc,
+            ..Default::default()
+        }),
+    );
     update(&mut s, key('?'));
-    let out = screen(&s, 100, 40);
-    assert!(out.contains("hand over commander"), "{out}");
+    let out = screen(&s, 120, 50);
+    // Generated from the command table: every command, its key and arguments.
+    for command in crate::app::commands::COMMANDS {
+        assert!(
+            out.contains(&format!("/{}", command.name)),
+            "{}: {out}",
+            command.name
+        );
+    }
+    assert!(out.contains("hand over the commander role"), "{out}");
+    assert!(out.contains("/drill [D]"), "the drill key is listed: {out}");
 }
 
 #[test]
 fn no_screen_panics_at_any_size() {
     let mut states = vec![dashboard(), incident_view(), watching()];
-    for c in ['?', 's', 'a', 'f', 'E'] {
+    for c in ['?', 's', 'a', 'f', 'E', 'D', 'r'] {
+        // In NAV mode, so that each key opens what it opens.
         let mut s = incident_view();
+        update(
+            &mut s,
+            Msg::Key(ratatui_textarea::Input {
+                key: ratatui_textarea::Key::Esc,
+                ..Default::default()
+            }),
+        );
         update(&mut s, key(c));
         states.push(s);
     }
@@ -320,17 +344,43 @@ fn snapshots_of_every_screen() {
     update(&mut declaring, key('d'));
     snapshot("declare", &declaring);
     let mut editing = incident_view();
-    update(&mut editing, key('E'));
+    typing(&mut editing, "/edit");
+    update(&mut editing, special(Key::Enter));
     snapshot("edit", &editing);
     let mut helping = incident_view();
+    update(&mut helping, special(Key::Esc));
     update(&mut helping, key('?'));
     snapshot("help", &helping);
     let mut composing = incident_view();
-    update(&mut composing, key('m'));
-    for c in "rolled back room to v41".chars() {
-        update(&mut composing, key(c));
-    }
+    typing(&mut composing, "rolled back room to v41");
     snapshot("composing", &composing);
+    let mut hinting = incident_view();
+    typing(&mut hinting, "/status ");
+    snapshot("composer-hint", &hinting);
+    let mut failing = incident_view();
+    typing(&mut failing, "/frobnicate");
+    update(&mut failing, special(Key::Enter));
+    snapshot("composer-error", &failing);
+    let mut confirming = incident_view();
+    typing(&mut confirming, "/resolve rolled back room to v41");
+    update(&mut confirming, special(Key::Enter));
+    snapshot("composer-confirm", &confirming);
+    let mut navigating = incident_view();
+    update(&mut navigating, special(Key::Esc));
+    snapshot("incident-nav", &navigating);
+}
+
+fn special(k: Key) -> Msg {
+    Msg::Key(Input {
+        key: k,
+        ..Input::default()
+    })
+}
+
+fn typing(state: &mut State, text: &str) {
+    for c in text.chars() {
+        update(state, key(c));
+    }
 }
 
 #[test]

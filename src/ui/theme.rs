@@ -40,6 +40,18 @@ impl Theme {
         }
     }
 
+    /// The TYPE mode label: reversed, so the mode is unmistakable without colour.
+    pub fn mode_type(&self) -> Style {
+        self.fg(Color::Green)
+            .add_modifier(Modifier::REVERSED | Modifier::BOLD)
+    }
+
+    /// The NAV mode label.
+    pub fn mode_nav(&self) -> Style {
+        self.fg(Color::Cyan)
+            .add_modifier(Modifier::REVERSED | Modifier::BOLD)
+    }
+
     pub fn selected(&self) -> Style {
         Style::default().add_modifier(Modifier::REVERSED)
     }

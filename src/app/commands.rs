@@ -1,0 +1,428 @@
+//! The incident view's command table: every action a responder can take from the
+//! composer, as one list. Parsing, Tab completion, the hint under the composer, the
+//! help overlay and the single-letter shortcuts of NAV mode all come from it, so a new
+//! action is one entry here. Pure: no I/O, no clock (the time comes in).
+//!
+//! What is typed is the log; an action is a line that starts with `/`, typed on
+//! purpose. `//` starts a line that is text beginning with `/`.
+
+use chrono::{DateTime, Local, Utc};
+
+use super::Write;
+use crate::domain::parse::parse_due_date;
+use crate::domain::{EntryId, FollowUpId, Incident, IncidentEdit, NewFollowUp, Severity, Status};
+
+/// One command of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Command {
+    pub name: &'static str,
+    /// How its arguments are written, for the hint and the help.
+    pub args: &'static str,
+    pub help: &'static str,
+    /// The NAV-mode key that starts typing this command.
+    pub key: Option<char>,
+    /// Fixed choices for the first argument, for completion.
+    pub choices: &'static [&'static str],
+}
+
+/// Every command, in the order the help lists them.
+pub const COMMANDS: &[Command] = &[
+    Command {
+        name: "status",
+        args: "investigating|identified|monitoring|resolved",
+        help: "change the status (asks first)",
+        key: Some('s'),
+        choices: &["investigating", "identified", "monitoring", "resolved"],
+    },
+    Command {
+        name: "sev",
+        args: "P1|P2",
+        help: "change the severity (asks first)",
+        key: Some('p'),
+        choices: &["P1", "P2"],
+    },
+    Command {
+        name: "commander",
+        args: "NAME",
+        help: "hand over the commander role (asks first)",
+        key: Some('a'),
+        choices: &[],
+    },
+    Command {
+        name: "comms-lead",
+        args: "NAME",
+        help: "name the comms lead (asks first)",
+        key: Some('L'),
+        choices: &[],
+    },
+    Command {
+        name: "resolve",
+        args: "[summary]",
+        help: "resolve the incident (asks first)",
+        key: Some('r'),
+        choices: &[],
+    },
+    Command {
+        name: "followup",
+        args: "@owner [+7d|YYYY-MM-DD] what is to be done",
+        help: "add a follow-up with one owner",
+        key: Some('f'),
+        choices: &[],
+    },
+    Command {
+        name: "done",
+        args: "FOLLOW-UP-ID",
+        help: "mark a follow-up done",
+        key: Some('x'),
+        choices: &[],
+    },
+    Command {
+        name: "amend",
+        args: "ENTRY-ID new text",
+        help: "correct an entry (the old text is kept)",
+        key: None,
+        choices: &[],
+    },
+    Command {
+        name: "edit",
+        args: "",
+        help: "edit the template: title, regions, cohorts, trigger time, summary",
+        key: Some('E'),
+        choices: &[],
+    },
+    Command {
+        name: "drill",
+        args: "",
+        help: "mark or unmark the incident as a drill (asks first)",
+        key: Some('D'),
+        choices: &[],
+    },
+    Command {
+        name: "export",
+        args: "",
+        help: "write the postmortem draft to the exports folder",
+        key: Some('e'),
+        choices: &[],
+    },
+    Command {
+        name: "comms",
+        args: "",
+        help: "write the customer update draft to the exports folder",
+        key: Some('c'),
+        choices: &[],
+    },
+    Command {
+        name: "help",
+        args: "",
+        help: "every key and command",
+        key: None,
+        choices: &[],
+    },
+];
+
+/// What a submitted line asks for. Lives only between parsing a line and acting on
+/// it, so the size of its largest variant does not matter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)]
+pub enum Action {
+    /// Write an entry with this text (the line, or `//…` unescaped).
+    Entry(String),
+    /// A change; `confirm` says in words what will change when it must be confirmed.
+    Write {
+        write: Write,
+        confirm: Option<String>,
+    },
+    OpenEditForm,
+    Export,
+    CommsDraft,
+    Help,
+}
+
+/// What a command needs to know about the incident it acts on.
+pub struct Context<'a> {
+    pub incident: &'a Incident,
+    pub user: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// Reads a submitted line: text, `//text`, or a command with its arguments. An error
+/// says what is wrong and how to write it; nothing is written then.
+pub fn parse(line: &str, ctx: &Context<'_>) -> Result<Action, String> {
+    let Some(rest) = line.strip_prefix('/') else {
+        return Ok(Action::Entry(line.to_string()));
+    };
+    if rest.starts_with('/') {
+        return Ok(Action::Entry(rest.to_string()));
+    }
+    let (name, args) = match rest.split_once(char::is_whitespace) {
+        Some((name, args)) => (name, args.trim()),
+        None => (rest, ""),
+    };
+    let Some(command) = find(name) else {
+        return Err(format!(
+            "unknown command '/{}': see /help (start the line with // to write it as text)",
+            crate::domain::text::sanitize_line(name)
+        ));
+    };
+    let usage = || format!("write /{} {}", command.name, command.args);
+    let i = ctx.incident;
+    let (author, at, id) = (ctx.user.to_string(), ctx.now, i.id);
+    let no_args = |action: Action| {
+        if args.is_empty() {
+            Ok(action)
+        } else {
+            Err(format!("/{} takes no arguments", command.name))
+        }
+    };
+    match command.name {
+        "status" => {
+            let to: Status = args.parse().map_err(|_| usage())?;
+            if to == i.status {
+                return Err(format!("#{id} is already {to}"));
+            }
+            Ok(Action::Write {
+                confirm: Some(format!(
+                    "Change the status of #{id} from {} to {to}?",
+                    i.status
+                )),
+                write: Write::Status { id, to, author, at },
+            })
+        }
+        "sev" => {
+            let to: Severity = args.parse().map_err(|_| usage())?;
+            if to == i.severity {
+                return Err(format!("#{id} is already {to}"));
+            }
+            Ok(Action::Write {
+                confirm: Some(format!(
+                    "Change the severity of #{id} from {} to {to}?",
+                    i.severity
+                )),
+                write: Write::Severity { id, to, author, at },
+            })
+        }
+        "commander" | "comms-lead" => {
+            let name = person(args).ok_or_else(usage)?;
+            let commander = command.name == "commander";
+            let (role, now) = if commander {
+                ("commander", Some(i.commander.as_str()))
+            } else {
+                ("comms lead", i.comms_lead.as_deref())
+            };
+            if now == Some(name.as_str()) {
+                return Err(format!("{name} is already the {role} of #{id}"));
+            }
+            let confirm = match now {
+                Some(from) => format!("Hand the {role} role of #{id} from {from} to {name}?"),
+                None => format!("Make {name} the {role} of #{id}?"),
+            };
+            let (commander, comms_lead) = if commander {
+                (Some(name), None)
+            } else {
+                (None, Some(name))
+            };
+            Ok(Action::Write {
+                confirm: Some(confirm),
+                write: Write::Assign {
+                    id,
+                    commander,
+                    comms_lead,
+                    author,
+                    at,
+                },
+            })
+        }
+        "resolve" => {
+            let summary = Some(args.to_string()).filter(|s| !s.is_empty());
+            let shown = summary
+                .as_deref()
+                .map_or_else(|| "no summary".to_string(), |s| format!("summary '{s}'"));
+            Ok(Action::Write {
+                confirm: Some(format!("Resolve #{id} {} — {shown}?", i.title)),
+                write: Write::Resolve {
+                    id,
+                    summary,
+                    author,
+                    at,
+                },
+            })
+        }
+        "followup" => {
+            let (owner, rest) = args.split_once(char::is_whitespace).ok_or_else(usage)?;
+            let owner = owner
+                .strip_prefix('@')
+                .filter(|o| !o.is_empty())
+                .ok_or_else(usage)?;
+            let today = at.with_timezone(&Local).date_naive();
+            let rest = rest.trim_start();
+            let (due, title) = match rest.split_once(char::is_whitespace) {
+                Some((first, title)) if looks_like_due(first) => (
+                    Some(parse_due_date(first, today).map_err(|e| e.to_string())?),
+                    title,
+                ),
+                _ => (None, rest),
+            };
+            NewFollowUp::new(id, title, owner, due, &author, at, today)
+                .map(|new| Action::Write {
+                    write: Write::AddFollowUp(new),
+                    confirm: None,
+                })
+                .map_err(|e| e.to_string())
+        }
+        "done" => {
+            let follow_up: FollowUpId = args.parse().map_err(|_| usage())?;
+            Ok(Action::Write {
+                write: Write::CompleteFollowUp {
+                    id: follow_up,
+                    author,
+                    at,
+                },
+                confirm: None,
+            })
+        }
+        "amend" => {
+            let (entry, text) = args.split_once(char::is_whitespace).ok_or_else(usage)?;
+            let entry: EntryId = entry.trim_start_matches('#').parse().map_err(|_| usage())?;
+            Ok(Action::Write {
+                write: Write::Amend {
+                    entry,
+                    text: text.trim().to_string(),
+                    author,
+                    at,
+                },
+                confirm: None,
+            })
+        }
+        "drill" => {
+            let drill = !i.drill;
+            no_args(Action::Write {
+                confirm: Some(if drill {
+                    format!("Mark #{id} as a drill (left out of the review's figures)?")
+                } else {
+                    format!("Mark #{id} as a real incident, not a drill?")
+                }),
+                write: Write::Edit {
+                    id,
+                    edit: IncidentEdit {
+                        drill: Some(drill),
+                        ..IncidentEdit::default()
+                    },
+                    author,
+                    at,
+                },
+            })
+        }
+        "edit" => no_args(Action::OpenEditForm),
+        "export" => no_args(Action::Export),
+        "comms" => no_args(Action::CommsDraft),
+        _ => no_args(Action::Help),
+    }
+}
+
+/// A role holder: one person's name on one line, not empty.
+fn person(raw: &str) -> Option<String> {
+    let name = crate::domain::text::sanitize_line(raw);
+    (!name.is_empty() && !raw.contains(['\n', '\r'])).then_some(name)
+}
+
+fn looks_like_due(word: &str) -> bool {
+    word.starts_with('+') || (word.len() == 10 && word.as_bytes().get(4) == Some(&b'-'))
+}
+
+/// The command named exactly `name`.
+pub fn find(name: &str) -> Option<&'static Command> {
+    COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// The command whose NAV-mode shortcut is `key`.
+pub fn by_key(key: char) -> Option<&'static Command> {
+    COMMANDS.iter().find(|c| c.key == Some(key))
+}
+
+/// Tab in the composer: the line completed as far as it is unambiguous (a command
+/// name, then a fixed choice of its first argument), or `None` when nothing would
+/// change.
+pub fn complete(line: &str) -> Option<String> {
+    let rest = line.strip_prefix('/')?;
+    if rest.starts_with('/') {
+        return None;
+    }
+    match rest.split_once(' ') {
+        None => {
+            let names: Vec<&str> = COMMANDS
+                .iter()
+                .map(|c| c.name)
+                .filter(|n| n.starts_with(rest))
+                .collect();
+            let done = common_prefix(&names)?;
+            let suffix = if names.len() == 1 { " " } else { "" };
+            let completed = format!("/{done}{suffix}");
+            (completed != line).then_some(completed)
+        }
+        Some((name, arg)) => {
+            let command = find(name)?;
+            let choices: Vec<&str> = command
+                .choices
+                .iter()
+                .copied()
+                .filter(|c| {
+                    c.to_ascii_lowercase()
+                        .starts_with(&arg.to_ascii_lowercase())
+                })
+                .collect();
+            let done = common_prefix(&choices)?;
+            let completed = format!("/{name} {done}");
+            (completed.len() > line.len()).then_some(completed)
+        }
+    }
+}
+
+fn common_prefix(words: &[&str]) -> Option<String> {
+    let first = words.first()?;
+    let mut end = first.len();
+    for w in &words[1..] {
+        end = end.min(
+            first
+                .char_indices()
+                .zip(w.chars())
+                .find(|((_, a), b)| a != b)
+                .map_or(first.len().min(w.len()), |((at, _), _)| at),
+        );
+    }
+    Some(first[..end].to_string())
+}
+
+/// The one line under the composer: what Enter will do with what is typed.
+pub fn hint(line: &str, kind: &str) -> String {
+    let Some(rest) = line.strip_prefix('/') else {
+        return format!(
+            "Enter writes a {kind} entry · Tab changes the kind · / starts a command · Esc navigates"
+        );
+    };
+    if rest.starts_with('/') {
+        return format!("Enter writes a {kind} entry starting with /");
+    }
+    let name = rest.split(' ').next().unwrap_or("");
+    if let Some(command) = find(name) {
+        let args = if command.args.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", command.args)
+        };
+        return format!("/{}{args} — {}", command.name, command.help);
+    }
+    let matches: Vec<String> = COMMANDS
+        .iter()
+        .filter(|c| c.name.starts_with(name))
+        .map(|c| format!("/{}", c.name))
+        .collect();
+    if matches.is_empty() {
+        format!("no command '/{name}': /help lists them; // writes a line starting with /")
+    } else {
+        format!("{} · Tab completes", matches.join("  "))
+    }
+}
+
+#[cfg(test)]
+#[path = "commands_tests.rs"]
+mod tests;

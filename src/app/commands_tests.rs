@@ -1,0 +1,215 @@
+use chrono::{DateTime, Utc};
+
+use super::*;
+use crate::domain::{Declaration, IncidentId, NewIncident};
+
+fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_795_000_000, 0).unwrap()
+}
+
+fn incident() -> Incident {
+    let d = Declaration {
+        title: "room down".into(),
+        severity: Some(Severity::P1),
+        comms_lead: Some("carol".into()),
+        ..Declaration::default()
+    };
+    NewIncident::declare(d, "alice", now())
+        .unwrap()
+        .into_incident(IncidentId(1))
+}
+
+fn run(line: &str) -> Result<Action, String> {
+    let i = incident();
+    parse(
+        line,
+        &Context {
+            incident: &i,
+            user: "alice",
+            now: now(),
+        },
+    )
+}
+
+fn write(line: &str) -> (Write, Option<String>) {
+    match run(line) {
+        Ok(Action::Write { write, confirm }) => (write, confirm),
+        other => panic!("{line}: {other:?}"),
+    }
+}
+
+#[test]
+fn plain_text_and_double_slash_are_entries_never_actions() {
+    for line in [
+        "rolled back room to v41",
+        "resolve the DNS issue",
+        "a",
+        "r",
+        "status page updated",
+    ] {
+        assert_eq!(run(line), Ok(Action::Entry(line.into())));
+    }
+    assert_eq!(
+        run("//status is a word"),
+        Ok(Action::Entry("/status is a word".into()))
+    );
+}
+
+#[test]
+fn every_loud_change_asks_first_and_says_what_will_change() {
+    let (w, confirm) = write("/status monitoring");
+    assert!(matches!(
+        w,
+        Write::Status {
+            to: Status::Monitoring,
+            ..
+        }
+    ));
+    assert_eq!(
+        confirm.as_deref(),
+        Some("Change the status of #1 from investigating to monitoring?")
+    );
+    let (w, confirm) = write("/sev p2");
+    assert!(matches!(
+        w,
+        Write::Severity {
+            to: Severity::P2,
+            ..
+        }
+    ));
+    assert!(confirm.unwrap().contains("from P1 to P2"));
+    let (w, confirm) = write("/commander bob");
+    assert!(matches!(&w, Write::Assign { commander: Some(c), comms_lead: None, .. } if c == "bob"));
+    assert_eq!(
+        confirm.as_deref(),
+        Some("Hand the commander role of #1 from alice to bob?")
+    );
+    let (w, confirm) = write("/comms-lead dave");
+    assert!(
+        matches!(&w, Write::Assign { commander: None, comms_lead: Some(c), .. } if c == "dave")
+    );
+    assert!(confirm.unwrap().contains("from carol to dave"));
+    let (w, confirm) = write("/resolve rolled back room to v41");
+    assert!(
+        matches!(&w, Write::Resolve { summary: Some(s), .. } if s == "rolled back room to v41")
+    );
+    assert_eq!(
+        confirm.as_deref(),
+        Some("Resolve #1 room down — summary 'rolled back room to v41'?")
+    );
+    let (w, confirm) = write("/resolve");
+    assert!(matches!(w, Write::Resolve { summary: None, .. }));
+    assert!(confirm.unwrap().contains("no summary"));
+    let (w, confirm) = write("/drill");
+    assert!(matches!(w, Write::Edit { .. }));
+    assert!(confirm.unwrap().contains("as a drill"));
+}
+
+#[test]
+fn additive_commands_write_at_once() {
+    let (w, confirm) = write("/followup @bob +7d add a canary stage");
+    assert_eq!(confirm, None);
+    let Write::AddFollowUp(f) = w else {
+        panic!("a follow-up")
+    };
+    assert_eq!(
+        (f.owner.as_str(), f.title.as_str()),
+        ("bob", "add a canary stage")
+    );
+    assert!(f.due.is_some());
+    let (w, _) = write("/followup @bob 2099-01-31 write the runbook");
+    let Write::AddFollowUp(f) = w else {
+        panic!("a follow-up")
+    };
+    assert_eq!(f.due.unwrap().to_string(), "2099-01-31");
+    let (w, _) = write("/followup @carol no date for this one");
+    let Write::AddFollowUp(f) = w else {
+        panic!("a follow-up")
+    };
+    assert_eq!((f.due, f.title.as_str()), (None, "no date for this one"));
+    assert!(
+        matches!(write("/done 4").0, Write::CompleteFollowUp { id, .. } if id == FollowUpId(4))
+    );
+    assert!(
+        matches!(write("/amend #12 drained eu-west").0, Write::Amend { entry, ref text, .. } if entry == EntryId(12) && text == "drained eu-west")
+    );
+    assert_eq!(run("/edit"), Ok(Action::OpenEditForm));
+    assert_eq!(run("/export"), Ok(Action::Export));
+    assert_eq!(run("/comms"), Ok(Action::CommsDraft));
+    assert_eq!(run("/help"), Ok(Action::Help));
+}
+
+#[test]
+fn bad_commands_and_arguments_are_errors_that_say_how() {
+    for (line, says) in [
+        ("/frobnicate", "unknown command '/frobnicate'"),
+        (
+            "/status",
+            "write /status investigating|identified|monitoring|resolved",
+        ),
+        ("/status fixed", "write /status"),
+        ("/status investigating", "already investigating"),
+        ("/sev P3", "write /sev P1|P2"),
+        ("/sev P1", "already P1"),
+        ("/commander", "write /commander NAME"),
+        ("/commander alice", "already the commander"),
+        ("/comms-lead   ", "write /comms-lead NAME"),
+        ("/followup bob fix it", "write /followup @owner"),
+        ("/followup @bob +2週 fix it", "bad date"),
+        ("/followup @bob", "write /followup"),
+        ("/done four", "write /done FOLLOW-UP-ID"),
+        ("/amend 12", "write /amend"),
+        ("/amend x text", "write /amend"),
+        ("/export now", "takes no arguments"),
+        ("/ status", "unknown command '/'"),
+    ] {
+        let err = run(line).unwrap_err();
+        assert!(err.contains(says), "{line}: {err}");
+    }
+}
+
+#[test]
+fn tab_completes_commands_then_their_choices() {
+    assert_eq!(complete("/st").as_deref(), Some("/status "));
+    assert_eq!(complete("/c").as_deref(), Some("/comm"));
+    assert_eq!(complete("/comms-").as_deref(), Some("/comms-lead "));
+    assert_eq!(
+        complete("/status mon").as_deref(),
+        Some("/status monitoring")
+    );
+    assert_eq!(
+        complete("/status i"),
+        None,
+        "investigating or identified: nothing to add"
+    );
+    assert_eq!(
+        complete("/status id").as_deref(),
+        Some("/status identified")
+    );
+    assert_eq!(complete("/sev ").as_deref(), Some("/sev P"));
+    assert_eq!(complete("/x"), None);
+    assert_eq!(complete("plain text"), None);
+    assert_eq!(complete("//x"), None);
+}
+
+#[test]
+fn the_hint_says_what_enter_will_do() {
+    assert!(hint("rolled back", "mitigation").starts_with("Enter writes a mitigation entry"));
+    assert_eq!(hint("/st", "note"), "/status · Tab completes");
+    assert!(hint("/status ", "note")
+        .starts_with("/status investigating|identified|monitoring|resolved — change the status"));
+    assert!(hint("/zz", "note").starts_with("no command '/zz'"));
+    assert!(hint("//x", "comms").contains("comms entry starting with /"));
+}
+
+#[test]
+fn every_command_has_help_and_shortcuts_are_unique() {
+    let mut keys = std::collections::HashSet::new();
+    for c in COMMANDS {
+        assert!(!c.help.is_empty(), "{}", c.name);
+        if let Some(k) = c.key {
+            assert!(keys.insert(k), "two commands on '{k}'");
+            assert_eq!(by_key(k).map(|c| c.name), Some(c.name));
+        }
+    }
+}

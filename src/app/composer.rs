@@ -1,0 +1,224 @@
+//! The incident view's keys: the composer (TYPE mode), the timeline (NAV mode) and the
+//! confirmation of loud changes.
+//!
+//! What is typed is the log. In TYPE mode every printable key goes into the line;
+//! Enter writes it as an entry of the shown kind, or runs it as a command when it
+//! starts with `/` (see `commands`). Loud or irreversible changes (status, severity,
+//! roles, resolve, drill) show what will change and need Enter to confirm. Esc goes to
+//! NAV mode, where single letters are shortcuts that start typing a command (never
+//! change anything by themselves), and any other printable key goes back to typing.
+
+use ratatui_textarea::{Input, Key};
+
+use super::commands::{self, Action};
+use super::form::Form;
+use super::{single_line, Banner, Confirm, Effect, Layer, State, View, Write};
+use crate::domain::{EntryKind, IncidentId, NewEntry};
+
+/// A key in the incident view with no layer on top.
+pub fn incident_key(state: &mut State, id: IncidentId, input: Input) -> Vec<Effect> {
+    if state.composer.focused {
+        return typing_key(state, id, input);
+    }
+    navigating_key(state, id, input)
+}
+
+fn typing_key(state: &mut State, id: IncidentId, input: Input) -> Vec<Effect> {
+    match input.key {
+        Key::Esc => {
+            state.composer.focused = false;
+            state.composer.error = None;
+        }
+        Key::Tab => {
+            let line = state.composer.content();
+            match commands::complete(&line) {
+                Some(completed) => state.composer.text = single_line(&completed),
+                None if line.starts_with('/') => {}
+                None => state.composer.kind = next_kind(state.composer.kind),
+            }
+        }
+        Key::Enter => return submit(state, id),
+        _ if state.composer.pending.is_some() => {}
+        _ => {
+            state.composer.text.input(input);
+            state.composer.error = None;
+        }
+    }
+    Vec::new()
+}
+
+/// Mitigation → comms update → note → mitigation: the kinds a person writes.
+pub fn next_kind(kind: EntryKind) -> EntryKind {
+    match kind {
+        EntryKind::Mitigation => EntryKind::Comms,
+        EntryKind::Comms => EntryKind::Note,
+        _ => EntryKind::Mitigation,
+    }
+}
+
+fn navigating_key(state: &mut State, id: IncidentId, input: Input) -> Vec<Effect> {
+    let plain = !input.ctrl && !input.alt;
+    match input.key {
+        Key::Esc | Key::Left => {
+            state.view = View::Dashboard;
+            state.banner = None;
+        }
+        Key::Enter => state.composer.focused = true,
+        Key::Up | Key::Char('k') if plain => {
+            state.timeline_scroll = state.timeline_scroll.saturating_add(1)
+        }
+        Key::Down | Key::Char('j') if plain => {
+            state.timeline_scroll = state.timeline_scroll.saturating_sub(1)
+        }
+        Key::PageUp => state.timeline_scroll = state.timeline_scroll.saturating_add(10),
+        Key::PageDown => state.timeline_scroll = state.timeline_scroll.saturating_sub(10),
+        Key::Home | Key::Char('g') if plain => state.timeline_scroll = usize::MAX,
+        Key::End | Key::Char('G') if plain => state.timeline_scroll = 0,
+        Key::Char(c) if plain => {
+            state.composer.focused = true;
+            state.composer.error = None;
+            if state.composer.pending.is_some() {
+                return Vec::new();
+            }
+            match commands::by_key(c) {
+                // A shortcut starts typing its command; one with no arguments runs as
+                // if typed (and asks first if it is loud).
+                Some(command) if command.args.is_empty() => {
+                    state.composer.focused = false;
+                    return run(state, id, &format!("/{}", command.name), Origin::Shortcut);
+                }
+                Some(command) => {
+                    state.composer.text = single_line(&format!("/{} ", command.name));
+                }
+                // Any other key is the start of a line of text.
+                None => {
+                    state.composer.text.input(input);
+                }
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Where a line to run came from: the composer (its text is what is written, kept
+/// until saved) or a NAV-mode shortcut (the composer and its draft are left alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Composer,
+    Shortcut,
+}
+
+/// Enter in the composer: the line becomes an entry, a command, or an error shown
+/// under it. Nothing typed is lost: the text stays until the write is confirmed.
+pub fn submit(state: &mut State, id: IncidentId) -> Vec<Effect> {
+    let line = state.composer.content();
+    if state.composer.pending.is_some() || line.trim().is_empty() {
+        return Vec::new();
+    }
+    run(state, id, line.trim(), Origin::Composer)
+}
+
+fn run(state: &mut State, id: IncidentId, line: &str, origin: Origin) -> Vec<Effect> {
+    let Some(record) = state.current_record() else {
+        state.composer.error = Some("the incident is still loading; try again in a moment".into());
+        return Vec::new();
+    };
+    let ctx = commands::Context {
+        incident: &record.incident,
+        user: &state.user,
+        now: state.now,
+    };
+    let action = match commands::parse(line, &ctx) {
+        Ok(action) => action,
+        Err(why) => {
+            match origin {
+                Origin::Composer => state.composer.error = Some(why),
+                Origin::Shortcut => {
+                    state.banner = Some(Banner {
+                        error: true,
+                        text: why,
+                    })
+                }
+            }
+            return Vec::new();
+        }
+    };
+    let cleared = |state: &mut State| {
+        if origin == Origin::Composer {
+            state.composer.text = single_line("");
+            state.composer.error = None;
+        }
+    };
+    match action {
+        Action::Entry(text) => {
+            match NewEntry::typed(state.composer.kind, &state.user, &text, state.now) {
+                Ok(entry) => return send(state, Write::Append(id, entry), origin),
+                Err(e) => state.composer.error = Some(e.to_string()),
+            }
+        }
+        Action::Write {
+            write,
+            confirm: Some(question),
+        } => {
+            state.layer = Layer::Confirm(Box::new(Confirm {
+                question,
+                write,
+                origin,
+            }));
+        }
+        Action::Write {
+            write,
+            confirm: None,
+        } => return send(state, write, origin),
+        Action::OpenEditForm => {
+            cleared(state);
+            if let Some(record) = state.current_record() {
+                state.layer = Layer::Form(Box::new(Form::edit(&record.incident)));
+            }
+        }
+        Action::Export => {
+            cleared(state);
+            return vec![Effect::Export(id)];
+        }
+        Action::CommsDraft => {
+            cleared(state);
+            return vec![Effect::CommsDraft(id)];
+        }
+        Action::Help => {
+            cleared(state);
+            state.layer = Layer::Help(0);
+        }
+    }
+    Vec::new()
+}
+
+/// Writes from the composer: the line stays (greyed) until the store answers this
+/// request; it is cleared then, or kept with the reason if the write failed.
+fn send(state: &mut State, write: Write, origin: Origin) -> Vec<Effect> {
+    let (request, effect) = state.write(write);
+    if origin == Origin::Composer {
+        state.composer.pending = Some(request);
+        state.composer.error = None;
+    }
+    vec![effect]
+}
+
+/// A key while a confirmation is shown: Enter confirms, Esc cancels; any other key
+/// leaves the question up, so a stray letter never answers it.
+pub fn confirm_key(state: &mut State, confirm: Box<Confirm>, input: Input) -> Vec<Effect> {
+    match input.key {
+        Key::Enter => send(state, confirm.write, confirm.origin),
+        Key::Esc => {
+            state.banner = Some(Banner {
+                error: false,
+                text: "cancelled: nothing changed".into(),
+            });
+            Vec::new()
+        }
+        _ => {
+            state.layer = Layer::Confirm(confirm);
+            Vec::new()
+        }
+    }
+}
