@@ -57,6 +57,16 @@ pub fn next_kind(kind: EntryKind) -> EntryKind {
 }
 
 fn navigating_key(state: &mut State, id: IncidentId, input: Input) -> Vec<Effect> {
+    let effects = navigate(state, id, input);
+    // Scrolling up stops at the oldest entry: Down answers at once after PgUp spam.
+    let oldest = state
+        .current_record()
+        .map_or(0, |r| r.timeline.len().saturating_sub(1));
+    state.timeline_scroll = state.timeline_scroll.min(oldest);
+    effects
+}
+
+fn navigate(state: &mut State, id: IncidentId, input: Input) -> Vec<Effect> {
     let plain = !input.ctrl && !input.alt;
     match input.key {
         Key::Esc | Key::Left => {

@@ -221,6 +221,19 @@ fn the_issue_sequence_writes_a_mitigation_and_a_comms_update_and_nothing_else() 
 }
 
 #[test]
+fn page_up_in_nav_mode_stops_at_the_oldest_entry() {
+    let mut s = in_incident();
+    update(&mut s, key(Key::Esc));
+    for _ in 0..5 {
+        update(&mut s, key(Key::PageUp));
+    }
+    let oldest = s.current_record().unwrap().timeline.len().saturating_sub(1);
+    assert_eq!(s.timeline_scroll, oldest);
+    update(&mut s, key(Key::Home));
+    assert_eq!(s.timeline_scroll, oldest);
+}
+
+#[test]
 fn a_failed_write_keeps_the_text_and_says_why() {
     let mut s = in_incident();
     update(&mut s, key(Key::Tab));

@@ -128,6 +128,8 @@ fn saved_effects(state: &mut State, request: RequestId, saved: Saved) -> Vec<Eff
     match saved {
         Saved::Declared(change) => {
             let id = change.incident.id;
+            // The marks were for this declaration: they are done with.
+            state.board.marked.clear();
             state.banner = Some(info(format!("declared incident {id}")));
             state.layer = Layer::None;
             open_incident(state, id);

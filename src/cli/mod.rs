@@ -43,8 +43,9 @@ pub mod exit {
     about = "Incident command for on-call engineers, in the terminal",
     long_about = "Incident command for on-call engineers, in the terminal.\n\n\
         Declare incidents, keep a durable timestamped log of every step, hand over roles, \
-        and track follow-ups. Running 'sitrep' with no subcommand is reserved for the \
-        full-screen TUI; until it lands it prints this help."
+        and track follow-ups. 'sitrep' with no subcommand, in a terminal, opens the \
+        full-screen TUI (the built-in demo when nothing is configured); piped or \
+        scripted, it prints this help. Every action of the TUI is also a subcommand."
 )]
 pub struct Cli {
     #[command(flatten)]

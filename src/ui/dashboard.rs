@@ -173,8 +173,19 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let keep: Vec<usize> = match area.width {
         140.. => (0..11).collect(),
         100..140 => vec![0, 1, 2, 3, 4, 5, 6, 8, 9, 10],
-        _ => vec![0, 1, 2, 4, 6, 8, 9],
+        // At 80 columns SERVICE stays: it says whose alert it is.
+        _ => vec![0, 1, 2, 4, 5, 6, 8, 9],
     };
+    // The ALERT column is as wide as the names on screen, up to 24.
+    let alert_width = board
+        .alerts
+        .iter()
+        .skip(first)
+        .take(visible)
+        .map(|a| unicode_width::UnicodeWidthStr::width(a.name.as_str()))
+        .max()
+        .unwrap_or(0)
+        .clamp(5, 24) as u16;
     let rows: Vec<Row> = board
         .alerts
         .iter()
@@ -239,7 +250,7 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 Constraint::Length(3),
                 Constraint::Length(9),
                 if narrow {
-                    Constraint::Min(12)
+                    Constraint::Length(alert_width)
                 } else {
                     Constraint::Length(24)
                 },

@@ -182,23 +182,71 @@ fn entry_lines(
     lines
 }
 
-/// Splits `text` into pieces of at most `width` display columns, at character
-/// boundaries (wide characters count two).
+/// Splits `text` into rows of at most `width` display columns, breaking between
+/// words; only a word longer than a whole row is broken inside (wide characters
+/// count two). Spaces at a break are dropped.
 fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
     let mut out = vec![String::new()];
     let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > width && used > 0 {
+    for word in text.split(' ') {
+        let word_width = word.width();
+        let gap = usize::from(used > 0);
+        if used + gap + word_width <= width {
+            if let Some(last) = out.last_mut() {
+                if gap == 1 {
+                    last.push(' ');
+                }
+                last.push_str(word);
+            }
+            used += gap + word_width;
+            continue;
+        }
+        if word_width <= width {
+            out.push(word.to_string());
+            used = word_width;
+            continue;
+        }
+        // Longer than a row: fill what is left of this row, then whole rows.
+        if used > 0 && used + 1 < width {
+            if let Some(last) = out.last_mut() {
+                last.push(' ');
+            }
+            used += 1;
+        } else if used > 0 {
             out.push(String::new());
             used = 0;
         }
-        if let Some(last) = out.last_mut() {
-            last.push(c);
+        for c in word.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w > width && used > 0 {
+                out.push(String::new());
+                used = 0;
+            }
+            if let Some(last) = out.last_mut() {
+                last.push(c);
+            }
+            used += w;
         }
-        used += w;
     }
     out
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::wrap;
+
+    #[test]
+    fn rows_break_between_words_and_only_long_words_are_cut() {
+        assert_eq!(
+            wrap("stream start success burning fast", 20),
+            vec!["stream start success", "burning fast"]
+        );
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("go abcdefghij", 6), vec!["go abc", "defghi", "j"]);
+        assert_eq!(wrap("直播 直播", 4), vec!["直播", "直播"]);
+        assert_eq!(wrap("", 10), vec![""]);
+    }
 }
 
 fn render_follow_ups(state: &State, frame: &mut Frame, area: Rect, record: &IncidentRecord) {
