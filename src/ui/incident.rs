@@ -232,23 +232,6 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
-#[cfg(test)]
-mod wrap_tests {
-    use super::wrap;
-
-    #[test]
-    fn rows_break_between_words_and_only_long_words_are_cut() {
-        assert_eq!(
-            wrap("stream start success burning fast", 20),
-            vec!["stream start success", "burning fast"]
-        );
-        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
-        assert_eq!(wrap("go abcdefghij", 6), vec!["go abc", "defghi", "j"]);
-        assert_eq!(wrap("直播 直播", 4), vec!["直播", "直播"]);
-        assert_eq!(wrap("", 10), vec![""]);
-    }
-}
-
 fn render_follow_ups(state: &State, frame: &mut Frame, area: Rect, record: &IncidentRecord) {
     let today = state.now.date_naive();
     let lines: Vec<Line> = record
@@ -333,4 +316,21 @@ fn render_composer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) 
         text.set_cursor_style(ratatui::style::Style::default());
     }
     frame.render_widget(&text, area);
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::wrap;
+
+    #[test]
+    fn rows_break_between_words_and_only_long_words_are_cut() {
+        assert_eq!(
+            wrap("stream start success burning fast", 20),
+            vec!["stream start success", "burning fast"]
+        );
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("go abcdefghij", 6), vec!["go abc", "defghi", "j"]);
+        assert_eq!(wrap("直播 直播", 4), vec!["直播", "直播"]);
+        assert_eq!(wrap("", 10), vec![""]);
+    }
 }
