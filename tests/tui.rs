@@ -366,3 +366,34 @@ fn typing_the_obvious_way_logs_exactly_what_was_typed_and_changes_nothing_else()
         "only the declaration's own entries: {roles:?}"
     );
 }
+
+/// A resolved incident is not gone: R lists it, it opens, takes a follow-up and
+/// exports its postmortem.
+#[test]
+fn a_resolved_incident_opens_from_the_dashboard_takes_a_follow_up_and_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("team.db");
+    cli(
+        &db,
+        &["declare", "--title", "Gifting errors", "--severity", "P2"],
+    );
+    cli(&db, &["resolve", "1", "--summary", "rolled back gifting"]);
+    let tmux = Tmux::start(dir.path(), &db);
+    tmux.wait_for("No open incidents");
+    tmux.keys(&["R"]);
+    tmux.wait_for("Resolved incidents (1)");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("#1 P2 resolved");
+    tmux.text("/followup @bob +7d add a canary for gifting");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("add a canary for gifting");
+    tmux.text("/export");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("postmortem draft written to");
+    tmux.keys(&["Escape", "q"]);
+    tmux.wait_for("EXIT=0");
+    let record = cli(&db, &["show", "1"]);
+    assert_eq!(record["follow_ups"][0]["owner"], "bob");
+    assert_eq!(record["follow_ups"][0]["title"], "add a canary for gifting");
+    assert_eq!(record["incident"]["status"], "resolved");
+}

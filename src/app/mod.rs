@@ -184,6 +184,8 @@ pub enum Layer {
     ConfirmQuit,
     /// A loud change waiting for Enter (or Esc).
     Confirm(Box<Confirm>),
+    /// Typing a search of the dashboard's incidents (`/`).
+    Search(Box<TextArea<'static>>),
     Form(Box<Form>),
 }
 
@@ -243,9 +245,15 @@ pub struct State {
     pub user: String,
     pub time_display: TimeDisplay,
     pub triage_window: Duration,
-    /// Open incidents, newest first.
+    /// Every incident, newest first (the dashboard shows the open or the resolved
+    /// ones, filtered by `filter`; see [`State::listed`]).
     pub incidents: Vec<Incident>,
+    /// Index into [`State::listed`].
     pub selected: usize,
+    /// The dashboard lists resolved incidents instead of open ones.
+    pub show_resolved: bool,
+    /// Text the listed incidents must contain (title, id, commander, region).
+    pub filter: String,
     pub view: View,
     /// The incident shown in the incident view, once loaded.
     pub record: Option<IncidentRecord>,
@@ -284,6 +292,8 @@ impl State {
             triage_window,
             incidents: Vec::new(),
             selected: 0,
+            show_resolved: false,
+            filter: String::new(),
             view: View::Dashboard,
             record: None,
             timeline_scroll: 0,
@@ -348,6 +358,24 @@ impl State {
             _ => {}
         }
         out
+    }
+
+    /// The incidents the dashboard lists: open ones (or resolved ones, toggled with
+    /// R), newest first, those matching the search only.
+    pub fn listed(&self) -> Vec<&Incident> {
+        let needle = self.filter.to_lowercase();
+        self.incidents
+            .iter()
+            .filter(|i| i.status.is_open() != self.show_resolved)
+            .filter(|i| {
+                needle.is_empty()
+                    || i.title.to_lowercase().contains(&needle)
+                    || format!("#{}", i.id) == needle
+                    || i.id.to_string() == needle
+                    || i.commander.to_lowercase().contains(&needle)
+                    || i.regions.iter().any(|r| r.to_lowercase().contains(&needle))
+            })
+            .collect()
     }
 
     /// Whether any input holds text that is not saved yet.

@@ -1003,3 +1003,53 @@ fn slo_figures_are_kept_paging_first() {
     let order: Vec<&str> = s.slos.iter().map(|x| x.slo.as_str()).collect();
     assert_eq!(order, vec!["paging", "calm"]);
 }
+
+#[test]
+fn resolved_incidents_are_listed_with_r_found_with_a_search_and_opened() {
+    let mut s = state();
+    let mut resolved = incident(7, Severity::P1);
+    resolved.title = "gifting errors after release".into();
+    resolved.status = Status::Resolved;
+    let mut other = incident(6, Severity::P2);
+    other.status = Status::Resolved;
+    update(
+        &mut s,
+        Msg::IncidentsLoaded(vec![
+            resolved,
+            other,
+            incident(2, Severity::P2),
+            incident(1, Severity::P1),
+        ]),
+    );
+    let ids = |s: &State| s.listed().iter().map(|i| i.id.0).collect::<Vec<_>>();
+    assert_eq!(ids(&s), vec![2, 1], "open ones by default");
+    update(&mut s, ch('R'));
+    assert_eq!(ids(&s), vec![7, 6], "R lists the resolved ones");
+    update(&mut s, ch('/'));
+    for c in "gift".chars() {
+        update(&mut s, ch(c));
+    }
+    assert_eq!(ids(&s), vec![7], "narrowed as typed");
+    update(&mut s, key(Key::Enter));
+    assert!(matches!(s.layer, Layer::None));
+    assert_eq!(s.filter, "gift", "Enter keeps the filter");
+    assert_eq!(
+        update(&mut s, key(Key::Enter)),
+        vec![Effect::LoadRecord(IncidentId(7))]
+    );
+    assert!(
+        s.composer.focused,
+        "a resolved incident opens in the composer too"
+    );
+    update(&mut s, key(Key::Esc));
+    update(&mut s, key(Key::Esc));
+    update(&mut s, key(Key::Esc));
+    assert_eq!(s.filter, "", "Esc on the dashboard clears the search");
+    update(&mut s, ch('/'));
+    for c in "#6".chars() {
+        update(&mut s, ch(c));
+    }
+    assert_eq!(ids(&s), vec![6]);
+    update(&mut s, key(Key::Esc));
+    assert_eq!(ids(&s), vec![7, 6], "Esc in the search drops it");
+}

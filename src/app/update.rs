@@ -1,6 +1,6 @@
 //! `update`: the only place the TUI's state changes.
 
-use ratatui_textarea::{Input, Key};
+use ratatui_textarea::{Input, Key, TextArea};
 
 use super::alerts::{declaration_from, AlertBoard};
 use super::composer;
@@ -22,7 +22,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::IncidentsLoaded(incidents) => {
             state.incidents = incidents;
-            state.selected = state.selected.min(state.incidents.len().saturating_sub(1));
+            state.selected = state.selected.min(state.listed().len().saturating_sub(1));
             Vec::new()
         }
         Msg::RecordLoaded(record) => {
@@ -217,6 +217,7 @@ fn key(state: &mut State, input: Input) -> Vec<Effect> {
             Vec::new()
         }
         Layer::Confirm(confirm) => composer::confirm_key(state, confirm, input),
+        Layer::Search(search) => search_key(state, search, input),
         Layer::ConfirmQuit => {
             if is_char(&input, 'y') {
                 state.quit = true;
@@ -310,21 +311,47 @@ fn alerts_key(state: &mut State, input: Input) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Typing a search: the list narrows as you type; Enter keeps the filter, Esc drops
+/// it.
+fn search_key(state: &mut State, mut search: Box<TextArea<'static>>, input: Input) -> Vec<Effect> {
+    match input.key {
+        Key::Enter => {}
+        Key::Esc => state.filter.clear(),
+        _ => {
+            search.input(input);
+            state.filter = search.lines().join(" ").trim().to_string();
+            state.layer = Layer::Search(search);
+        }
+    }
+    state.selected = 0;
+    Vec::new()
+}
+
 fn incidents_key(state: &mut State, input: Input) -> Vec<Effect> {
-    let last = state.incidents.len().saturating_sub(1);
+    let last = state.listed().len().saturating_sub(1);
     match input.key {
         Key::Down | Key::Char('j') => state.selected = (state.selected + 1).min(last),
         Key::Up | Key::Char('k') => state.selected = state.selected.saturating_sub(1),
         Key::Home | Key::Char('g') => state.selected = 0,
         Key::End | Key::Char('G') => state.selected = last,
         Key::Enter | Key::Right | Key::Char('l') => {
-            if let Some(incident) = state.incidents.get(state.selected) {
-                let id = incident.id;
+            if let Some(id) = state.listed().get(state.selected).map(|i| i.id) {
                 open_incident(state, id);
                 return vec![Effect::LoadRecord(id)];
             }
         }
         Key::Char('d') => state.layer = Layer::Form(Box::new(Form::declare(&state.user))),
+        Key::Char('R') => {
+            state.show_resolved = !state.show_resolved;
+            state.selected = 0;
+        }
+        Key::Char('/') => {
+            state.layer = Layer::Search(Box::new(single_line(&state.filter)));
+        }
+        Key::Esc if !state.filter.is_empty() => {
+            state.filter.clear();
+            state.selected = 0;
+        }
         Key::Esc => state.banner = None,
         _ => {}
     }
@@ -399,6 +426,10 @@ fn paste(state: &mut State, text: &str) {
     let line = text.replace(['\r', '\n'], " ");
     match &mut state.layer {
         Layer::Form(form) => form.handle_paste(&line),
+        Layer::Search(search) => {
+            search.insert_str(&line);
+            state.filter = search.lines().join(" ").trim().to_string();
+        }
         _ if state.composer.focused && state.composer.pending.is_none() => {
             state.composer.text.insert_str(&line);
         }

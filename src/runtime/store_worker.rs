@@ -143,7 +143,7 @@ fn execute(
         Effect::Export(id) => return draft(store, exporter, tx, id, Draft::Postmortem),
         Effect::CommsDraft(id) => return draft(store, exporter, tx, id, Draft::Comms),
         Effect::LoadIncidents => store
-            .list_incidents(true)
+            .list_incidents(false)
             .map_or_else(|e| failed(None, e), Msg::IncidentsLoaded),
         Effect::LoadRecord(id) => store
             .load_incident(id)

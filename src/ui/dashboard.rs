@@ -270,13 +270,37 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 fn render_incidents(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let listed = state.listed();
+    let which = if state.show_resolved {
+        "Resolved"
+    } else {
+        "Open"
+    };
+    let filter = if state.filter.is_empty() {
+        String::new()
+    } else {
+        format!(" matching '{}'", state.filter)
+    };
     let block = Block::default().borders(Borders::ALL).title(pane_title(
         state,
         Pane::Incidents,
-        format!("Open incidents ({}) ", state.incidents.len()),
+        format!(
+            "{which} incidents ({}){filter} · R {} ",
+            listed.len(),
+            if state.show_resolved {
+                "open"
+            } else {
+                "resolved"
+            }
+        ),
     ));
-    if state.incidents.is_empty() {
-        frame.render_widget(Paragraph::new(strings::NO_INCIDENTS).block(block), area);
+    if listed.is_empty() {
+        let empty = match (state.show_resolved, state.filter.is_empty()) {
+            (_, false) => strings::NO_MATCH,
+            (true, true) => strings::NO_RESOLVED,
+            (false, true) => strings::NO_INCIDENTS,
+        };
+        frame.render_widget(Paragraph::new(empty).block(block), area);
         return;
     }
     // Rows that fit below the border and the header; build only those.
@@ -288,8 +312,7 @@ fn render_incidents(state: &State, theme: &Theme, frame: &mut Frame, area: Rect)
     } else {
         vec![0, 1, 2, 3, 4, 6, 7]
     };
-    let rows: Vec<Row> = state
-        .incidents
+    let rows: Vec<Row> = listed
         .iter()
         .enumerate()
         .skip(first)

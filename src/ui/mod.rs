@@ -145,6 +145,7 @@ fn footer_keys(state: &State) -> &'static str {
         (Layer::Help(_), _) => strings::KEYS_HELP,
         (Layer::Form(_), _) => strings::KEYS_FORM,
         (Layer::Confirm(_), _) => strings::KEYS_CONFIRM_CHANGE,
+        (Layer::Search(_), _) => strings::KEYS_SEARCH,
         (Layer::ConfirmQuit, _) => strings::KEYS_CONFIRM,
         (Layer::None, View::Incident(_)) => strings::KEYS_COMPOSER,
         (Layer::None, View::Dashboard)

@@ -42,6 +42,22 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             );
         }
         Layer::Form(form) => render_form(theme, frame, area, form),
+        Layer::Search(search) => {
+            let rect = Rect {
+                x: area.x,
+                y: area.y + area.height.saturating_sub(3),
+                width: area.width,
+                height: area.height.min(3),
+            };
+            frame.render_widget(Clear, rect);
+            let mut text = (**search).clone();
+            text.set_block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" Search incidents "),
+            );
+            frame.render_widget(&text, rect);
+        }
     }
 }
 

@@ -4,7 +4,8 @@ pub const TOO_SMALL: &str = "sitrep: terminal too small — enlarge it (q quits)
 pub const KEYS_ALERTS: &str = " ↑↓/jk select · Space mark · d declare from alerts · Enter its incident · Tab incidents · ? all keys · q quit";
 pub const ALERTS_WAITING: &str = "waiting for the first answer from the alert sources…";
 pub const NO_ALERTS: &str = "No alerts firing.";
-pub const KEYS_DASHBOARD: &str = " ↑↓/jk select · Enter open · d declare · ? all keys · q quit";
+pub const KEYS_DASHBOARD: &str =
+    " ↑↓/jk select · Enter open · d declare · R open/resolved · / search · ? all keys · q quit";
 /// The footer in NAV mode (the composer not focused): its shortcuts come from the
 /// command table, see `ui::incident`.
 pub const MODE_NAV: &str = " NAV ";
@@ -40,7 +41,11 @@ pub const KEYS_FORM: &str = " Tab/↑↓ field · ←→ severity · Enter save 
 pub const KEYS_CONFIRM: &str = " y quit and lose the unsaved text · any other key stays";
 pub const KEYS_HELP: &str = " ↑↓ PgUp PgDn scroll · any other key closes help";
 pub const CONFIRM_QUIT: &str = "An input holds text that is not saved. Quit anyway? (y/N)";
-pub const NO_INCIDENTS: &str = "No open incidents. Press d to declare one.";
+pub const NO_INCIDENTS: &str = "No open incidents. Press d to declare one, R for resolved ones.";
+pub const NO_RESOLVED: &str = "No resolved incidents yet. R shows the open ones.";
+pub const NO_MATCH: &str = "No incident matches the search. Esc clears it; / searches again.";
+pub const KEYS_SEARCH: &str =
+    " type to search title, #id, commander, region · Enter keep · Esc clear";
 pub const LOADING: &str = "loading…";
 pub const P1_NEEDS_COMMS: &str = "⚠ a P1 needs a comms lead: name one (or later: /comms-lead NAME)";
 pub const NO_COMMS_LEAD_P1: &str = "⚠ none — P1 needs one (/comms-lead NAME)";
@@ -69,6 +74,14 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
                 "declare an incident (from the marked or selected alerts in the alerts pane)",
             ),
             ("Tab", "switch between alerts and incidents"),
+            (
+                "R",
+                "list resolved incidents instead of open ones (and back)",
+            ),
+            (
+                "/",
+                "search the listed incidents: title, #id, commander, region",
+            ),
             (
                 "Space",
                 "mark an alert to declare from (several make one incident)",

@@ -368,6 +368,14 @@ fn snapshots_of_every_screen() {
     let mut navigating = incident_view();
     update(&mut navigating, special(Key::Esc));
     snapshot("incident-nav", &navigating);
+    let mut resolved = dashboard();
+    let mut done = resolved.incidents[0].clone();
+    done.id = crate::domain::IncidentId(9);
+    done.title = "Gifting errors after release".into();
+    done.status = crate::domain::Status::Resolved;
+    resolved.incidents.insert(0, done);
+    update(&mut resolved, key('R'));
+    snapshot("resolved", &resolved);
 }
 
 fn special(k: Key) -> Msg {
