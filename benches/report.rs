@@ -35,6 +35,7 @@ fn export(c: &mut Criterion) {
                     at,
                     author: "alice".into(),
                     text,
+                    kind: None,
                 }],
                 db_role: None,
             }

@@ -131,6 +131,7 @@ fn frames(c: &mut Criterion) {
                     at: t(n),
                     author: "alice".into(),
                     text,
+                    kind: None,
                 }],
                 db_role: None,
             }
@@ -152,6 +153,27 @@ fn frames(c: &mut Criterion) {
             terminal.draw(|f| render(&view, &theme, f)).expect("draw");
         })
     });
+
+    // The composer: a keystroke is applied (update) and echoed (one frame), with a
+    // command typed so the hint under the composer is computed too.
+    let mut composing = view.clone();
+    for c in "/status mon".chars() {
+        update(&mut composing, key(Key::Char(c)));
+    }
+    c.bench_function(
+        "keystroke in the composer to echoed frame, 10,000 entries, 200x60",
+        |b| {
+            // `_ref`: the cloned state is dropped outside the measurement.
+            b.iter_batched_ref(
+                || composing.clone(),
+                |state| {
+                    update(state, key(Key::Char('i')));
+                    terminal.draw(|f| render(state, &theme, f)).expect("draw");
+                },
+                criterion::BatchSize::SmallInput,
+            )
+        },
+    );
 }
 
 criterion_group!(benches, frames);

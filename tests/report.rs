@@ -123,12 +123,14 @@ fn fixture(text: &str, person: &str) -> Fixture {
                 at: e.at,
                 author: e.author.clone(),
                 text: e.text.clone(),
+                kind: None,
             }];
             if e.kind == EntryKind::Mitigation {
                 revisions.push(Revision {
                     at: e.at + Duration::minutes(1),
                     author: e.author.clone(),
                     text: e.text.clone(),
+                    kind: None,
                 });
             }
             TimelineEntry {

@@ -176,6 +176,28 @@ on_both_engines! {
         ));
     }
 
+    /// A customer update logged as a mitigation step is corrected to a comms entry;
+    /// the entry as written stays as the first revision, with its kind.
+    a_correction_can_change_the_kind_and_keeps_what_was_written(engine) {
+        let db = Db::new(engine);
+        let mut store = db.open();
+        let id = declare(&mut store, "room down", Severity::P2);
+        let typed = NewEntry::typed(EntryKind::Mitigation, "alice", "We are investigating", Utc::now()).unwrap();
+        let entry = store.append_entry(id, &typed).unwrap();
+        let corrected = store.correct_entry(entry.id, None, Some(EntryKind::Comms), "bob", Utc::now()).unwrap();
+        assert_eq!(corrected.kind, EntryKind::Comms);
+        assert_eq!(corrected.text, "We are investigating");
+        let loaded = store.load_incident(id).unwrap().timeline.into_iter().find(|e| e.id == entry.id).unwrap();
+        assert_eq!(loaded.kind, EntryKind::Comms);
+        assert_eq!(loaded.revisions.len(), 2);
+        assert_eq!(loaded.revisions[0].kind, Some(EntryKind::Mitigation), "as written");
+        assert_eq!(loaded.revisions[1].kind, Some(EntryKind::Comms));
+        assert_eq!(loaded.revisions[1].author, "bob");
+        // Nothing to change, or a kind sitrep writes itself: refused.
+        assert!(matches!(store.correct_entry(entry.id, None, Some(EntryKind::Comms), "bob", Utc::now()), Err(StoreError::Domain(_))));
+        assert!(matches!(store.correct_entry(entry.id, None, Some(EntryKind::Status), "bob", Utc::now()), Err(StoreError::Domain(_))));
+    }
+
     follow_ups_are_added_completed_once_and_filtered(engine) {
         let db = Db::new(engine);
         let mut store = db.open();

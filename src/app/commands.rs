@@ -10,7 +10,9 @@ use chrono::{DateTime, Local, Utc};
 
 use super::Write;
 use crate::domain::parse::parse_due_date;
-use crate::domain::{EntryId, FollowUpId, Incident, IncidentEdit, NewFollowUp, Severity, Status};
+use crate::domain::{
+    EntryId, EntryKind, FollowUpId, Incident, IncidentEdit, NewFollowUp, Severity, Status,
+};
 
 /// One command of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,12 +283,26 @@ pub fn parse(line: &str, ctx: &Context<'_>) -> Result<Action, String> {
             })
         }
         "amend" => {
-            let (entry, text) = args.split_once(char::is_whitespace).ok_or_else(usage)?;
+            let (entry, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
             let entry: EntryId = entry.trim_start_matches('#').parse().map_err(|_| usage())?;
+            let rest = rest.trim();
+            let (kind, text) = match rest.strip_prefix("--kind") {
+                Some(after) => {
+                    let after = after.trim_start();
+                    let (kind, text) = after.split_once(char::is_whitespace).unwrap_or((after, ""));
+                    let kind: EntryKind = kind.parse().map_err(|_| usage())?;
+                    (Some(kind), text.trim())
+                }
+                None => (None, rest),
+            };
+            if kind.is_none() && text.is_empty() {
+                return Err(usage());
+            }
             Ok(Action::Write {
                 write: Write::Amend {
                     entry,
-                    text: text.trim().to_string(),
+                    text: (!text.is_empty()).then(|| text.to_string()),
+                    kind,
                     author,
                     at,
                 },

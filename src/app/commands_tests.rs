@@ -130,9 +130,23 @@ fn additive_commands_write_at_once() {
     assert!(
         matches!(write("/done 4").0, Write::CompleteFollowUp { id, .. } if id == FollowUpId(4))
     );
-    assert!(
-        matches!(write("/amend #12 drained eu-west").0, Write::Amend { entry, ref text, .. } if entry == EntryId(12) && text == "drained eu-west")
-    );
+    assert!(matches!(
+        write("/amend #12 drained eu-west").0,
+        Write::Amend { entry, text: Some(ref text), kind: None, .. }
+            if entry == EntryId(12) && text == "drained eu-west"
+    ));
+    assert!(matches!(
+        write("/amend 12 --kind comms").0,
+        Write::Amend {
+            text: None,
+            kind: Some(EntryKind::Comms),
+            ..
+        }
+    ));
+    assert!(matches!(
+        write("/amend 12 --kind note rewritten").0,
+        Write::Amend { text: Some(ref t), kind: Some(EntryKind::Note), .. } if t == "rewritten"
+    ));
     assert_eq!(run("/edit"), Ok(Action::OpenEditForm));
     assert_eq!(run("/export"), Ok(Action::Export));
     assert_eq!(run("/comms"), Ok(Action::CommsDraft));
@@ -159,6 +173,7 @@ fn bad_commands_and_arguments_are_errors_that_say_how() {
         ("/followup @bob", "write /followup"),
         ("/done four", "write /done FOLLOW-UP-ID"),
         ("/amend 12", "write /amend"),
+        ("/amend 12 --kind rumour", "write /amend"),
         ("/amend x text", "write /amend"),
         ("/export now", "takes no arguments"),
         ("/ status", "unknown command '/'"),

@@ -152,10 +152,12 @@ pub enum Write {
         author: String,
         at: DateTime<Utc>,
     },
-    /// A correction of a typed entry; the old text stays as a revision.
+    /// A correction of a typed entry's text and/or kind; the old one stays as a
+    /// revision.
     Amend {
         entry: crate::domain::EntryId,
-        text: String,
+        text: Option<String>,
+        kind: Option<EntryKind>,
         author: String,
         at: DateTime<Utc>,
     },

@@ -104,6 +104,7 @@ fn stored(entry: &NewEntry) -> TimelineEntry {
             at: entry.at,
             author: entry.author.clone(),
             text: entry.text.clone(),
+            kind: None,
         }],
         db_role: None,
     }

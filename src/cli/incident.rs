@@ -127,15 +127,21 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<String, CliError> {
 pub struct AmendArgs {
     /// Timeline entry id (see 'sitrep show ID')
     entry: EntryId,
-    /// The corrected text
-    #[arg(required = true, num_args = 1.., value_name = "TEXT")]
+    /// The entry's right kind: mitigation, comms or note (e.g. a customer update
+    /// logged as a mitigation step)
+    #[arg(long, value_name = "KIND")]
+    kind: Option<EntryKind>,
+    /// The corrected text (leave out to change only the kind)
+    #[arg(num_args = 0.., value_name = "TEXT", required_unless_present = "kind")]
     text: Vec<String>,
 }
 
 pub fn amend(ctx: &Context, args: AmendArgs) -> Result<String, CliError> {
-    let entry = ctx.open_store()?.amend_entry(
+    let text = args.text.join(" ");
+    let entry = ctx.open_store()?.correct_entry(
         args.entry,
-        &args.text.join(" "),
+        (!args.text.is_empty()).then_some(text.as_str()),
+        args.kind,
         ctx.config.user()?,
         ctx.now,
     )?;

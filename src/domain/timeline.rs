@@ -170,6 +170,10 @@ pub struct Revision {
     pub at: DateTime<Utc>,
     pub author: String,
     pub text: String,
+    /// The kind this revision gave the entry, when it changed it (a customer update
+    /// logged as a mitigation step, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<EntryKind>,
 }
 
 /// A stored timeline entry.
@@ -215,14 +219,35 @@ impl TimelineEntry {
         text: &str,
         at: DateTime<Utc>,
     ) -> Result<Revision, DomainError> {
+        self.correct(author, Some(text), None, at)
+    }
+
+    /// A correction of the text, the kind, or both (one of them must change). The
+    /// kind can only become another kind a person writes (mitigation, comms, note).
+    pub fn correct(
+        &self,
+        author: &str,
+        text: Option<&str>,
+        kind: Option<EntryKind>,
+        at: DateTime<Utc>,
+    ) -> Result<Revision, DomainError> {
         if !self.kind.is_typed() {
             return Err(DomainError::rule(format!(
                 "entry {} is a '{}' entry written by sitrep; only mitigation, comms and note entries can be amended",
                 self.id, self.kind
             )));
         }
-        let text = required_text("entry text", text)?;
-        if text == self.text {
+        if let Some(kind) = kind.filter(|k| !k.is_typed()) {
+            return Err(DomainError::invalid(format!(
+                "an entry can become a mitigation, comms or note entry, not '{kind}'"
+            )));
+        }
+        let text = match text {
+            Some(text) => required_text("entry text", text)?,
+            None => self.text.clone(),
+        };
+        let kind = kind.filter(|k| *k != self.kind);
+        if text == self.text && kind.is_none() {
             return Err(DomainError::rule(format!(
                 "entry {} already says that; nothing to amend",
                 self.id
@@ -232,7 +257,17 @@ impl TimelineEntry {
             at,
             author: required_line("author", author)?,
             text,
+            kind,
         })
+    }
+
+    /// Applies a revision that was just stored or loaded.
+    pub fn apply(&mut self, revision: Revision) {
+        self.text = revision.text.clone();
+        if let Some(kind) = revision.kind {
+            self.kind = kind;
+        }
+        self.revisions.push(revision);
     }
 }
 
@@ -256,6 +291,7 @@ mod tests {
                 at: at(),
                 author: "alice".into(),
                 text: "rolled back".into(),
+                kind: None,
             }],
             db_role: None,
         }

@@ -287,9 +287,10 @@ fn apply(store: &mut Store, write: Write) -> Result<Saved, StoreError> {
         Write::Amend {
             entry,
             text,
+            kind,
             author,
             at,
-        } => Saved::Amended(store.amend_entry(entry, &text, &author, at)?),
+        } => Saved::Amended(store.correct_entry(entry, text.as_deref(), kind, &author, at)?),
     })
 }
 

@@ -24,8 +24,8 @@ use serde::Serialize;
 use crate::domain::alert::LinkedAlert;
 use crate::domain::review::ReviewedIncident;
 use crate::domain::{
-    DomainError, EntryId, FollowUp, FollowUpId, Incident, IncidentEdit, IncidentId, NewEntry,
-    NewFollowUp, NewIncident, Severity, Status, TimelineEntry,
+    DomainError, EntryId, EntryKind, FollowUp, FollowUpId, Incident, IncidentEdit, IncidentId,
+    NewEntry, NewFollowUp, NewIncident, Severity, Status, TimelineEntry,
 };
 pub use error::StoreError;
 pub use sqlite::schema;
@@ -128,10 +128,12 @@ pub trait Backend: Send {
         id: IncidentId,
         change: IncidentChange<'_>,
     ) -> Result<Change, StoreError>;
+    /// Corrects a typed entry's text and/or kind, kept as a revision.
     fn amend_entry(
         &mut self,
         entry_id: EntryId,
-        text: &str,
+        text: Option<&str>,
+        kind: Option<EntryKind>,
         author: &str,
         now: DateTime<Utc>,
     ) -> Result<TimelineEntry, StoreError>;
@@ -296,7 +298,21 @@ impl Store {
         author: &str,
         now: DateTime<Utc>,
     ) -> Result<TimelineEntry, StoreError> {
-        self.backend.amend_entry(entry_id, text, author, now)
+        self.backend
+            .amend_entry(entry_id, Some(text), None, author, now)
+    }
+
+    /// Corrects a typed entry's text, its kind, or both (a customer update logged as a
+    /// mitigation step, say); the entry as it was stays as a revision.
+    pub fn correct_entry(
+        &mut self,
+        entry_id: EntryId,
+        text: Option<&str>,
+        kind: Option<EntryKind>,
+        author: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TimelineEntry, StoreError> {
+        self.backend.amend_entry(entry_id, text, kind, author, now)
     }
 
     /// Adds a follow-up to an incident, recorded in its timeline.

@@ -89,7 +89,7 @@ pub fn incident(row: &impl Columns) -> Result<Incident, StoreError> {
 /// Reads an entry from `id, incident_id, at_ms, author, kind, text`, with its original
 /// text as the first revision; later revisions are appended by the caller.
 pub fn entry(row: &impl Columns) -> Result<TimelineEntry, StoreError> {
-    let kind = row.text(4)?;
+    let kind = parsed::<EntryKind>("kind", &row.text(4)?)?;
     let at = time("at_ms", row.int(2)?)?;
     let author = row.text(3)?;
     let text = row.text(5)?;
@@ -98,18 +98,20 @@ pub fn entry(row: &impl Columns) -> Result<TimelineEntry, StoreError> {
         incident_id: IncidentId(row.int(1)?),
         at,
         author: author.clone(),
-        kind: parsed::<EntryKind>("kind", &kind)?,
+        kind,
+        // The first revision is the entry as written, with the kind it was written as.
         revisions: vec![Revision {
             at,
             author,
             text: text.clone(),
+            kind: Some(kind),
         }],
         text,
         db_role: None,
     })
 }
 
-/// Reads a revision from `entry_id, at_ms, author, text`.
+/// Reads a revision from `entry_id, at_ms, author, text, kind`.
 pub fn revision(row: &impl Columns) -> Result<(EntryId, Revision), StoreError> {
     Ok((
         EntryId(row.int(0)?),
@@ -117,6 +119,10 @@ pub fn revision(row: &impl Columns) -> Result<(EntryId, Revision), StoreError> {
             at: time("at_ms", row.int(1)?)?,
             author: row.text(2)?,
             text: row.text(3)?,
+            kind: row
+                .opt_text(4)?
+                .map(|k| parsed::<EntryKind>("kind", &k))
+                .transpose()?,
         },
     ))
 }
@@ -172,10 +178,9 @@ pub fn linked_alert_at(
 
 /// Gives an entry its later revisions: the newest text is its text.
 pub fn attach_revisions(entry: &mut TimelineEntry, revisions: Vec<Revision>) {
-    if let Some(last) = revisions.last() {
-        entry.text = last.text.clone();
+    for revision in revisions {
+        entry.apply(revision);
     }
-    entry.revisions.extend(revisions);
 }
 
 /// Entries recording a lifecycle change are never timestamped before the newest entry

@@ -183,13 +183,16 @@ fn render_form(theme: &Theme, frame: &mut Frame, area: Rect, form: &Form) {
                 theme.dim()
             });
         match input {
-            FieldInput::Text(text) => {
+            // A field being edited follows its cursor; the others show the start of
+            // their text, so a long title reads from its first word.
+            FieldInput::Text(text) if focused => {
                 let mut text = (**text).clone();
                 text.set_block(block);
-                if !focused {
-                    text.set_cursor_style(ratatui::style::Style::default());
-                }
                 frame.render_widget(&text, *slot);
+            }
+            FieldInput::Text(text) => {
+                let value = text.lines().first().cloned().unwrap_or_default();
+                frame.render_widget(Paragraph::new(value).block(block), *slot);
             }
             FieldInput::Severity(severity) => {
                 let line = Line::from(vec![

@@ -455,3 +455,16 @@ fn no_color_carries_meaning_in_text_and_modifiers_only() {
     }
     assert!(checked > 0, "the fixture shows something red");
 }
+
+#[test]
+fn a_form_field_not_being_edited_shows_the_start_of_its_text() {
+    let mut s = incident_view();
+    if let Some(record) = s.record.as_mut() {
+        record.incident.title = format!("START-of-title {} END-of-title", "words ".repeat(30));
+    }
+    typing(&mut s, "/edit");
+    update(&mut s, special(Key::Enter));
+    update(&mut s, special(Key::Tab));
+    let out = screen(&s, 100, 40);
+    assert!(out.contains("START-of-title"), "{out}");
+}

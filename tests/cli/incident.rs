@@ -420,3 +420,36 @@ fn escape_sequences_in_typed_text_show_as_visible_symbols_never_raw() {
     let logged: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(logged["author"], "eve␛[8m");
 }
+
+#[test]
+fn amend_can_correct_the_kind_of_an_entry_logged_under_the_wrong_one() {
+    let sb = Sandbox::new();
+    sb.declare("Stream starts failing");
+    let entry = sb.json(&[
+        "log",
+        "1",
+        "-k",
+        "mitigation",
+        "We are investigating failed stream starts",
+    ]);
+    let entry_id = entry["id"].to_string();
+    let amended = sb.json(&["amend", &entry_id, "--kind", "comms"]);
+    assert_eq!(amended["kind"], "comms");
+    assert_eq!(amended["text"], "We are investigating failed stream starts");
+    assert_eq!(amended["revisions"][0]["kind"], "mitigation");
+    let shown = sb.json(&["show", "1"]);
+    let comms: Vec<&serde_json::Value> = shown["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "comms")
+        .collect();
+    assert_eq!(comms.len(), 1);
+    for (args, code) in [
+        (vec!["amend", entry_id.as_str(), "--kind", "comms"], 4),
+        (vec!["amend", entry_id.as_str(), "--kind", "status"], 2),
+        (vec!["amend", entry_id.as_str()], 2),
+    ] {
+        sb.fails(&args, code);
+    }
+}

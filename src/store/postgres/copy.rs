@@ -214,6 +214,12 @@ fn import_entry(
         .revisions
         .first()
         .map_or(entry.text.as_str(), |r| r.text.as_str());
+    // The kind it was written with: the first revision is the entry as written.
+    let original_kind = entry
+        .revisions
+        .first()
+        .and_then(|r| r.kind)
+        .unwrap_or(entry.kind);
     let present = !fresh_id
         && tx
             .query_opt("SELECT 1 FROM timeline_entry WHERE id = $1", &[&entry.id.0])?
@@ -231,7 +237,7 @@ fn import_entry(
                 &id.0,
                 &millis(entry.at),
                 &entry.author,
-                &entry.kind.as_str(),
+                &original_kind.as_str(),
                 &original,
             ],
         )?

@@ -28,8 +28,8 @@ use super::{
 use crate::domain::alert::LinkedAlert;
 use crate::domain::review::ReviewedIncident;
 use crate::domain::{
-    EntryId, FollowUp, FollowUpId, Incident, IncidentId, NewEntry, NewFollowUp, NewIncident,
-    Revision, TimelineEntry,
+    EntryId, EntryKind, FollowUp, FollowUpId, Incident, IncidentId, NewEntry, NewFollowUp,
+    NewIncident, Revision, TimelineEntry,
 };
 pub use target::{PgTarget, SslMode};
 
@@ -462,19 +462,25 @@ impl Backend for PgStore {
     fn amend_entry(
         &mut self,
         entry_id: EntryId,
-        text: &str,
+        text: Option<&str>,
+        kind: Option<EntryKind>,
         author: &str,
         now: DateTime<Utc>,
     ) -> Result<TimelineEntry, StoreError> {
         self.write(|tx| {
             let mut entry = load_entry(tx, entry_id)?;
-            let revision = entry.amend(author, text, now)?;
+            let revision = entry.correct(author, text, kind, now)?;
             tx.execute(
-                "INSERT INTO entry_revision (entry_id, at_ms, author, text) VALUES ($1, $2, $3, $4)",
-                &[&entry_id.0, &millis(revision.at), &revision.author, &revision.text],
+                "INSERT INTO entry_revision (entry_id, at_ms, author, text, kind) VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &entry_id.0,
+                    &millis(revision.at),
+                    &revision.author,
+                    &revision.text,
+                    &revision.kind.map(|k| k.as_str()),
+                ],
             )?;
-            entry.text = revision.text.clone();
-            entry.revisions.push(revision);
+            entry.apply(revision);
             Ok(entry)
         })
     }
@@ -762,6 +768,7 @@ fn stored_entry(
             at,
             author: e.author.clone(),
             text: e.text.clone(),
+            kind: Some(e.kind),
         }],
         db_role: Some(row.try_get(1)?),
     })
@@ -782,7 +789,7 @@ fn load_timeline(
         .collect::<Result<Vec<_>, _>>()?;
     let mut revisions: HashMap<EntryId, Vec<Revision>> = HashMap::new();
     for row in tx.query(
-        "SELECT r.entry_id, r.at_ms, r.author, r.text FROM entry_revision r \
+        "SELECT r.entry_id, r.at_ms, r.author, r.text, r.kind FROM entry_revision r \
          JOIN timeline_entry e ON e.id = r.entry_id WHERE e.incident_id = $1 ORDER BY r.id",
         &[&id.0],
     )? {
@@ -812,7 +819,7 @@ fn load_entry(tx: &mut Transaction<'_>, id: EntryId) -> Result<TimelineEntry, St
     let mut entry = entry_with_role(&row)?;
     let revisions = tx
         .query(
-            "SELECT entry_id, at_ms, author, text FROM entry_revision WHERE entry_id = $1 ORDER BY id",
+            "SELECT entry_id, at_ms, author, text, kind FROM entry_revision WHERE entry_id = $1 ORDER BY id",
             &[&id.0],
         )?
         .iter()

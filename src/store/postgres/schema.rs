@@ -117,6 +117,10 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER linked_alert_changed AFTER INSERT OR UPDATE OR DELETE ON linked_alert
         FOR EACH STATEMENT EXECUTE FUNCTION sitrep_notify();
     "#,
+    // 2: a correction may change an entry's kind as well as its text.
+    r#"
+    ALTER TABLE entry_revision ADD COLUMN kind TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -26,8 +26,8 @@ use super::{
 use crate::domain::alert::LinkedAlert;
 use crate::domain::review::ReviewedIncident;
 use crate::domain::{
-    EntryId, FollowUp, FollowUpId, Incident, IncidentId, NewEntry, NewFollowUp, NewIncident,
-    Revision, Status, TimelineEntry,
+    EntryId, EntryKind, FollowUp, FollowUpId, Incident, IncidentId, NewEntry, NewFollowUp,
+    NewIncident, Revision, Status, TimelineEntry,
 };
 
 /// An open SQLite sitrep database.
@@ -246,19 +246,25 @@ impl Backend for SqliteStore {
     fn amend_entry(
         &mut self,
         entry_id: EntryId,
-        text: &str,
+        text: Option<&str>,
+        kind: Option<EntryKind>,
         author: &str,
         now: DateTime<Utc>,
     ) -> Result<TimelineEntry, StoreError> {
         self.write(|tx| {
             let mut entry = load_entry(tx, entry_id)?;
-            let revision = entry.amend(author, text, now)?;
+            let revision = entry.correct(author, text, kind, now)?;
             tx.execute(
-                "INSERT INTO entry_revision (entry_id, at_ms, author, text) VALUES (?1, ?2, ?3, ?4)",
-                params![entry_id.0, millis(revision.at), revision.author, revision.text],
+                "INSERT INTO entry_revision (entry_id, at_ms, author, text, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    entry_id.0,
+                    millis(revision.at),
+                    revision.author,
+                    revision.text,
+                    revision.kind.map(|k| k.as_str())
+                ],
             )?;
-            entry.text = revision.text.clone();
-            entry.revisions.push(revision);
+            entry.apply(revision);
             Ok(entry)
         })
     }
@@ -575,6 +581,7 @@ fn insert_entry(
             at,
             author: e.author.clone(),
             text: e.text.clone(),
+            kind: Some(e.kind),
         }],
         db_role: None,
     })
@@ -591,7 +598,7 @@ fn load_timeline(conn: &Connection, id: IncidentId) -> Result<Vec<TimelineEntry>
         entries.push(rows::entry(row)?);
     }
     let mut stmt = conn.prepare_cached(
-        "SELECT r.entry_id, r.at_ms, r.author, r.text FROM entry_revision r \
+        "SELECT r.entry_id, r.at_ms, r.author, r.text, r.kind FROM entry_revision r \
          JOIN timeline_entry e ON e.id = r.entry_id WHERE e.incident_id = ?1 ORDER BY r.id",
     )?;
     let mut rows = stmt.query([id.0])?;
@@ -631,7 +638,7 @@ fn load_entry(conn: &Connection, id: EntryId) -> Result<TimelineEntry, StoreErro
         .optional()?
         .ok_or(StoreError::EntryNotFound(id))??;
     let mut stmt = conn.prepare_cached(
-        "SELECT entry_id, at_ms, author, text FROM entry_revision WHERE entry_id = ?1 ORDER BY id",
+        "SELECT entry_id, at_ms, author, text, kind FROM entry_revision WHERE entry_id = ?1 ORDER BY id",
     )?;
     let mut rows = stmt.query([id.0])?;
     let mut revisions = Vec::new();

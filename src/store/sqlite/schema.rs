@@ -109,6 +109,10 @@ pub const MIGRATIONS: &[&str] = &[
         WHERE i.id = linked_alert.incident_id AND j.value = linked_alert.fingerprint);
     ALTER TABLE incident DROP COLUMN linked_alerts;
     "#,
+    // 5: a correction may change an entry's kind as well as its text.
+    r#"
+    ALTER TABLE entry_revision ADD COLUMN kind TEXT;
+    "#,
 ];
 
 /// `PRAGMA application_id` of a sitrep database ("sitr"): another program's SQLite
