@@ -72,7 +72,13 @@ fn fixture(text: &str, person: &str) -> Fixture {
     );
     entries.extend(
         incident
-            .assign(Some("bob"), Some(&format!("carol {text}")), person, t(16))
+            // A role holder is one name on one line; the rest of the hostile text stays.
+            .assign(
+                Some("bob"),
+                Some(&format!("carol {}", text.replace(['\n', '\r'], " "))),
+                person,
+                t(16),
+            )
             .unwrap(),
     );
     entries.extend(

@@ -471,12 +471,8 @@ impl Incident {
                 "name a new commander or comms lead (--commander NAME, --comms-lead NAME)",
             ));
         }
-        let commander = commander
-            .map(|n| required_line("commander", n))
-            .transpose()?;
-        let comms_lead = comms_lead
-            .map(|n| required_line("comms lead", n))
-            .transpose()?;
+        let commander = commander.map(|n| person("commander", n)).transpose()?;
+        let comms_lead = comms_lead.map(|n| person("comms lead", n)).transpose()?;
         let mut entries = Vec::new();
         let mut next = self.clone();
         if let Some(name) = commander {
@@ -693,3 +689,14 @@ fn format_utc(t: DateTime<Utc>) -> String {
 #[cfg(test)]
 #[path = "incident_tests.rs"]
 mod tests;
+
+/// A role holder is one person: one line, not empty (a pasted list of names or a
+/// line break is refused, not joined into a made-up name).
+fn person(role: &str, raw: &str) -> Result<String, DomainError> {
+    if raw.trim().contains(['\n', '\r']) {
+        return Err(DomainError::invalid(format!(
+            "the {role} is one person: give one name on one line"
+        )));
+    }
+    required_line(role, raw)
+}

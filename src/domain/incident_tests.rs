@@ -275,3 +275,18 @@ fn parsing_ids_statuses_and_categories_gives_clear_errors() {
     assert_eq!("release".parse::<RootCause>(), Ok(RootCause::Release));
     assert!("human".parse::<RootCause>().is_err());
 }
+
+#[test]
+fn a_role_is_one_person_on_one_line() {
+    let mut i = incident();
+    for bad in ["bob\ncarol", "  ", "bob\r\ncarol"] {
+        assert!(i.assign(Some(bad), None, "alice", t(9)).is_err(), "{bad:?}");
+        assert!(i.assign(None, Some(bad), "alice", t(9)).is_err(), "{bad:?}");
+    }
+    let entries = i.assign(Some("bob smith"), None, "alice", t(9)).unwrap();
+    assert!(
+        entries[0].text.ends_with("→ bob smith"),
+        "{}",
+        entries[0].text
+    );
+}
