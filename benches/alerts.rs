@@ -6,38 +6,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use sitrep::domain::alert::LabelMapping;
 use sitrep::sources::alertmanager;
 
-fn payload(n: usize) -> Vec<u8> {
-    let services = ["room", "cdn-edge", "chat", "gifting", "moderation", "auth"];
-    let regions = ["eu-west", "us-east", "ap-south"];
-    let alerts: Vec<serde_json::Value> = (0..n)
-        .map(|i| {
-            serde_json::json!({
-                "annotations": {
-                    "summary": format!("stream start success burning budget {i}"),
-                    "description": "Viewers fail to start streams: 2.1% of starts error (objective 99.5%).",
-                    "runbook_url": "https://runbooks.example/room/stream-start"
-                },
-                "endsAt": "2099-01-01T00:04:00.000Z",
-                "fingerprint": format!("{i:016x}"),
-                "receivers": [{"name": "team-room"}],
-                "startsAt": "2026-11-18T10:58:00.000Z",
-                "status": {"inhibitedBy": [], "silencedBy": [], "state": "active"},
-                "updatedAt": "2026-11-18T11:05:00.000Z",
-                "generatorURL": "http://prometheus:9090/graph?g0.expr=sum%28rate%28x%5B5m%5D%29%29",
-                "labels": {
-                    "alertname": "StreamStartErrorBudgetBurn",
-                    "service": services[i % services.len()],
-                    "region": regions[i % regions.len()],
-                    "slo": "stream-start-success",
-                    "severity": if i % 4 == 0 { "critical" } else { "warning" },
-                    "instance": format!("room-{i}.eu-west.internal:9100"),
-                    "team": "room"
-                }
-            })
-        })
-        .collect();
-    serde_json::to_vec(&alerts).expect("serialize")
-}
+#[path = "common/payload.rs"]
+mod common;
+use common::payload;
 
 fn parse(c: &mut Criterion) {
     let body = payload(10_000);

@@ -89,11 +89,9 @@ fn frames(c: &mut Criterion) {
         .collect();
     update(
         &mut dashboard,
-        Msg::SourceUpdated {
-            source: "eu".into(),
-            result: Ok(alerts),
-            at: t(4000),
-        },
+        Msg::Alerts(Box::new(
+            sitrep::app::alert_set::Builder::new(&["eu"]).apply("eu", Ok(alerts), t(4000)),
+        )),
     );
     update(
         &mut dashboard,

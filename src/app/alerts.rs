@@ -3,11 +3,13 @@
 //! changes produce for open incidents. Pure: results come in as messages.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::alert::{sort_for_display, Alert, AlertState, LinkedAlert};
+use super::alert_set::{AlertSet, Built, Group};
+use crate::domain::alert::{Alert, LinkedAlert};
 use crate::domain::health::SourceHealth;
 use crate::domain::{Declaration, Incident, IncidentId, NewEntry, Severity};
 
@@ -18,9 +20,10 @@ pub struct SourceView {
     pub demo: bool,
     pub poll_interval: StdDuration,
     pub health: SourceHealth,
-    /// The alerts of its last good answer (kept, and shown as such, while it fails).
-    pub alerts: Vec<Alert>,
-    polled: bool,
+    /// Alerts in its last good answer (kept, and shown as such, while it fails).
+    pub count: usize,
+    /// Alerts that arrived and left between its last two good answers.
+    pub last_change: Option<(usize, usize)>,
 }
 
 impl SourceView {
@@ -30,31 +33,45 @@ impl SourceView {
             demo,
             poll_interval,
             health: SourceHealth::default(),
-            alerts: Vec::new(),
-            polled: false,
+            count: 0,
+            last_change: None,
         }
     }
 }
 
-/// What an alert was, kept after it is gone so its incident's log can name it.
+/// What a gone alert was, kept while an incident links it so its log can name it.
 #[derive(Debug, Clone)]
 struct Known {
     name: String,
     service: Option<String>,
 }
 
+/// A row of the alerts pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowRef {
+    /// A group of alerts of one name (an index into [`AlertSet::groups`]).
+    Group(usize),
+    /// One alert (an index into [`AlertSet::alerts`]).
+    Alert(usize),
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct AlertBoard {
     pub sources: Vec<SourceView>,
-    /// Every source's alerts, P1 first.
-    pub alerts: Vec<Alert>,
-    first_seen: HashMap<String, DateTime<Utc>>,
+    set: Arc<AlertSet>,
     known: HashMap<String, Known>,
     /// Alerts first seen after this are marked new.
     pub last_look: Option<DateTime<Utc>>,
+    /// Index into the rows shown (alerts, or groups and their open members).
     pub selected: usize,
     /// Fingerprints chosen (Space) to declare one incident from.
     pub marked: BTreeSet<String>,
+    /// Alerts are shown grouped by name.
+    pub grouped: bool,
+    /// Names of the groups shown open.
+    expanded: BTreeSet<String>,
+    /// The rows when grouped.
+    rows: Vec<RowRef>,
 }
 
 fn instance(alert: &Alert) -> String {
@@ -77,6 +94,17 @@ fn place(alert: &Alert) -> String {
     }
 }
 
+/// The open incidents linking each fingerprint.
+fn open_links(incidents: &[Incident]) -> HashMap<&str, Vec<IncidentId>> {
+    let mut links: HashMap<&str, Vec<IncidentId>> = HashMap::new();
+    for incident in incidents.iter().filter(|i| i.status.is_open()) {
+        for fp in &incident.linked_alerts {
+            links.entry(fp.as_str()).or_default().push(incident.id);
+        }
+    }
+    links
+}
+
 impl AlertBoard {
     pub fn new(sources: Vec<SourceView>) -> Self {
         Self {
@@ -89,9 +117,47 @@ impl AlertBoard {
         self.sources.iter().any(|s| s.demo)
     }
 
+    /// Every source's alerts, P1 first.
+    pub fn alerts(&self) -> &[Arc<Alert>] {
+        &self.set.alerts
+    }
+
+    pub fn set(&self) -> &AlertSet {
+        &self.set
+    }
+
+    /// How many rows the alerts pane has.
+    pub fn row_count(&self) -> usize {
+        if self.grouped {
+            self.rows.len()
+        } else {
+            self.set.alerts.len()
+        }
+    }
+
+    pub fn row(&self, i: usize) -> Option<RowRef> {
+        if self.grouped {
+            self.rows.get(i).copied()
+        } else {
+            (i < self.set.alerts.len()).then_some(RowRef::Alert(i))
+        }
+    }
+
+    pub fn is_expanded(&self, group: &Group) -> bool {
+        self.expanded.contains(&group.name)
+    }
+
+    /// The alert on the selected row, if it is an alert.
+    pub fn selected_alert(&self) -> Option<&Arc<Alert>> {
+        match self.row(self.selected)? {
+            RowRef::Alert(i) => self.set.alerts.get(i),
+            RowRef::Group(_) => None,
+        }
+    }
+
     pub fn is_new(&self, alert: &Alert) -> bool {
-        match (self.first_seen.get(&alert.fingerprint), self.last_look) {
-            (Some(first), Some(look)) => *first > look,
+        match (self.set.first_seen(&alert.fingerprint), self.last_look) {
+            (Some(first), Some(look)) => first > look,
             (Some(_), None) => true,
             (None, _) => false,
         }
@@ -112,63 +178,101 @@ impl AlertBoard {
 
     /// Firing P1 alerts that no open incident links: the thing not to miss.
     pub fn unlinked_p1<'a>(&'a self, incidents: &[Incident]) -> Vec<&'a Alert> {
-        self.alerts
+        if self.set.p1_firing.is_empty() {
+            return Vec::new();
+        }
+        let links = open_links(incidents);
+        self.set
+            .p1_firing
             .iter()
-            .filter(|a| a.severity == Some(Severity::P1) && a.state == AlertState::Firing)
-            .filter(|a| Self::incident_of(a, incidents).is_none())
+            .map(|&i| &*self.set.alerts[i])
+            .filter(|a| !links.contains_key(a.fingerprint.as_str()))
             .collect()
     }
 
-    /// Applies one poll result from `source`. Returns the entries to log: a linked
-    /// alert that is gone resolved; a new alert that matches an open incident's
+    /// Alerts that arrived and left between the last two answers, over every source.
+    pub fn last_change(&self) -> Option<(usize, usize)> {
+        self.sources
+            .iter()
+            .filter_map(|s| s.last_change)
+            .reduce(|a, b| (a.0 + b.0, a.1 + b.1))
+    }
+
+    /// Applies one poll result, built off the loop. Returns the entries to log: a
+    /// linked alert that is gone resolved (or is no longer reported, when its source
+    /// was down in between: a restarted Alertmanager forgets its alerts); a linked
+    /// alert that is back fires again; a new alert that matches an open incident's
     /// service and region fired. Nothing is logged from a source's first answer
     /// (there is nothing to compare with) or from a failure (nothing is known).
-    pub fn apply(
-        &mut self,
-        source: &str,
-        result: Result<Vec<Alert>, String>,
-        at: DateTime<Utc>,
-        incidents: &[Incident],
-    ) -> Vec<(IncidentId, NewEntry)> {
-        let Some(view) = self.sources.iter_mut().find(|s| s.name == source) else {
+    pub fn apply(&mut self, built: Built, incidents: &[Incident]) -> Vec<(IncidentId, NewEntry)> {
+        let Built { set, change } = built;
+        let Some(view) = self.sources.iter_mut().find(|s| s.name == change.source) else {
             return Vec::new();
         };
-        let alerts = match result {
-            Ok(alerts) => alerts,
-            Err(error) => {
-                view.health.record_failure(error, at);
-                return Vec::new();
-            }
+        if let Err(error) = change.result {
+            view.health.record_failure(error, change.at);
+            return Vec::new();
+        }
+        view.health.record_ok_after(change.at, change.took);
+        view.count = change.count;
+        view.last_change =
+            (!change.first_answer).then_some((change.arrived.len(), change.gone.len()));
+        let Some(set) = set else {
+            return Vec::new();
         };
-        view.health.record_ok(at);
-        let first_answer = !view.polled;
-        view.polled = true;
-        let before = std::mem::replace(&mut view.alerts, alerts.clone());
-        let after = &alerts;
+        let old = std::mem::replace(&mut self.set, set);
         let mut entries = Vec::new();
-        if !first_answer {
-            let open: Vec<&Incident> = incidents.iter().filter(|i| i.status.is_open()).collect();
-            for gone in before
-                .iter()
-                .filter(|b| !after.iter().any(|a| a.fingerprint == b.fingerprint))
-            {
-                for incident in open
-                    .iter()
-                    .filter(|i| i.linked_alerts.contains(&gone.fingerprint))
-                {
-                    let text = format!(
-                        "alert resolved: {}{} ({})",
-                        gone.name,
-                        place(gone),
-                        instance(gone)
-                    );
-                    entries.push((incident.id, NewEntry::alert_event(text, at)));
-                }
+        let links = open_links(incidents);
+        let linked_anywhere: std::collections::HashSet<&str> = incidents
+            .iter()
+            .flat_map(|i| i.linked_alerts.iter().map(String::as_str))
+            .collect();
+        for gone in change
+            .gone
+            .iter()
+            .filter(|g| !self.set.contains(&g.fingerprint))
+        {
+            if linked_anywhere.contains(gone.fingerprint.as_str()) {
+                self.known.insert(
+                    gone.fingerprint.clone(),
+                    Known {
+                        name: gone.name.clone(),
+                        service: gone.service.clone(),
+                    },
+                );
             }
-            for fired in after
-                .iter()
-                .filter(|a| !before.iter().any(|b| b.fingerprint == a.fingerprint))
-            {
+            if change.first_answer {
+                continue;
+            }
+            for id in links.get(gone.fingerprint.as_str()).into_iter().flatten() {
+                let what = if change.after_outage {
+                    "alert no longer reported (its source was down)"
+                } else {
+                    "alert resolved"
+                };
+                let text = format!("{what}: {}{} ({})", gone.name, place(gone), instance(gone));
+                entries.push((*id, NewEntry::alert_event(text, change.at)));
+            }
+        }
+        if !change.first_answer {
+            let open: Vec<&Incident> = incidents.iter().filter(|i| i.status.is_open()).collect();
+            for fired in &change.arrived {
+                if old.contains(&fired.fingerprint) {
+                    // Moved between sources: not news.
+                    continue;
+                }
+                if let Some(ids) = links.get(fired.fingerprint.as_str()) {
+                    for id in ids {
+                        let text = format!(
+                            "alert firing again: {}{} ({})",
+                            fired.name,
+                            place(fired),
+                            instance(fired)
+                        );
+                        entries.push((*id, NewEntry::alert_event(text, change.at)));
+                    }
+                    continue;
+                }
                 for incident in open.iter().filter(|i| self.matches(i, fired)) {
                     let text = format!(
                         "alert fired: {}{} matches this incident ({})",
@@ -176,23 +280,16 @@ impl AlertBoard {
                         place(fired),
                         instance(fired)
                     );
-                    entries.push((incident.id, NewEntry::alert_event(text, at)));
+                    entries.push((incident.id, NewEntry::alert_event(text, change.at)));
                 }
             }
         }
-        for alert in after {
-            self.first_seen
-                .entry(alert.fingerprint.clone())
-                .or_insert(at);
-            self.known.insert(
-                alert.fingerprint.clone(),
-                Known {
-                    name: alert.name.clone(),
-                    service: alert.service.clone(),
-                },
-            );
+        for arrived in &change.arrived {
+            self.known.remove(&arrived.fingerprint);
         }
-        self.rebuild();
+        let set = Arc::clone(&self.set);
+        self.marked.retain(|fp| set.contains(fp));
+        self.rebuild_rows();
         entries
     }
 
@@ -207,31 +304,56 @@ impl AlertBoard {
             .as_ref()
             .is_some_and(|r| incident.regions.contains(r));
         let same_service = alert.service.as_ref().is_some_and(|service| {
-            incident
-                .linked_alerts
-                .iter()
-                .filter_map(|fp| self.known.get(fp))
-                .any(|k| k.service.as_ref() == Some(service))
+            incident.linked_alerts.iter().any(|fp| {
+                let linked = match self.set.get(fp) {
+                    Some(a) => a.service.as_ref(),
+                    None => self.known.get(fp).and_then(|k| k.service.as_ref()),
+                };
+                linked == Some(service)
+            })
         });
         in_region && same_service
     }
 
-    fn rebuild(&mut self) {
-        self.alerts = self
-            .sources
-            .iter()
-            .flat_map(|s| s.alerts.iter().cloned())
-            .collect();
-        sort_for_display(&mut self.alerts);
-        let present: BTreeSet<&String> = self.alerts.iter().map(|a| &a.fingerprint).collect();
-        self.marked.retain(|fp| present.contains(fp));
-        self.selected = self.selected.min(self.alerts.len().saturating_sub(1));
+    /// Shows alerts grouped by name, or one per row.
+    pub fn toggle_grouped(&mut self) {
+        self.grouped = !self.grouped;
+        self.selected = 0;
+        self.rebuild_rows();
     }
 
-    /// A linked alert as it stands now: `Name (firing)`, `Name (gone: resolved)` once
-    /// it has left its source, or the bare fingerprint if this sitrep never saw it.
+    /// Opens or closes the selected group.
+    pub fn toggle_expanded(&mut self) {
+        if let Some(RowRef::Group(g)) = self.row(self.selected) {
+            let name = self.set.groups[g].name.clone();
+            if !self.expanded.remove(&name) {
+                self.expanded.insert(name);
+            }
+            self.rebuild_rows();
+        }
+    }
+
+    fn rebuild_rows(&mut self) {
+        self.rows.clear();
+        if self.grouped {
+            let set = &self.set;
+            self.expanded
+                .retain(|name| set.groups.iter().any(|g| &g.name == name));
+            for (g, group) in set.groups.iter().enumerate() {
+                self.rows.push(RowRef::Group(g));
+                if self.expanded.contains(&group.name) {
+                    self.rows
+                        .extend(group.members.iter().map(|&i| RowRef::Alert(i)));
+                }
+            }
+        }
+        self.selected = self.selected.min(self.row_count().saturating_sub(1));
+    }
+
+    /// A linked alert as it stands now: `Name (firing)`, `Name (resolved)` once it has
+    /// left its source, or the bare fingerprint if this sitrep never saw it.
     pub fn describe(&self, fingerprint: &str) -> String {
-        if let Some(alert) = self.alerts.iter().find(|a| a.fingerprint == fingerprint) {
+        if let Some(alert) = self.set.get(fingerprint) {
             return format!("{} ({})", alert.name, alert.state);
         }
         match self.known.get(fingerprint) {
@@ -240,27 +362,55 @@ impl AlertBoard {
         }
     }
 
-    /// Marks or unmarks the selected alert for declaring.
+    /// Marks or unmarks the selected alert for declaring; on a group, every alert in
+    /// it (unmarks them if all were marked).
     pub fn toggle_mark(&mut self) {
-        if let Some(alert) = self.alerts.get(self.selected) {
-            let fp = alert.fingerprint.clone();
-            if !self.marked.remove(&fp) {
-                self.marked.insert(fp);
+        match self.row(self.selected) {
+            Some(RowRef::Alert(i)) => {
+                let fp = self.set.alerts[i].fingerprint.clone();
+                if !self.marked.remove(&fp) {
+                    self.marked.insert(fp);
+                }
             }
+            Some(RowRef::Group(g)) => {
+                let set = Arc::clone(&self.set);
+                let members = &set.groups[g].members;
+                let fps = members.iter().map(|&i| &set.alerts[i].fingerprint);
+                if members
+                    .iter()
+                    .all(|&i| self.marked.contains(&set.alerts[i].fingerprint))
+                {
+                    for fp in fps {
+                        self.marked.remove(fp);
+                    }
+                } else {
+                    self.marked.extend(fps.cloned());
+                }
+            }
+            None => {}
         }
     }
 
-    /// The alerts to declare from: the marked ones, else the selected one.
+    /// The alerts to declare from: the marked ones, else the selected alert, or the
+    /// selected group's alerts.
     pub fn chosen(&self) -> Vec<&Alert> {
-        let marked: Vec<&Alert> = self
-            .alerts
-            .iter()
-            .filter(|a| self.marked.contains(&a.fingerprint))
-            .collect();
-        if marked.is_empty() {
-            self.alerts.get(self.selected).into_iter().collect()
-        } else {
-            marked
+        if !self.marked.is_empty() {
+            let mut picked: Vec<usize> = self
+                .marked
+                .iter()
+                .filter_map(|fp| self.set.index_of(fp))
+                .collect();
+            picked.sort_unstable();
+            return picked.into_iter().map(|i| &*self.set.alerts[i]).collect();
+        }
+        match self.row(self.selected) {
+            Some(RowRef::Alert(i)) => vec![&*self.set.alerts[i]],
+            Some(RowRef::Group(g)) => self.set.groups[g]
+                .members
+                .iter()
+                .map(|&i| &*self.set.alerts[i])
+                .collect(),
+            None => Vec::new(),
         }
     }
 }

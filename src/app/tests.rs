@@ -706,6 +706,7 @@ fn export_writes_the_postmortem_and_says_where_it_went() {
 
 mod alert_flows {
     use super::*;
+    use crate::app::alert_set::Builder;
     use crate::app::alerts::{declaration_from, SourceView};
     use crate::domain::alert::{normalize, Alert, LabelMapping, RawAlert};
     use std::collections::BTreeMap;
@@ -739,8 +740,8 @@ mod alert_flows {
         )
     }
 
-    fn watching() -> State {
-        State::new(
+    fn watching() -> (State, Builder) {
+        let s = State::new(
             "alice".into(),
             TimeDisplay::Utc,
             Duration::minutes(30),
@@ -750,18 +751,12 @@ mod alert_flows {
             "eu",
             false,
             std::time::Duration::from_secs(15),
-        )])
+        )]);
+        (s, Builder::new(&["eu"]))
     }
 
-    fn polled(s: &mut State, alerts: Vec<Alert>, at: i64) -> Vec<Effect> {
-        update(
-            s,
-            Msg::SourceUpdated {
-                source: "eu".into(),
-                result: Ok(alerts),
-                at: t(at),
-            },
-        )
+    fn polled(s: &mut State, b: &mut Builder, alerts: Vec<Alert>, at: i64) -> Vec<Effect> {
+        update(s, Msg::Alerts(Box::new(b.apply("eu", Ok(alerts), t(at)))))
     }
 
     fn linked_incident(fps: &[&str], region: &str) -> Incident {
@@ -792,19 +787,20 @@ mod alert_flows {
 
     #[test]
     fn alerts_arrive_p1_first_marked_new_and_an_unlinked_p1_is_flagged() {
-        let mut s = watching();
+        let (mut s, mut b) = watching();
         assert_eq!(s.pane, Pane::Alerts);
         polled(
             &mut s,
+            &mut b,
             vec![
                 alert("b", "ChatSlow", "warning", "chat", "us", 0),
                 alert("a", "RoomDown", "critical", "room", "eu", 1),
             ],
             5,
         );
-        let names: Vec<&str> = s.board.alerts.iter().map(|a| a.name.as_str()).collect();
+        let names: Vec<&str> = s.board.alerts().iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, vec!["RoomDown", "ChatSlow"]);
-        assert!(s.board.alerts.iter().all(|a| s.board.is_new(a)));
+        assert!(s.board.alerts().iter().all(|a| s.board.is_new(a)));
         assert_eq!(s.board.unlinked_p1(&s.incidents).len(), 1);
         s.incidents = vec![linked_incident(&["a"], "eu")];
         assert!(s.board.unlinked_p1(&s.incidents).is_empty());
@@ -812,9 +808,10 @@ mod alert_flows {
 
     #[test]
     fn declaring_from_two_marked_alerts_takes_the_earliest_start_and_links_both() {
-        let mut s = watching();
+        let (mut s, mut b) = watching();
         polled(
             &mut s,
+            &mut b,
             vec![
                 alert("a", "RoomDown", "critical", "room", "eu", 3),
                 alert("b", "ChatSlow", "warning", "chat", "us", 1),
@@ -851,21 +848,23 @@ mod alert_flows {
 
     #[test]
     fn a_linked_alert_that_resolves_is_logged_once_and_a_first_answer_logs_nothing() {
-        let mut s = watching();
+        let (mut s, mut b) = watching();
         s.incidents = vec![linked_incident(&["a"], "eu")];
         assert!(alert_entries(&polled(
             &mut s,
+            &mut b,
             vec![alert("a", "RoomDown", "critical", "room", "eu", 1)],
             5
         ))
         .is_empty());
         assert!(alert_entries(&polled(
             &mut s,
+            &mut b,
             vec![alert("a", "RoomDown", "critical", "room", "eu", 1)],
             20
         ))
         .is_empty());
-        let entries = alert_entries(&polled(&mut s, Vec::new(), 35));
+        let entries = alert_entries(&polled(&mut s, &mut b, Vec::new(), 35));
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].0, IncidentId(7));
         assert!(
@@ -876,22 +875,24 @@ mod alert_flows {
             entries[0].1
         );
         assert!(
-            alert_entries(&polled(&mut s, Vec::new(), 50)).is_empty(),
+            alert_entries(&polled(&mut s, &mut b, Vec::new(), 50)).is_empty(),
             "not on every poll"
         );
     }
 
     #[test]
     fn a_new_alert_matching_an_incidents_service_and_region_is_logged() {
-        let mut s = watching();
+        let (mut s, mut b) = watching();
         s.incidents = vec![linked_incident(&["a"], "eu")];
         polled(
             &mut s,
+            &mut b,
             vec![alert("a", "RoomDown", "critical", "room", "eu", 1)],
             5,
         );
         let effects = polled(
             &mut s,
+            &mut b,
             vec![
                 alert("a", "RoomDown", "critical", "room", "eu", 1),
                 alert("c", "RoomLatency", "warning", "room", "eu", 6),
@@ -909,23 +910,20 @@ mod alert_flows {
 
     #[test]
     fn a_failing_source_keeps_its_alerts_says_so_and_logs_nothing() {
-        let mut s = watching();
+        let (mut s, mut b) = watching();
         s.incidents = vec![linked_incident(&["a"], "eu")];
         polled(
             &mut s,
+            &mut b,
             vec![alert("a", "RoomDown", "critical", "room", "eu", 1)],
             5,
         );
         let effects = update(
             &mut s,
-            Msg::SourceUpdated {
-                source: "eu".into(),
-                result: Err("HTTP 500".into()),
-                at: t(20),
-            },
+            Msg::Alerts(Box::new(b.failed("eu", "HTTP 500".into(), t(20)))),
         );
         assert!(effects.is_empty());
-        assert_eq!(s.board.alerts.len(), 1);
+        assert_eq!(s.board.alerts().len(), 1);
         assert!(matches!(
             s.board.sources[0]
                 .health
@@ -934,12 +932,152 @@ mod alert_flows {
         ));
     }
 
+    /// Alertmanager keeps no alerts across a restart: what is missing right after
+    /// its source was down is not resolved, and a linked alert that is back fires
+    /// again (so the timeline's last word about it is true).
+    #[test]
+    fn a_restart_of_the_source_is_not_a_resolution_and_a_return_fires_again() {
+        let (mut s, mut b) = watching();
+        s.incidents = vec![linked_incident(&["a"], "eu")];
+        let room = || alert("a", "RoomDown", "critical", "room", "eu", 1);
+        polled(&mut s, &mut b, vec![room()], 5);
+        let failed = b.failed("eu", "cannot connect".into(), t(20));
+        assert!(update(&mut s, Msg::Alerts(Box::new(failed))).is_empty());
+        let entries = alert_entries(&polled(&mut s, &mut b, Vec::new(), 35));
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        assert!(
+            entries[0]
+                .1
+                .starts_with("alert no longer reported (its source was down): RoomDown"),
+            "{}",
+            entries[0].1
+        );
+        assert!(!entries[0].1.contains("resolved"));
+        assert_eq!(s.board.describe("a"), "RoomDown (resolved)");
+        let entries = alert_entries(&polled(&mut s, &mut b, vec![room()], 50));
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        assert!(
+            entries[0]
+                .1
+                .starts_with("alert firing again: RoomDown [room eu]"),
+            "{}",
+            entries[0].1
+        );
+        assert_eq!(s.board.describe("a"), "RoomDown (firing)");
+        // Gone with the source healthy is a resolution; back again fires again.
+        let entries = alert_entries(&polled(&mut s, &mut b, Vec::new(), 65));
+        assert!(entries[0].1.starts_with("alert resolved: RoomDown"));
+        let entries = alert_entries(&polled(&mut s, &mut b, vec![room()], 80));
+        assert!(entries[0].1.starts_with("alert firing again: RoomDown"));
+        assert!(
+            alert_entries(&polled(&mut s, &mut b, vec![room()], 95)).is_empty(),
+            "once"
+        );
+    }
+
+    #[test]
+    fn the_pane_counts_what_arrived_and_left_since_the_last_poll() {
+        let (mut s, mut b) = watching();
+        polled(
+            &mut s,
+            &mut b,
+            vec![alert("a", "A", "critical", "x", "eu", 1)],
+            5,
+        );
+        assert_eq!(
+            s.board.last_change(),
+            None,
+            "nothing to compare the first with"
+        );
+        polled(
+            &mut s,
+            &mut b,
+            vec![
+                alert("b", "B", "critical", "x", "eu", 1),
+                alert("c", "C", "critical", "x", "eu", 1),
+            ],
+            20,
+        );
+        assert_eq!(s.board.last_change(), Some((2, 1)));
+        assert!(s.board.is_new(&s.board.alerts()[0]));
+    }
+
+    #[test]
+    fn alerts_group_by_name_open_with_enter_and_a_group_is_marked_and_declared_whole() {
+        let (mut s, mut b) = watching();
+        let mut storm: Vec<Alert> = (0..50)
+            .map(|i| {
+                alert(
+                    &format!("p{i}"),
+                    "PodCrashLooping",
+                    "warning",
+                    "room",
+                    "eu",
+                    i,
+                )
+            })
+            .collect();
+        storm.push(alert("r", "RoomDown", "critical", "room", "eu", 3));
+        storm.push(alert("q", "RoomDown", "critical", "room", "us", 4));
+        polled(&mut s, &mut b, storm, 60);
+        assert_eq!(s.board.row_count(), 52);
+        update(&mut s, ch('z'));
+        assert!(s.board.grouped);
+        assert_eq!(s.board.row_count(), 2, "one row per name");
+        let groups = &s.board.set().groups;
+        assert_eq!(groups[0].name, "RoomDown", "P1 first");
+        assert_eq!((groups[0].members.len(), groups[0].p1), (2, 2));
+        assert_eq!(groups[1].members.len(), 50);
+        update(&mut s, key(Key::Enter));
+        assert_eq!(s.board.row_count(), 4, "RoomDown opened");
+        assert_eq!(
+            s.view,
+            View::Dashboard,
+            "Enter on a group opens it, not an incident"
+        );
+        update(&mut s, key(Key::Down));
+        assert_eq!(
+            s.board.selected_alert().map(|a| a.fingerprint.as_str()),
+            Some("r")
+        );
+        update(&mut s, key(Key::Home));
+        update(&mut s, key(Key::Enter));
+        assert_eq!(s.board.row_count(), 2, "closed again");
+        update(&mut s, key(Key::Down));
+        update(&mut s, ch(' '));
+        assert_eq!(s.board.marked.len(), 50, "Space on a group marks all of it");
+        update(&mut s, ch(' '));
+        assert!(s.board.marked.is_empty(), "and again unmarks it");
+        update(&mut s, ch('d'));
+        let Layer::Form(form) = &s.layer else {
+            panic!("the declare form opens");
+        };
+        assert_eq!(
+            form.linked_alerts.len(),
+            50,
+            "d on a group declares from all of it"
+        );
+        // A new poll keeps the grouping, and the selection within bounds.
+        s.layer = Layer::None;
+        polled(
+            &mut s,
+            &mut b,
+            vec![alert("r", "RoomDown", "critical", "room", "eu", 3)],
+            75,
+        );
+        assert_eq!(s.board.row_count(), 1);
+        assert_eq!(s.board.selected, 0);
+        update(&mut s, ch('z'));
+        assert!(!s.board.grouped);
+    }
+
     #[test]
     fn tab_switches_panes_and_enter_on_a_linked_alert_opens_its_incident() {
-        let mut s = watching();
+        let (mut s, mut b) = watching();
         s.incidents = vec![linked_incident(&["a"], "eu")];
         polled(
             &mut s,
+            &mut b,
             vec![alert("a", "RoomDown", "critical", "room", "eu", 1)],
             5,
         );
@@ -949,7 +1087,7 @@ mod alert_flows {
         );
         assert_eq!(s.view, View::Incident(IncidentId(7)));
         assert!(
-            !s.board.is_new(&s.board.alerts[0]),
+            !s.board.is_new(&s.board.alerts()[0]),
             "looked at once an incident opens"
         );
         update(&mut s, key(Key::Esc));

@@ -2,7 +2,7 @@
 
 use ratatui_textarea::{Input, Key, TextArea};
 
-use super::alerts::{declaration_from, AlertBoard};
+use super::alerts::{declaration_from, AlertBoard, RowRef};
 use super::composer;
 use super::form::{Form, FormPurpose};
 use super::{single_line, Banner, Effect, Layer, Msg, Pane, RequestId, Saved, State, View, Write};
@@ -62,9 +62,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             // Notifications sent while disconnected are lost: re-read everything.
             reload(state)
         }
-        Msg::SourceUpdated { source, result, at } => state
+        Msg::Alerts(built) => state
             .board
-            .apply(&source, result, at, &state.incidents)
+            .apply(*built, &state.incidents)
             .into_iter()
             .map(|(id, entry)| state.write(Write::AlertEntry(id, entry)).1)
             .collect(),
@@ -272,7 +272,7 @@ fn dashboard_key(state: &mut State, input: Input) -> Vec<Effect> {
 
 fn alerts_key(state: &mut State, input: Input) -> Vec<Effect> {
     let board = &mut state.board;
-    let last = board.alerts.len().saturating_sub(1);
+    let last = board.row_count().saturating_sub(1);
     match input.key {
         Key::Down | Key::Char('j') => board.selected = (board.selected + 1).min(last),
         Key::Up | Key::Char('k') => board.selected = board.selected.saturating_sub(1),
@@ -289,10 +289,15 @@ fn alerts_key(state: &mut State, input: Input) -> Vec<Effect> {
                 state.layer = Layer::Form(Box::new(Form::declare_from(prefill, &state.user)));
             }
         }
+        Key::Char('z') => board.toggle_grouped(),
+        Key::Enter | Key::Right | Key::Char('l')
+            if matches!(board.row(board.selected), Some(RowRef::Group(_))) =>
+        {
+            board.toggle_expanded();
+        }
         Key::Enter | Key::Right | Key::Char('l') => {
             let linked = board
-                .alerts
-                .get(board.selected)
+                .selected_alert()
                 .and_then(|a| AlertBoard::incident_of(a, &state.incidents));
             if let Some(id) = linked {
                 open_incident(state, id);

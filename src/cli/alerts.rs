@@ -151,6 +151,7 @@ pub fn alerts(ctx: &Context, args: AlertsArgs) -> Result<String, CliError> {
         .filter_map(|(_, r)| r.ok())
         .flat_map(|s| s.alerts)
         .filter(|a| args.severity.is_none() || a.severity == args.severity)
+        .map(std::sync::Arc::unwrap_or_clone)
         .collect();
     crate::domain::alert::sort_for_display(&mut alerts);
     if ctx.json {

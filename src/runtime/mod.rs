@@ -2,6 +2,7 @@
 //! input thread, the store worker, signals, and the loop that moves messages into
 //! `app::update` and draws once per batch.
 
+mod alert_builder;
 mod change_feed;
 mod input;
 mod store_worker;
@@ -45,7 +46,10 @@ pub fn run(
         tz: config.time_display,
         dir: paths.exports_dir.clone(),
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    // The loop runs on this thread; pollers (HTTP, parsing) on two workers of their
+    // own, so that a large answer never holds up a key press.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
@@ -102,23 +106,6 @@ pub fn run(
     })
 }
 
-/// A poll result as the app sees it.
-fn source_msg(event: PollEvent) -> Msg {
-    match event {
-        PollEvent::Fetched(snapshot) => Msg::SourceUpdated {
-            source: snapshot.source,
-            result: Ok(snapshot.alerts),
-            at: truncate_to_millis(snapshot.fetched_at),
-        },
-        PollEvent::Slos { statuses, errors } => Msg::SlosUpdated { statuses, errors },
-        PollEvent::Failed { source, error, at } => Msg::SourceUpdated {
-            source,
-            result: Err(error.to_string()),
-            at: truncate_to_millis(at),
-        },
-    }
-}
-
 fn now() -> chrono::DateTime<Utc> {
     truncate_to_millis(Utc::now())
 }
@@ -128,11 +115,14 @@ async fn event_loop(
     team: Option<PgTarget>,
     exporter: store_worker::Exporter,
     mut state: State,
-    mut polls: mpsc::UnboundedReceiver<PollEvent>,
+    polls: mpsc::UnboundedReceiver<PollEvent>,
     mut pollers: JoinSet<()>,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let (stopped_tx, mut stopped) = mpsc::unbounded_channel::<store_worker::Stopped>();
+    let (builder_died, mut builder_dead) = mpsc::unbounded_channel::<String>();
+    let names = state.board.sources.iter().map(|s| s.name.clone()).collect();
+    alert_builder::spawn(names, polls, tx.clone(), builder_died);
     let worker = store_worker::spawn(store, exporter, tx.clone(), stopped_tx);
     if let Some(target) = team {
         change_feed::spawn(target, tx.clone());
@@ -155,8 +145,11 @@ async fn event_loop(
                 result = Err(dead_worker(why));
                 break;
             }
+            Some(why) = builder_dead.recv() => {
+                result = Err(anyhow::anyhow!("{why}"));
+                break;
+            }
             msg = rx.recv() => msg.unwrap_or(Msg::Terminate),
-            Some(event) = polls.recv() => source_msg(event),
             Some(ended) = pollers.join_next() => {
                 let why = match ended {
                     Err(e) if e.is_panic() => "it panicked".to_string(),
@@ -174,9 +167,6 @@ async fn event_loop(
         let mut batch = vec![first];
         while let Ok(msg) = rx.try_recv() {
             batch.push(msg);
-        }
-        while let Ok(event) = polls.try_recv() {
-            batch.push(source_msg(event));
         }
         for msg in batch {
             let effects: Vec<Effect> = app::update(&mut state, msg);

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::{Parsed, SourceError};
+use super::{Parsed, Previous, SourceError};
 use crate::domain::alert::{normalize, AlertState, LabelMapping, RawAlert};
 
 #[derive(Debug, Deserialize)]
@@ -61,6 +61,18 @@ pub fn parse(
     mapping: &LabelMapping,
     now: DateTime<Utc>,
 ) -> Result<Parsed, SourceError> {
+    parse_reusing(body, source, mapping, now, &Previous::default())
+}
+
+/// Like [`parse`], keeping each alert of `previous` that comes back unchanged (one
+/// alert is parsed at a time, so two whole copies never exist at once).
+pub fn parse_reusing(
+    body: &[u8],
+    source: &str,
+    mapping: &LabelMapping,
+    now: DateTime<Utc>,
+    previous: &Previous,
+) -> Result<Parsed, SourceError> {
     // Split the array into raw elements first (cheap), then parse each on its own,
     // so one malformed alert (invalid UTF-8 included) costs only itself.
     let (text, bad_utf8) = super::repair_utf8(body);
@@ -84,9 +96,11 @@ pub fn parse(
             continue;
         }
         match serde_json::from_str::<WireAlert>(item.get()) {
-            Ok(wire) => parsed
-                .alerts
-                .push(normalize(source, raw(wire, now), mapping)),
+            Ok(wire) => {
+                parsed
+                    .alerts
+                    .push(previous.reuse(normalize(source, raw(wire, now), mapping)))
+            }
             Err(e) => parsed.skip(&e),
         }
     }

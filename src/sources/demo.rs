@@ -196,7 +196,11 @@ impl DemoFeed {
         Snapshot {
             source: DEMO_SOURCE.to_string(),
             kind: SourceKind::Demo,
-            alerts: self.alerts_at(now, mapping),
+            alerts: self
+                .alerts_at(now, mapping)
+                .into_iter()
+                .map(std::sync::Arc::new)
+                .collect(),
             skipped: 0,
             member_errors: Vec::new(),
             fetched_at: now,

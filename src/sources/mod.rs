@@ -13,13 +13,14 @@ pub mod slo;
 
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::domain::alert::{sort_for_display, Alert, LabelMapping};
+use crate::domain::alert::{Alert, LabelMapping};
 use crate::domain::text::redact_userinfo;
 pub use http::HttpOptions;
 
@@ -168,10 +169,54 @@ pub fn api_url(base: &str, segments: &[&str]) -> Result<reqwest::Url, SourceErro
     Ok(url)
 }
 
+/// An alert keyed by its fingerprint, so a set of them is looked up by `&str`.
+#[derive(Debug)]
+struct ByFingerprint(Arc<Alert>);
+
+impl std::hash::Hash for ByFingerprint {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.fingerprint.hash(state);
+    }
+}
+
+impl PartialEq for ByFingerprint {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.fingerprint == other.0.fingerprint
+    }
+}
+
+impl Eq for ByFingerprint {}
+
+impl std::borrow::Borrow<str> for ByFingerprint {
+    fn borrow(&self) -> &str {
+        &self.0.fingerprint
+    }
+}
+
+/// A source's previous answer. An alert that comes back unchanged is the same
+/// allocation, not a second copy: in a storm of 60,000 alerts, parsing the next
+/// answer must not double the memory held.
+#[derive(Debug, Default)]
+pub struct Previous(rustc_hash::FxHashSet<ByFingerprint>);
+
+impl Previous {
+    pub fn new(alerts: &[Arc<Alert>]) -> Self {
+        Self(alerts.iter().cloned().map(ByFingerprint).collect())
+    }
+
+    /// `alert`, or the identical one of the previous answer.
+    pub fn reuse(&self, alert: Alert) -> Arc<Alert> {
+        match self.0.get(alert.fingerprint.as_str()) {
+            Some(old) if *old.0 == alert => Arc::clone(&old.0),
+            _ => Arc::new(alert),
+        }
+    }
+}
+
 /// What one body held: the alerts, and how many elements were not alerts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Parsed {
-    pub alerts: Vec<Alert>,
+    pub alerts: Vec<Arc<Alert>>,
     pub skipped: usize,
     pub first_skip_reason: Option<String>,
 }
@@ -181,7 +226,7 @@ pub struct Parsed {
 pub struct Snapshot {
     pub source: String,
     pub kind: SourceKind,
-    pub alerts: Vec<Alert>,
+    pub alerts: Vec<Arc<Alert>>,
     /// Elements of the answer that were not alerts and were left out.
     pub skipped: usize,
     /// Members of an HA pair that failed while another answered.
@@ -193,12 +238,25 @@ pub struct Snapshot {
 /// Reads every member of `source` and merges their alerts by fingerprint. Fails only
 /// when every member failed; the error names each member.
 pub async fn fetch(source: &Source, mapping: &LabelMapping) -> Result<Snapshot, SourceError> {
-    fetch_raw(source, mapping)
+    fetch_reusing(source, mapping, Arc::new(Previous::default())).await
+}
+
+/// Like [`fetch`], keeping the alerts of `previous` that did not change.
+pub async fn fetch_reusing(
+    source: &Source,
+    mapping: &LabelMapping,
+    previous: Arc<Previous>,
+) -> Result<Snapshot, SourceError> {
+    fetch_raw(source, mapping, previous)
         .await
         .map_err(SourceError::cleaned)
 }
 
-async fn fetch_raw(source: &Source, mapping: &LabelMapping) -> Result<Snapshot, SourceError> {
+async fn fetch_raw(
+    source: &Source,
+    mapping: &LabelMapping,
+    previous: Arc<Previous>,
+) -> Result<Snapshot, SourceError> {
     let started = Instant::now();
     let client = http::client(&source.http)?;
     // Members are read at the same time: a slow member costs its timeout once.
@@ -206,13 +264,16 @@ async fn fetch_raw(source: &Source, mapping: &LabelMapping) -> Result<Snapshot, 
         .urls
         .iter()
         .map(|base| {
-            let (source, client, base, mapping) = (
+            let (source, client, base, mapping, previous) = (
                 source.clone(),
                 client.clone(),
                 base.clone(),
                 mapping.clone(),
+                Arc::clone(&previous),
             );
-            tokio::spawn(async move { fetch_member(&source, &client, &base, &mapping).await })
+            tokio::spawn(
+                async move { fetch_member(&source, &client, &base, &mapping, &previous).await },
+            )
         })
         .collect();
     let mut results = Vec::with_capacity(handles.len());
@@ -265,7 +326,6 @@ async fn fetch_raw(source: &Source, mapping: &LabelMapping) -> Result<Snapshot, 
         .into_iter()
         .map(|(base, e)| format!("{}: {}", shown_url(&base), e.cleaned()))
         .collect();
-    sort_for_display(&mut snapshot.alerts);
     snapshot.latency_ms = started.elapsed().as_millis() as u64;
     Ok(snapshot)
 }
@@ -275,17 +335,18 @@ async fn fetch_member(
     client: &reqwest::Client,
     base: &str,
     mapping: &LabelMapping,
+    previous: &Previous,
 ) -> Result<Parsed, SourceError> {
     match source.kind {
         SourceKind::Alertmanager => {
             let url = alertmanager::alerts_url(base, &source.filters)?;
             let body = http::get(client, &url, &source.http).await?;
-            alertmanager::parse(&body, &source.name, mapping, Utc::now())
+            alertmanager::parse_reusing(&body, &source.name, mapping, Utc::now(), previous)
         }
         SourceKind::Prometheus => {
             let url = prometheus::alerts_url(base)?;
             let body = http::get(client, &url, &source.http).await?;
-            prometheus::parse(&body, &source.name, &shown_url(base), mapping)
+            prometheus::parse_reusing(&body, &source.name, &shown_url(base), mapping, previous)
         }
         SourceKind::Demo => Err(SourceError::Config(
             "the demo feed is not fetched over HTTP".into(),

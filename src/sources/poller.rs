@@ -10,7 +10,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::demo::DemoFeed;
 use super::slo::{fetch_all, SloQuery};
-use super::{fetch, Snapshot, Source, SourceError};
+use super::{fetch_reusing, Previous, Snapshot, Source, SourceError};
 use crate::domain::alert::LabelMapping;
 
 /// The longest wait between two tries of a failing source.
@@ -58,14 +58,17 @@ fn jitter(name: &str, failures: u32) -> f64 {
 /// `JoinSet`): it returns only when nobody listens any more.
 pub async fn run(source: Source, mapping: LabelMapping, tx: UnboundedSender<PollEvent>) {
     let mut failures = 0u32;
+    let mut previous = std::sync::Arc::new(Previous::default());
     loop {
-        let event = match fetch(&source, &mapping).await {
+        let event = match fetch_reusing(&source, &mapping, previous).await {
             Ok(snapshot) => {
                 failures = 0;
+                previous = std::sync::Arc::new(Previous::new(&snapshot.alerts));
                 PollEvent::Fetched(snapshot)
             }
             Err(error) => {
                 failures = failures.saturating_add(1);
+                previous = std::sync::Arc::default();
                 PollEvent::Failed {
                     source: source.name.clone(),
                     error,

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::alertmanager::json_kind;
-use super::{Parsed, SourceError};
+use super::{Parsed, Previous, SourceError};
 use crate::domain::alert::{normalize, AlertState, LabelMapping, RawAlert};
 
 #[derive(Debug, Deserialize)]
@@ -46,7 +46,18 @@ pub fn parse(
     base: &str,
     mapping: &LabelMapping,
 ) -> Result<Parsed, SourceError> {
-    parse_raw(body, source, base, mapping).map_err(SourceError::cleaned)
+    parse_reusing(body, source, base, mapping, &Previous::default())
+}
+
+/// Like [`parse`], keeping each alert of `previous` that comes back unchanged.
+pub fn parse_reusing(
+    body: &[u8],
+    source: &str,
+    base: &str,
+    mapping: &LabelMapping,
+    previous: &Previous,
+) -> Result<Parsed, SourceError> {
+    parse_raw(body, source, base, mapping, previous).map_err(SourceError::cleaned)
 }
 
 fn parse_raw(
@@ -54,8 +65,22 @@ fn parse_raw(
     source: &str,
     base: &str,
     mapping: &LabelMapping,
+    previous: &Previous,
 ) -> Result<Parsed, SourceError> {
     let (text, bad_utf8) = super::repair_utf8(body);
+    // The common case first, without building a tree of the whole answer; the
+    // tree only to say what is wrong with one that does not fit.
+    if let Ok(doc) = serde_json::from_str::<RawDoc<'_>>(&text) {
+        return Ok(alerts_of(
+            doc.data.alerts,
+            &text,
+            &bad_utf8,
+            source,
+            base,
+            mapping,
+            previous,
+        ));
+    }
     let doc: Value = serde_json::from_str(&text).map_err(|e| SourceError::Json(e.to_string()))?;
     if doc.get("status").and_then(Value::as_str) == Some("error") {
         let message = doc
@@ -83,9 +108,24 @@ fn parse_raw(
         .map_err(|e| SourceError::Json(e.to_string()))?
         .data
         .alerts;
+    Ok(alerts_of(
+        items, &text, &bad_utf8, source, base, mapping, previous,
+    ))
+}
+
+/// The firing alerts among `items`, each parsed on its own.
+fn alerts_of(
+    items: Vec<&serde_json::value::RawValue>,
+    text: &str,
+    bad_utf8: &[usize],
+    source: &str,
+    base: &str,
+    mapping: &LabelMapping,
+    previous: &Previous,
+) -> Parsed {
     let mut parsed = Parsed::default();
     for item in items {
-        if !bad_utf8.is_empty() && super::holds_any(&text, item.get(), &bad_utf8) {
+        if !bad_utf8.is_empty() && super::holds_any(text, item.get(), bad_utf8) {
             parsed.skip(&"invalid UTF-8 in the alert");
             continue;
         }
@@ -99,13 +139,15 @@ fn parse_raw(
                     generator_url: Some(base.to_string()),
                     ..RawAlert::default()
                 };
-                parsed.alerts.push(normalize(source, raw, mapping));
+                parsed
+                    .alerts
+                    .push(previous.reuse(normalize(source, raw, mapping)));
             }
             Ok(_) => {}
             Err(e) => parsed.skip(&e),
         }
     }
-    Ok(parsed)
+    parsed
 }
 
 #[cfg(test)]

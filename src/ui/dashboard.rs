@@ -9,7 +9,7 @@ use ratatui::Frame;
 
 use super::strings;
 use super::theme::Theme;
-use crate::app::alerts::AlertBoard;
+use crate::app::alerts::{AlertBoard, RowRef};
 use crate::app::{Pane, State};
 use crate::domain::metrics::{incident_times, triage_remaining};
 use crate::domain::parse::format_duration;
@@ -21,7 +21,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let warn_height = u16::from(!unlinked.is_empty());
     let alerts_height = if watching {
         // Up to half the body, at least a header and a row.
-        let wanted = state.board.alerts.len().max(1) as u16 + 3;
+        let wanted = state.board.row_count().max(1) as u16 + 3;
         wanted
             .min(area.height.saturating_sub(warn_height) / 2)
             .max(4.min(area.height))
@@ -147,6 +147,15 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         format!(", {} marked", board.marked.len())
     };
+    let change = match board.last_change() {
+        Some((0, 0)) | None => String::new(),
+        Some((arrived, gone)) => format!(", +{arrived} new −{gone} gone since last poll"),
+    };
+    let grouped = if board.grouped {
+        format!(" in {} groups", board.set().groups.len())
+    } else {
+        String::new()
+    };
     let demo = if board.is_demo() {
         " — DEMO feed, simulated"
     } else {
@@ -155,9 +164,12 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = Block::default().borders(Borders::ALL).title(pane_title(
         state,
         Pane::Alerts,
-        format!("Alerts ({}{marked}){demo} ", board.alerts.len()),
+        format!(
+            "Alerts ({}{grouped}{change}{marked}){demo} ",
+            board.alerts().len()
+        ),
     ));
-    if board.alerts.is_empty() {
+    if board.alerts().is_empty() {
         let text = if board.sources.iter().all(|s| s.health.last_ok.is_none()) {
             strings::ALERTS_WAITING
         } else {
@@ -176,57 +188,103 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         // At 80 columns SERVICE stays: it says whose alert it is.
         _ => vec![0, 1, 2, 4, 5, 6, 8, 9],
     };
+    let shown: Vec<(usize, RowRef)> = (first..first + visible)
+        .filter_map(|i| board.row(i).map(|r| (i, r)))
+        .collect();
+    let set = board.set();
+    let name_of = |row: &RowRef| match *row {
+        RowRef::Group(g) => format!("▸ {} ×{}", set.groups[g].name, set.groups[g].members.len()),
+        RowRef::Alert(i) if board.grouped => format!("  {}", set.alerts[i].name),
+        RowRef::Alert(i) => set.alerts[i].name.clone(),
+    };
     // The ALERT column is as wide as the names on screen, up to 24.
-    let alert_width = board
-        .alerts
+    let names: Vec<String> = shown.iter().map(|(_, r)| name_of(r)).collect();
+    let alert_width = names
         .iter()
-        .skip(first)
-        .take(visible)
-        .map(|a| unicode_width::UnicodeWidthStr::width(a.name.as_str()))
+        .map(|n| unicode_width::UnicodeWidthStr::width(n.as_str()))
         .max()
         .unwrap_or(0)
         .clamp(5, 24) as u16;
-    let rows: Vec<Row> = board
-        .alerts
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    let age = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or_else(|| "?".to_string(), |t| format_duration(state.now - t))
+    };
+    let rows: Vec<Row> = shown
         .iter()
-        .enumerate()
-        .skip(first)
-        .take(visible)
-        .map(|(i, a)| {
-            let mark = if board.marked.contains(&a.fingerprint) {
-                "[x]"
-            } else {
-                "[ ]"
+        .zip(names)
+        .map(|((i, row), name)| {
+            let cells = match *row {
+                RowRef::Group(g) => {
+                    let group = &set.groups[g];
+                    let lead = &set.alerts[group.members[0]];
+                    let all_marked = group
+                        .members
+                        .iter()
+                        .all(|&m| board.marked.contains(&set.alerts[m].fingerprint));
+                    let sev = if group.p1 > 0 {
+                        Some(Severity::P1)
+                    } else {
+                        lead.severity
+                    };
+                    let name = if board.is_expanded(group) {
+                        name.replacen('▸', "▾", 1)
+                    } else {
+                        name
+                    };
+                    vec![
+                        Line::from(if all_marked { "[x]" } else { "[ ]" }),
+                        Line::from(""),
+                        Line::from(Span::styled(
+                            sev.map_or("—", Severity::as_str),
+                            sev.map_or_else(|| theme.dim(), |s| theme.severity(s)),
+                        )),
+                        Line::from(format!("{} firing", group.firing)),
+                        Line::from(name),
+                        Line::from(dash(&lead.service)),
+                        Line::from(dash(&lead.region)),
+                        Line::from(dash(&lead.slo)),
+                        Line::from(age(lead.starts_at)),
+                        Line::from("—"),
+                        Line::from(format!(
+                            "{} alerts, {} P1, {} firing",
+                            group.members.len(),
+                            group.p1,
+                            group.firing
+                        )),
+                    ]
+                }
+                RowRef::Alert(a) => {
+                    let a = &set.alerts[a];
+                    let mark = if board.marked.contains(&a.fingerprint) {
+                        "[x]"
+                    } else {
+                        "[ ]"
+                    };
+                    let new = if board.is_new(a) { "NEW" } else { "" };
+                    let linked = AlertBoard::incident_of(a, &state.incidents)
+                        .map(|id| format!("#{id}"))
+                        .unwrap_or_else(|| "—".into());
+                    let sev = a.severity.map_or("—", Severity::as_str);
+                    let sev_style = a
+                        .severity
+                        .map_or_else(|| theme.dim(), |s| theme.severity(s));
+                    vec![
+                        Line::from(mark),
+                        Line::from(Span::styled(new, theme.warning())),
+                        Line::from(Span::styled(sev, sev_style)),
+                        Line::from(a.state.as_str()),
+                        Line::from(name),
+                        Line::from(dash(&a.service)),
+                        Line::from(dash(&a.region)),
+                        Line::from(dash(&a.slo)),
+                        Line::from(age(a.starts_at)),
+                        Line::from(linked),
+                        Line::from(dash(&a.summary)),
+                    ]
+                }
             };
-            let new = if board.is_new(a) { "NEW" } else { "" };
-            let linked = AlertBoard::incident_of(a, &state.incidents)
-                .map(|id| format!("#{id}"))
-                .unwrap_or_else(|| "—".into());
-            let sev = a.severity.map_or("—", Severity::as_str);
-            let sev_style = a
-                .severity
-                .map_or_else(|| theme.dim(), |s| theme.severity(s));
-            let age = a
-                .starts_at
-                .map_or_else(|| "?".to_string(), |t| format_duration(state.now - t));
-            let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
-            let row = Row::new(pick(
-                vec![
-                    Line::from(mark),
-                    Line::from(Span::styled(new, theme.warning())),
-                    Line::from(Span::styled(sev, sev_style)),
-                    Line::from(a.state.as_str()),
-                    Line::from(a.name.clone()),
-                    Line::from(dash(&a.service)),
-                    Line::from(dash(&a.region)),
-                    Line::from(dash(&a.slo)),
-                    Line::from(age),
-                    Line::from(linked),
-                    Line::from(dash(&a.summary)),
-                ],
-                &keep,
-            ));
-            if focused && i == board.selected {
+            let row = Row::new(pick(cells, &keep));
+            if focused && *i == board.selected {
                 row.style(theme.selected())
             } else {
                 row

@@ -1,7 +1,7 @@
 //! Every user-facing label of the TUI, in one place.
 
 pub const TOO_SMALL: &str = "sitrep: terminal too small — enlarge it (q quits)";
-pub const KEYS_ALERTS: &str = " ↑↓/jk select · Space mark · d declare from alerts · Enter its incident · Tab incidents · ? all keys · q quit";
+pub const KEYS_ALERTS: &str = " ↑↓/jk select · Space mark · d declare from alerts · Enter its incident · z group by name · Tab incidents · ? all keys · q quit";
 pub const ALERTS_WAITING: &str = "waiting for the first answer from the alert sources…";
 pub const NO_ALERTS: &str = "No alerts firing.";
 pub const KEYS_DASHBOARD: &str =
@@ -84,7 +84,11 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ),
             (
                 "Space",
-                "mark an alert to declare from (several make one incident)",
+                "mark an alert to declare from (several make one incident; on a group, all of it)",
+            ),
+            (
+                "z",
+                "group the alerts by name (Enter opens or closes a group)",
             ),
         ],
     ),

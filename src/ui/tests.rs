@@ -274,24 +274,25 @@ fn watching() -> State {
             &LabelMapping::default(),
         )
     };
+    let mut builder = crate::app::alert_set::Builder::new(&["DEMO", "us"]);
     update(
         &mut s,
-        Msg::SourceUpdated {
-            source: "DEMO".into(),
-            result: Ok(vec![
+        Msg::Alerts(Box::new(builder.apply(
+            "DEMO",
+            Ok(vec![
                 alert("a", "StreamStartBurn", "critical", "eu-west", 30),
                 alert("b", "FirstFrameLatency", "warning", "eu-west", 35),
             ]),
-            at: t(44),
-        },
+            t(44),
+        ))),
     );
     update(
         &mut s,
-        Msg::SourceUpdated {
-            source: "us".into(),
-            result: Err("HTTP 500 Internal Server Error".into()),
-            at: t(40),
-        },
+        Msg::Alerts(Box::new(builder.failed(
+            "us",
+            "HTTP 500 Internal Server Error".into(),
+            t(40),
+        ))),
     );
     let objective = crate::domain::slo::Objective {
         name: "stream-start-success".into(),
@@ -376,6 +377,10 @@ fn snapshots_of_every_screen() {
     resolved.incidents.insert(0, done);
     update(&mut resolved, key('R'));
     snapshot("resolved", &resolved);
+    let mut grouped = watching();
+    update(&mut grouped, key('z'));
+    update(&mut grouped, special(Key::Enter));
+    snapshot("alerts-grouped", &grouped);
 }
 
 fn special(k: Key) -> Msg {
