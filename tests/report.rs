@@ -47,7 +47,10 @@ fn fixture(text: &str, person: &str) -> Fixture {
         at: t(5),
         author: "sitrep".into(),
         kind: EntryKind::Alert,
-        text: format!("alert resolved: StreamStartSLO {text}"),
+        // As sitrep logs it (`AlertEvent::Resolved`): the postmortem reads it back.
+        text: format!(
+            "alert resolved: StreamStartSLO [room eu-west] {text} (fingerprint 3f2a9c, started 2026-11-18T11:06:40Z)"
+        ),
     });
     entries.extend(
         incident
@@ -259,6 +262,60 @@ fn the_export_of_a_fixed_incident_matches_its_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let doc = render(&fixture("", "alice"), dir.path());
     insta::assert_snapshot!("postmortem", doc);
+}
+
+/// The linked-alerts section gives each alert's last known state from the timeline:
+/// never "firing" for an alert the timeline logged resolved.
+#[test]
+fn the_linked_alert_section_says_what_the_timeline_last_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = fixture("", "alice");
+    let section = |doc: &str| {
+        doc.lines()
+            .find(|l| l.starts_with("- StreamStartSLO"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let line = section(&render(&f, dir.path()));
+    assert!(
+        line.contains("started 2026-11-18 11:06:40Z; resolved at 2026-11-18 11:11:40Z"),
+        "{line}"
+    );
+    assert!(!line.contains("firing"), "{line}");
+    let last = f.timeline.last().unwrap().clone();
+    let logged = |text: &str, minutes: i64| TimelineEntry {
+        id: EntryId(last.id.0 + minutes),
+        at: t(minutes),
+        kind: EntryKind::Alert,
+        author: "sitrep".into(),
+        text: text.into(),
+        revisions: Vec::new(),
+        ..last.clone()
+    };
+    f.timeline.push(logged(
+        "alert firing again: StreamStartSLO [room eu-west] (fingerprint 3f2a9c, started 2026-11-18T11:06:40Z)",
+        40,
+    ));
+    let line = section(&render(&f, dir.path()));
+    assert!(
+        line.contains("firing again since 2026-11-18 11:46:40Z"),
+        "{line}"
+    );
+    f.timeline.push(logged(
+        "alert no longer reported (its source was down): StreamStartSLO (fingerprint 3f2a9c, started 2026-11-18T11:06:40Z)",
+        50,
+    ));
+    let line = section(&render(&f, dir.path()));
+    assert!(
+        line.contains("no longer reported after its source was down, no resolution seen at 2026-11-18 11:56:40Z"),
+        "{line}"
+    );
+    // Another alert's events say nothing about this one.
+    f.timeline.push(logged(
+        "alert resolved: Other (fingerprint ffff, started 2026-11-18T11:06:40Z)",
+        55,
+    ));
+    assert_eq!(section(&render(&f, dir.path())), line);
 }
 
 #[test]

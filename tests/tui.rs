@@ -193,6 +193,67 @@ fn sigterm_and_sighup_restore_the_terminal_and_keep_what_was_saved() {
     }
 }
 
+/// Alertmanager keeps no alerts across a restart. A linked alert missing after its
+/// source was down is not resolved; when it is posted again it fires again, once.
+#[test]
+fn a_restarted_alertmanager_is_not_a_resolution_and_the_alert_fires_again() {
+    let mut am = Server::alertmanager();
+    let alert = r#"[{"labels": {"alertname": "FirstFrameLatencyHigh", "severity": "critical", "service": "cdn-edge", "region": "us-east"},
+                     "annotations": {"summary": "first frames slow"}}]"#;
+    am.post_alerts(alert);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[[sources]]\nname = \"us\"\nkind = \"alertmanager\"\nurls = [\"{}\"]\npoll_interval = \"1s\"\n", am.url),
+    )
+    .unwrap();
+    let tmux = Tmux::start_with(
+        dir.path(),
+        &db,
+        &format!("SITREP_CONFIG='{}'", config.display()),
+    );
+    tmux.wait_for("FirstFrameLatencyHigh");
+    tmux.keys(&["d"]);
+    tmux.wait_for("cdn-edge: first frames slow");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("#1 P1 investigating");
+
+    // Down for longer than a poll: sitrep sees it fail, then an empty answer.
+    am.restart_after(std::time::Duration::from_secs(3));
+    tmux.wait_for("no longer reported");
+    am.post_alerts(alert);
+    tmux.wait_for("alert firing again: FirstFrameLatencyHigh");
+    // A few more polls: nothing else is logged.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    tmux.keys(&["Escape", "q"]);
+    tmux.wait_for("EXIT=0");
+
+    let record = cli(&db, &["show", "1"]);
+    let alert_entries: Vec<&str> = record["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "alert")
+        .filter_map(|e| e["text"].as_str())
+        .collect();
+    assert_eq!(alert_entries.len(), 2, "{alert_entries:?}");
+    assert!(
+        alert_entries[0]
+            .starts_with("alert no longer reported (its source was down): FirstFrameLatencyHigh"),
+        "{alert_entries:?}"
+    );
+    assert!(
+        alert_entries[1].starts_with("alert firing again: FirstFrameLatencyHigh"),
+        "{alert_entries:?}"
+    );
+    assert!(
+        alert_entries.iter().all(|e| !e.contains("resolved")),
+        "{alert_entries:?}"
+    );
+}
+
 #[test]
 fn declaring_from_a_real_alert_links_it_and_its_resolution_is_logged() {
     let am = Server::alertmanager();

@@ -9,7 +9,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Utc};
 
 use super::alert_set::{AlertSet, Built, Group};
-use crate::domain::alert::{Alert, LinkedAlert};
+use crate::domain::alert::{Alert, AlertEvent, LinkedAlert};
 use crate::domain::health::SourceHealth;
 use crate::domain::{Declaration, Incident, IncidentId, NewEntry, Severity};
 
@@ -72,26 +72,6 @@ pub struct AlertBoard {
     expanded: BTreeSet<String>,
     /// The rows when grouped.
     rows: Vec<RowRef>,
-}
-
-fn instance(alert: &Alert) -> String {
-    let start = alert
-        .starts_at
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_else(|| "unknown start".into());
-    format!("fingerprint {}, started {start}", alert.fingerprint)
-}
-
-fn place(alert: &Alert) -> String {
-    let parts: Vec<&str> = [alert.service.as_deref(), alert.region.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!(" [{}]", parts.join(" "))
-    }
 }
 
 /// The open incidents linking each fingerprint.
@@ -245,13 +225,12 @@ impl AlertBoard {
                 continue;
             }
             for id in links.get(gone.fingerprint.as_str()).into_iter().flatten() {
-                let what = if change.after_outage {
-                    "alert no longer reported (its source was down)"
+                let event = if change.after_outage {
+                    AlertEvent::NoLongerReported
                 } else {
-                    "alert resolved"
+                    AlertEvent::Resolved
                 };
-                let text = format!("{what}: {}{} ({})", gone.name, place(gone), instance(gone));
-                entries.push((*id, NewEntry::alert_event(text, change.at)));
+                entries.push((*id, NewEntry::alert_event(event.text(gone), change.at)));
             }
         }
         if !change.first_answer {
@@ -263,23 +242,13 @@ impl AlertBoard {
                 }
                 if let Some(ids) = links.get(fired.fingerprint.as_str()) {
                     for id in ids {
-                        let text = format!(
-                            "alert firing again: {}{} ({})",
-                            fired.name,
-                            place(fired),
-                            instance(fired)
-                        );
+                        let text = AlertEvent::FiringAgain.text(fired);
                         entries.push((*id, NewEntry::alert_event(text, change.at)));
                     }
                     continue;
                 }
                 for incident in open.iter().filter(|i| self.matches(i, fired)) {
-                    let text = format!(
-                        "alert fired: {}{} matches this incident ({})",
-                        fired.name,
-                        place(fired),
-                        instance(fired)
-                    );
+                    let text = AlertEvent::Matched.text(fired);
                     entries.push((incident.id, NewEntry::alert_event(text, change.at)));
                 }
             }

@@ -358,8 +358,107 @@ pub fn display_order(a: &Alert, b: &Alert) -> std::cmp::Ordering {
         .then_with(|| a.fingerprint.cmp(&b.fingerprint))
 }
 
+/// What happened to an alert, as sitrep logs it in a linked incident's timeline.
+/// The wording is written and read here only: the postmortem reads each linked
+/// alert's last known state back from these entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertEvent {
+    /// Gone from a healthy source.
+    Resolved,
+    /// Gone right after its source was down: the source may have lost it.
+    NoLongerReported,
+    /// Back after it was logged gone.
+    FiringAgain,
+    /// A new alert that matches the incident's service and region.
+    Matched,
+}
+
+impl AlertEvent {
+    const ALL: [Self; 4] = [
+        Self::Resolved,
+        Self::NoLongerReported,
+        Self::FiringAgain,
+        Self::Matched,
+    ];
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Self::Resolved => "alert resolved: ",
+            Self::NoLongerReported => "alert no longer reported (its source was down): ",
+            Self::FiringAgain => "alert firing again: ",
+            Self::Matched => "alert fired: ",
+        }
+    }
+
+    /// The timeline text for `alert`.
+    pub fn text(self, alert: &Alert) -> String {
+        let place: Vec<&str> = [alert.service.as_deref(), alert.region.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        let place = if place.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", place.join(" "))
+        };
+        let matched = if self == Self::Matched {
+            " matches this incident"
+        } else {
+            ""
+        };
+        let start = alert
+            .starts_at
+            .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .unwrap_or_else(|| "unknown start".into());
+        format!(
+            "{}{}{place}{matched} (fingerprint {}, started {start})",
+            self.prefix(),
+            alert.name,
+            alert.fingerprint
+        )
+    }
+
+    /// The event and fingerprint an entry's text records, if it is one of these.
+    pub fn read(text: &str) -> Option<(Self, &str)> {
+        let event = Self::ALL
+            .into_iter()
+            .find(|e| text.starts_with(e.prefix()))?;
+        let (_, rest) = text.rsplit_once("(fingerprint ")?;
+        let (fingerprint, _) = rest.split_once(", started ")?;
+        Some((event, fingerprint))
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_alert_event_reads_back_what_it_wrote() {
+        let mut a = normalize(
+            "eu",
+            RawAlert {
+                fingerprint: "ab12".into(),
+                labels: labels(&[("alertname", "RoomDown"), ("service", "room")]),
+                ..RawAlert::default()
+            },
+            &LabelMapping::default(),
+        );
+        for event in AlertEvent::ALL {
+            let text = event.text(&a);
+            assert_eq!(AlertEvent::read(&text), Some((event, "ab12")), "{text}");
+        }
+        assert_eq!(
+            AlertEvent::Resolved.text(&a),
+            "alert resolved: RoomDown [room] (fingerprint ab12, started unknown start)"
+        );
+        a.name = "Tricky (fingerprint zz, started x) name".into();
+        assert_eq!(
+            AlertEvent::read(&AlertEvent::FiringAgain.text(&a)),
+            Some((AlertEvent::FiringAgain, "ab12")),
+            "the last fingerprint is the alert's"
+        );
+        assert_eq!(AlertEvent::read("rolled back room to v41"), None);
+    }
+
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::config::TimeDisplay;
-use crate::domain::alert::LinkedAlert;
+use crate::domain::alert::{AlertEvent, LinkedAlert};
 use crate::domain::metrics::incident_times;
 use crate::domain::parse::format_duration;
 use crate::domain::{EntryKind, FollowUp, Incident, Status, TimelineEntry};
@@ -83,8 +83,52 @@ pub struct AlertRow {
     pub region: Option<String>,
     pub summary: Option<String>,
     pub started: Option<String>,
+    /// Its last known state, from what the timeline logged about it.
+    pub state: String,
+    /// When it resolved (or stopped being reported), if it did.
+    pub ended: Option<String>,
     pub runbook_url: Option<String>,
     pub generator_url: Option<String>,
+}
+
+/// The last thing the timeline logged about the alert `fingerprint`: the event and
+/// when.
+fn last_event(
+    timeline: &[TimelineEntry],
+    fingerprint: &str,
+) -> Option<(AlertEvent, DateTime<Utc>)> {
+    timeline
+        .iter()
+        .filter(|e| e.kind == EntryKind::Alert)
+        .filter_map(|e| match AlertEvent::read(&e.text) {
+            Some((event, fp)) if fp == fingerprint && event != AlertEvent::Matched => {
+                Some((event, e.at))
+            }
+            _ => None,
+        })
+        .next_back()
+}
+
+/// An alert's last known state in words, and when it ended if it did.
+fn alert_state(
+    timeline: &[TimelineEntry],
+    fingerprint: &str,
+    tz: TimeDisplay,
+) -> (String, Option<String>) {
+    match last_event(timeline, fingerprint) {
+        Some((AlertEvent::Resolved, at)) => ("resolved".into(), Some(time(at, tz))),
+        Some((AlertEvent::NoLongerReported, at)) => (
+            "no longer reported after its source was down, no resolution seen".into(),
+            Some(time(at, tz)),
+        ),
+        Some((AlertEvent::FiringAgain, at)) => {
+            (format!("firing again since {}", time(at, tz)), None)
+        }
+        Some((AlertEvent::Matched, _)) | None => (
+            "firing when the incident was declared; no change logged since".into(),
+            None,
+        ),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -222,7 +266,10 @@ pub fn postmortem(
             .iter()
             .map(|fp| {
                 let known = alerts.iter().find(|a| a.fingerprint == *fp);
+                let (state, ended) = alert_state(timeline, fp, tz);
                 AlertRow {
+                    state,
+                    ended,
                     fingerprint: fp.clone(),
                     name: known.map(|a| a.name.clone()),
                     source: known.map(|a| a.source.clone()),

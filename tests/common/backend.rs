@@ -72,6 +72,9 @@ pub struct Server {
     pub url: String,
     _dir: TempDir,
     name: &'static str,
+    binary: String,
+    args: Vec<String>,
+    ready: Option<String>,
 }
 
 impl Server {
@@ -85,22 +88,56 @@ impl Server {
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
-        let child = Command::new(binary)
-            .args(args(dir.path(), port))
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start '{binary}' ({e}): run scripts/test, which installs it")
-            });
+        let args = args(dir.path(), port);
+        let child = Self::spawn(binary, &args, dir.path());
         let scheme = if ready.is_some() { "http" } else { "https" };
         let server = Self {
             child,
             url: format!("{scheme}://127.0.0.1:{port}"),
             _dir: dir,
             name,
+            binary: binary.to_string(),
+            args,
+            ready: ready.map(str::to_string),
         };
+        server.wait_ready(port);
+        server
+    }
+
+    fn spawn(binary: &str, args: &[String], dir: &Path) -> Child {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("server.log"))
+            .unwrap();
+        Command::new(binary)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start '{binary}' ({e}): run scripts/test, which installs it")
+            })
+    }
+
+    /// Stops the server, waits `down`, and starts it again on the same port and
+    /// storage (Alertmanager keeps silences across a restart, not alerts).
+    pub fn restart_after(&mut self, down: Duration) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        thread::sleep(down);
+        self.child = Self::spawn(&self.binary, &self.args, self._dir.path());
+        let port: u16 = self
+            .url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("a port in the URL");
+        self.wait_ready(port);
+    }
+
+    fn wait_ready(&self, port: u16) {
+        let (ready, name, server) = (self.ready.as_deref(), self.name, self);
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let up = match ready {
@@ -111,7 +148,7 @@ impl Server {
                 None => TcpStream::connect(("127.0.0.1", port)).is_ok(),
             };
             if up {
-                return server;
+                return;
             }
             if Instant::now() > deadline {
                 let log = std::fs::read_to_string(server._dir.path().join("server.log"))
