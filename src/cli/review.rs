@@ -6,11 +6,11 @@ use clap::Args;
 use super::{CliError, Context};
 use crate::domain::parse::parse_duration;
 use crate::domain::review::review as compute;
-use crate::domain::slo::{budget_burned, BudgetBurn, Ratio};
+use crate::domain::slo::{budget_burned, BudgetBurn};
 use crate::domain::DomainError;
 use crate::report::file::write_document;
 use crate::report::{context, Templates, REVIEW_TEMPLATE};
-use crate::sources::slo::{fetch_window, source_for};
+use crate::sources::slo::{fetch_period, source_for};
 
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
@@ -52,22 +52,17 @@ fn budget_burn(
             let window_secs =
                 parse_duration(&slo.objective.window).map_or(0.0, |d| d.num_seconds() as f64);
             let answer = match source_for(&ctx.config.sources, slo) {
-                Ok(source) => fetch_window(source, slo, &format!("{period}s"), to).await,
+                Ok(source) => fetch_period(source, slo, period, to).await,
                 Err(e) => Err(e),
             };
             match answer {
                 Ok(by_region) if by_region.is_empty() => errors.push((
                     slo.objective.name.clone(),
-                    "no series in the period".to_string(),
+                    "no data in the period: Prometheus holds no sample of this SLO's series"
+                        .to_string(),
                 )),
-                Ok(by_region) => burns.extend(by_region.iter().map(|(region, v)| {
-                    budget_burned(
-                        &slo.objective,
-                        region,
-                        Ratio::from_sample(*v),
-                        period as f64,
-                        window_secs,
-                    )
+                Ok(by_region) => burns.extend(by_region.iter().map(|(region, data)| {
+                    budget_burned(&slo.objective, region, *data, period as f64, window_secs)
                 })),
                 Err(e) => errors.push((slo.objective.name.clone(), e.to_string())),
             }

@@ -65,16 +65,17 @@ pub(super) fn slo(file: SloFile) -> Result<SloQuery, ConfigError> {
     })?;
     let window = file.window.unwrap_or_else(|| "30d".to_string());
     positive_duration(&format!("{key} window"), &window)?;
-    let (query, period_query) = match file.query {
-        Some(query) => (query.clone(), file.period_query.unwrap_or(query)),
-        None => (
-            crate::sources::slo::sloth_query(&file.service, &file.name),
-            file.period_query.unwrap_or_else(|| {
-                crate::sources::slo::sloth_period_query(&file.service, &file.name)
-            }),
-        ),
-    };
-    for (field, q) in [("query", &query), ("period_query", &period_query)] {
+    let query = file
+        .query
+        .unwrap_or_else(|| crate::sources::slo::sloth_query(&file.service, &file.name));
+    let period_query = file.period_query;
+    for (field, q) in [
+        ("query", Some(&query)),
+        ("period_query", period_query.as_ref()),
+    ]
+    .into_iter()
+    .filter_map(|(f, q)| Some((f, q?)))
+    {
         if !q.contains("{{window}}") {
             return Err(ConfigError::Value {
                 key: format!("{key} {field}"),

@@ -72,7 +72,8 @@ impl Objective {
 }
 
 /// An error ratio as measured: a number, no data (no traffic: Prometheus' NaN or an
-/// empty result), or nonsense (infinite or negative).
+/// empty result), or nonsense (infinite, negative, or above 1: more errors than
+/// requests, usually a query that divides the wrong way).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "kind", content = "value", rename_all = "lowercase")]
 pub enum Ratio {
@@ -85,7 +86,7 @@ impl Ratio {
     pub fn from_sample(v: f64) -> Self {
         if v.is_nan() {
             Ratio::NoData
-        } else if v.is_infinite() || v < 0.0 {
+        } else if v.is_infinite() || !(0.0..=1.0).contains(&v) {
             Ratio::Invalid(v)
         } else {
             Ratio::Value(v)
@@ -124,7 +125,10 @@ pub fn status(objective: &Objective, region: &str, ratio: impl Fn(&str) -> Ratio
                 None
             }
             Ratio::Invalid(v) => {
-                problems.push(format!("invalid error ratio {v} over {window}"));
+                problems.push(format!(
+                    "invalid error ratio {v} over {window}{}",
+                    why_invalid(v)
+                ));
                 None
             }
         }
@@ -158,6 +162,15 @@ pub fn status(objective: &Objective, region: &str, ratio: impl Fn(&str) -> Ratio
     }
 }
 
+/// Why a ratio is invalid, in words after the number.
+fn why_invalid(v: f64) -> &'static str {
+    if v > 1.0 && v.is_finite() {
+        " (above 1: more errors than requests; is the query divided the right way?)"
+    } else {
+        ""
+    }
+}
+
 /// How much of an SLO's budget one period burned in one region.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BudgetBurn {
@@ -167,39 +180,95 @@ pub struct BudgetBurn {
     /// Share of the whole SLO window's budget this period used (0.25 = a quarter).
     pub burned: Option<f64>,
     pub problem: Option<String>,
+    /// How much of the period the data covers, in seconds, when known.
+    pub covered_secs: Option<f64>,
+    pub period_secs: f64,
+    /// Minutes with no traffic (a NaN ratio) left out of the average.
+    pub skipped_minutes: u64,
+    /// What the figure stands on, in words: "all of 7d00h", "3d00h of 14d00h".
+    pub coverage: String,
 }
 
-/// The share of `objective`'s window budget used by `ratio` sustained for
-/// `period_secs`: ratio × period / (budget × window).
+/// What Prometheus holds about one SLO in one region over a period.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PeriodData {
+    /// The mean error ratio over the minutes with traffic.
+    pub ratio: Ratio,
+    /// Minutes the data covers (with or without traffic); `None` when unknown (a
+    /// custom `period_query` gives only a ratio).
+    pub covered_minutes: Option<u64>,
+    /// Minutes without traffic (NaN), skipped in the mean.
+    pub nan_minutes: u64,
+}
+
+/// The share of `objective`'s window budget used in a period: the mean ratio over
+/// the minutes with traffic × those minutes / (budget × window). Only the time the
+/// data covers counts: a week of data asked about over two weeks is a week's burn,
+/// said as such, not doubled.
 pub fn budget_burned(
     objective: &Objective,
     region: &str,
-    ratio: Ratio,
+    data: PeriodData,
     period_secs: f64,
     window_secs: f64,
 ) -> BudgetBurn {
-    let (burned, problem) = match ratio {
+    let covered_secs = data
+        .covered_minutes
+        .map(|m| (m as f64 * 60.0).min(period_secs));
+    let counted_secs = match data.covered_minutes {
+        Some(m) => (m.saturating_sub(data.nan_minutes) as f64 * 60.0).min(period_secs),
+        None => period_secs,
+    };
+    let (burned, problem) = match data.ratio {
         Ratio::Value(v) if objective.budget() > 0.0 && window_secs > 0.0 => (
-            Some(v * period_secs / (objective.budget() * window_secs)),
+            Some(v * counted_secs / (objective.budget() * window_secs)),
             None,
         ),
         Ratio::Value(_) => (None, Some("no budget to burn".to_string())),
+        Ratio::NoData if data.nan_minutes > 0 => (
+            None,
+            Some(format!(
+                "no traffic in the period ({} minutes without requests)",
+                data.nan_minutes
+            )),
+        ),
         Ratio::NoData => (None, Some("no data in the period".to_string())),
-        Ratio::Invalid(v) => (None, Some(format!("invalid error ratio {v}"))),
+        Ratio::Invalid(v) => (
+            None,
+            Some(format!("invalid error ratio {v}{}", why_invalid(v))),
+        ),
     };
+    let span = |secs: f64| super::parse::format_duration(chrono::Duration::seconds(secs as i64));
+    let mut coverage = match covered_secs {
+        // Sampled each minute: a minute short of the period is all of it.
+        Some(c) if c + 60.0 >= period_secs => format!("all of {}", span(period_secs)),
+        Some(c) => format!("{} of {}", span(c), span(period_secs)),
+        None => "unknown (custom period_query)".to_string(),
+    };
+    if data.nan_minutes > 0 {
+        coverage.push_str(&format!(
+            "; {} min without traffic skipped",
+            data.nan_minutes
+        ));
+    }
     BudgetBurn {
         slo: objective.name.clone(),
         service: objective.service.clone(),
         region: region.to_string(),
         burned,
         problem,
+        covered_secs,
+        period_secs,
+        skipped_minutes: data.nan_minutes,
+        coverage,
     }
 }
 
-/// `burn >= threshold`, forgiving the float error of dividing two rates (a burn of
-/// exactly 1x computes as 0.9999999999999991).
+/// `burn > threshold`, as the workbook's and Sloth's alerts compare, forgiving the
+/// float error of dividing two rates: a burn of exactly the threshold (which may
+/// compute as 14.400000000000002) does not cross it.
 fn reaches(burn: f64, threshold: f64) -> bool {
-    burn >= threshold * (1.0 - 1e-9)
+    burn > threshold * (1.0 + 1e-9)
 }
 
 /// Validates an objective: a percentage strictly between 0 and 100.
@@ -257,10 +326,51 @@ mod tests {
         );
     }
 
+    /// The workbook and Sloth alert on `burn > threshold`: exactly at it (float
+    /// noise either way included) is not over it; a hair above is.
     #[test]
-    fn a_burn_at_a_threshold_crosses_it_despite_float_error() {
-        let s = status(&slo(), "eu", constant(0.005 * 0.999_999_999_999_9));
-        assert_eq!(s.crossed.map(|t| t.burn), Some(1.0));
+    fn a_burn_exactly_at_a_threshold_does_not_cross_it() {
+        let crossed = |ratio: f64| {
+            status(&slo(), "eu", constant(ratio))
+                .crossed
+                .map(|t| t.burn)
+        };
+        assert_eq!(crossed(0.005), None, "1x exactly");
+        assert_eq!(crossed(0.005 * 0.999_999_999_999_9), None);
+        assert_eq!(
+            crossed(0.005 * 1.000_000_000_000_1),
+            None,
+            "float noise above"
+        );
+        assert_eq!(crossed(0.005 * 1.000_01), Some(1.0));
+        assert_eq!(
+            crossed(0.072),
+            Some(6.0),
+            "14.4x exactly does not page at 14.4x"
+        );
+        assert_eq!(crossed(0.072 * 1.000_01), Some(14.4));
+    }
+
+    #[test]
+    fn an_error_ratio_above_one_is_invalid_and_pages_nobody() {
+        let s = status(&slo(), "eu", constant(1.0));
+        assert_eq!(
+            s.crossed.map(|t| t.burn),
+            Some(14.4),
+            "all requests failing"
+        );
+        let s = status(&slo(), "eu", constant(1.0001));
+        assert_eq!(
+            (s.burn_1h, s.budget_remaining, s.crossed),
+            (None, None, None)
+        );
+        assert!(
+            s.problems
+                .iter()
+                .any(|p| p.starts_with("invalid error ratio 1.0001 over 1h (above 1")),
+            "{:?}",
+            s.problems
+        );
     }
 
     #[test]
@@ -278,19 +388,64 @@ mod tests {
             .any(|p| p.starts_with("invalid error ratio inf")));
     }
 
+    fn data(ratio: Ratio, covered_minutes: Option<u64>, nan_minutes: u64) -> PeriodData {
+        PeriodData {
+            ratio,
+            covered_minutes,
+            nan_minutes,
+        }
+    }
+
+    const DAY: f64 = 86400.0;
+    const WEEK_MINUTES: u64 = 7 * 24 * 60;
+
     #[test]
     fn a_week_at_twice_the_budget_rate_burns_seven_fifteenths_of_a_30_day_budget() {
-        let b = budget_burned(
-            &slo(),
-            "eu",
-            Ratio::Value(0.01),
-            7.0 * 86400.0,
-            30.0 * 86400.0,
-        );
+        let week = data(Ratio::Value(0.01), Some(WEEK_MINUTES), 0);
+        let b = budget_burned(&slo(), "eu", week, 7.0 * DAY, 30.0 * DAY);
         assert!((b.burned.unwrap() - 7.0 / 15.0).abs() < 1e-9);
-        let none = budget_burned(&slo(), "eu", Ratio::NoData, 1.0, 1.0);
+        assert_eq!(b.covered_secs, Some(7.0 * DAY));
+        let none = budget_burned(&slo(), "eu", data(Ratio::NoData, Some(0), 0), 1.0, 1.0);
         assert_eq!(none.burned, None);
-        assert!(none.problem.is_some());
+        assert_eq!(none.problem.as_deref(), Some("no data in the period"));
+    }
+
+    /// A week of data asked about over two weeks is a week's burn, and says so.
+    #[test]
+    fn the_burn_counts_only_the_time_the_data_covers() {
+        let week = data(Ratio::Value(0.01), Some(WEEK_MINUTES), 0);
+        let b = budget_burned(&slo(), "eu", week, 14.0 * DAY, 30.0 * DAY);
+        assert!((b.burned.unwrap() - 7.0 / 15.0).abs() < 1e-9, "not doubled");
+        assert_eq!(
+            (b.covered_secs, b.period_secs),
+            (Some(7.0 * DAY), 14.0 * DAY)
+        );
+        assert_eq!(b.coverage, "7d00h of 14d00h");
+        // A minute of data: a minute's burn, not a week's.
+        let minute = data(Ratio::Value(0.01), Some(1), 0);
+        let b = budget_burned(&slo(), "eu", minute, 7.0 * DAY, 30.0 * DAY);
+        assert!((b.burned.unwrap() - 0.01 * 60.0 / (0.005 * 30.0 * DAY)).abs() < 1e-12);
+        // Minutes without traffic burn nothing and are counted apart.
+        let gap = data(Ratio::Value(0.01), Some(WEEK_MINUTES), 10);
+        let b = budget_burned(&slo(), "eu", gap, 7.0 * DAY, 30.0 * DAY);
+        let expected = 0.01 * ((WEEK_MINUTES - 10) as f64 * 60.0) / (0.005 * 30.0 * DAY);
+        assert!((b.burned.unwrap() - expected).abs() < 1e-12);
+        assert_eq!(b.skipped_minutes, 10);
+        assert_eq!(b.coverage, "all of 7d00h; 10 min without traffic skipped");
+        // All minutes without traffic: no burn, and why.
+        let idle = data(Ratio::NoData, Some(WEEK_MINUTES), WEEK_MINUTES);
+        let b = budget_burned(&slo(), "eu", idle, 7.0 * DAY, 30.0 * DAY);
+        assert_eq!(b.burned, None);
+        assert!(b.problem.unwrap().starts_with("no traffic in the period"));
+        // Unknown coverage (a custom period query): the whole period, as asked.
+        let custom = data(Ratio::Value(0.01), None, 0);
+        let b = budget_burned(&slo(), "eu", custom, 7.0 * DAY, 30.0 * DAY);
+        assert!((b.burned.unwrap() - 7.0 / 15.0).abs() < 1e-9);
+        assert_eq!(b.covered_secs, None);
+        // An invalid ratio says why.
+        let bad = data(Ratio::from_sample(3.73), Some(1), 0);
+        let b = budget_burned(&slo(), "eu", bad, 7.0 * DAY, 30.0 * DAY);
+        assert!(b.problem.unwrap().contains("above 1"));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use super::{http, Source, SourceError};
-use crate::domain::slo::{status, Objective, Ratio, SloStatus, WINDOWS};
+use crate::domain::slo::{status, Objective, PeriodData, Ratio, SloStatus, WINDOWS};
 
 /// An SLO as configured: what to measure and how to query it.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,9 +16,10 @@ pub struct SloQuery {
     /// PromQL yielding the error ratio by region; `{{window}}` becomes each window.
     pub query: String,
     /// PromQL for the error ratio over a whole review period (`{{window}}` is the
-    /// period); recording rules exist only for fixed windows, so for Sloth this
-    /// averages the 5m rule over the period.
-    pub period_query: String,
+    /// period), when the config gives one. Without it the review reads the 5m
+    /// window of `query` minute by minute over the period: the mean over minutes
+    /// with traffic, how many minutes the data covers, and how many had none.
+    pub period_query: Option<String>,
     pub region_label: String,
     /// The name of the Prometheus source to ask.
     pub source: String,
@@ -63,15 +64,6 @@ pub async fn fetch_all(
     (statuses, errors)
 }
 
-/// The period query for Sloth's rules: the 5m error ratio averaged over the period.
-pub fn sloth_period_query(service: &str, slo: &str) -> String {
-    format!(
-        "avg_over_time(slo:sli_error:ratio_rate5m{{sloth_service=\"{}\",sloth_slo=\"{}\"}}[{{{{window}}}}])",
-        service.replace('"', "\\\""),
-        slo.replace('"', "\\\"")
-    )
-}
-
 /// The query Sloth's recording rules answer for `service`/`slo`.
 pub fn sloth_query(service: &str, slo: &str) -> String {
     format!(
@@ -82,18 +74,22 @@ pub fn sloth_query(service: &str, slo: &str) -> String {
 }
 
 #[derive(Debug, Deserialize)]
-struct Answer {
+struct Answer<'a> {
     status: String,
     #[serde(default)]
     error: Option<String>,
-    data: Option<Data>,
+    #[serde(borrow)]
+    data: Option<Data<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Data {
+struct Data<'a> {
     result_type: String,
-    result: Vec<Sample>,
+    /// Decoded once the type is known to be a vector: a scalar or a matrix has
+    /// another shape, and saying "invalid type" about it helps nobody.
+    #[serde(borrow)]
+    result: &'a serde_json::value::RawValue,
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,60 +130,124 @@ fn parse_vector_raw(body: &[u8], region_label: &str) -> Result<BTreeMap<String, 
         .ok_or_else(|| SourceError::Shape("answer without data".into()))?;
     if data.result_type != "vector" {
         return Err(SourceError::Shape(format!(
-            "the query must give an instant vector, got a {}",
-            data.result_type
+            "the query must return an instant vector (one value per region), got a {}{}",
+            data.result_type,
+            match data.result_type.as_str() {
+                "matrix" =>
+                    ": drop the [range] after the selector, or wrap it in a *_over_time function",
+                "scalar" => ": keep the region label, e.g. sum by (region) (…)",
+                _ => "",
+            }
         )));
     }
+    let samples: Vec<Sample> = serde_json::from_str(data.result.get())
+        .map_err(|e| SourceError::Shape(format!("unexpected vector: {e}")))?;
     let mut out = BTreeMap::new();
-    for sample in data.result {
+    for sample in samples {
         let region = sample
             .metric
             .get(region_label)
             .cloned()
             .unwrap_or_else(|| "(all)".to_string());
-        out.insert(
-            crate::domain::text::sanitize_line(&region),
-            sample_value(&sample.value.1)?,
-        );
+        let region = crate::domain::text::sanitize_line(&region);
+        if out.contains_key(&region) {
+            // Per pod or instance: which one would be the region's ratio?
+            return Err(SourceError::Shape(format!(
+                "several series for region {region}; sum by ({region_label}) in the query"
+            )));
+        }
+        out.insert(region, sample_value(&sample.value.1)?);
     }
     Ok(out)
 }
 
-/// The error ratio of `slo` by region over the period `window` ending at `at`, from
-/// its period query.
-pub async fn fetch_window(
+/// The three queries that describe a period from the 5m error ratio `series`,
+/// sampled each minute: the mean over minutes with traffic (NaN, no requests,
+/// fails `x == x`), the minutes with any sample, and the minutes without traffic.
+pub fn period_queries(series: &str, period_secs: i64) -> [String; 3] {
+    let range = format!("[{period_secs}s:1m]");
+    [
+        format!("avg_over_time((({series}) == ({series})){range})"),
+        format!("count_over_time(({series}){range})"),
+        format!("count_over_time((({series}) != ({series})){range})"),
+    ]
+}
+
+/// What Prometheus holds about `slo` by region over the `period_secs` ending at `at`.
+pub async fn fetch_period(
     source: &Source,
     slo: &SloQuery,
-    window: &str,
+    period_secs: i64,
     at: chrono::DateTime<chrono::Utc>,
-) -> Result<BTreeMap<String, f64>, SourceError> {
-    fetch_window_raw(source, slo, window, at)
+) -> Result<BTreeMap<String, PeriodData>, SourceError> {
+    fetch_period_raw(source, slo, period_secs, at)
         .await
         .map_err(SourceError::cleaned)
 }
 
-async fn fetch_window_raw(
+async fn fetch_period_raw(
     source: &Source,
     slo: &SloQuery,
-    window: &str,
+    period_secs: i64,
     at: chrono::DateTime<chrono::Utc>,
-) -> Result<BTreeMap<String, f64>, SourceError> {
+) -> Result<BTreeMap<String, PeriodData>, SourceError> {
     let client = http::client(&source.http)?;
     let base = source
         .urls
         .first()
         .ok_or_else(|| SourceError::Config(format!("source '{}' has no URL", source.name)))?;
-    let mut url = super::api_url(base, &["api", "v1", "query"])?;
-    url.query_pairs_mut()
-        .append_pair("query", &slo.period_query.replace("{{window}}", window))
-        // Milliseconds matter: a whole-second time can fall just before the newest
-        // sample and leave a fresh series with too few samples for rate().
-        .append_pair(
-            "time",
-            &format!("{:.3}", at.timestamp_millis() as f64 / 1000.0),
-        );
-    let body = http::get(&client, url.as_str(), &source.http).await?;
-    parse_vector(&body, &slo.region_label)
+    let query = |promql: String| {
+        let client = client.clone();
+        async move {
+            let mut url = super::api_url(base, &["api", "v1", "query"])?;
+            url.query_pairs_mut()
+                .append_pair("query", &promql)
+                // Milliseconds matter: a whole-second time can fall just before the
+                // newest sample and leave a fresh series with too few samples.
+                .append_pair(
+                    "time",
+                    &format!("{:.3}", at.timestamp_millis() as f64 / 1000.0),
+                );
+            let body = http::get(&client, url.as_str(), &source.http).await?;
+            parse_vector(&body, &slo.region_label)
+        }
+    };
+    if let Some(custom) = &slo.period_query {
+        let ratios = query(custom.replace("{{window}}", &format!("{period_secs}s"))).await?;
+        return Ok(ratios
+            .into_iter()
+            .map(|(region, v)| {
+                let data = PeriodData {
+                    ratio: Ratio::from_sample(v),
+                    covered_minutes: None,
+                    nan_minutes: 0,
+                };
+                (region, data)
+            })
+            .collect());
+    }
+    let series = slo.query.replace("{{window}}", "5m");
+    let [mean, covered, idle] = period_queries(&series, period_secs);
+    let mean = query(mean).await?;
+    let covered = query(covered).await?;
+    let idle = query(idle).await?;
+    let minutes = |v: Option<&f64>| {
+        v.filter(|v| v.is_finite() && **v >= 0.0)
+            .map_or(0, |v| *v as u64)
+    };
+    Ok(covered
+        .keys()
+        .map(|region| {
+            let data = PeriodData {
+                ratio: mean
+                    .get(region)
+                    .map_or(Ratio::NoData, |v| Ratio::from_sample(*v)),
+                covered_minutes: Some(minutes(covered.get(region))),
+                nan_minutes: minutes(idle.get(region)),
+            };
+            (region.clone(), data)
+        })
+        .collect())
 }
 
 /// Fetches every window of `slo` from `source` and derives its status per region.
@@ -271,11 +331,54 @@ mod tests {
     }
 
     #[test]
-    fn the_sloth_period_query_averages_the_5m_rule() {
+    fn the_period_is_read_minute_by_minute_from_the_5m_ratio() {
+        let [mean, covered, idle] = period_queries("x{a=\"b\"}", 604800);
         assert_eq!(
-            sloth_period_query("room", "s"),
-            "avg_over_time(slo:sli_error:ratio_rate5m{sloth_service=\"room\",sloth_slo=\"s\"}[{{window}}])"
+            mean,
+            "avg_over_time(((x{a=\"b\"}) == (x{a=\"b\"}))[604800s:1m])"
         );
+        assert_eq!(covered, "count_over_time((x{a=\"b\"})[604800s:1m])");
+        assert_eq!(
+            idle,
+            "count_over_time(((x{a=\"b\"}) != (x{a=\"b\"}))[604800s:1m])"
+        );
+    }
+
+    #[test]
+    fn several_series_for_one_region_are_refused_with_the_fix() {
+        let body = br#"{"status":"success","data":{"resultType":"vector","result":[
+            {"metric":{"region":"eu","pod":"a"},"value":[1.7e9,"0.01"]},
+            {"metric":{"region":"eu","pod":"b"},"value":[1.7e9,"0.5"]}]}}"#;
+        let e = parse_vector(body, "region").unwrap_err().to_string();
+        assert!(
+            e.contains("several series for region eu; sum by (region)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_scalar_or_a_range_says_the_query_must_return_an_instant_vector() {
+        for (kind, result, hint) in [
+            ("scalar", r#"[1.7e9,"0.01"]"#, "keep the region label"),
+            (
+                "matrix",
+                r#"[{"metric":{},"values":[[1.7e9,"0.01"]]}]"#,
+                "drop the [range]",
+            ),
+        ] {
+            let body = format!(
+                r#"{{"status":"success","data":{{"resultType":"{kind}","result":{result}}}}}"#
+            );
+            let e = parse_vector(body.as_bytes(), "region")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("must return an instant vector"), "{e}");
+            assert!(e.contains(hint), "{e}");
+            assert!(
+                !e.contains("invalid type") && !e.contains("missing field"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -219,6 +219,43 @@ format!(
         )
     }
 
+    /// Prometheus over a history: `openmetrics` (samples with timestamps, ending in
+    /// `# EOF`) is turned into TSDB blocks with `promtool tsdb
+    /// create-blocks-from openmetrics` before it starts. No rules, no scrapes.
+    pub fn prometheus_with_history(openmetrics: String) -> Self {
+        Self::start(
+            "prometheus",
+            "prometheus",
+            move |dir, port| {
+                let input = dir.join("history.om");
+                std::fs::write(&input, &openmetrics).unwrap();
+                let data = dir.join("data");
+                let out = Command::new("promtool")
+                    .args(["tsdb", "create-blocks-from", "openmetrics", "-q"])
+                    .arg(&input)
+                    .arg(&data)
+                    .output()
+                    .expect(
+                        "promtool (Debian's prometheus package) is not installed: run scripts/test",
+                    );
+                assert!(
+                    out.status.success(),
+                    "promtool refused the history: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let config = dir.join("prometheus.yml");
+                std::fs::write(&config, "global:\n  evaluation_interval: 1m\n").unwrap();
+                vec![
+                    format!("--config.file={}", config.display()),
+                    format!("--storage.tsdb.path={}", data.display()),
+                    "--storage.tsdb.retention.time=90d".into(),
+                    format!("--web.listen-address=127.0.0.1:{port}"),
+                ]
+            },
+            Some("/-/ready"),
+        )
+    }
+
     /// Posts alerts (a JSON array) through Alertmanager's own API.
     pub fn post_alerts(&self, json: &str) {
         let (status, body) = http("POST", &format!("{}/api/v2/alerts", self.url), json).unwrap();
