@@ -261,12 +261,12 @@ fn the_markdown_review_has_its_sections_and_a_row_per_class() {
             "Top incident classes by recurrence",
             "Error budget burn",
             "Rollbacks after releases",
-            "Overdue follow-ups",
+            "Overdue and undated follow-ups",
             "Drills"
         ]
     );
     assert!(
-        text.contains("Follow-up closure: 50% (1 of 2 due in the period)"),
+        text.contains("Follow-up closure: 50% (1 of 2 due in the period, or added in it with no due date; cancelled ones not counted)"),
         "{text}"
     );
     let file = dir.path().join("review.md");

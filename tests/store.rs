@@ -223,6 +223,36 @@ on_both_engines! {
         assert_eq!(store.load_incident(first).unwrap().follow_ups.len(), 2);
     }
 
+    follow_ups_are_edited_and_cancelled_with_the_timeline_saying_so(engine) {
+        let db = Db::new(engine);
+        let mut store = db.open();
+        let id = declare(&mut store, "room down", Severity::P1);
+        let today = Utc::now().date_naive();
+        let new = NewFollowUp::new(id, "add a canary", "bob", None, "alice", Utc::now(), today).unwrap();
+        let f = store.add_follow_up(new).unwrap().follow_up.id;
+        let edit = sitrep::domain::FollowUpEdit {
+            owner: Some("carol".into()),
+            due: Some(today.succ_opt()),
+            title: Some("add a canary stage".into()),
+        };
+        let edited = store.edit_follow_up(f, &edit, "alice", Utc::now(), today).unwrap();
+        assert_eq!((edited.follow_up.owner.as_str(), edited.follow_up.title.as_str()), ("carol", "add a canary stage"));
+        assert!(edited.entry.text.starts_with(&format!("follow-up #{f} edited: title 'add a canary' → 'add a canary stage', owner bob → carol, due none → ")), "{}", edited.entry.text);
+        let past = sitrep::domain::FollowUpEdit { due: Some(today.pred_opt()), ..Default::default() };
+        assert!(matches!(store.edit_follow_up(f, &past, "alice", Utc::now(), today), Err(StoreError::Domain(_))));
+        let cancelled = store.cancel_follow_up(f, "superseded", "alice", Utc::now()).unwrap();
+        assert_eq!(cancelled.follow_up.state, FollowUpState::Cancelled);
+        let record = store.load_incident(id).unwrap();
+        let kept = &record.follow_ups[0];
+        assert_eq!((kept.state, kept.cancel_reason.as_deref(), kept.owner.as_str()), (FollowUpState::Cancelled, Some("superseded"), "carol"));
+        assert_eq!(kept.due, today.succ_opt());
+        assert!(store.list_follow_ups(&FollowUpFilter { open_only: true, ..FollowUpFilter::default() }).unwrap().is_empty());
+        assert!(matches!(store.complete_follow_up(f, "bob", Utc::now()), Err(StoreError::Domain(_))));
+        let texts: Vec<&str> = record.timeline.iter().map(|e| e.text.as_str()).collect();
+        assert!(texts.iter().any(|t| t.contains("cancelled: add a canary stage (owner carol) — superseded")), "{texts:?}");
+        assert!(matches!(store.cancel_follow_up(sitrep::domain::FollowUpId(999), "x", "alice", Utc::now()), Err(StoreError::FollowUpNotFound(_))));
+    }
+
     lifecycle_changes_are_recorded_and_illegal_ones_write_nothing(engine) {
         let db = Db::new(engine);
         let mut store = db.open();

@@ -458,3 +458,55 @@ fn a_resolved_incident_opens_from_the_dashboard_takes_a_follow_up_and_exports() 
     assert_eq!(record["follow_ups"][0]["title"], "add a canary for gifting");
     assert_eq!(record["incident"]["status"], "resolved");
 }
+
+#[test]
+fn a_follow_up_is_edited_and_cancelled_from_the_incident_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("team.db");
+    cli(
+        &db,
+        &["declare", "--title", "Chat slow", "--severity", "P2"],
+    );
+    cli(
+        &db,
+        &["followup", "add", "1", "--owner", "bob", "shard", "chat"],
+    );
+    let tmux = Tmux::start(dir.path(), &db);
+    tmux.wait_for("Chat slow");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("#1 open · bob");
+    tmux.text("/followup-edit 1 @carol +7d shard chat by room");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("#1 open · carol");
+    tmux.text("/followup-cancel 1 the new chat service replaces it");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Cancel follow-up #1");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("#1 cancelled · carol");
+    tmux.keys(&["Escape", "q"]);
+    tmux.wait_for("EXIT=0");
+    let record = cli(&db, &["show", "1"]);
+    let f = &record["follow_ups"][0];
+    assert_eq!(f["state"], "cancelled");
+    assert_eq!(f["owner"], "carol");
+    assert_eq!(f["title"], "shard chat by room");
+    assert_eq!(f["cancel_reason"], "the new chat service replaces it");
+    let texts: Vec<&str> = record["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["text"].as_str())
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.starts_with(
+            "follow-up #1 edited: title 'shard chat' → 'shard chat by room', owner bob → carol"
+        )),
+        "{texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("follow-up #1 cancelled")),
+        "{texts:?}"
+    );
+}

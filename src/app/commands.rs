@@ -11,7 +11,8 @@ use chrono::{DateTime, Local, Utc};
 use super::Write;
 use crate::domain::parse::parse_due_date;
 use crate::domain::{
-    EntryId, EntryKind, FollowUpId, Incident, IncidentEdit, NewFollowUp, Severity, Status,
+    EntryId, EntryKind, FollowUpEdit, FollowUpId, Incident, IncidentEdit, NewFollowUp, Severity,
+    Status,
 };
 
 /// One command of the table.
@@ -76,6 +77,20 @@ pub const COMMANDS: &[Command] = &[
         args: "FOLLOW-UP-ID",
         help: "mark a follow-up done",
         key: Some('x'),
+        choices: &[],
+    },
+    Command {
+        name: "followup-edit",
+        args: "FOLLOW-UP-ID [@owner] [+7d|YYYY-MM-DD|none] [new title]",
+        help: "change a follow-up's owner, due date or title",
+        key: None,
+        choices: &[],
+    },
+    Command {
+        name: "followup-cancel",
+        args: "FOLLOW-UP-ID why it is dropped",
+        help: "cancel a follow-up, with the reason (asks first)",
+        key: None,
         choices: &[],
     },
     Command {
@@ -280,6 +295,64 @@ pub fn parse(line: &str, ctx: &Context<'_>) -> Result<Action, String> {
                     at,
                 },
                 confirm: None,
+            })
+        }
+        "followup-edit" => {
+            let (follow_up, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+            let follow_up: FollowUpId = follow_up.parse().map_err(|_| usage())?;
+            let mut rest = rest.trim();
+            let mut edit = FollowUpEdit::default();
+            if let Some(after) = rest.strip_prefix('@') {
+                let (owner, more) = after.split_once(char::is_whitespace).unwrap_or((after, ""));
+                edit.owner = Some(owner.to_string()).filter(|o| !o.is_empty());
+                if edit.owner.is_none() {
+                    return Err(usage());
+                }
+                rest = more.trim_start();
+            }
+            let today = at.with_timezone(&Local).date_naive();
+            let (first, more) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+            if first.eq_ignore_ascii_case("none") {
+                edit.due = Some(None);
+                rest = more.trim_start();
+            } else if looks_like_due(first) {
+                edit.due = Some(Some(
+                    parse_due_date(first, today).map_err(|e| e.to_string())?,
+                ));
+                rest = more.trim_start();
+            }
+            edit.title = Some(rest.to_string()).filter(|t| !t.is_empty());
+            if edit == FollowUpEdit::default() {
+                return Err(usage());
+            }
+            Ok(Action::Write {
+                write: Write::EditFollowUp {
+                    id: follow_up,
+                    edit,
+                    author,
+                    at,
+                    today,
+                },
+                confirm: None,
+            })
+        }
+        "followup-cancel" => {
+            let (follow_up, reason) = args.split_once(char::is_whitespace).ok_or_else(usage)?;
+            let follow_up: FollowUpId = follow_up.parse().map_err(|_| usage())?;
+            let reason = reason.trim();
+            if reason.is_empty() {
+                return Err(usage());
+            }
+            Ok(Action::Write {
+                confirm: Some(format!(
+                    "Cancel follow-up #{follow_up} — reason '{reason}'? It leaves the closure rate."
+                )),
+                write: Write::CancelFollowUp {
+                    id: follow_up,
+                    reason: reason.to_string(),
+                    author,
+                    at,
+                },
             })
         }
         "amend" => {

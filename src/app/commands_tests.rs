@@ -228,3 +228,47 @@ fn every_command_has_help_and_shortcuts_are_unique() {
         }
     }
 }
+
+#[test]
+fn a_follow_up_is_edited_or_cancelled_from_the_composer() {
+    let (w, confirm) = write("/followup-edit 3 @carol +7d add a canary stage first");
+    assert_eq!(confirm, None, "an edit is not loud");
+    let Write::EditFollowUp { id, edit, .. } = w else {
+        panic!("an edit")
+    };
+    assert_eq!(id, crate::domain::FollowUpId(3));
+    assert_eq!(edit.owner.as_deref(), Some("carol"));
+    assert!(matches!(edit.due, Some(Some(_))));
+    assert_eq!(edit.title.as_deref(), Some("add a canary stage first"));
+    let (w, _) = write("/followup-edit #3 none");
+    let Write::EditFollowUp { edit, .. } = w else {
+        panic!("an edit")
+    };
+    assert_eq!((edit.due, edit.owner, edit.title), (Some(None), None, None));
+    let (w, _) = write("/followup-edit 3 just a new title");
+    let Write::EditFollowUp { edit, .. } = w else {
+        panic!("an edit")
+    };
+    assert_eq!(edit.title.as_deref(), Some("just a new title"));
+    for bad in [
+        "/followup-edit",
+        "/followup-edit 3",
+        "/followup-edit x @bob",
+        "/followup-edit 3 @",
+    ] {
+        assert!(run(bad).is_err(), "{bad}");
+    }
+    let (w, confirm) = write("/followup-cancel 3 superseded by #4");
+    assert!(confirm.unwrap().contains("reason 'superseded by #4'"));
+    let Write::CancelFollowUp { id, reason, .. } = w else {
+        panic!("a cancel")
+    };
+    assert_eq!((id.0, reason.as_str()), (3, "superseded by #4"));
+    for bad in [
+        "/followup-cancel 3",
+        "/followup-cancel 3   ",
+        "/followup-cancel",
+    ] {
+        assert!(run(bad).is_err(), "{bad}");
+    }
+}

@@ -149,6 +149,20 @@ pub enum Write {
         author: String,
         at: DateTime<Utc>,
     },
+    EditFollowUp {
+        id: FollowUpId,
+        edit: crate::domain::FollowUpEdit,
+        author: String,
+        at: DateTime<Utc>,
+        /// Today where the user is: a new due date before it is refused.
+        today: chrono::NaiveDate,
+    },
+    CancelFollowUp {
+        id: FollowUpId,
+        reason: String,
+        author: String,
+        at: DateTime<Utc>,
+    },
     /// A correction of a typed entry's text and/or kind; the old one stays as a
     /// revision.
     Amend {

@@ -1,11 +1,11 @@
-//! `followup add`, `followup done` and `followup list`.
+//! `followup add`, `done`, `edit`, `cancel` and `list`.
 
 use chrono::{DateTime, Local, NaiveDate, Utc};
 use clap::{Args, Subcommand};
 
 use super::{CliError, Context};
 use crate::domain::parse::parse_due_date;
-use crate::domain::{DomainError, FollowUp, FollowUpId, IncidentId, NewFollowUp};
+use crate::domain::{DomainError, FollowUp, FollowUpEdit, FollowUpId, IncidentId, NewFollowUp};
 use crate::format;
 use crate::store::FollowUpFilter;
 
@@ -15,12 +15,52 @@ pub enum FollowupCommand {
     Add(AddArgs),
     /// Mark an action item done
     Done(DoneArgs),
+    /// Change an action item's title, owner or due date
+    Edit(EditArgs),
+    /// Drop an action item on purpose, with the reason (it leaves the closure rate)
+    Cancel(CancelArgs),
     /// List action items, open ones first by due date
     List(ListArgs),
 }
 
 fn due_date(raw: &str) -> Result<NaiveDate, DomainError> {
     parse_due_date(raw, Local::now().date_naive())
+}
+
+/// A new due date, or none (`none` removes it).
+#[derive(Debug, Clone, Copy)]
+struct NewDue(Option<NaiveDate>);
+
+fn due_or_none(raw: &str) -> Result<NewDue, DomainError> {
+    if raw.trim().eq_ignore_ascii_case("none") {
+        Ok(NewDue(None))
+    } else {
+        due_date(raw).map(|d| NewDue(Some(d)))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// Follow-up id (see 'sitrep followup list')
+    id: FollowUpId,
+    /// New title
+    #[arg(long, value_name = "TEXT")]
+    title: Option<String>,
+    /// New owner (one person)
+    #[arg(long, value_name = "NAME")]
+    owner: Option<String>,
+    /// New due date: YYYY-MM-DD, +7d / +2w from today, or none
+    #[arg(long, value_name = "DATE", value_parser = due_or_none)]
+    due: Option<NewDue>,
+}
+
+#[derive(Debug, Args)]
+pub struct CancelArgs {
+    /// Follow-up id (see 'sitrep followup list')
+    id: FollowUpId,
+    /// Why it is dropped (kept in the timeline)
+    #[arg(long, value_name = "TEXT")]
+    reason: String,
 }
 
 #[derive(Debug, Args)]
@@ -46,7 +86,7 @@ pub struct DoneArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Only items not yet done
+    /// Only items not yet done (nor cancelled)
     #[arg(long)]
     open: bool,
     /// Only items owned by NAME
@@ -90,6 +130,42 @@ pub fn run(ctx: &Context, command: FollowupCommand) -> Result<String, CliError> 
                 change.entry.incident_id, change.entry.text
             ))
         }
+        FollowupCommand::Edit(args) => {
+            let edit = FollowUpEdit {
+                title: args.title,
+                owner: args.owner,
+                due: args.due.map(|d| d.0),
+            };
+            let change = ctx.open_store()?.edit_follow_up(
+                args.id,
+                &edit,
+                ctx.config.user()?,
+                ctx.now,
+                Local::now().date_naive(),
+            )?;
+            if ctx.json {
+                return ctx.json(&change);
+            }
+            Ok(format!(
+                "incident {}: {}\n",
+                change.entry.incident_id, change.entry.text
+            ))
+        }
+        FollowupCommand::Cancel(args) => {
+            let change = ctx.open_store()?.cancel_follow_up(
+                args.id,
+                &args.reason,
+                ctx.config.user()?,
+                ctx.now,
+            )?;
+            if ctx.json {
+                return ctx.json(&change);
+            }
+            Ok(format!(
+                "incident {}: {}\n",
+                change.entry.incident_id, change.entry.text
+            ))
+        }
         FollowupCommand::List(args) => {
             let filter = FollowUpFilter {
                 open_only: args.open,
@@ -115,6 +191,8 @@ pub const HEADER: [&str; 6] = ["ID", "INCIDENT", "STATE", "DUE", "OWNER", "TITLE
 pub fn row(f: &FollowUp, now: DateTime<Utc>) -> Vec<String> {
     let state = if f.is_done() {
         "done"
+    } else if f.is_cancelled() {
+        "cancelled"
     } else if f.is_overdue(now.with_timezone(&Local).date_naive()) {
         "OVERDUE"
     } else {

@@ -99,6 +99,8 @@ impl NewFollowUp {
             created_at: self.created_at,
             state: FollowUpState::Open,
             done_at: None,
+            cancelled_at: None,
+            cancel_reason: None,
         }
     }
 }
@@ -108,6 +110,17 @@ impl NewFollowUp {
 pub enum FollowUpState {
     Open,
     Done,
+    /// Dropped on purpose, with a reason: out of the closure rate, listed apart.
+    Cancelled,
+}
+
+/// What `followup edit` changes; `None` keeps the field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FollowUpEdit {
+    pub title: Option<String>,
+    pub owner: Option<String>,
+    /// `Some(None)` removes the due date.
+    pub due: Option<Option<NaiveDate>>,
 }
 
 /// A stored follow-up action item.
@@ -121,6 +134,10 @@ pub struct FollowUp {
     pub created_at: DateTime<Utc>,
     pub state: FollowUpState,
     pub done_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_reason: Option<String>,
 }
 
 impl FollowUp {
@@ -128,9 +145,106 @@ impl FollowUp {
         self.state == FollowUpState::Done
     }
 
+    pub fn is_cancelled(&self) -> bool {
+        self.state == FollowUpState::Cancelled
+    }
+
     /// Open and past its due date on `today`.
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
-        !self.is_done() && self.due.is_some_and(|due| due < today)
+        self.state == FollowUpState::Open && self.due.is_some_and(|due| due < today)
+    }
+
+    fn refuse_if_closed(&self, doing: &str) -> Result<(), DomainError> {
+        match self.state {
+            FollowUpState::Open => Ok(()),
+            FollowUpState::Done => Err(DomainError::rule(format!(
+                "follow-up #{} is already done: cannot {doing} it",
+                self.id
+            ))),
+            FollowUpState::Cancelled => Err(DomainError::rule(format!(
+                "follow-up #{} was cancelled: cannot {doing} it",
+                self.id
+            ))),
+        }
+    }
+
+    /// Changes title, owner or due date; the entry says what changed from what. A new
+    /// due date in the past is refused, as when adding.
+    pub fn edit(
+        &mut self,
+        edit: FollowUpEdit,
+        author: &str,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> Result<NewEntry, DomainError> {
+        let author = required_line("your name", author)?;
+        if self.is_cancelled() {
+            self.refuse_if_closed("edit")?;
+        }
+        let mut changes = Vec::new();
+        if let Some(title) = edit.title {
+            let title = required_line("follow-up title", &title)?;
+            if title != self.title {
+                changes.push(format!("title '{}' → '{title}'", self.title));
+                self.title = title;
+            }
+        }
+        if let Some(owner) = edit.owner {
+            let owner = required_line("owner", &owner)?;
+            if owner != self.owner {
+                changes.push(format!("owner {} → {owner}", self.owner));
+                self.owner = owner;
+            }
+        }
+        if let Some(due) = edit.due {
+            if let Some(d) = due.filter(|d| *d < today) {
+                return Err(DomainError::invalid(format!(
+                    "due date {d} is in the past (today is {today})"
+                )));
+            }
+            if due != self.due {
+                let show = |d: Option<NaiveDate>| d.map_or("none".to_string(), |d| d.to_string());
+                changes.push(format!("due {} → {}", show(self.due), show(due)));
+                self.due = due;
+            }
+        }
+        if changes.is_empty() {
+            return Err(DomainError::invalid(format!(
+                "nothing to change in follow-up #{}: give a new title, owner or due date",
+                self.id
+            )));
+        }
+        Ok(NewEntry::system(
+            EntryKind::Followup,
+            &author,
+            format!("follow-up #{} edited: {}", self.id, changes.join(", ")),
+            now,
+        ))
+    }
+
+    /// Cancels an open follow-up for `reason`: it leaves the closure rate and is
+    /// listed apart, and the entry keeps why.
+    pub fn cancel(
+        &mut self,
+        reason: &str,
+        author: &str,
+        now: DateTime<Utc>,
+    ) -> Result<NewEntry, DomainError> {
+        let author = required_line("your name", author)?;
+        let reason = required_line("reason", reason)?;
+        self.refuse_if_closed("cancel")?;
+        self.state = FollowUpState::Cancelled;
+        self.cancelled_at = Some(now);
+        self.cancel_reason = Some(reason.clone());
+        Ok(NewEntry::system(
+            EntryKind::Followup,
+            &author,
+            format!(
+                "follow-up #{} cancelled: {} (owner {}) — {reason}",
+                self.id, self.title, self.owner
+            ),
+            now,
+        ))
     }
 
     /// Marks the follow-up done and returns the timeline entry recording it.
@@ -142,6 +256,7 @@ impl FollowUp {
                 self.id
             )));
         }
+        self.refuse_if_closed("complete")?;
         self.state = FollowUpState::Done;
         self.done_at = Some(now);
         Ok(NewEntry::system(
@@ -212,6 +327,73 @@ mod tests {
         assert!(entry.text.contains("#3 done"));
         assert_eq!(f.done_at, Some(now()));
         assert!(f.complete("bob", now()).is_err());
+    }
+
+    #[test]
+    fn an_edit_says_what_changed_and_refuses_nothing_or_a_past_date() {
+        let mut f = follow_up(Some(today()));
+        let edit = FollowUpEdit {
+            owner: Some("carol".into()),
+            due: Some(today().succ_opt()),
+            ..FollowUpEdit::default()
+        };
+        let entry = f.edit(edit, "alice", now(), today()).unwrap();
+        assert_eq!(
+            entry.text,
+            "follow-up #3 edited: owner bob → carol, due 2026-11-24 → 2026-11-25"
+        );
+        assert_eq!((f.owner.as_str(), f.due), ("carol", today().succ_opt()));
+        let same = FollowUpEdit {
+            owner: Some("carol".into()),
+            ..FollowUpEdit::default()
+        };
+        assert!(
+            f.edit(same, "alice", now(), today()).is_err(),
+            "nothing changes"
+        );
+        let past = FollowUpEdit {
+            due: Some(today().pred_opt()),
+            ..FollowUpEdit::default()
+        };
+        assert!(f.edit(past, "alice", now(), today()).is_err());
+        let undated = FollowUpEdit {
+            due: Some(None),
+            ..FollowUpEdit::default()
+        };
+        let entry = f.edit(undated, "alice", now(), today()).unwrap();
+        assert!(
+            entry.text.ends_with("due 2026-11-25 → none"),
+            "{}",
+            entry.text
+        );
+        let empty = FollowUpEdit {
+            title: Some(" ".into()),
+            ..FollowUpEdit::default()
+        };
+        assert!(f.edit(empty, "alice", now(), today()).is_err());
+        assert_eq!(f.title, "add canary", "a refused edit changes nothing");
+    }
+
+    #[test]
+    fn a_cancel_needs_a_reason_and_closes_the_follow_up_for_good() {
+        let mut f = follow_up(Some(today()));
+        assert!(f.cancel(" ", "alice", now()).is_err());
+        let entry = f.cancel("superseded by #4", "alice", now()).unwrap();
+        assert_eq!(
+            entry.text,
+            "follow-up #3 cancelled: add canary (owner bob) — superseded by #4"
+        );
+        assert!(f.is_cancelled() && !f.is_overdue(today().succ_opt().unwrap()));
+        assert!(f.cancel("again", "alice", now()).is_err());
+        assert!(f.complete("bob", now()).is_err());
+        let edit = FollowUpEdit {
+            owner: Some("carol".into()),
+            ..FollowUpEdit::default()
+        };
+        assert!(f.edit(edit, "alice", now(), today()).is_err());
+        let mut done = follow_up(None);
+        done.complete("bob", now()).unwrap();
+        assert!(done.cancel("late", "alice", now()).is_err());
     }
 
     #[test]

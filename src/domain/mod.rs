@@ -18,7 +18,7 @@ pub mod text;
 pub mod timeline;
 
 pub use error::DomainError;
-pub use followup::{FollowUp, FollowUpId, FollowUpState, NewFollowUp};
+pub use followup::{FollowUp, FollowUpEdit, FollowUpId, FollowUpState, NewFollowUp};
 pub use incident::{
     Declaration, Incident, IncidentEdit, IncidentId, NewIncident, RootCause, Status,
 };

@@ -86,15 +86,44 @@ pub struct OverdueFollowUp {
     pub due: NaiveDate,
 }
 
+/// A follow-up named in the review apart from the figures: one with no due date
+/// (still open), or one cancelled, with why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListedFollowUp {
+    pub id: i64,
+    pub incident_id: i64,
+    pub title: String,
+    pub owner: String,
+    /// Why it was cancelled; `None` for an undated one.
+    pub reason: Option<String>,
+}
+
+impl ListedFollowUp {
+    fn of(f: &FollowUp) -> Self {
+        Self {
+            id: f.id.0,
+            incident_id: f.incident_id.0,
+            title: f.title.clone(),
+            owner: f.owner.clone(),
+            reason: f.cancel_reason.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FollowUpFigures {
-    /// Follow-ups (of real incidents) due in the period.
+    /// Follow-ups (of real incidents) due in the period, and those created in it
+    /// with no due date; cancelled ones are not counted.
     pub due: usize,
     pub done: usize,
     /// done / due, or none when nothing was due.
     pub closure_rate: Option<f64>,
     /// Open follow-ups whose due date has passed, any period, oldest first.
     pub overdue: Vec<OverdueFollowUp>,
+    /// Open follow-ups with no due date, any period: nobody said when.
+    pub undated: Vec<ListedFollowUp>,
+    /// Follow-ups cancelled in the period, with why.
+    pub cancelled: Vec<ListedFollowUp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -196,9 +225,24 @@ pub fn review(
         .iter()
         .filter(|f| !drill_ids.contains(&f.incident_id))
         .collect();
+    let created_in_period = |f: &FollowUp| f.created_at >= from && f.created_at < to;
     let due_in_period: Vec<&&FollowUp> = real_follow_ups
         .iter()
-        .filter(|f| f.due.is_some_and(|d| d >= from_day && d < to_day))
+        .filter(|f| !f.is_cancelled())
+        .filter(|f| match f.due {
+            Some(d) => d >= from_day && d < to_day,
+            None => created_in_period(f),
+        })
+        .collect();
+    let undated: Vec<ListedFollowUp> = real_follow_ups
+        .iter()
+        .filter(|f| f.state == crate::domain::FollowUpState::Open && f.due.is_none())
+        .map(|f| ListedFollowUp::of(f))
+        .collect();
+    let cancelled: Vec<ListedFollowUp> = real_follow_ups
+        .iter()
+        .filter(|f| f.cancelled_at.is_some_and(|at| at >= from && at < to))
+        .map(|f| ListedFollowUp::of(f))
         .collect();
     let done = due_in_period.iter().filter(|f| f.is_done()).count();
     let mut overdue: Vec<OverdueFollowUp> = real_follow_ups
@@ -238,6 +282,8 @@ pub fn review(
             closure_rate: (!due_in_period.is_empty())
                 .then(|| done as f64 / due_in_period.len() as f64),
             overdue,
+            undated,
+            cancelled,
         },
         drills: drills
             .iter()

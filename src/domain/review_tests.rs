@@ -222,6 +222,56 @@ fn figures_match_a_hand_count_and_leave_drills_out() {
     assert_eq!(r.drills[0].id, 6);
 }
 
+/// Cancelled follow-ups leave the closure rate and are listed apart with why;
+/// follow-ups with no due date count when added in the period and are listed as
+/// such instead of vanishing.
+#[test]
+fn closure_leaves_cancelled_out_and_counts_undated_ones_added_in_the_period() {
+    let undated = |id: i64, at: i64, done: bool| {
+        let mut f = NewFollowUp::new(
+            IncidentId(1),
+            "write the runbook",
+            "carol",
+            None,
+            "alice",
+            t(at),
+            NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+        )
+        .unwrap()
+        .into_follow_up(FollowUpId(id));
+        if done {
+            f.complete("carol", t(at + 1)).unwrap();
+        }
+        f
+    };
+    let mut cancelled = follow_up(7, 1, "2026-11-19", false);
+    cancelled
+        .cancel("superseded by #8", "alice", t(100))
+        .unwrap();
+    let follow_ups = vec![
+        follow_up(1, 1, "2026-11-18", true),  // due, done
+        follow_up(2, 1, "2026-11-19", false), // due, open (overdue)
+        cancelled,                            // due, cancelled: out
+        undated(8, 10, false),                // added in the period, no due date, open
+        undated(9, 20, true),                 // added in the period, no due date, done
+        undated(10, -500, false),             // added before the period: listed, not counted
+    ];
+    let r = review(&week(), &follow_ups, t(0), t(168), t(160));
+    // Counted: #1 done, #2 open, #8 open, #9 done → 2 of 4.
+    assert_eq!((r.follow_ups.due, r.follow_ups.done), (4, 2));
+    assert!((r.follow_ups.closure_rate.unwrap() - 0.5).abs() < 1e-9);
+    let undated_ids: Vec<i64> = r.follow_ups.undated.iter().map(|f| f.id).collect();
+    assert_eq!(undated_ids, vec![8, 10]);
+    assert_eq!(r.follow_ups.cancelled.len(), 1);
+    assert_eq!(r.follow_ups.cancelled[0].id, 7);
+    assert_eq!(
+        r.follow_ups.cancelled[0].reason.as_deref(),
+        Some("superseded by #8")
+    );
+    let overdue: Vec<i64> = r.follow_ups.overdue.iter().map(|f| f.id).collect();
+    assert_eq!(overdue, vec![2], "the cancelled one is not overdue");
+}
+
 #[test]
 fn an_empty_period_has_zero_figures_and_no_closure_rate() {
     let r = review(&week(), &[], t(1000), t(1168), t(1200));

@@ -281,6 +281,19 @@ fn apply(store: &mut Store, write: Write) -> Result<Saved, StoreError> {
             store.append_entry_once(id, &entry)?;
             Saved::AlertLogged
         }
+        Write::EditFollowUp {
+            id,
+            edit,
+            author,
+            at,
+            today,
+        } => Saved::FollowUp(store.edit_follow_up(id, &edit, &author, at, today)?),
+        Write::CancelFollowUp {
+            id,
+            reason,
+            author,
+            at,
+        } => Saved::FollowUp(store.cancel_follow_up(id, &reason, &author, at)?),
         Write::CompleteFollowUp { id, author, at } => {
             Saved::FollowUp(store.complete_follow_up(id, &author, at)?)
         }

@@ -105,6 +105,11 @@ pub struct CopyReport {
 pub type IncidentChange<'a> =
     &'a mut dyn FnMut(&mut Incident) -> Result<Vec<NewEntry>, DomainError>;
 
+/// A change the domain decides on a loaded follow-up: the entry that records it, or
+/// why it is refused. Called again if the backend retries the transaction, on a
+/// fresh copy each time.
+pub type FollowUpChangeFn<'a> = &'a mut dyn FnMut(&mut FollowUp) -> Result<NewEntry, DomainError>;
+
 /// One engine under the store. Every method is one transaction (reads included), and
 /// a write returns only once it is durable. Dialect stays in the implementations.
 pub trait Backend: Send {
@@ -138,11 +143,12 @@ pub trait Backend: Send {
         now: DateTime<Utc>,
     ) -> Result<TimelineEntry, StoreError>;
     fn add_follow_up(&mut self, new: NewFollowUp) -> Result<FollowUpChange, StoreError>;
-    fn complete_follow_up(
+    /// Loads follow-up `id` for update, applies `change`, stores every field it may
+    /// have changed and the entry that records it.
+    fn change_follow_up(
         &mut self,
         id: FollowUpId,
-        author: &str,
-        now: DateTime<Utc>,
+        change: FollowUpChangeFn<'_>,
     ) -> Result<FollowUpChange, StoreError>;
     fn list_incidents(&mut self, open_only: bool) -> Result<Vec<Incident>, StoreError>;
     fn load_incident(&mut self, id: IncidentId) -> Result<IncidentRecord, StoreError>;
@@ -327,7 +333,33 @@ impl Store {
         author: &str,
         now: DateTime<Utc>,
     ) -> Result<FollowUpChange, StoreError> {
-        self.backend.complete_follow_up(id, author, now)
+        self.backend
+            .change_follow_up(id, &mut |f| f.complete(author, now))
+    }
+
+    /// Changes a follow-up's title, owner or due date, recorded in the timeline.
+    pub fn edit_follow_up(
+        &mut self,
+        id: FollowUpId,
+        edit: &crate::domain::FollowUpEdit,
+        author: &str,
+        now: DateTime<Utc>,
+        today: chrono::NaiveDate,
+    ) -> Result<FollowUpChange, StoreError> {
+        self.backend
+            .change_follow_up(id, &mut |f| f.edit(edit.clone(), author, now, today))
+    }
+
+    /// Cancels a follow-up for `reason`, recorded in the timeline.
+    pub fn cancel_follow_up(
+        &mut self,
+        id: FollowUpId,
+        reason: &str,
+        author: &str,
+        now: DateTime<Utc>,
+    ) -> Result<FollowUpChange, StoreError> {
+        self.backend
+            .change_follow_up(id, &mut |f| f.cancel(reason, author, now))
     }
 
     /// Incidents, newest declared first; only unresolved ones when `open_only`.

@@ -15,7 +15,8 @@ pub const INCIDENT_COLUMNS: &str = "id, title, severity, status, commander, comm
     trigger_ms, declared_ms, declared_by, mitigated_ms, resolved_ms, regions, cohorts, \
     summary, root_cause, release_related, rollback_performed, drill";
 
-pub const FOLLOWUP_COLUMNS: &str = "id, incident_id, title, owner, due, created_ms, done_ms";
+pub const FOLLOWUP_COLUMNS: &str =
+    "id, incident_id, title, owner, due, created_ms, done_ms, cancelled_ms, cancel_reason";
 
 /// Typed access to the columns of one row, by position.
 pub trait Columns {
@@ -131,6 +132,7 @@ pub fn revision(row: &impl Columns) -> Result<(EntryId, Revision), StoreError> {
 pub fn follow_up(row: &impl Columns) -> Result<FollowUp, StoreError> {
     let due = row.opt_text(4)?;
     let done_at = optional_time("done_ms", row.opt_int(6)?)?;
+    let cancelled_at = optional_time("cancelled_ms", row.opt_int(7)?)?;
     Ok(FollowUp {
         id: FollowUpId(row.int(0)?),
         incident_id: IncidentId(row.int(1)?),
@@ -145,10 +147,14 @@ pub fn follow_up(row: &impl Columns) -> Result<FollowUp, StoreError> {
         created_at: time("created_ms", row.int(5)?)?,
         state: if done_at.is_some() {
             FollowUpState::Done
+        } else if cancelled_at.is_some() {
+            FollowUpState::Cancelled
         } else {
             FollowUpState::Open
         },
         done_at,
+        cancelled_at,
+        cancel_reason: row.opt_text(8)?,
     })
 }
 

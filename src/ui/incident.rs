@@ -241,6 +241,8 @@ fn render_follow_ups(state: &State, frame: &mut Frame, area: Rect, record: &Inci
         .map(|f| {
             let state = if f.is_done() {
                 "done"
+            } else if f.is_cancelled() {
+                "cancelled"
             } else if f.is_overdue(today) {
                 "⚠ OVERDUE"
             } else {

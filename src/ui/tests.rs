@@ -166,7 +166,18 @@ fn help_lists_the_keys() {
         }),
     );
     update(&mut s, key('?'));
-    let out = screen(&s, 120, 50);
+    // The help scrolls: read it screen by screen.
+    let mut out = screen(&s, 120, 50);
+    for _ in 0..40 {
+        update(
+            &mut s,
+            Msg::Key(ratatui_textarea::Input {
+                key: ratatui_textarea::Key::Down,
+                ..Default::default()
+            }),
+        );
+        out.push_str(&screen(&s, 120, 50));
+    }
     // Generated from the command table: every command, its key and arguments.
     for command in crate::app::commands::COMMANDS {
         assert!(

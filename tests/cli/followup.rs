@@ -197,3 +197,63 @@ fn followup_add_needs_one_owner_and_a_title() {
     assert!(err.contains("must not be empty"), "{err}");
     assert_eq!(sb.rows(), rows);
 }
+
+#[test]
+fn followup_edit_and_cancel_change_the_item_and_say_so_in_the_timeline() {
+    let sb = Sandbox::new();
+    let id = sb.declare("Stream starts failing");
+    sb.json(&[
+        "followup", "add", "1", "--owner", "bob", "add", "a", "canary",
+    ]);
+    let edited = sb.json(&[
+        "followup",
+        "edit",
+        "1",
+        "--owner",
+        "carol",
+        "--due",
+        "+7d",
+        "--title",
+        "add a canary stage",
+    ]);
+    assert_eq!(edited["follow_up"]["owner"], "carol");
+    assert_eq!(edited["follow_up"]["title"], "add a canary stage");
+    assert!(edited["follow_up"]["due"].is_string());
+    let text = edited["entry"]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("follow-up #1 edited: title 'add a canary' → 'add a canary stage', owner bob → carol, due none → "),
+        "{text}"
+    );
+    let undated = sb.json(&["followup", "edit", "1", "--due", "none"]);
+    assert_eq!(undated["follow_up"]["due"], Value::Null);
+
+    // Nothing to change, a past date, no reason, an unknown id: refused, nothing written.
+    let before = sb.timeline(id).len();
+    let e = sb.fails(&["followup", "edit", "1"], 2);
+    assert!(e.contains("nothing to change"), "{e}");
+    let e = sb.fails(&["followup", "edit", "1", "--due", "2001-01-01"], 2);
+    assert!(e.contains("in the past"), "{e}");
+    sb.fails(&["followup", "cancel", "1"], 2);
+    let e = sb.fails(&["followup", "cancel", "9", "--reason", "x"], 3);
+    assert!(e.contains('9'), "{e}");
+    assert_eq!(sb.timeline(id).len(), before);
+
+    let cancelled = sb.json(&[
+        "followup",
+        "cancel",
+        "1",
+        "--reason",
+        "superseded by the new rollout",
+    ]);
+    assert_eq!(cancelled["follow_up"]["state"], "cancelled");
+    assert_eq!(
+        cancelled["follow_up"]["cancel_reason"],
+        "superseded by the new rollout"
+    );
+    assert_eq!(sb.timeline(id).last().unwrap(), &cancelled["entry"]);
+    assert!(ids(&sb.json(&["followup", "list", "--open"])).is_empty());
+    let table = sb.ok(&["followup", "list"]);
+    assert!(table.contains("cancelled"), "{table}");
+    let e = sb.fails(&["followup", "done", "1"], 4);
+    assert!(e.contains("cancelled"), "{e}");
+}

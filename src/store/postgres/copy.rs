@@ -112,17 +112,17 @@ fn import_one(
                 }
             } else {
                 tx.execute(
-                    "INSERT INTO followup (id, incident_id, title, owner, due, created_ms, done_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    &[&f.id.0, &id.0, &f.title, &f.owner, &f.due.map(|d| d.to_string()), &millis(f.created_at), &f.done_at.map(millis)],
+                    "INSERT INTO followup (id, incident_id, title, owner, due, created_ms, done_ms, \
+                     cancelled_ms, cancel_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    &[&f.id.0, &id.0, &f.title, &f.owner, &f.due.map(|d| d.to_string()), &millis(f.created_at), &f.done_at.map(millis), &f.cancelled_at.map(millis), &f.cancel_reason],
                 )?;
                 report.follow_ups += 1;
                 continue;
             }
         }
         tx.execute(
-            "INSERT INTO followup (incident_id, title, owner, due, created_ms, done_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO followup (incident_id, title, owner, due, created_ms, done_ms, \
+             cancelled_ms, cancel_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             &[
                 &id.0,
                 &f.title,
@@ -130,6 +130,8 @@ fn import_one(
                 &f.due.map(|d| d.to_string()),
                 &millis(f.created_at),
                 &f.done_at.map(millis),
+                &f.cancelled_at.map(millis),
+                &f.cancel_reason,
             ],
         )?;
         report.follow_ups += 1;

@@ -22,8 +22,8 @@ use postgres::{Client, IsolationLevel, Transaction};
 
 use super::rows::{self, json_list, millis, Columns, FOLLOWUP_COLUMNS, INCIDENT_COLUMNS};
 use super::{
-    Backend, Change, Diagnostics, FollowUpChange, FollowUpFilter, IncidentChange, IncidentRecord,
-    StoreError,
+    Backend, Change, Diagnostics, FollowUpChange, FollowUpChangeFn, FollowUpFilter, IncidentChange,
+    IncidentRecord, StoreError,
 };
 use crate::domain::alert::LinkedAlert;
 use crate::domain::review::ReviewedIncident;
@@ -510,11 +510,10 @@ impl Backend for PgStore {
         })
     }
 
-    fn complete_follow_up(
+    fn change_follow_up(
         &mut self,
         id: FollowUpId,
-        author: &str,
-        now: DateTime<Utc>,
+        change: FollowUpChangeFn<'_>,
     ) -> Result<FollowUpChange, StoreError> {
         self.write(|tx| {
             let row = tx
@@ -524,10 +523,19 @@ impl Backend for PgStore {
                 )?
                 .ok_or(StoreError::FollowUpNotFound(id))?;
             let mut follow_up = rows::follow_up(&row)?;
-            let new_entry = follow_up.complete(author, now)?;
+            let new_entry = change(&mut follow_up)?;
             tx.execute(
-                "UPDATE followup SET done_ms = $1 WHERE id = $2",
-                &[&follow_up.done_at.map(millis), &id.0],
+                "UPDATE followup SET title = $1, owner = $2, due = $3, done_ms = $4, \
+                 cancelled_ms = $5, cancel_reason = $6 WHERE id = $7",
+                &[
+                    &follow_up.title,
+                    &follow_up.owner,
+                    &follow_up.due.map(|d| d.to_string()),
+                    &follow_up.done_at.map(millis),
+                    &follow_up.cancelled_at.map(millis),
+                    &follow_up.cancel_reason,
+                    &id.0,
+                ],
             )?;
             let entry = insert_entry(tx, follow_up.incident_id, &new_entry)?;
             Ok(FollowUpChange { follow_up, entry })
@@ -836,9 +844,9 @@ fn query_follow_ups(
     tx.query(
         &format!(
             "SELECT {FOLLOWUP_COLUMNS} FROM followup \
-             WHERE (NOT $1 OR done_ms IS NULL) AND ($2::TEXT IS NULL OR owner = $2) \
+             WHERE (NOT $1 OR (done_ms IS NULL AND cancelled_ms IS NULL)) AND ($2::TEXT IS NULL OR owner = $2) \
              AND ($3::BIGINT IS NULL OR incident_id = $3) \
-             ORDER BY done_ms IS NOT NULL, due IS NULL, due, id"
+             ORDER BY done_ms IS NOT NULL OR cancelled_ms IS NOT NULL, due IS NULL, due, id"
         ),
         &[
             &filter.open_only,

@@ -121,6 +121,11 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE entry_revision ADD COLUMN kind TEXT;
     "#,
+    // 3: a follow-up may be cancelled, with a reason.
+    r#"
+    ALTER TABLE followup ADD COLUMN cancelled_ms BIGINT;
+    ALTER TABLE followup ADD COLUMN cancel_reason TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

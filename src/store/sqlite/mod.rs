@@ -20,8 +20,8 @@ use rusqlite::{
 
 use super::rows::{self, json_list, millis, Columns, FOLLOWUP_COLUMNS, INCIDENT_COLUMNS};
 use super::{
-    Backend, Change, Diagnostics, FollowUpChange, FollowUpFilter, IncidentChange, IncidentRecord,
-    StoreError,
+    Backend, Change, Diagnostics, FollowUpChange, FollowUpChangeFn, FollowUpFilter, IncidentChange,
+    IncidentRecord, StoreError,
 };
 use crate::domain::alert::LinkedAlert;
 use crate::domain::review::ReviewedIncident;
@@ -293,11 +293,10 @@ impl Backend for SqliteStore {
     }
 
     /// Marks a follow-up done, recorded in its incident's timeline.
-    fn complete_follow_up(
+    fn change_follow_up(
         &mut self,
         id: FollowUpId,
-        author: &str,
-        now: DateTime<Utc>,
+        change: FollowUpChangeFn<'_>,
     ) -> Result<FollowUpChange, StoreError> {
         self.write(|tx| {
             let mut follow_up = tx
@@ -308,10 +307,19 @@ impl Backend for SqliteStore {
                 )
                 .optional()?
                 .ok_or(StoreError::FollowUpNotFound(id))??;
-            let new_entry = follow_up.complete(author, now)?;
+            let new_entry = change(&mut follow_up)?;
             tx.execute(
-                "UPDATE followup SET done_ms = ?1 WHERE id = ?2",
-                params![follow_up.done_at.map(millis), id.0],
+                "UPDATE followup SET title = ?1, owner = ?2, due = ?3, done_ms = ?4, \
+                 cancelled_ms = ?5, cancel_reason = ?6 WHERE id = ?7",
+                params![
+                    follow_up.title,
+                    follow_up.owner,
+                    follow_up.due.map(|d| d.to_string()),
+                    follow_up.done_at.map(millis),
+                    follow_up.cancelled_at.map(millis),
+                    follow_up.cancel_reason,
+                    id.0
+                ],
             )?;
             let entry = insert_entry(tx, follow_up.incident_id, &new_entry)?;
             Ok(FollowUpChange { follow_up, entry })
@@ -655,8 +663,8 @@ fn query_follow_ups(
 ) -> Result<Vec<FollowUp>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {FOLLOWUP_COLUMNS} FROM followup \
-         WHERE (?1 = 0 OR done_ms IS NULL) AND (?2 IS NULL OR owner = ?2) AND (?3 IS NULL OR incident_id = ?3) \
-         ORDER BY done_ms IS NOT NULL, due IS NULL, due, id"
+         WHERE (?1 = 0 OR (done_ms IS NULL AND cancelled_ms IS NULL)) AND (?2 IS NULL OR owner = ?2) AND (?3 IS NULL OR incident_id = ?3) \
+         ORDER BY done_ms IS NOT NULL OR cancelled_ms IS NOT NULL, due IS NULL, due, id"
     ))?;
     let mut rows = stmt.query(params![
         filter.open_only,

@@ -113,6 +113,11 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE entry_revision ADD COLUMN kind TEXT;
     "#,
+    // 6: a follow-up may be cancelled, with a reason.
+    r#"
+    ALTER TABLE followup ADD COLUMN cancelled_ms INTEGER;
+    ALTER TABLE followup ADD COLUMN cancel_reason TEXT;
+    "#,
 ];
 
 /// `PRAGMA application_id` of a sitrep database ("sitr"): another program's SQLite
