@@ -19,6 +19,27 @@ pub fn time(t: DateTime<Utc>, display: TimeDisplay) -> String {
     }
 }
 
+/// A time as typed (`15m ago`, `03:05`, `2026-11-24 03:05`, RFC 3339), read in the
+/// configured zone: see [`crate::domain::parse::parse_when`].
+pub fn parse_when(
+    raw: &str,
+    now: DateTime<Utc>,
+    display: TimeDisplay,
+) -> Result<DateTime<Utc>, crate::domain::DomainError> {
+    match display {
+        TimeDisplay::Utc => crate::domain::parse::parse_when(raw, now, &Utc),
+        TimeDisplay::Local => crate::domain::parse::parse_when(raw, now, &Local),
+    }
+}
+
+/// `2026-11-24 03:05` in the configured zone: what a form shows and reads back.
+pub fn minute(t: DateTime<Utc>, display: TimeDisplay) -> String {
+    match display {
+        TimeDisplay::Utc => t.format("%Y-%m-%d %H:%M").to_string(),
+        TimeDisplay::Local => t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string(),
+    }
+}
+
 /// `03:04:05` in the configured zone, for the timeline on screen.
 pub fn clock(t: DateTime<Utc>, display: TimeDisplay) -> String {
     match display {

@@ -184,7 +184,8 @@ fn run(state: &mut State, id: IncidentId, line: &str, origin: Origin) -> Vec<Eff
         Action::OpenEditForm => {
             cleared(state);
             if let Some(record) = state.current_record() {
-                state.layer = Layer::Form(Box::new(Form::edit(&record.incident)));
+                state.layer =
+                    Layer::Form(Box::new(Form::edit(&record.incident, state.time_display)));
             }
         }
         Action::Export => {

@@ -4,11 +4,15 @@
 use ratatui_textarea::{Input, Key, TextArea};
 
 use super::single_line;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 
+use crate::config::TimeDisplay;
 use crate::domain::alert::LinkedAlert;
-use crate::domain::parse::parse_timestamp;
-use crate::domain::{Declaration, DomainError, Incident, IncidentEdit, IncidentId, Severity};
+use crate::domain::parse::parse_bool;
+use crate::domain::{
+    Declaration, DomainError, Incident, IncidentEdit, IncidentId, RootCause, Severity,
+};
+use crate::format;
 
 /// A field of the declare and edit forms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +25,9 @@ pub enum FieldId {
     CommsLead,
     TriggerTime,
     Summary,
+    RootCause,
+    ReleaseRelated,
+    RollbackPerformed,
 }
 
 impl FieldId {
@@ -32,8 +39,13 @@ impl FieldId {
             Self::Cohorts => "cohorts (comma-separated)",
             Self::Commander => "commander",
             Self::CommsLead => "comms lead",
-            Self::TriggerTime => "trigger time (RFC 3339, UTC)",
+            Self::TriggerTime => "trigger time (15m ago · 03:05 · YYYY-MM-DD HH:MM; blank = now)",
             Self::Summary => "summary",
+            Self::RootCause => {
+                "root cause (release, config, capacity, dependency, infrastructure, network, data, security, unknown)"
+            }
+            Self::ReleaseRelated => "release related (yes/no)",
+            Self::RollbackPerformed => "rollback performed (yes/no)",
         }
     }
 }
@@ -64,14 +76,17 @@ pub struct Form {
     pub error: Option<String>,
     /// A write is under way; Enter waits for it.
     pub pending: Option<super::RequestId>,
-    /// Carried from the alerts a declaration starts from; shown, not edited.
+    /// Carried from the alerts a declaration starts from, or the incident's: kept
+    /// exactly while its field shows it unchanged (the field shows minutes only).
     pub trigger_time: Option<DateTime<Utc>>,
+    /// The zone times are shown and typed in.
+    pub display: TimeDisplay,
     pub linked_alerts: Vec<String>,
     pub alerts: Vec<LinkedAlert>,
 }
 
 impl Form {
-    fn new(purpose: FormPurpose, fields: Vec<(FieldId, FieldInput)>) -> Self {
+    fn new(purpose: FormPurpose, fields: Vec<(FieldId, FieldInput)>, display: TimeDisplay) -> Self {
         let mut form = Self {
             purpose,
             fields,
@@ -80,6 +95,7 @@ impl Form {
             error: None,
             pending: None,
             trigger_time: None,
+            display,
             linked_alerts: Vec::new(),
             alerts: Vec::new(),
         };
@@ -88,7 +104,7 @@ impl Form {
     }
 
     /// Declaring from scratch; the user is commander unless they name someone.
-    pub fn declare(commander: &str) -> Self {
+    pub fn declare(commander: &str, display: TimeDisplay) -> Self {
         let text = |v: &str| FieldInput::Text(Box::new(single_line(v)));
         Self::new(
             FormPurpose::Declare,
@@ -99,14 +115,16 @@ impl Form {
                 (FieldId::Cohorts, text("")),
                 (FieldId::Commander, text(commander)),
                 (FieldId::CommsLead, text("")),
+                (FieldId::TriggerTime, text("")),
             ],
+            display,
         )
     }
 
     /// Declaring from alerts: `prefill` (see `alerts::declaration_from`) fills title,
     /// severity and regions; its trigger time and alert links are carried along.
-    pub fn declare_from(prefill: Declaration, commander: &str) -> Self {
-        let mut form = Self::declare(commander);
+    pub fn declare_from(prefill: Declaration, commander: &str, display: TimeDisplay) -> Self {
+        let mut form = Self::declare(commander, display);
         for (id, input) in &mut form.fields {
             match (id, input) {
                 (FieldId::Title, FieldInput::Text(t)) => **t = single_line(&prefill.title),
@@ -116,9 +134,15 @@ impl Form {
                 (FieldId::Severity, FieldInput::Severity(s)) => {
                     *s = prefill.severity.unwrap_or(Severity::P1)
                 }
+                (FieldId::TriggerTime, FieldInput::Text(t)) => {
+                    if let Some(at) = prefill.trigger_time {
+                        **t = single_line(&format::minute(at, display));
+                    }
+                }
                 _ => {}
             }
         }
+        form.initial = form.fields.iter().map(|(id, _)| form.value(*id)).collect();
         form.trigger_time = prefill.trigger_time;
         form.linked_alerts = prefill.linked_alerts;
         form.alerts = prefill.alerts;
@@ -126,9 +150,14 @@ impl Form {
     }
 
     /// Editing an incident's template fields, prefilled with their current values.
-    pub fn edit(incident: &Incident) -> Self {
+    pub fn edit(incident: &Incident, display: TimeDisplay) -> Self {
         let text = |v: &str| FieldInput::Text(Box::new(single_line(v)));
-        Self::new(
+        let yes_no = |v: Option<bool>| match v {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "",
+        };
+        let mut form = Self::new(
             FormPurpose::Edit(incident.id),
             vec![
                 (FieldId::Title, text(&incident.title)),
@@ -136,18 +165,56 @@ impl Form {
                 (FieldId::Cohorts, text(&incident.cohorts.join(", "))),
                 (
                     FieldId::TriggerTime,
-                    text(
-                        &incident
-                            .trigger_time
-                            .to_rfc3339_opts(SecondsFormat::Millis, true),
-                    ),
+                    text(&format::minute(incident.trigger_time, display)),
                 ),
                 (
                     FieldId::Summary,
                     text(incident.summary.as_deref().unwrap_or("")),
                 ),
+                (
+                    FieldId::RootCause,
+                    text(
+                        &incident
+                            .root_cause
+                            .map(|c| c.to_string())
+                            .unwrap_or_default(),
+                    ),
+                ),
+                (
+                    FieldId::ReleaseRelated,
+                    text(yes_no(incident.release_related)),
+                ),
+                (
+                    FieldId::RollbackPerformed,
+                    text(yes_no(incident.rollback_performed)),
+                ),
             ],
-        )
+            display,
+        );
+        form.trigger_time = Some(incident.trigger_time);
+        form
+    }
+
+    /// Whether a field still shows what it showed when the form opened.
+    fn unchanged(&self, id: FieldId) -> bool {
+        self.fields
+            .iter()
+            .zip(&self.initial)
+            .find(|((f, _), _)| *f == id)
+            .is_some_and(|(_, before)| self.value(id) == *before)
+    }
+
+    /// The trigger time the form says: the carried one while its field is unchanged,
+    /// none (now) when blank, else what was typed, read in the display zone.
+    fn trigger(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, DomainError> {
+        let typed = self.value(FieldId::TriggerTime);
+        if self.unchanged(FieldId::TriggerTime) {
+            Ok(self.trigger_time)
+        } else if typed.trim().is_empty() {
+            Ok(None)
+        } else {
+            format::parse_when(&typed, now, self.display).map(Some)
+        }
     }
 
     pub fn focused(&self) -> Option<FieldId> {
@@ -222,28 +289,58 @@ impl Form {
     }
 
     /// The declaration this form describes; the domain validates it.
-    pub fn declaration(&self) -> Declaration {
+    pub fn declaration(&self, now: DateTime<Utc>) -> Result<Declaration, DomainError> {
         let optional = |id| Some(self.value(id)).filter(|s| !s.trim().is_empty());
-        Declaration {
+        Ok(Declaration {
             title: self.value(FieldId::Title),
             severity: self.severity(),
             commander: optional(FieldId::Commander),
             comms_lead: optional(FieldId::CommsLead),
             regions: split_list(&self.value(FieldId::Regions)),
             cohorts: split_list(&self.value(FieldId::Cohorts)),
-            trigger_time: self.trigger_time,
+            trigger_time: self.trigger(now)?,
             linked_alerts: self.linked_alerts.clone(),
             alerts: self.alerts.clone(),
             ..Declaration::default()
-        }
+        })
     }
 
     /// The changes this form makes to `incident`; the domain validates them.
-    pub fn changes(&self, incident: &Incident) -> Result<IncidentEdit, DomainError> {
+    pub fn changes(
+        &self,
+        incident: &Incident,
+        now: DateTime<Utc>,
+    ) -> Result<IncidentEdit, DomainError> {
         let title = self.value(FieldId::Title);
         let regions = split_list(&self.value(FieldId::Regions));
         let cohorts = split_list(&self.value(FieldId::Cohorts));
-        let trigger = parse_timestamp(&self.value(FieldId::TriggerTime))?;
+        let trigger = match self.trigger(now)? {
+            Some(t) => t,
+            None => {
+                return Err(DomainError::invalid(
+                    "the trigger time cannot be blank (e.g. '15m ago', '03:05')",
+                ))
+            }
+        };
+        // A yes/no field: unchanged or blank keeps the value.
+        let flag = |id: FieldId| -> Result<Option<bool>, DomainError> {
+            let value = self.value(id);
+            if self.unchanged(id) || value.trim().is_empty() {
+                Ok(None)
+            } else {
+                parse_bool(&value).map(Some)
+            }
+        };
+        let root_cause = {
+            let value = self.value(FieldId::RootCause);
+            if self.unchanged(FieldId::RootCause) || value.trim().is_empty() {
+                None
+            } else {
+                Some(value.parse::<RootCause>()?)
+            }
+        };
+        let release_related = flag(FieldId::ReleaseRelated)?;
+        let rollback_performed = flag(FieldId::RollbackPerformed)?;
         let summary = self.value(FieldId::Summary);
         let added = |now: &[String], before: &[String]| -> Vec<String> {
             now.iter()
@@ -261,6 +358,10 @@ impl Form {
             summary: (!summary.trim().is_empty()
                 && incident.summary.as_deref() != Some(summary.as_str()))
             .then_some(summary),
+            root_cause: root_cause.filter(|c| incident.root_cause != Some(*c)),
+            release_related: release_related.filter(|v| incident.release_related != Some(*v)),
+            rollback_performed: rollback_performed
+                .filter(|v| incident.rollback_performed != Some(*v)),
             ..IncidentEdit::default()
         })
     }

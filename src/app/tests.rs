@@ -665,6 +665,82 @@ fn a_bad_trigger_time_in_the_edit_form_is_shown_not_sent() {
         .is_some_and(|e| e.contains("'yesterday'")));
 }
 
+/// The review's fields are in the edit form; the trigger time is shown and typed in
+/// the display zone, relative times included, and an untouched one is not "changed"
+/// by the minutes the field shows.
+#[test]
+fn the_edit_form_feeds_the_review_and_reads_relative_times() {
+    let mut s = in_incident();
+    typed(&mut s, "/edit");
+    update(&mut s, key(Key::Enter));
+    for _ in 0..5 {
+        update(&mut s, key(Key::Tab)); // root cause
+    }
+    typed(&mut s, "release");
+    update(&mut s, key(Key::Tab));
+    typed(&mut s, "yes");
+    update(&mut s, key(Key::Tab));
+    typed(&mut s, "no");
+    let Write::Edit { edit, .. } = only_write(update(&mut s, key(Key::Enter))) else {
+        panic!("expected an edit");
+    };
+    assert_eq!(edit.root_cause, Some(crate::domain::RootCause::Release));
+    assert_eq!(
+        (edit.release_related, edit.rollback_performed),
+        (Some(true), Some(false))
+    );
+    assert_eq!(edit.trigger_time, None, "untouched: no change");
+
+    let mut s = in_incident();
+    typed(&mut s, "/edit");
+    update(&mut s, key(Key::Enter));
+    for _ in 0..3 {
+        update(&mut s, key(Key::Tab)); // trigger time
+    }
+    for _ in 0..40 {
+        update(&mut s, key(Key::Backspace));
+    }
+    typed(&mut s, "2m ago");
+    let Write::Edit { edit, .. } = only_write(update(&mut s, key(Key::Enter))) else {
+        panic!("expected an edit");
+    };
+    assert_eq!(edit.trigger_time, Some(t(3)));
+
+    let mut s = in_incident();
+    typed(&mut s, "/edit");
+    update(&mut s, key(Key::Enter));
+    for _ in 0..5 {
+        update(&mut s, key(Key::Tab));
+    }
+    typed(&mut s, "gremlins");
+    assert!(update(&mut s, key(Key::Enter)).is_empty());
+    let Layer::Form(form) = &s.layer else {
+        panic!("the form stays open");
+    };
+    assert!(
+        form.error
+            .as_deref()
+            .is_some_and(|e| e.contains("gremlins")),
+        "{:?}",
+        form.error
+    );
+}
+
+#[test]
+fn the_declare_form_takes_a_relative_trigger_time() {
+    let mut s = state();
+    update(&mut s, ch('d'));
+    typed(&mut s, "Gifting errors");
+    for _ in 0..6 {
+        update(&mut s, key(Key::Tab)); // trigger time
+    }
+    typed(&mut s, "-3m");
+    let Write::Declare(new) = only_write(update(&mut s, key(Key::Enter))) else {
+        panic!("expected a declare");
+    };
+    assert_eq!(new.trigger_time, t(2));
+}
+
 #[test]
 fn export_writes_the_postmortem_and_says_where_it_went() {
     let mut s = in_incident();

@@ -282,11 +282,15 @@ fn alerts_key(state: &mut State, input: Input) -> Vec<Effect> {
         Key::Char('d') => {
             let chosen = board.chosen();
             if chosen.is_empty() {
-                state.layer = Layer::Form(Box::new(Form::declare(&state.user)));
+                state.layer = Layer::Form(Box::new(Form::declare(&state.user, state.time_display)));
             } else {
                 let prefill = declaration_from(&chosen);
                 state.board.looked(state.now);
-                state.layer = Layer::Form(Box::new(Form::declare_from(prefill, &state.user)));
+                state.layer = Layer::Form(Box::new(Form::declare_from(
+                    prefill,
+                    &state.user,
+                    state.time_display,
+                )));
             }
         }
         Key::Char('z') => board.toggle_grouped(),
@@ -345,7 +349,9 @@ fn incidents_key(state: &mut State, input: Input) -> Vec<Effect> {
                 return vec![Effect::LoadRecord(id)];
             }
         }
-        Key::Char('d') => state.layer = Layer::Form(Box::new(Form::declare(&state.user))),
+        Key::Char('d') => {
+            state.layer = Layer::Form(Box::new(Form::declare(&state.user, state.time_display)))
+        }
         Key::Char('R') => {
             state.show_resolved = !state.show_resolved;
             state.selected = 0;
@@ -400,7 +406,7 @@ fn form_write(state: &State, form: &Form) -> Result<Write, String> {
         FormPurpose::Declare => NewIncident::declare(
             crate::domain::Declaration {
                 drill: state.drill,
-                ..form.declaration()
+                ..form.declaration(state.now).map_err(|e| e.to_string())?
             },
             &state.user,
             state.now,
@@ -412,7 +418,9 @@ fn form_write(state: &State, form: &Form) -> Result<Write, String> {
                 .current_record()
                 .filter(|r| r.incident.id == id)
                 .ok_or_else(|| "the incident is still loading; try again".to_string())?;
-            let edit = form.changes(&record.incident).map_err(|e| e.to_string())?;
+            let edit = form
+                .changes(&record.incident, state.now)
+                .map_err(|e| e.to_string())?;
             if edit == crate::domain::IncidentEdit::default() {
                 return Err("nothing changed; edit a field or press Esc".into());
             }

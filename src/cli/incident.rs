@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{CliError, Context};
 use crate::domain::metrics::{incident_times, triage_remaining};
-use crate::domain::parse::{format_duration, parse_bool, parse_timestamp};
+use crate::domain::parse::{format_duration, parse_bool};
 use crate::domain::{
     Declaration, DomainError, EntryId, EntryKind, Incident, IncidentEdit, IncidentId, NewEntry,
     NewIncident, RootCause, Severity, Status, TimelineEntry,
@@ -15,8 +15,11 @@ use crate::domain::{
 use crate::format;
 use crate::store::{Change, IncidentRecord};
 
-fn timestamp(raw: &str) -> Result<DateTime<Utc>, DomainError> {
-    parse_timestamp(raw)
+/// A trigger time as typed, read in the display zone relative to now.
+fn when(ctx: &Context, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, CliError> {
+    Ok(raw
+        .map(|raw| format::parse_when(raw, ctx.now, ctx.config.time_display))
+        .transpose()?)
 }
 
 fn typed_kind(raw: &str) -> Result<EntryKind, DomainError> {
@@ -54,9 +57,10 @@ pub struct DeclareArgs {
     /// Communications lead
     #[arg(long, value_name = "NAME")]
     comms_lead: Option<String>,
-    /// When user impact began, RFC 3339 [default: now]
-    #[arg(long, value_name = "RFC3339", value_parser = timestamp)]
-    trigger_time: Option<DateTime<Utc>>,
+    /// When user impact began: '15m ago', '-15m', '03:05' (today, display zone),
+    /// '2026-11-24 03:05' or RFC 3339 [default: now]
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
+    trigger_time: Option<String>,
     /// Fingerprint of an alert this incident is about (repeatable)
     #[arg(long = "alert", value_name = "FINGERPRINT")]
     alerts: Vec<String>,
@@ -71,7 +75,7 @@ pub fn declare(ctx: &Context, args: DeclareArgs) -> Result<String, CliError> {
         severity: Some(args.severity),
         commander: args.commander,
         comms_lead: args.comms_lead,
-        trigger_time: args.trigger_time,
+        trigger_time: when(ctx, args.trigger_time.as_deref())?,
         regions: args.regions,
         cohorts: args.cohorts,
         linked_alerts: args.alerts,
@@ -228,9 +232,10 @@ pub struct EditArgs {
     link_alerts: Vec<String>,
     #[arg(long = "unlink-alert", value_name = "FINGERPRINT")]
     unlink_alerts: Vec<String>,
-    /// When user impact began, RFC 3339
-    #[arg(long, value_name = "RFC3339", value_parser = timestamp)]
-    trigger_time: Option<DateTime<Utc>>,
+    /// When user impact began: '15m ago', '-15m', '03:05' (today, display zone),
+    /// '2026-11-24 03:05' or RFC 3339
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
+    trigger_time: Option<String>,
     #[arg(long)]
     summary: Option<String>,
     /// release, config, capacity, dependency, infrastructure, network, data, security, unknown
@@ -254,7 +259,7 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<String, CliError> {
         remove_cohorts: args.remove_cohorts,
         link_alerts: args.link_alerts,
         unlink_alerts: args.unlink_alerts,
-        trigger_time: args.trigger_time,
+        trigger_time: when(ctx, args.trigger_time.as_deref())?,
         summary: args.summary,
         root_cause: args.root_cause,
         release_related: args.release_related,

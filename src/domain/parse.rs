@@ -1,7 +1,7 @@
 //! Parsing the values people type: timestamps, dates, durations and yes/no flags.
 //! Errors quote the input (sanitized) and show an example of what works.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use super::text::sanitize_line;
 use super::DomainError;
@@ -16,6 +16,63 @@ pub fn parse_timestamp(raw: &str) -> Result<DateTime<Utc>, DomainError> {
         ))
     })?;
     Ok(truncate_to_millis(parsed.with_timezone(&Utc)))
+}
+
+/// A time as people type it during an incident, read in `zone` relative to `now`:
+/// RFC 3339 (`2026-11-24T03:00:00Z`); `now`; `-15m`, `15m ago`, `1h30m ago`; `HH:MM`
+/// (today, or yesterday when that is still to come: 23:50 typed at 00:10); or
+/// `YYYY-MM-DD HH:MM[:SS]`. A time in the future is refused.
+pub fn parse_when<Tz: TimeZone>(
+    raw: &str,
+    now: DateTime<Utc>,
+    zone: &Tz,
+) -> Result<DateTime<Utc>, DomainError> {
+    let value = raw.trim();
+    let bad = || {
+        DomainError::invalid(format!(
+            "bad time '{}' (use e.g. '15m ago', '-15m', '03:05', '2026-11-24 03:05' or RFC 3339 '2026-11-24T03:05:00Z')",
+            sanitize_line(raw)
+        ))
+    };
+    let at = if value.eq_ignore_ascii_case("now") {
+        now
+    } else if let Some(ago) = value
+        .strip_prefix('-')
+        .or_else(|| value.strip_suffix("ago").map(str::trim_end))
+    {
+        let d = parse_duration(ago.trim()).map_err(|_| bad())?;
+        now.checked_sub_signed(d).ok_or_else(bad)?
+    } else if let Ok(t) = DateTime::parse_from_rfc3339(value) {
+        t.with_timezone(&Utc)
+    } else if let Ok(clock) = chrono::NaiveTime::parse_from_str(value, "%H:%M")
+        .or_else(|_| chrono::NaiveTime::parse_from_str(value, "%H:%M:%S"))
+    {
+        let today = now.with_timezone(zone).date_naive();
+        let local = |day: NaiveDate| {
+            zone.from_local_datetime(&day.and_time(clock))
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+        };
+        match local(today).ok_or_else(bad)? {
+            t if t > now => today.pred_opt().and_then(local).ok_or_else(bad)?,
+            t => t,
+        }
+    } else {
+        let naive = chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M")
+            .or_else(|_| chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M:%S"))
+            .map_err(|_| bad())?;
+        zone.from_local_datetime(&naive)
+            .earliest()
+            .ok_or_else(bad)?
+            .with_timezone(&Utc)
+    };
+    if at > now + Duration::seconds(60) {
+        return Err(DomainError::invalid(format!(
+            "time '{}' is in the future",
+            sanitize_line(raw)
+        )));
+    }
+    Ok(truncate_to_millis(at))
 }
 
 /// Drops sub-millisecond precision: the log keeps milliseconds, so values compare
@@ -238,5 +295,48 @@ mod tests {
         assert_eq!(parse_bool("Yes"), Ok(true));
         assert_eq!(parse_bool("false"), Ok(false));
         assert!(parse_bool("maybe").is_err());
+    }
+
+    #[test]
+    fn times_are_read_as_people_type_them_in_the_display_zone() {
+        let now = DateTime::parse_from_rfc3339("2026-11-24T00:10:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let at = |raw: &str| parse_when(raw, now, &Utc).map(|t| t.to_rfc3339());
+        assert_eq!(at("15m ago").unwrap(), "2026-11-23T23:55:00+00:00");
+        assert_eq!(at("-15m").unwrap(), "2026-11-23T23:55:00+00:00");
+        assert_eq!(at("1h30m ago").unwrap(), "2026-11-23T22:40:00+00:00");
+        assert_eq!(at("now").unwrap(), "2026-11-24T00:10:00+00:00");
+        assert_eq!(at("00:05").unwrap(), "2026-11-24T00:05:00+00:00");
+        assert_eq!(
+            at("23:50").unwrap(),
+            "2026-11-23T23:50:00+00:00",
+            "yesterday"
+        );
+        assert_eq!(at("2026-11-23 21:00").unwrap(), "2026-11-23T21:00:00+00:00");
+        assert_eq!(
+            at("2026-11-23T21:00:00+01:00").unwrap(),
+            "2026-11-23T20:00:00+00:00"
+        );
+        // In the display zone: 01:05 at +01:00 is 00:05Z.
+        let plus_one = chrono::FixedOffset::east_opt(3600).unwrap();
+        let t = parse_when("01:05", now, &plus_one).unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-11-24T00:05:00+00:00");
+        let t = parse_when("2026-11-24 01:00", now, &plus_one).unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-11-24T00:00:00+00:00");
+        for bad in [
+            "",
+            "soon",
+            "25:00",
+            "15x ago",
+            "-",
+            "2026-13-01 00:00",
+            "+15m",
+            "in 5m",
+        ] {
+            assert!(at(bad).is_err(), "{bad}");
+        }
+        let e = at("2026-11-25 00:00").unwrap_err().to_string();
+        assert!(e.contains("in the future"), "{e}");
     }
 }

@@ -143,6 +143,9 @@ fn render_footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 fn footer_keys(state: &State) -> &'static str {
     match (&state.layer, state.view) {
         (Layer::Help(_), _) => strings::KEYS_HELP,
+        (Layer::Form(f), _) if f.purpose != crate::app::FormPurpose::Declare => {
+            strings::KEYS_FORM_EDIT
+        }
         (Layer::Form(_), _) => strings::KEYS_FORM,
         (Layer::Confirm(_), _) => strings::KEYS_CONFIRM_CHANGE,
         (Layer::Search(_), _) => strings::KEYS_SEARCH,

@@ -151,7 +151,11 @@ fn render_help(state: &State, frame: &mut Frame, area: Rect, scroll: usize) {
 }
 
 fn render_form(theme: &Theme, frame: &mut Frame, area: Rect, form: &Form) {
-    let height = (form.fields.len() as u16) * 3 + 3;
+    // Boxed fields when they fit; on a short terminal a label line and a value line
+    // per field, so every field stays visible and typeable.
+    let boxed = (form.fields.len() as u16) * 3 + 3 <= area.height;
+    let per_field: u16 = if boxed { 3 } else { 2 };
+    let height = (form.fields.len() as u16) * per_field + 3;
     let rect = centered(area, 72, height);
     frame.render_widget(Clear, rect);
     let name = match form.purpose {
@@ -168,20 +172,25 @@ fn render_form(theme: &Theme, frame: &mut Frame, area: Rect, form: &Form) {
         .title(format!("{name}{saving}"));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let mut constraints = vec![Constraint::Length(3); form.fields.len()];
+    let mut constraints = vec![Constraint::Length(per_field); form.fields.len()];
     constraints.push(Constraint::Length(1));
     let areas = Layout::vertical(constraints).split(inner);
     for (index, ((id, input), slot)) in form.fields.iter().zip(areas.iter()).enumerate() {
         let focused = form.focus == index;
         let marker = if focused { "▸ " } else { "  " };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(format!(" {marker}{} ", id.label()))
-            .border_style(if focused {
-                theme.selected()
-            } else {
-                theme.dim()
-            });
+        let style = if focused {
+            theme.selected()
+        } else {
+            theme.dim()
+        };
+        let block = if boxed {
+            Block::default()
+                .borders(Borders::ALL)
+                .title(format!(" {marker}{} ", id.label()))
+                .border_style(style)
+        } else {
+            Block::default().title(Span::styled(format!("{marker}{}", id.label()), style))
+        };
         match input {
             // A field being edited follows its cursor; the others show the start of
             // their text, so a long title reads from its first word.
@@ -214,13 +223,9 @@ fn render_form(theme: &Theme, frame: &mut Frame, area: Rect, form: &Form) {
     } else if p1_without_comms {
         (strings::P1_NEEDS_COMMS.to_string(), theme.warning())
     } else if !form.linked_alerts.is_empty() {
-        let trigger = form
-            .trigger_time
-            .map(|t| format!(" · trigger {}", t.format("%H:%M:%SZ")))
-            .unwrap_or_default();
         (
             format!(
-                "from {} alert(s), linked{trigger}",
+                "from {} alert(s), linked; trigger time from the earliest",
                 form.linked_alerts.len()
             ),
             theme.dim(),

@@ -38,6 +38,8 @@ pub const HELP_INCIDENT_KEYS: &[(&str, &str)] = &[
     ("any other key", "in NAV mode, starts typing again"),
 ];
 pub const KEYS_FORM: &str = " Tab/↑↓ field · ←→ severity · Enter save · Esc cancel";
+/// The edit form has no severity (`/sev` changes it).
+pub const KEYS_FORM_EDIT: &str = " Tab/↑↓ field · Enter save · Esc cancel";
 pub const KEYS_CONFIRM: &str = " y quit and lose the unsaved text · any other key stays";
 pub const KEYS_HELP: &str = " ↑↓ PgUp PgDn scroll · any other key closes help";
 pub const CONFIRM_QUIT: &str = "An input holds text that is not saved. Quit anyway? (y/N)";

@@ -453,3 +453,32 @@ fn amend_can_correct_the_kind_of_an_entry_logged_under_the_wrong_one() {
         sb.fails(&args, code);
     }
 }
+
+#[test]
+fn a_trigger_time_can_be_relative_or_a_clock_time_in_the_display_zone() {
+    let sb = Sandbox::new();
+    let declared = sb.json(&[
+        "declare",
+        "--title",
+        "t",
+        "--severity",
+        "P2",
+        "--trigger-time",
+        "15m ago",
+    ]);
+    let trigger = time(&declared["incident"]["trigger_time"]);
+    let ago = chrono::Utc::now() - trigger;
+    assert!(
+        (14..=16).contains(&ago.num_minutes()),
+        "15m ago is {} min ago",
+        ago.num_minutes()
+    );
+    let edited = sb.json(&["edit", "1", "--trigger-time", "-20m"]);
+    let trigger = time(&edited["incident"]["trigger_time"]);
+    let ago = chrono::Utc::now() - trigger;
+    assert!(
+        (19..=21).contains(&ago.num_minutes()),
+        "{}",
+        ago.num_minutes()
+    );
+}
