@@ -155,7 +155,8 @@ fn a_user_template_is_listed_as_an_override_and_used() {
         list.contains("postmortem.md") && list.contains("overrides the built-in"),
         "{list}"
     );
-    assert!(list.contains("comms-update.md  built-in"), "{list}");
+    assert!(list.contains("comms-update.md   built-in"), "{list}");
+    assert!(list.contains("comms-update.txt  built-in"), "{list}");
     assert!(list.contains("short.md"), "{list}");
     let out = sitrep(dir.path())
         .args(["export", "1", "-o", "-"])
@@ -179,21 +180,101 @@ fn a_user_template_is_listed_as_an_override_and_used() {
     assert_eq!(missing.status.code(), Some(3));
 }
 
+/// `comms` prints plain text from the public fields and the latest comms update;
+/// the internal title and the mitigation steps stay inside.
 #[test]
 fn comms_prints_a_customer_facing_draft() {
     let dir = with_incident();
-    let out = sitrep(dir.path())
-        .args(["comms", "1", "--next-update", "15m"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("**Investigating**"), "{text}");
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[comms.regions]\n\"eu-west\" = \"Europe\"\n",
+    )
+    .unwrap();
+    let comms = |args: &[&str]| {
+        sitrep(dir.path())
+            .env("SITREP_CONFIG", dir.path().join("config.toml"))
+            .arg("comms")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = comms(&["1", "--next-update", "15m"]);
     assert!(
-        text.contains("rolled back room") && text.contains("Next update by"),
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("Investigating: [PUBLIC TITLE MISSING"),
         "{text}"
     );
-    assert!(!text.contains("alice") && !text.contains("carol"), "{text}");
+    assert!(text.contains("Next update by"), "{text}");
+    for internal in [
+        "Stream starts failing",
+        "rolled back room",
+        "alice",
+        "carol",
+        "eu-west",
+    ] {
+        assert!(!text.contains(internal), "'{internal}' leaked: {text}");
+    }
+
+    sitrep(dir.path())
+        .args([
+            "edit",
+            "1",
+            "--public-title",
+            "Live video starts failing",
+            "--public-impact",
+            "Some viewers cannot start live streams.",
+            "--add-region",
+            "eu-west",
+        ])
+        .assert()
+        .success();
+    sitrep(dir.path())
+        .args([
+            "log",
+            "1",
+            "--kind",
+            "comms",
+            "We are rolling back a change (v2) now.",
+        ])
+        .assert()
+        .success();
+    let text = String::from_utf8(comms(&["1"]).stdout).unwrap();
+    assert!(
+        text.starts_with("Investigating: Live video starts failing\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Some viewers cannot start live streams."),
+        "{text}"
+    );
+    assert!(
+        text.contains("We are rolling back a change (v2) now."),
+        "plain, unescaped: {text}"
+    );
+    assert!(text.contains("Affected: Europe."), "{text}");
+    let markdown = String::from_utf8(comms(&["1", "--markdown"]).stdout).unwrap();
+    assert!(
+        markdown.starts_with("**Investigating**: Live video starts failing"),
+        "{markdown}"
+    );
+
+    // A resolved incident promises no next update; asking for one is an error.
+    sitrep(dir.path()).args(["resolve", "1"]).assert().success();
+    let text = String::from_utf8(comms(&["1"]).stdout).unwrap();
+    assert!(
+        text.starts_with("Resolved: Live video starts failing"),
+        "{text}"
+    );
+    assert!(!text.contains("Next update"), "{text}");
+    let refused = comms(&["1", "--next-update", "30m"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("resolved"));
+
     let missing = sitrep(dir.path()).args(["comms", "9"]).output().unwrap();
     assert_eq!(missing.status.code(), Some(3));
 }

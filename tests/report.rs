@@ -426,32 +426,104 @@ fn a_template_with_a_syntax_error_names_the_file_and_line() {
     assert!(err.contains("line 4") || err.contains("line 3"), "{err}");
 }
 
+/// The comms draft says only what customers may read: public title and impact,
+/// public region names, the comms lead's latest update. The internal title, the
+/// service, the release and the region ids never appear unless a public field holds
+/// them; plain text has no Markdown escapes; a missing public field is asked for.
 #[test]
 fn the_comms_draft_is_customer_facing() {
     let dir = tempfile::tempdir().unwrap();
     let f = fixture("", "alice");
     let mut open = f.incident.clone();
     open.status = Status::Monitoring;
-    let data = context::comms_update(
-        &open,
-        &f.timeline,
-        TimeDisplay::Utc,
-        t(60),
-        Duration::minutes(30),
+    open.title = "room v42: stream start success below SLO in eu-west (cdn-edge p95 2.8s)".into();
+    open.regions = vec!["eu-west".into(), "us-east".into()];
+    let internal = [
+        "room", "v42", "v41", "SLO", "eu-west", "us-east", "cdn-edge", "p95", "alice", "3f2a9c",
+    ];
+    let public: std::collections::BTreeMap<String, String> =
+        [("eu-west".to_string(), "Europe".to_string())]
+            .into_iter()
+            .collect();
+    let mut timeline = f.timeline.clone();
+    let last = timeline.last().unwrap().clone();
+    timeline.push(TimelineEntry {
+        id: EntryId(last.id.0 + 1),
+        kind: EntryKind::Comms,
+        text: "Some viewers could not start streams (*all* platforms); a fix is rolling out."
+            .into(),
+        at: t(40),
+        revisions: Vec::new(),
+        ..last
+    });
+    let render = |incident: &Incident, template: &str| {
+        let data = context::comms_update(
+            incident,
+            &timeline,
+            TimeDisplay::Utc,
+            t(60),
+            Duration::minutes(30),
+            &public,
+        );
+        Templates::new(dir.path()).render(template, &data).unwrap()
+    };
+
+    // Without public fields: asks for them, leaks nothing.
+    let text = render(&open, "comms-update.txt");
+    assert!(
+        text.starts_with("Monitoring: [PUBLIC TITLE MISSING"),
+        "{text}"
     );
-    let text = Templates::new(dir.path())
-        .render("comms-update.md", &data)
-        .unwrap();
-    assert!(text.contains("**Monitoring**"), "{text}");
-    assert!(text.contains("rolled back room to v41"), "{text}");
+    assert!(text.contains("[PUBLIC IMPACT MISSING"), "{text}");
+    for word in internal {
+        assert!(!text.contains(word), "'{word}' leaked:\n{text}");
+    }
+    assert!(text.contains("Affected: Europe."), "{text}");
+    assert!(
+        text.contains(
+            "Some viewers could not start streams (*all* platforms); a fix is rolling out."
+        ),
+        "the latest comms update, as written (no escapes in plain text):\n{text}"
+    );
+    assert!(
+        !text.contains('\\'),
+        "no Markdown escapes in plain text:\n{text}"
+    );
     assert!(
         text.contains("Next update by 2026-11-18 12:36:40Z"),
         "{text}"
     );
+
+    // With them: they are the draft.
+    open.public_title = Some("Video start failures".into());
+    open.public_impact = Some("Some viewers in Europe cannot start live streams.".into());
+    let text = render(&open, "comms-update.txt");
     assert!(
-        !text.contains("alice") && !text.contains("3f2a9c"),
-        "no internal names:\n{text}"
+        text.starts_with("Monitoring: Video start failures\n"),
+        "{text}"
     );
+    assert!(
+        text.contains("Some viewers in Europe cannot start live streams."),
+        "{text}"
+    );
+    for word in internal {
+        assert!(!text.contains(word), "'{word}' leaked:\n{text}");
+    }
+    let markdown = render(&open, "comms-update.md");
+    assert!(
+        markdown.starts_with("**Monitoring**: Video start failures"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("\\*all\\*"),
+        "Markdown escapes in Markdown:\n{markdown}"
+    );
+
+    // Resolved: no promise of a next update.
+    open.status = Status::Resolved;
+    let text = render(&open, "comms-update.txt");
+    assert!(text.starts_with("Resolved: Video start failures"), "{text}");
+    assert!(!text.contains("Next update"), "{text}");
 }
 
 fn hostile() -> impl Strategy<Value = String> {

@@ -28,6 +28,8 @@ pub enum FieldId {
     RootCause,
     ReleaseRelated,
     RollbackPerformed,
+    PublicTitle,
+    PublicImpact,
 }
 
 impl FieldId {
@@ -46,6 +48,8 @@ impl FieldId {
             }
             Self::ReleaseRelated => "release related (yes/no)",
             Self::RollbackPerformed => "rollback performed (yes/no)",
+            Self::PublicTitle => "public title (what customers are told)",
+            Self::PublicImpact => "public impact (what customers notice)",
         }
     }
 }
@@ -170,6 +174,14 @@ impl Form {
                 (
                     FieldId::Summary,
                     text(incident.summary.as_deref().unwrap_or("")),
+                ),
+                (
+                    FieldId::PublicTitle,
+                    text(incident.public_title.as_deref().unwrap_or("")),
+                ),
+                (
+                    FieldId::PublicImpact,
+                    text(incident.public_impact.as_deref().unwrap_or("")),
                 ),
                 (
                     FieldId::RootCause,
@@ -339,6 +351,11 @@ impl Form {
                 Some(value.parse::<RootCause>()?)
             }
         };
+        // A public text: unchanged or blank keeps the value.
+        let public = |id: FieldId| {
+            let value = self.value(id);
+            (!self.unchanged(id) && !value.trim().is_empty()).then_some(value)
+        };
         let release_related = flag(FieldId::ReleaseRelated)?;
         let rollback_performed = flag(FieldId::RollbackPerformed)?;
         let summary = self.value(FieldId::Summary);
@@ -358,6 +375,8 @@ impl Form {
             summary: (!summary.trim().is_empty()
                 && incident.summary.as_deref() != Some(summary.as_str()))
             .then_some(summary),
+            public_title: public(FieldId::PublicTitle),
+            public_impact: public(FieldId::PublicImpact),
             root_cause: root_cause.filter(|c| incident.root_cause != Some(*c)),
             release_related: release_related.filter(|v| incident.release_related != Some(*v)),
             rollback_performed: rollback_performed

@@ -287,6 +287,8 @@ pub struct State {
     pub drill: bool,
     /// The team database is unreachable: since when, and why.
     pub database_down: Option<(DateTime<Utc>, String)>,
+    /// How often customers are promised an update (config `comms.update_every`).
+    pub comms_every: Duration,
     /// The id the next write gets.
     next_request: u64,
 }
@@ -320,6 +322,7 @@ impl State {
             slo_errors: Vec::new(),
             drill: false,
             database_down: None,
+            comms_every: Duration::minutes(30),
             next_request: 1,
         }
     }

@@ -674,8 +674,11 @@ fn the_edit_form_feeds_the_review_and_reads_relative_times() {
     typed(&mut s, "/edit");
     update(&mut s, key(Key::Enter));
     for _ in 0..5 {
-        update(&mut s, key(Key::Tab)); // root cause
+        update(&mut s, key(Key::Tab)); // public title
     }
+    typed(&mut s, "Video start failures");
+    update(&mut s, key(Key::Tab)); // public impact
+    update(&mut s, key(Key::Tab)); // root cause
     typed(&mut s, "release");
     update(&mut s, key(Key::Tab));
     typed(&mut s, "yes");
@@ -690,6 +693,8 @@ fn the_edit_form_feeds_the_review_and_reads_relative_times() {
         (Some(true), Some(false))
     );
     assert_eq!(edit.trigger_time, None, "untouched: no change");
+    assert_eq!(edit.public_title.as_deref(), Some("Video start failures"));
+    assert_eq!(edit.public_impact, None, "blank: unchanged");
 
     let mut s = in_incident();
     typed(&mut s, "/edit");
@@ -709,8 +714,8 @@ fn the_edit_form_feeds_the_review_and_reads_relative_times() {
     let mut s = in_incident();
     typed(&mut s, "/edit");
     update(&mut s, key(Key::Enter));
-    for _ in 0..5 {
-        update(&mut s, key(Key::Tab));
+    for _ in 0..7 {
+        update(&mut s, key(Key::Tab)); // root cause
     }
     typed(&mut s, "gremlins");
     assert!(update(&mut s, key(Key::Enter)).is_empty());

@@ -64,6 +64,12 @@ pub struct DeclareArgs {
     /// Fingerprint of an alert this incident is about (repeatable)
     #[arg(long = "alert", value_name = "FINGERPRINT")]
     alerts: Vec<String>,
+    /// What customers are told the incident is (the comms draft never shows the title)
+    #[arg(long, value_name = "TEXT")]
+    public_title: Option<String>,
+    /// What customers notice, in their words
+    #[arg(long, value_name = "TEXT")]
+    public_impact: Option<String>,
     /// Mark the incident as a drill: it is left out of every review figure
     #[arg(long)]
     drill: bool,
@@ -81,6 +87,8 @@ pub fn declare(ctx: &Context, args: DeclareArgs) -> Result<String, CliError> {
         linked_alerts: args.alerts,
         alerts: Vec::new(),
         drill: args.drill,
+        public_title: args.public_title,
+        public_impact: args.public_impact,
     };
     let new = NewIncident::declare(declaration, ctx.config.user()?, ctx.now)?;
     let change = ctx.open_store()?.declare(new)?;
@@ -238,6 +246,12 @@ pub struct EditArgs {
     trigger_time: Option<String>,
     #[arg(long)]
     summary: Option<String>,
+    /// What customers are told the incident is
+    #[arg(long, value_name = "TEXT")]
+    public_title: Option<String>,
+    /// What customers notice, in their words
+    #[arg(long, value_name = "TEXT")]
+    public_impact: Option<String>,
     /// release, config, capacity, dependency, infrastructure, network, data, security, unknown
     #[arg(long, value_name = "CATEGORY")]
     root_cause: Option<RootCause>,
@@ -261,6 +275,8 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<String, CliError> {
         unlink_alerts: args.unlink_alerts,
         trigger_time: when(ctx, args.trigger_time.as_deref())?,
         summary: args.summary,
+        public_title: args.public_title,
+        public_impact: args.public_impact,
         root_cause: args.root_cause,
         release_related: args.release_related,
         rollback_performed: args.rollback_performed,
@@ -439,6 +455,12 @@ fn render_record(
     field("comms lead", comms);
     field("regions", format::list(&i.regions));
     field("cohorts", format::list(&i.cohorts));
+    if let Some(title) = &i.public_title {
+        field("public title", title.clone());
+    }
+    if let Some(impact) = &i.public_impact {
+        field("public impact", impact.clone());
+    }
     if !i.linked_alerts.is_empty() {
         // By name where the incident was declared from the live alert.
         let names: Vec<String> = i

@@ -8,9 +8,12 @@ use serde_json::json;
 use super::{CliError, Context};
 use crate::config::TimeDisplay;
 use crate::domain::parse::parse_duration;
+use crate::domain::Status;
 use crate::domain::{DomainError, IncidentId};
 use crate::report::file::{default_file_name, is_stdout, write_document};
-use crate::report::{context, Origin, Templates, COMMS_TEMPLATE, POSTMORTEM_TEMPLATE};
+use crate::report::{
+    context, Origin, Templates, COMMS_TEMPLATE, COMMS_TEXT_TEMPLATE, POSTMORTEM_TEMPLATE,
+};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -34,12 +37,16 @@ pub struct ExportArgs {
 pub struct CommsArgs {
     /// Incident id
     id: IncidentId,
-    /// When the next update is promised, from now
-    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = duration)]
-    next_update: chrono::Duration,
+    /// When the next update is promised, from now [default: the config's
+    /// comms update_every, 30m]; refused for a resolved incident
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    next_update: Option<chrono::Duration>,
     /// Time zone of the times in the draft [default: the configured time display]
     #[arg(long, value_enum, value_name = "ZONE")]
     tz: Option<TimeDisplay>,
+    /// Markdown instead of plain text (plain text pastes into a status page as is)
+    #[arg(long)]
+    markdown: bool,
 }
 
 /// A promise of the next update: from a minute to a week away.
@@ -95,14 +102,26 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<String, CliError> {
 pub fn comms(ctx: &Context, args: CommsArgs) -> Result<String, CliError> {
     let record = ctx.open_store_for_reading()?.load_incident(args.id)?;
     let tz = args.tz.unwrap_or(ctx.config.time_display);
+    if args.next_update.is_some() && record.incident.status == Status::Resolved {
+        return Err(CliError::from(DomainError::invalid(format!(
+            "--next-update: incident #{} is resolved, and a resolution notice promises no next update",
+            args.id
+        ))));
+    }
     let data = context::comms_update(
         &record.incident,
         &record.timeline,
         tz,
         ctx.now,
-        args.next_update,
+        args.next_update.unwrap_or(ctx.config.comms.update_every),
+        &ctx.config.comms.regions,
     );
-    let text = templates(ctx).render(COMMS_TEMPLATE, &data)?;
+    let template = if args.markdown {
+        COMMS_TEMPLATE
+    } else {
+        COMMS_TEXT_TEMPLATE
+    };
+    let text = templates(ctx).render(template, &data)?;
     if ctx.json {
         return ctx.json(&json!({ "incident": args.id, "text": text }));
     }

@@ -68,6 +68,37 @@ struct ConfigFile {
     labels: Option<LabelMapping>,
     #[serde(default)]
     slos: Vec<sources::SloFile>,
+    #[serde(default)]
+    comms: CommsFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommsFile {
+    /// Region id → the name customers know it by.
+    #[serde(default)]
+    regions: std::collections::BTreeMap<String, String>,
+    /// How often customers are promised an update while an incident is open.
+    update_every: Option<String>,
+}
+
+/// What the customer comms draft may say, and how often.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comms {
+    /// Region id → public name. A region not listed is never named to customers.
+    pub regions: std::collections::BTreeMap<String, String>,
+    /// The promised time between customer updates (the draft's next update, the
+    /// TUI's reminder).
+    pub update_every: Duration,
+}
+
+impl Default for Comms {
+    fn default() -> Self {
+        Self {
+            regions: std::collections::BTreeMap::new(),
+            update_every: Duration::minutes(30),
+        }
+    }
 }
 
 /// Values from the environment and flags (clap merges the two, flag first).
@@ -100,6 +131,7 @@ pub struct Config {
     pub slos: Vec<SloQuery>,
     /// `db` from the config file, used when neither `--db` nor `SITREP_DB` is given.
     pub db: Option<String>,
+    pub comms: Comms,
 }
 
 /// Where alerts come from and which database they go with, decided once for every
@@ -384,8 +416,24 @@ impl Config {
             .into_iter()
             .map(sources::slo)
             .collect::<Result<Vec<_>, _>>()?;
+        let update_every = match &file.comms.update_every {
+            Some(raw) => match crate::domain::parse::parse_duration(raw) {
+                Ok(d) if d >= Duration::minutes(1) && d <= Duration::days(7) => d,
+                _ => {
+                    return Err(ConfigError::Value {
+                        key: "comms update_every".into(),
+                        detail: format!("'{raw}' must be a duration between 1m and 7d, e.g. 30m"),
+                    })
+                }
+            },
+            None => Duration::minutes(30),
+        };
         Ok(Self {
             db: file.db.filter(|d| !d.trim().is_empty()),
+            comms: Comms {
+                regions: file.comms.regions,
+                update_every,
+            },
             sources,
             slos,
             labels: file.labels.unwrap_or_default(),
@@ -493,6 +541,14 @@ pub const EXAMPLE: &str = r#"# sitrep configuration.
 # query = 'sum by (region) (rate(stream_start_errors_total[{{window}}])) / sum by (region) (rate(stream_starts_total[{{window}}]))'
 # region_label = "region"
 
+# Customer comms: region ids as customers know them (a region not listed is never
+# named in a draft), and how often an update is promised while an incident is open.
+# [comms]
+# update_every = "30m"
+# [comms.regions]
+# "eu-west" = "Europe"
+# "us-east" = "North America (east)"
+
 # Which labels mean what. The defaults understand Sloth and Pyrra.
 # [labels]
 # severity_labels = ["sloth_severity", "severity"]
@@ -598,6 +654,27 @@ mod tests {
         )
         .unwrap();
         assert!(Config::load(&paths(dir.path(), true), &user("a")).is_err());
+        for bad in [
+            "[comms]\nupdate_every = \"10s\"\n",
+            "[comms]\nevery = \"30m\"\n",
+        ] {
+            fs::write(dir.path().join("config.toml"), bad).unwrap();
+            let err = Config::load(&paths(dir.path(), true), &user("a"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("update_every") || err.contains("every"),
+                "{err}"
+            );
+        }
+        fs::write(
+            dir.path().join("config.toml"),
+            "[comms]\nupdate_every = \"1h\"\n[comms.regions]\n\"eu-west\" = \"Europe\"\n",
+        )
+        .unwrap();
+        let config = Config::load(&paths(dir.path(), true), &user("a")).unwrap();
+        assert_eq!(config.comms.update_every, Duration::hours(1));
+        assert_eq!(config.comms.regions["eu-west"], "Europe");
     }
 
     #[test]

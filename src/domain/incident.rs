@@ -190,6 +190,9 @@ pub struct Declaration {
     /// What is known of those alerts (name, runbook…), when declared from live ones.
     pub alerts: Vec<LinkedAlert>,
     pub drill: bool,
+    /// What customers are told the incident is, and what it does to them.
+    pub public_title: Option<String>,
+    pub public_impact: Option<String>,
 }
 
 /// A validated declaration, ready to be stored.
@@ -208,6 +211,8 @@ pub struct NewIncident {
     /// Details of linked alerts, one per fingerprint at most.
     pub alerts: Vec<LinkedAlert>,
     pub drill: bool,
+    pub public_title: Option<String>,
+    pub public_impact: Option<String>,
 }
 
 impl NewIncident {
@@ -254,6 +259,8 @@ impl NewIncident {
             linked_alerts,
             alerts,
             drill: d.drill,
+            public_title: public_field("public title", d.public_title, required_line)?,
+            public_impact: public_field("public impact", d.public_impact, required_text)?,
         })
     }
 
@@ -310,8 +317,22 @@ impl NewIncident {
             rollback_performed: None,
             drill: self.drill,
             linked_alerts: self.linked_alerts,
+            public_title: self.public_title,
+            public_impact: self.public_impact,
         }
     }
+}
+
+/// An optional public text: blank is none, anything else is checked by `check`.
+fn public_field(
+    what: &str,
+    value: Option<String>,
+    check: fn(&str, &str) -> Result<String, DomainError>,
+) -> Result<Option<String>, DomainError> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| check(what, &v))
+        .transpose()
 }
 
 /// An incident as stored: the template, the roles and the review fields.
@@ -341,6 +362,12 @@ pub struct Incident {
     pub rollback_performed: Option<bool>,
     pub drill: bool,
     pub linked_alerts: Vec<String>,
+    /// What customers are told: the comms draft uses these, never the internal
+    /// title, services or region ids.
+    #[serde(default)]
+    pub public_title: Option<String>,
+    #[serde(default)]
+    pub public_impact: Option<String>,
 }
 
 /// Changes to template and review fields, applied all together or not at all.
@@ -359,6 +386,8 @@ pub struct IncidentEdit {
     pub release_related: Option<bool>,
     pub rollback_performed: Option<bool>,
     pub drill: Option<bool>,
+    pub public_title: Option<String>,
+    pub public_impact: Option<String>,
 }
 
 impl Incident {
@@ -564,6 +593,20 @@ impl Incident {
             if next.summary.as_deref() != Some(summary.as_str()) {
                 changes.push(format!("summary: {summary}"));
                 next.summary = Some(summary);
+            }
+        }
+        if let Some(title) = &edit.public_title {
+            let title = required_line("public title", title)?;
+            if next.public_title.as_deref() != Some(title.as_str()) {
+                changes.push(format!("public title: {title}"));
+                next.public_title = Some(title);
+            }
+        }
+        if let Some(impact) = &edit.public_impact {
+            let impact = required_text("public impact", impact)?;
+            if next.public_impact.as_deref() != Some(impact.as_str()) {
+                changes.push(format!("public impact: {impact}"));
+                next.public_impact = Some(impact);
             }
         }
         if let Some(cause) = edit.root_cause {

@@ -34,6 +34,24 @@ pub fn incident_times(incident: &Incident, now: DateTime<Utc>) -> IncidentTimes 
 /// Time left to triage a P2 that is still being investigated, counted from the
 /// trigger time; negative once the window has passed. `None` when no triage clock
 /// runs (P1, or already past investigating).
+/// When customers were promised the next update: `every` after the latest comms
+/// update logged, or after the declaration when none was. None once resolved.
+pub fn next_customer_update(
+    incident: &Incident,
+    timeline: &[super::TimelineEntry],
+    every: Duration,
+) -> Option<DateTime<Utc>> {
+    if incident.status == Status::Resolved {
+        return None;
+    }
+    let last = timeline
+        .iter()
+        .rev()
+        .find(|e| e.kind == super::EntryKind::Comms)
+        .map_or(incident.declared_at, |e| e.at);
+    last.checked_add_signed(every)
+}
+
 pub fn triage_remaining(
     incident: &Incident,
     window: Duration,
@@ -72,6 +90,34 @@ mod tests {
         NewIncident::declare(d, "alice", t(4))
             .unwrap()
             .into_incident(IncidentId(1))
+    }
+
+    #[test]
+    fn the_next_customer_update_is_due_after_the_last_one_logged() {
+        let mut i = incident(Severity::P1);
+        let every = Duration::minutes(30);
+        assert_eq!(
+            next_customer_update(&i, &[], every),
+            Some(t(34)),
+            "from declaring"
+        );
+        let entry = |kind, at| crate::domain::TimelineEntry {
+            id: crate::domain::EntryId(1),
+            incident_id: IncidentId(1),
+            at,
+            author: "carol".into(),
+            kind,
+            text: "update".into(),
+            revisions: Vec::new(),
+            db_role: None,
+        };
+        let timeline = vec![
+            entry(crate::domain::EntryKind::Comms, t(10)),
+            entry(crate::domain::EntryKind::Mitigation, t(20)),
+        ];
+        assert_eq!(next_customer_update(&i, &timeline, every), Some(t(40)));
+        i.change_status(Status::Resolved, "alice", t(50)).unwrap();
+        assert_eq!(next_customer_update(&i, &timeline, every), None, "resolved");
     }
 
     #[test]

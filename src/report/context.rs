@@ -288,23 +288,33 @@ pub fn postmortem(
 
 #[derive(Debug, Serialize)]
 pub struct CommsUpdate {
-    pub incident: IncidentFields,
+    pub id: i64,
     /// "Investigating", "Identified", "Monitoring", "Resolved".
     pub headline: String,
+    /// The public title and impact; `None` makes the draft ask for them.
+    pub title: Option<String>,
+    pub impact: Option<String>,
     pub status_sentence: String,
-    /// The latest mitigation steps, newest last, at most three.
-    pub doing: Vec<String>,
+    /// The comms lead's latest logged update, the words customers last read.
+    pub latest: Option<String>,
+    /// The incident's regions by their public names.
+    pub regions: Vec<String>,
+    /// Regions with no public name: left out, and the draft says so.
+    pub unnamed_regions: usize,
     pub now: String,
     pub next_update: Option<String>,
 }
 
-/// The comms draft's data: what customers can be told about `incident` now.
+/// The comms draft's data: what customers can be told about `incident` now, from
+/// its public fields, `public_regions` and the latest comms update logged. No
+/// promise of a next update once resolved.
 pub fn comms_update(
     incident: &Incident,
     timeline: &[TimelineEntry],
     tz: TimeDisplay,
     now: DateTime<Utc>,
     next_update_in: Duration,
+    public_regions: &std::collections::BTreeMap<String, String>,
 ) -> CommsUpdate {
     let (headline, sentence) = match incident.status {
         Status::Investigating => (
@@ -324,22 +334,34 @@ pub fn comms_update(
             "The problem is resolved and the service is working normally. Thank you for your patience.",
         ),
     };
-    let mut doing: Vec<String> = timeline
+    let latest = timeline
         .iter()
-        .filter(|e| e.kind == EntryKind::Mitigation)
-        .map(|e| e.text.clone())
-        .collect();
-    let keep_from = doing.len().saturating_sub(3);
-    doing.drain(..keep_from);
+        .rev()
+        .find(|e| e.kind == EntryKind::Comms)
+        .map(|e| e.text.clone());
+    let mut regions: Vec<String> = Vec::new();
+    for name in incident
+        .regions
+        .iter()
+        .filter_map(|r| public_regions.get(r))
+    {
+        if !regions.contains(name) {
+            regions.push(name.clone());
+        }
+    }
     CommsUpdate {
-        incident: incident_fields(incident),
+        id: incident.id.0,
         headline: headline.into(),
+        title: incident.public_title.clone(),
+        impact: incident.public_impact.clone(),
         status_sentence: sentence.into(),
-        doing: if incident.status == Status::Resolved {
-            Vec::new()
-        } else {
-            doing
-        },
+        latest,
+        unnamed_regions: incident
+            .regions
+            .iter()
+            .filter(|r| !public_regions.contains_key(*r))
+            .count(),
+        regions,
         now: time(now, tz),
         next_update: (incident.status != Status::Resolved)
             .then(|| now.checked_add_signed(next_update_in))

@@ -11,6 +11,6 @@ pub mod markdown;
 mod templates;
 
 pub use templates::{
-    Origin, ReportError, TemplateInfo, Templates, COMMS_TEMPLATE, POSTMORTEM_TEMPLATE,
-    REVIEW_TEMPLATE,
+    Origin, ReportError, TemplateInfo, Templates, COMMS_TEMPLATE, COMMS_TEXT_TEMPLATE,
+    POSTMORTEM_TEMPLATE, REVIEW_TEMPLATE,
 };

@@ -13,6 +13,8 @@ use super::markdown;
 
 pub const POSTMORTEM_TEMPLATE: &str = "postmortem.md";
 pub const COMMS_TEMPLATE: &str = "comms-update.md";
+/// The comms draft as plain text, to paste into a status page as it is.
+pub const COMMS_TEXT_TEMPLATE: &str = "comms-update.txt";
 pub const REVIEW_TEMPLATE: &str = "review.md";
 
 /// The built-in templates, compiled into the binary.
@@ -24,6 +26,10 @@ const DEFAULTS: &[(&str, &str)] = &[
     (
         COMMS_TEMPLATE,
         include_str!("../../templates/comms-update.md"),
+    ),
+    (
+        COMMS_TEXT_TEMPLATE,
+        include_str!("../../templates/comms-update.txt"),
     ),
     (REVIEW_TEMPLATE, include_str!("../../templates/review.md")),
 ];
@@ -249,9 +255,10 @@ fn environment() -> Environment<'static> {
     env.set_fuel(Some(FUEL));
     env.set_keep_trailing_newline(true);
     env.set_undefined_behavior(UndefinedBehavior::Strict);
-    // Escape for Markdown unless a filter has already made the value safe.
-    env.set_formatter(|out, _state, value| {
-        let text = if value.is_safe() {
+    // Escape for Markdown unless a filter has already made the value safe, or the
+    // template is plain text (`.txt`), where escapes would be pasted literally.
+    env.set_formatter(|out, state, value| {
+        let text = if value.is_safe() || state.name().ends_with(".txt") {
             text_of(value)
         } else {
             markdown::inline(&text_of(value))

@@ -44,6 +44,7 @@ pub fn run(
     let exporter = store_worker::Exporter {
         templates: Templates::new(&paths.templates_dir),
         tz: config.time_display,
+        comms: config.comms.clone(),
         dir: paths.exports_dir.clone(),
     };
     // The loop runs on this thread; pollers (HTTP, parsing) on two workers of their
@@ -64,6 +65,7 @@ pub fn run(
     let mut state =
         State::new(user, config.time_display, config.p2_triage_window, now()).with_sources(views);
     state.drill = drill;
+    state.comms_every = config.comms.update_every;
     let warnings: Vec<&str> = config
         .sources
         .iter()

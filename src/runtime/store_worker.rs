@@ -20,7 +20,7 @@ use crate::app::{Effect, Msg, Saved, Write};
 use crate::config::TimeDisplay;
 use crate::domain::parse::truncate_to_millis;
 use crate::report::file::{default_file_name, free_path, write_document};
-use crate::report::{context, Templates, COMMS_TEMPLATE, POSTMORTEM_TEMPLATE};
+use crate::report::{context, Templates, COMMS_TEXT_TEMPLATE, POSTMORTEM_TEMPLATE};
 use crate::store::{IncidentRecord, Store, StoreError};
 
 const WATCH_INTERVAL: Duration = Duration::from_millis(300);
@@ -30,6 +30,8 @@ const WATCH_INTERVAL: Duration = Duration::from_millis(300);
 pub struct Exporter {
     pub templates: Templates,
     pub tz: TimeDisplay,
+    /// Public region names and the update cadence, for the comms draft.
+    pub comms: crate::config::Comms,
     /// Where drafts go: the exports dir (created owner-only when first used); `None`
     /// when there is no home directory to put it in.
     pub dir: Option<PathBuf>,
@@ -221,9 +223,10 @@ fn export(record: &IncidentRecord, exporter: &Exporter, kind: Draft) -> Result<P
                 &record.timeline,
                 exporter.tz,
                 now,
-                chrono::Duration::minutes(30),
+                exporter.comms.update_every,
+                &exporter.comms.regions,
             );
-            exporter.templates.render(COMMS_TEMPLATE, &data)
+            exporter.templates.render(COMMS_TEXT_TEMPLATE, &data)
         }
     }
     .map_err(|e| e.to_string())?;
@@ -235,7 +238,9 @@ fn export(record: &IncidentRecord, exporter: &Exporter, kind: Draft) -> Result<P
     let name = default_file_name(&record.incident, exporter.tz);
     let name = match kind {
         Draft::Postmortem => name,
-        Draft::Comms => name.replacen("postmortem-", "comms-", 1),
+        Draft::Comms => name
+            .replacen("postmortem-", "comms-", 1)
+            .replace(".md", ".txt"),
     };
     let path = free_path(dir, &name);
     write_document(&path, &text, false).map_err(|e| e.to_string())?;

@@ -13,7 +13,7 @@ use crate::store::StoreError;
 
 pub const INCIDENT_COLUMNS: &str = "id, title, severity, status, commander, comms_lead, \
     trigger_ms, declared_ms, declared_by, mitigated_ms, resolved_ms, regions, cohorts, \
-    summary, root_cause, release_related, rollback_performed, drill";
+    summary, root_cause, release_related, rollback_performed, drill, public_title, public_impact";
 
 pub const FOLLOWUP_COLUMNS: &str =
     "id, incident_id, title, owner, due, created_ms, done_ms, cancelled_ms, cancel_reason";
@@ -77,6 +77,8 @@ pub fn incident(row: &impl Columns) -> Result<Incident, StoreError> {
         regions: list("regions", &regions)?,
         cohorts: list("cohorts", &cohorts)?,
         summary: row.opt_text(13)?,
+        public_title: row.opt_text(18)?,
+        public_impact: row.opt_text(19)?,
         root_cause: root_cause
             .map(|c| parsed::<RootCause>("root_cause", &c))
             .transpose()?,

@@ -10,7 +10,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use super::strings;
 use super::theme::Theme;
 use crate::app::State;
-use crate::domain::metrics::incident_times;
+use crate::domain::metrics::{incident_times, next_customer_update};
 use crate::domain::parse::format_duration;
 use crate::domain::{Severity, TimelineEntry};
 use crate::format::{clock, list as list_or_none, time as time_short};
@@ -59,14 +59,19 @@ fn render_template(
         (None, Severity::P2) => Span::raw("—"),
     };
     let lines = vec![
-        Line::from(vec![
-            Span::raw("trigger "),
-            Span::raw(time_short(i.trigger_time, zone)),
-            Span::styled(
-                format!(" ({} ago)", format_duration(times.duration)),
-                theme.dim(),
-            ),
-        ]),
+        Line::from(
+            [
+                Span::raw("trigger "),
+                Span::raw(time_short(i.trigger_time, zone)),
+                Span::styled(
+                    format!(" ({} ago)", format_duration(times.duration)),
+                    theme.dim(),
+                ),
+            ]
+            .into_iter()
+            .chain(next_update(state, theme, record))
+            .collect::<Vec<_>>(),
+        ),
         Line::from(vec![
             Span::raw("commander "),
             Span::raw(i.commander.clone()),
@@ -104,6 +109,29 @@ fn render_template(
         Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
         area,
     );
+}
+
+/// The reminder for the comms lead: when the next customer update is due, and loud
+/// once it is late.
+fn next_update(state: &State, theme: &Theme, record: &IncidentRecord) -> Option<Span<'static>> {
+    let due = next_customer_update(&record.incident, &record.timeline, state.comms_every)?;
+    Some(if due < state.now {
+        Span::styled(
+            format!(
+                " · ⚠ customer update overdue {}",
+                format_duration(state.now - due)
+            ),
+            theme.warning(),
+        )
+    } else {
+        Span::styled(
+            format!(
+                " · next customer update in {}",
+                format_duration(due - state.now)
+            ),
+            theme.dim(),
+        )
+    })
 }
 
 fn render_timeline(

@@ -153,8 +153,15 @@ fn render_help(state: &State, frame: &mut Frame, area: Rect, scroll: usize) {
 fn render_form(theme: &Theme, frame: &mut Frame, area: Rect, form: &Form) {
     // Boxed fields when they fit; on a short terminal a label line and a value line
     // per field, so every field stays visible and typeable.
-    let boxed = (form.fields.len() as u16) * 3 + 3 <= area.height;
-    let per_field: u16 = if boxed { 3 } else { 2 };
+    let fields = form.fields.len() as u16;
+    let boxed = fields * 3 + 3 <= area.height;
+    let per_field: u16 = if boxed {
+        3
+    } else if fields * 2 + 3 <= area.height {
+        2
+    } else {
+        1
+    };
     let height = (form.fields.len() as u16) * per_field + 3;
     let rect = centered(area, 72, height);
     frame.render_widget(Clear, rect);
@@ -183,14 +190,28 @@ fn render_form(theme: &Theme, frame: &mut Frame, area: Rect, form: &Form) {
         } else {
             theme.dim()
         };
-        let block = if boxed {
-            Block::default()
-                .borders(Borders::ALL)
-                .title(format!(" {marker}{} ", id.label()))
-                .border_style(style)
+        // The tightest layout: the label's first words, then the value, on one line.
+        let label = if per_field == 1 {
+            let short = id.label().split(" (").next().unwrap_or_default();
+            format!("{marker}{short:<20.20}")
         } else {
-            Block::default().title(Span::styled(format!("{marker}{}", id.label()), style))
+            format!("{marker}{}", id.label())
         };
+        let (block, slot) = if boxed {
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .title(format!(" {label} "))
+                .border_style(style);
+            (block, *slot)
+        } else if per_field == 2 {
+            (Block::default().title(Span::styled(label, style)), *slot)
+        } else {
+            let [name, value] =
+                Layout::horizontal([Constraint::Length(23), Constraint::Min(1)]).areas(*slot);
+            frame.render_widget(Paragraph::new(Span::styled(label, style)), name);
+            (Block::default(), value)
+        };
+        let slot = &slot;
         match input {
             // A field being edited follows its cursor; the others show the start of
             // their text, so a long title reads from its first word.

@@ -126,6 +126,11 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE followup ADD COLUMN cancelled_ms BIGINT;
     ALTER TABLE followup ADD COLUMN cancel_reason TEXT;
     "#,
+    // 4: what customers are told, apart from the internal title.
+    r#"
+    ALTER TABLE incident ADD COLUMN public_title TEXT;
+    ALTER TABLE incident ADD COLUMN public_impact TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

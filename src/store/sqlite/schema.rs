@@ -118,6 +118,11 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE followup ADD COLUMN cancelled_ms INTEGER;
     ALTER TABLE followup ADD COLUMN cancel_reason TEXT;
     "#,
+    // 7: what customers are told, apart from the internal title.
+    r#"
+    ALTER TABLE incident ADD COLUMN public_title TEXT;
+    ALTER TABLE incident ADD COLUMN public_impact TEXT;
+    "#,
 ];
 
 /// `PRAGMA application_id` of a sitrep database ("sitr"): another program's SQLite
