@@ -481,11 +481,31 @@ fn common_prefix(words: &[&str]) -> Option<String> {
     Some(first[..end].to_string())
 }
 
+/// The kinds a line may name at its start, as the hint shows them.
+const KIND_PREFIXES: [(&str, EntryKind); 3] = [
+    ("mitigation:", EntryKind::Mitigation),
+    ("comms:", EntryKind::Comms),
+    ("note:", EntryKind::Note),
+];
+
+/// A line that starts with `mitigation:`, `comms:` or `note:` (any case) is written
+/// as that kind, without the prefix; the kind shown does not change.
+pub fn kind_prefix(line: &str) -> Option<(EntryKind, &str)> {
+    KIND_PREFIXES.iter().find_map(|(prefix, kind)| {
+        let head = line.get(..prefix.len())?;
+        head.eq_ignore_ascii_case(prefix)
+            .then(|| (*kind, line[prefix.len()..].trim_start()))
+    })
+}
+
 /// The one line under the composer: what Enter will do with what is typed.
 pub fn hint(line: &str, kind: &str) -> String {
+    if let Some((chosen, _)) = kind_prefix(line) {
+        return format!("Enter writes a {chosen} entry (the prefix chose it; the text follows it)");
+    }
     let Some(rest) = line.strip_prefix('/') else {
         return format!(
-            "Enter writes a {kind} entry · Tab changes the kind · / starts a command · Esc navigates"
+            "Enter writes a {kind} entry · Tab changes the kind (or start with comms: / note: / mitigation:) · / command · Esc navigates"
         );
     };
     if rest.starts_with('/') {

@@ -272,3 +272,24 @@ fn a_follow_up_is_edited_or_cancelled_from_the_composer() {
         assert!(run(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn a_kind_prefix_chooses_the_kind_of_one_entry() {
+    use crate::domain::EntryKind;
+    assert_eq!(
+        kind_prefix("comms: We are rolling back"),
+        Some((EntryKind::Comms, "We are rolling back"))
+    );
+    assert_eq!(
+        kind_prefix("NOTE:db fine"),
+        Some((EntryKind::Note, "db fine"))
+    );
+    assert_eq!(
+        kind_prefix("Mitigation: drained"),
+        Some((EntryKind::Mitigation, "drained"))
+    );
+    for plain in ["comms are down", "c: x", "notes: x", "/comms", "", "é"] {
+        assert_eq!(kind_prefix(plain), None, "{plain}");
+    }
+    assert!(hint("comms: x", "mitigation").starts_with("Enter writes a comms entry"));
+}

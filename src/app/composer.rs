@@ -162,7 +162,9 @@ fn run(state: &mut State, id: IncidentId, line: &str, origin: Origin) -> Vec<Eff
     };
     match action {
         Action::Entry(text) => {
-            match NewEntry::typed(state.composer.kind, &state.user, &text, state.now) {
+            let (kind, text) =
+                super::commands::kind_prefix(&text).unwrap_or((state.composer.kind, &text));
+            match NewEntry::typed(kind, &state.user, text, state.now) {
                 Ok(entry) => return send(state, Write::Append(id, entry), origin),
                 Err(e) => state.composer.error = Some(e.to_string()),
             }

@@ -732,6 +732,22 @@ fn the_edit_form_feeds_the_review_and_reads_relative_times() {
 }
 
 #[test]
+fn a_kind_prefix_writes_that_kind_once_and_the_shown_kind_stays() {
+    let mut s = in_incident();
+    typed(&mut s, "comms: We are rolling back the release.");
+    let Write::Append(_, entry) = only_write(update(&mut s, key(Key::Enter))) else {
+        panic!("an entry");
+    };
+    assert_eq!(entry.kind, EntryKind::Comms);
+    assert_eq!(entry.text, "We are rolling back the release.");
+    assert_eq!(
+        s.composer.kind,
+        EntryKind::Mitigation,
+        "the shown kind stays"
+    );
+}
+
+#[test]
 fn the_declare_form_takes_a_relative_trigger_time() {
     let mut s = state();
     update(&mut s, ch('d'));

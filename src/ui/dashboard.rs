@@ -193,7 +193,8 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .collect();
     let set = board.set();
     let name_of = |row: &RowRef| match *row {
-        RowRef::Group(g) => format!("▸ {} ×{}", set.groups[g].name, set.groups[g].members.len()),
+        // The count first: a long name is cut at its end, never the count.
+        RowRef::Group(g) => format!("▸ {}× {}", set.groups[g].members.len(), set.groups[g].name),
         RowRef::Alert(i) if board.grouped => format!("  {}", set.alerts[i].name),
         RowRef::Alert(i) => set.alerts[i].name.clone(),
     };
@@ -246,8 +247,9 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                         Line::from(age(lead.starts_at)),
                         Line::from("—"),
                         Line::from(format!(
-                            "{} alerts, {} P1, {} firing",
+                            "{} alert{}, {} P1, {} firing",
                             group.members.len(),
+                            if group.members.len() == 1 { "" } else { "s" },
                             group.p1,
                             group.firing
                         )),
