@@ -317,7 +317,6 @@ fn bad_source_config_is_a_clear_error() {
         ("[[sources]]\nname = \"x\"\nkind = \"alertmanager\"\nurls = []\n", "at least one URL"),
         ("[[sources]]\nname = \"x\"\nkind = \"alertmanager\"\nurls = [\"ftp://a\"]\n", "not http(s)"),
         ("[[sources]]\nname = \"x\"\nkind = \"nagios\"\nurls = [\"http://a\"]\n", "nagios"),
-        ("[[sources]]\nname = \"x\"\nkind = \"alertmanager\"\nurls = [\"http://a\"]\ntoken_env = \"SITREP_TEST_NO_SUCH_VAR\"\n", "not set"),
         (
             "[[sources]]\nname = \"x\"\nkind = \"alertmanager\"\nurls = [\"http://a\"]\n[[sources]]\nname = \"x\"\nkind = \"prometheus\"\nurls = [\"http://b\"]\n",
             "two sources are named 'x'",
@@ -330,6 +329,46 @@ fn bad_source_config_is_a_clear_error() {
         assert!(stderr.contains(expected), "expected '{expected}': {stderr}");
         assert_eq!(stderr.lines().count(), 1);
     }
+}
+
+/// A source whose secret is missing (token variable not set) fails on its own: the
+/// log works at 03:00 in a fresh shell, and the commands that read alerts say why.
+#[test]
+fn a_source_with_a_missing_token_never_blocks_the_log() {
+    let env = Env::new(
+        "[[sources]]\nname = \"prod\"\nkind = \"alertmanager\"\nurls = [\"http://127.0.0.1:9\"]\ntoken_env = \"SITREP_TEST_NO_SUCH_VAR\"\n",
+    );
+    for args in [
+        &["declare", "--title", "room down", "--severity", "P2"][..],
+        &["log", "1", "rolled back"],
+        &["show", "1"],
+        &["list"],
+    ] {
+        let out = env.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("prod") && !stderr.contains("SITREP_TEST"),
+            "{args:?} says nothing about the source: {stderr}"
+        );
+    }
+    let out = env.run(&["sources", "--json"]);
+    let health: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(health[0]["status"], "failing");
+    assert!(
+        health[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("environment variable 'SITREP_TEST_NO_SUCH_VAR' is not set"),
+        "{health:?}"
+    );
+    let out = env.run(&["alerts"]);
+    assert_eq!(out.status.code(), Some(6));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SITREP_TEST_NO_SUCH_VAR"));
 }
 
 #[test]

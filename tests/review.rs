@@ -315,6 +315,16 @@ fn an_empty_period_and_bad_periods() {
         String::from_utf8(review(&db, &["--from", "2030-01-01", "--to", "2030-01-08"]).stdout)
             .unwrap();
     assert!(text.contains("nothing was due in the period"), "{text}");
+    // An empty section says so instead of showing a table with only its header.
+    assert_eq!(
+        text.matches("None: no incidents in the period.").count(),
+        2,
+        "{text}"
+    );
+    assert!(
+        !text.contains("| Service | Root cause |"),
+        "no header-only tables: {text}"
+    );
     for args in [
         &["--from", "2026-11-23", "--to", "2026-11-16"][..],
         &["--from", "2026-13-01", "--to", "2026-11-16"],

@@ -191,10 +191,12 @@ fn token_and_ca_files_that_are_not_what_they_claim_are_refused_or_warned_about()
             &am,
             &format!("token_file = \"{path}\""),
         ));
+        // The source is unusable (exit 6, a source failure), and says why; commands
+        // that do not read alerts are not affected (see tests/alertmanager.rs).
         let out = env.run(&["alerts"]);
-        assert_eq!(out.status.code(), Some(2), "{name}: {}", all_output(&out));
+        assert_eq!(out.status.code(), Some(6), "{name}: {}", all_output(&out));
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.lines().count() <= 2, "{stderr}");
         assert!(
             stderr.contains(says) && stderr.contains(&path),
             "{name}: {stderr}"
@@ -221,7 +223,7 @@ fn token_and_ca_files_that_are_not_what_they_claim_are_refused_or_warned_about()
             &format!("ca_file = \"{path}\""),
         ));
         let out = env.run(&["alerts"]);
-        assert_eq!(out.status.code(), Some(2), "{name}: {}", all_output(&out));
+        assert_eq!(out.status.code(), Some(6), "{name}: {}", all_output(&out));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             stderr.contains(says) && stderr.contains(&path),

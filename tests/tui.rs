@@ -254,6 +254,36 @@ fn a_restarted_alertmanager_is_not_a_resolution_and_the_alert_fires_again() {
     );
 }
 
+/// A source that cannot be read (its token variable is not set) shows as failing with
+/// the reason; the TUI starts and the log works.
+#[test]
+fn the_tui_starts_with_a_source_whose_token_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[[sources]]\nname = \"prod\"\nkind = \"alertmanager\"\nurls = [\"http://127.0.0.1:9\"]\ntoken_env = \"SITREP_TEST_NO_SUCH_VAR\"\n",
+    )
+    .unwrap();
+    let tmux = Tmux::start_with(
+        dir.path(),
+        &db,
+        &format!("SITREP_CONFIG='{}'", config.display()),
+    );
+    let screen = tmux.wait_for("prod FAILING");
+    assert!(screen.contains("token_env"), "{screen}");
+    assert!(screen.contains("no alert source has answered"), "{screen}");
+    tmux.keys(&["Tab", "d"]);
+    tmux.wait_for("Declare incident");
+    tmux.text("room down");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("#1 P1 investigating");
+    tmux.keys(&["Escape", "Escape", "q"]);
+    tmux.wait_for("EXIT=0");
+    assert_eq!(cli(&db, &["show", "1"])["incident"]["title"], "room down");
+}
+
 #[test]
 fn declaring_from_a_real_alert_links_it_and_its_resolution_is_logged() {
     let am = Server::alertmanager();

@@ -391,6 +391,7 @@ impl Config {
                 http: HttpOptions::default(),
                 poll_interval: crate::sources::DEFAULT_POLL_INTERVAL,
                 warnings: Vec::new(),
+                unusable: None,
             };
             overrides
                 .alertmanager

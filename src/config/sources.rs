@@ -145,37 +145,66 @@ pub(super) fn source(file: SourceFile) -> Result<Source, ConfigError> {
             ));
         }
     }
-    let env_secret = |field: &str, name: &str| {
-        let value = std::env::var(name)
-            .map_err(|_| err(field, format!("environment variable '{name}' is not set")))?;
+    // What the source needs from outside the config (a variable, a file) is looked
+    // up here, but its absence only makes this source unusable: commands that do not
+    // read alerts work, and those that do say why this source fails.
+    let mut unusable: Option<String> = None;
+    let mut broken = |field: &str, why: String| {
+        unusable.get_or_insert_with(|| err(field, why).to_string());
+    };
+    let env_secret = |field: &str, name: &str| -> Result<Secret, (String, String)> {
+        let value = std::env::var(name).map_err(|_| {
+            (
+                field.to_string(),
+                format!("environment variable '{name}' is not set"),
+            )
+        })?;
         header_secret(&format!("environment variable '{name}'"), &value)
-            .map_err(|why| err(field, why))
+            .map_err(|why| (field.to_string(), why))
     };
     let mut warnings = Vec::new();
     let bearer_token = match (&file.token_file, &file.token_env) {
         (Some(_), Some(_)) => {
             return Err(err("token", "set token_file or token_env, not both".into()))
         }
-        (Some(path), None) => {
-            let text = fs::read_to_string(path).map_err(|e| {
-                err(
+        (Some(path), None) => match fs::read_to_string(path) {
+            Err(e) => {
+                broken(
                     "token_file",
                     format!("cannot read '{}': {e}", path.display()),
-                )
-            })?;
-            if let Some(warning) = readable_by_others(path) {
-                warnings.push(format!("{}: {warning}", key("token_file")));
+                );
+                None
             }
-            Some(
-                header_secret(&format!("token file '{}'", path.display()), &text)
-                    .map_err(|why| err("token_file", why))?,
-            )
-        }
-        (None, Some(name)) => Some(env_secret("token_env", name)?),
+            Ok(text) => {
+                if let Some(warning) = readable_by_others(path) {
+                    warnings.push(format!("{}: {warning}", key("token_file")));
+                }
+                match header_secret(&format!("token file '{}'", path.display()), &text) {
+                    Ok(secret) => Some(secret),
+                    Err(why) => {
+                        broken("token_file", why);
+                        None
+                    }
+                }
+            }
+        },
+        (None, Some(name)) => match env_secret("token_env", name) {
+            Ok(secret) => Some(secret),
+            Err((field, why)) => {
+                broken(&field, why);
+                None
+            }
+        },
         (None, None) => None,
     };
     let basic_auth = match (&file.basic_user, &file.password_env) {
-        (Some(user), Some(name)) => Some((user.clone(), env_secret("password_env", name)?)),
+        (Some(user), Some(name)) => match env_secret("password_env", name) {
+            Ok(secret) => Some((user.clone(), secret)),
+            Err((field, why)) => {
+                broken(&field, why);
+                None
+            }
+        },
         (Some(_), None) | (None, Some(_)) => {
             return Err(err(
                 "basic auth",
@@ -185,10 +214,14 @@ pub(super) fn source(file: SourceFile) -> Result<Source, ConfigError> {
         (None, None) => None,
     };
     if let Some(path) = &file.ca_file {
-        let pem = fs::read(path)
-            .map_err(|e| err("ca_file", format!("cannot read '{}': {e}", path.display())))?;
-        crate::sources::http::ca_certificates(path, &pem)
-            .map_err(|e| err("ca_file", e.to_string()))?;
+        match fs::read(path) {
+            Err(e) => broken("ca_file", format!("cannot read '{}': {e}", path.display())),
+            Ok(pem) => {
+                if let Err(e) = crate::sources::http::ca_certificates(path, &pem) {
+                    broken("ca_file", e.to_string());
+                }
+            }
+        }
     }
     let timeout = |field: &str, raw: &Option<String>, default: StdDuration| match raw {
         Some(raw) => positive_duration(&key(field), raw)
@@ -224,6 +257,7 @@ pub(super) fn source(file: SourceFile) -> Result<Source, ConfigError> {
         urls: file.urls,
         filters: file.filters,
         warnings,
+        unusable,
     })
 }
 

@@ -58,6 +58,19 @@ pub struct Source {
     /// What is worth saying about its config without refusing it (a token file
     /// others can read), for the commands that use the source.
     pub warnings: Vec<String>,
+    /// Why it cannot be read at all (its token variable is not set, its CA file is
+    /// missing…): every fetch fails with this, and nothing else is affected.
+    pub unusable: Option<String>,
+}
+
+impl Source {
+    /// Fails with why the source cannot be read at all, if it cannot.
+    pub fn usable(&self) -> Result<(), SourceError> {
+        match &self.unusable {
+            Some(why) => Err(SourceError::Config(why.clone())),
+            None => Ok(()),
+        }
+    }
 }
 
 /// How often a source is polled unless its config says otherwise.
@@ -257,6 +270,7 @@ async fn fetch_raw(
     mapping: &LabelMapping,
     previous: Arc<Previous>,
 ) -> Result<Snapshot, SourceError> {
+    source.usable()?;
     let started = Instant::now();
     let client = http::client(&source.http)?;
     // Members are read at the same time: a slow member costs its timeout once.

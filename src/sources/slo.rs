@@ -191,6 +191,7 @@ async fn fetch_period_raw(
     period_secs: i64,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<BTreeMap<String, PeriodData>, SourceError> {
+    source.usable()?;
     let client = http::client(&source.http)?;
     let base = source
         .urls
@@ -258,6 +259,7 @@ pub async fn fetch(source: &Source, slo: &SloQuery) -> Result<Vec<SloStatus>, So
 }
 
 async fn fetch_raw(source: &Source, slo: &SloQuery) -> Result<Vec<SloStatus>, SourceError> {
+    source.usable()?;
     let client = http::client(&source.http)?;
     let base = source
         .urls

@@ -170,7 +170,14 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         ),
     ));
     if board.alerts().is_empty() {
-        let text = if board.sources.iter().all(|s| s.health.last_ok.is_none()) {
+        let never_ok = board.sources.iter().all(|s| s.health.last_ok.is_none());
+        let failing = board
+            .sources
+            .iter()
+            .any(|s| s.health.failing_since.is_some());
+        let text = if never_ok && failing {
+            strings::ALERTS_NONE_ANSWERED
+        } else if never_ok {
             strings::ALERTS_WAITING
         } else {
             strings::NO_ALERTS

@@ -3,6 +3,8 @@
 pub const TOO_SMALL: &str = "sitrep: terminal too small — enlarge it (q quits)";
 pub const KEYS_ALERTS: &str = " ↑↓/jk select · Space mark · d declare from alerts · Enter its incident · z group by name · Tab incidents · ? all keys · q quit";
 pub const ALERTS_WAITING: &str = "waiting for the first answer from the alert sources…";
+pub const ALERTS_NONE_ANSWERED: &str =
+    "no alert source has answered yet: the header says why (sitrep sources for the whole line)";
 pub const NO_ALERTS: &str = "No alerts firing.";
 pub const KEYS_DASHBOARD: &str =
     " ↑↓/jk select · Enter open · d declare · R open/resolved · / search · ? all keys · q quit";
