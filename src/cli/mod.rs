@@ -185,6 +185,13 @@ pub enum Command {
     /// Set up the team database (PostgreSQL) or copy a local log into it
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// Print shell completions: `source <(sitrep completions bash)`
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `sitrep man > ~/.local/share/man/man1/sitrep.1`
+    Man,
 }
 
 /// A failure with the exit code it maps to.
@@ -419,7 +426,32 @@ fn context(global: &GlobalArgs, paths: Paths, reads: Reads) -> Result<Context, C
     })
 }
 
+/// Completions and the man page come from the clap definition alone: no config, no
+/// database, so they work on a machine where nothing else is set up.
+fn shell_text(command: &Command) -> Option<Result<String, CliError>> {
+    use clap::CommandFactory;
+    let mut cli = Cli::command();
+    let mut out = Vec::new();
+    match command {
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut cli, "sitrep", &mut out);
+        }
+        Command::Man => {
+            if let Err(e) = clap_mangen::Man::new(cli).render(&mut out) {
+                return Some(Err(CliError::Output(format!(
+                    "cannot render the man page: {e}"
+                ))));
+            }
+        }
+        _ => return None,
+    }
+    Some(String::from_utf8(out).map_err(|e| CliError::Output(e.to_string())))
+}
+
 fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
+    if let Some(text) = shell_text(&command) {
+        return text;
+    }
     let paths = Paths::resolve(global.config.clone(), global.db.clone())?;
     // `config init` and `config path` must work even when the config is broken.
     let command = match command {
@@ -462,6 +494,9 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         Command::Templates(command) => report::run_templates(&ctx, command),
         Command::Config(command) => config::run(command, &ctx.paths, ctx.target(), ctx.json),
         Command::Db(command) => db::run(&ctx, command),
+        Command::Completions { .. } | Command::Man => {
+            shell_text(&command).unwrap_or_else(|| Ok(String::new()))
+        }
     }
 }
 

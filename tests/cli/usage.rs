@@ -170,3 +170,67 @@ fn durations_past_the_calendar_exit_2_with_one_line() {
         .ok(&["comms", "1", "--next-update", "2h"])
         .contains("Next update by"));
 }
+
+/// Completions for every shell clap knows, bash's loadable; the man page renders
+/// with groff without a warning. Neither needs a config or a database.
+#[test]
+fn completions_and_the_man_page_come_from_the_command_definition() {
+    let sb = Sandbox::new();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let text = sb.ok(&["completions", shell]);
+        assert!(
+            text.contains("sitrep") && text.len() > 1000,
+            "{shell}: {text}"
+        );
+    }
+    let bash = sb.ok(&["completions", "bash"]);
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg("source /dev/stdin && complete -p sitrep")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(bash.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("bash runs");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("-F _sitrep sitrep"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    sb.fails(&["completions", "tcsh"], 2);
+
+    let man = sb.ok(&["man"]);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH sitrep"),
+        "{man}"
+    );
+    for section in ["SUBCOMMANDS", "declare", "followup"] {
+        assert!(man.contains(section), "{section}");
+    }
+    let out = std::process::Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(man.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("groff is not installed: run scripts/test, which installs it");
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !sb.db.exists(),
+        "no database for completions or the man page"
+    );
+}
