@@ -230,6 +230,111 @@ fn counts_by_hand(engine: Engine) {
     assert_eq!(r["drills"].as_array().unwrap().len(), 1);
 }
 
+on_both_engines! {
+    /// Incidents declared from the shell name their service; the review's classes
+    /// use it instead of "(no service)".
+    the_review_groups_by_the_recorded_service(engine) {
+        groups_by_recorded_service(engine)
+    }
+}
+
+fn groups_by_recorded_service(engine: Engine) {
+    let db = Db::new(engine);
+    let mut store = db.open();
+    let resolve = |store: &mut Store, id, at: i64, minutes: i64, cause| {
+        let edit = IncidentEdit {
+            root_cause: Some(cause),
+            ..IncidentEdit::default()
+        };
+        store.edit(id, &edit, "alice", t(at)).unwrap();
+        store
+            .change_status(
+                id,
+                Status::Resolved,
+                "alice",
+                t(at) + Duration::minutes(minutes),
+            )
+            .unwrap();
+    };
+    // Declared from the shell with --service chat: P2, 40 minutes.
+    let shell = Declaration {
+        title: "chat slow".into(),
+        severity: Some(Severity::P2),
+        services: vec!["chat".into()],
+        ..Declaration::default()
+    };
+    let a = store
+        .declare(NewIncident::declare(shell, "alice", t(1)).unwrap())
+        .unwrap()
+        .incident
+        .id;
+    resolve(&mut store, a, 1, 40, RootCause::Capacity);
+    // Declared with no service, then `edit --service chat`: P1, 10 minutes (x3).
+    let later = Declaration {
+        title: "chat down".into(),
+        severity: Some(Severity::P1),
+        ..Declaration::default()
+    };
+    let b = store
+        .declare(NewIncident::declare(later, "alice", t(5)).unwrap())
+        .unwrap()
+        .incident
+        .id;
+    let add = IncidentEdit {
+        add_services: vec!["chat".into()],
+        ..IncidentEdit::default()
+    };
+    let change = store.edit(b, &add, "alice", t(5)).unwrap();
+    assert_eq!(change.incident.services, vec!["chat".to_string()]);
+    resolve(&mut store, b, 5, 10, RootCause::Capacity);
+    // Declared from an alert of service room: the alert's service, P2, 5 minutes.
+    let from_alert = Declaration {
+        title: "room burn".into(),
+        severity: Some(Severity::P2),
+        alerts: vec![alert("room")],
+        ..Declaration::default()
+    };
+    let c = store
+        .declare(NewIncident::declare(from_alert, "alice", t(9)).unwrap())
+        .unwrap()
+        .incident
+        .id;
+    resolve(&mut store, c, 9, 5, RootCause::Capacity);
+    drop(store);
+
+    let out = review(
+        &db,
+        &["--from", "2026-11-16", "--to", "2026-11-23", "--json"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let classes: Vec<(String, i64, i64)> = r["top_by_impact"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["service"].as_str().unwrap().to_string(),
+                c["incidents"].as_i64().unwrap(),
+                c["impact"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    // By hand: chat = 40 (P2 ×1) + 10 × 3 (P1) = 70 over 2 incidents; room = 5.
+    assert_eq!(
+        classes,
+        vec![("chat".to_string(), 2, 70), ("room".to_string(), 1, 5)]
+    );
+    let text =
+        String::from_utf8(review(&db, &["--from", "2026-11-16", "--to", "2026-11-23"]).stdout)
+            .unwrap();
+    assert!(!text.contains("(no service)"), "{text}");
+}
+
 #[test]
 fn the_markdown_review_has_its_sections_and_a_row_per_class() {
     let db = fixture();

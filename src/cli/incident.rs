@@ -64,6 +64,9 @@ pub struct DeclareArgs {
     /// Fingerprint of an alert this incident is about (repeatable)
     #[arg(long = "alert", value_name = "FINGERPRINT")]
     alerts: Vec<String>,
+    /// A service affected (repeatable) [default: the services of --alert's alerts]
+    #[arg(long = "service", value_name = "SERVICE")]
+    services: Vec<String>,
     /// What customers are told the incident is (the comms draft never shows the title)
     #[arg(long, value_name = "TEXT")]
     public_title: Option<String>,
@@ -84,6 +87,7 @@ pub fn declare(ctx: &Context, args: DeclareArgs) -> Result<String, CliError> {
         trigger_time: when(ctx, args.trigger_time.as_deref())?,
         regions: args.regions,
         cohorts: args.cohorts,
+        services: args.services,
         linked_alerts: args.alerts,
         alerts: Vec::new(),
         drill: args.drill,
@@ -235,6 +239,15 @@ pub struct EditArgs {
     add_cohorts: Vec<String>,
     #[arg(long = "remove-cohort", value_name = "COHORT")]
     remove_cohorts: Vec<String>,
+    /// Add a service affected (repeatable)
+    #[arg(
+        long = "service",
+        visible_alias = "add-service",
+        value_name = "SERVICE"
+    )]
+    add_services: Vec<String>,
+    #[arg(long = "remove-service", value_name = "SERVICE")]
+    remove_services: Vec<String>,
     /// Link an alert by fingerprint
     #[arg(long = "link-alert", value_name = "FINGERPRINT")]
     link_alerts: Vec<String>,
@@ -269,6 +282,8 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<String, CliError> {
         title: args.title,
         add_regions: args.add_regions,
         remove_regions: args.remove_regions,
+        add_services: args.add_services,
+        remove_services: args.remove_services,
         add_cohorts: args.add_cohorts,
         remove_cohorts: args.remove_cohorts,
         link_alerts: args.link_alerts,
@@ -353,12 +368,25 @@ pub fn list(ctx: &Context, args: ListArgs) -> Result<String, CliError> {
                 i.status.to_string(),
                 format_duration(incident_times(i, ctx.now).duration),
                 i.commander.clone(),
+                if i.services.is_empty() {
+                    "-".to_string()
+                } else {
+                    i.services.join(",")
+                },
                 drill_marked(i),
             ]
         })
         .collect();
     Ok(format::table(
-        &["ID", "SEV", "STATUS", "DURATION", "COMMANDER", "TITLE"],
+        &[
+            "ID",
+            "SEV",
+            "STATUS",
+            "DURATION",
+            "COMMANDER",
+            "SERVICE",
+            "TITLE",
+        ],
         &rows,
     ))
 }
@@ -453,6 +481,7 @@ fn render_record(
         (None, Severity::P2) => "(none)".into(),
     };
     field("comms lead", comms);
+    field("services", format::list(&i.services));
     field("regions", format::list(&i.regions));
     field("cohorts", format::list(&i.cohorts));
     if let Some(title) = &i.public_title {

@@ -185,6 +185,8 @@ pub struct Declaration {
     pub trigger_time: Option<DateTime<Utc>>,
     pub regions: Vec<String>,
     pub cohorts: Vec<String>,
+    /// The services affected; from the alerts when declared from them.
+    pub services: Vec<String>,
     /// Fingerprints of the alerts this incident was declared from.
     pub linked_alerts: Vec<String>,
     /// What is known of those alerts (name, runbook…), when declared from live ones.
@@ -207,6 +209,7 @@ pub struct NewIncident {
     pub declared_by: String,
     pub regions: Vec<String>,
     pub cohorts: Vec<String>,
+    pub services: Vec<String>,
     pub linked_alerts: Vec<String>,
     /// Details of linked alerts, one per fingerprint at most.
     pub alerts: Vec<LinkedAlert>,
@@ -256,6 +259,18 @@ impl NewIncident {
             declared_by,
             regions: unique_lines("region", &d.regions)?,
             cohorts: unique_lines("cohort", &d.cohorts)?,
+            services: {
+                // Named, or the services of the alerts declared from, in order.
+                let mut services = d.services;
+                for a in &alerts {
+                    if let Some(s) = &a.service {
+                        if !services.contains(s) {
+                            services.push(s.clone());
+                        }
+                    }
+                }
+                unique_lines("service", &services)?
+            },
             linked_alerts,
             alerts,
             drill: d.drill,
@@ -292,6 +307,19 @@ impl NewIncident {
                 self.declared_at,
             ));
         }
+        if !self.services.is_empty() {
+            let noun = if self.services.len() == 1 {
+                "service"
+            } else {
+                "services"
+            };
+            entries.push(NewEntry::system(
+                EntryKind::Note,
+                &self.declared_by,
+                format!("{noun}: {}", self.services.join(", ")),
+                self.declared_at,
+            ));
+        }
         entries
     }
 
@@ -311,6 +339,7 @@ impl NewIncident {
             resolved_at: None,
             regions: self.regions,
             cohorts: self.cohorts,
+            services: self.services,
             summary: None,
             root_cause: None,
             release_related: None,
@@ -354,6 +383,9 @@ pub struct Incident {
     pub resolved_at: Option<DateTime<Utc>>,
     pub regions: Vec<String>,
     pub cohorts: Vec<String>,
+    /// The services affected: the review's incident classes use them.
+    #[serde(default)]
+    pub services: Vec<String>,
     pub summary: Option<String>,
     pub root_cause: Option<RootCause>,
     /// `None` until someone has assessed it.
@@ -376,6 +408,8 @@ pub struct IncidentEdit {
     pub title: Option<String>,
     pub add_regions: Vec<String>,
     pub remove_regions: Vec<String>,
+    pub add_services: Vec<String>,
+    pub remove_services: Vec<String>,
     pub add_cohorts: Vec<String>,
     pub remove_cohorts: Vec<String>,
     pub link_alerts: Vec<String>,
@@ -561,6 +595,13 @@ impl Incident {
             "region",
             &edit.add_regions,
             &edit.remove_regions,
+            &mut changes,
+        )?;
+        edit_list(
+            &mut next.services,
+            "service",
+            &edit.add_services,
+            &edit.remove_services,
             &mut changes,
         )?;
         edit_list(

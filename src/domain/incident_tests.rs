@@ -290,3 +290,45 @@ fn a_role_is_one_person_on_one_line() {
         entries[0].text
     );
 }
+
+#[test]
+fn declared_from_alerts_it_takes_all_their_services_after_any_named() {
+    let alert = |fp: &str, service: Option<&str>| LinkedAlert {
+        fingerprint: fp.into(),
+        name: "Burn".into(),
+        source: "prod".into(),
+        service: service.map(Into::into),
+        region: None,
+        summary: None,
+        runbook_url: None,
+        generator_url: None,
+        starts_at: None,
+    };
+    let new = NewIncident::declare(
+        Declaration {
+            services: vec!["gifts".into()],
+            alerts: vec![
+                alert("a", Some("room")),
+                alert("b", Some("cdn-edge")),
+                alert("c", Some("room")),
+                alert("d", None),
+            ],
+            ..declaration()
+        },
+        "alice",
+        t(0),
+    )
+    .unwrap();
+    assert_eq!(new.services, vec!["gifts", "room", "cdn-edge"]);
+    assert_eq!(
+        new.entries().last().map(|e| e.text.as_str()),
+        Some("services: gifts, room, cdn-edge")
+    );
+    // No service anywhere: none recorded, no entry.
+    let bare = NewIncident::declare(declaration(), "alice", t(0)).unwrap();
+    assert!(bare.services.is_empty());
+    assert!(bare
+        .entries()
+        .iter()
+        .all(|e| !e.text.starts_with("service")));
+}

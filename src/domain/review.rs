@@ -36,7 +36,13 @@ pub struct ReviewedIncident {
 }
 
 impl ReviewedIncident {
+    /// The incident's services as recorded (declared with `--service`, or from its
+    /// alerts), else those of its linked alerts (incidents from before services
+    /// were recorded).
     pub fn service(&self) -> String {
+        if !self.incident.services.is_empty() {
+            return self.incident.services.join(", ");
+        }
         self.alerts
             .iter()
             .find_map(|a| a.service.clone())

@@ -25,6 +25,7 @@ pub struct IncidentFields {
     pub rollback_performed: String,
     pub regions: Vec<String>,
     pub cohorts: Vec<String>,
+    pub services: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -168,6 +169,7 @@ fn incident_fields(i: &Incident) -> IncidentFields {
         rollback_performed: yes_no_unset(i.rollback_performed),
         regions: i.regions.clone(),
         cohorts: i.cohorts.clone(),
+        services: i.services.clone(),
     }
 }
 

@@ -13,7 +13,8 @@ use crate::store::StoreError;
 
 pub const INCIDENT_COLUMNS: &str = "id, title, severity, status, commander, comms_lead, \
     trigger_ms, declared_ms, declared_by, mitigated_ms, resolved_ms, regions, cohorts, \
-    summary, root_cause, release_related, rollback_performed, drill, public_title, public_impact";
+    summary, root_cause, release_related, rollback_performed, drill, public_title, public_impact, \
+    services";
 
 pub const FOLLOWUP_COLUMNS: &str =
     "id, incident_id, title, owner, due, created_ms, done_ms, cancelled_ms, cancel_reason";
@@ -61,6 +62,7 @@ pub fn incident(row: &impl Columns) -> Result<Incident, StoreError> {
     let status = row.text(3)?;
     let regions = row.text(11)?;
     let cohorts = row.text(12)?;
+    let services = row.opt_text(20)?.unwrap_or_else(|| "[]".into());
     let root_cause = row.opt_text(14)?;
     Ok(Incident {
         id: IncidentId(row.int(0)?),
@@ -76,6 +78,7 @@ pub fn incident(row: &impl Columns) -> Result<Incident, StoreError> {
         resolved_at: optional_time("resolved_ms", row.opt_int(10)?)?,
         regions: list("regions", &regions)?,
         cohorts: list("cohorts", &cohorts)?,
+        services: list("services", &services)?,
         summary: row.opt_text(13)?,
         public_title: row.opt_text(18)?,
         public_impact: row.opt_text(19)?,

@@ -79,7 +79,8 @@ fn render_template(
             comms,
         ]),
         Line::from(format!(
-            "regions {}  cohorts {}",
+            "services {}  regions {}  cohorts {}",
+            list_or_none(&i.services),
             list_or_none(&i.regions),
             list_or_none(&i.cohorts)
         )),

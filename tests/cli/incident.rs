@@ -482,3 +482,82 @@ fn a_trigger_time_can_be_relative_or_a_clock_time_in_the_display_zone() {
         ago.num_minutes()
     );
 }
+
+#[test]
+fn service_is_a_field_set_at_declare_and_edit_and_recorded_in_the_timeline() {
+    let sb = Sandbox::new();
+    let change = sb.json(&[
+        "declare",
+        "--title",
+        "Stream starts failing",
+        "--severity",
+        "p2",
+        "--service",
+        "room",
+        "--service",
+        "cdn-edge",
+    ]);
+    assert_eq!(change["incident"]["services"], json!(["room", "cdn-edge"]));
+    assert_eq!(
+        texts(change["entries"].as_array().unwrap()).last().copied(),
+        Some("services: room, cdn-edge")
+    );
+    sb.declare("Chat slow");
+
+    let list = sb.ok(&["list"]);
+    let header = list.lines().next().unwrap();
+    assert!(header.contains("SERVICE"), "{list}");
+    let row = |title: &str| {
+        list.lines()
+            .find(|l| l.contains(title))
+            .unwrap_or_else(|| panic!("{list}"))
+            .to_string()
+    };
+    assert!(row("Stream starts").contains("room,cdn-edge"), "{list}");
+    assert!(
+        row("Chat slow").contains(" - "),
+        "no service shows '-': {list}"
+    );
+
+    let change = sb.json(&[
+        "edit",
+        "1",
+        "--service",
+        "chat",
+        "--remove-service",
+        "cdn-edge",
+    ]);
+    assert_eq!(change["incident"]["services"], json!(["room", "chat"]));
+    assert_eq!(
+        texts(change["entries"].as_array().unwrap()),
+        vec!["service removed: cdn-edge", "service added: chat"]
+    );
+    assert!(sb.ok(&["show", "1"]).contains("room, chat"));
+    assert_eq!(sb.show(1)["incident"]["services"], json!(["room", "chat"]));
+
+    // Removing one that is not there, or adding one twice, changes nothing.
+    let rows = sb.rows();
+    let err = sb.fails(&["edit", "1", "--remove-service", "gifts"], 4);
+    assert!(
+        err.contains("service 'gifts' is not listed (current: room, chat)"),
+        "{err}"
+    );
+    sb.fails(&["edit", "1", "--service", "room"], 4);
+    sb.fails(
+        &[
+            "declare",
+            "--title",
+            "x",
+            "--severity",
+            "p2",
+            "--service",
+            "",
+        ],
+        2,
+    );
+    assert_eq!(sb.rows(), rows);
+
+    // The postmortem names them.
+    let draft = sb.ok(&["export", "1", "-o", "-"]);
+    assert!(draft.contains("- Services: room, chat"), "{draft}");
+}

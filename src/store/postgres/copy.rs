@@ -176,9 +176,9 @@ fn insert_incident(
     let row = tx.query_one(
         "INSERT INTO incident (id, title, severity, status, commander, comms_lead, trigger_ms, \
          declared_ms, declared_by, mitigated_ms, resolved_ms, regions, cohorts, summary, root_cause, \
-         release_related, rollback_performed, drill, public_title, public_impact) \
+         release_related, rollback_performed, drill, public_title, public_impact, services) \
          VALUES (coalesce($1, nextval(pg_get_serial_sequence('incident', 'id'))), $2, $3, $4, $5, $6, \
-         $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
+         $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
         &[
             &id.map(|i| i.0),
             &i.title,
@@ -200,6 +200,7 @@ fn insert_incident(
             &i.drill,
             &i.public_title,
             &i.public_impact,
+            &json_list(&i.services),
         ],
     )?;
     Ok(IncidentId(row.try_get(0)?))

@@ -372,8 +372,9 @@ impl Backend for PgStore {
             let id: i64 = tx
                 .query_one(
                     "INSERT INTO incident (title, severity, status, commander, comms_lead, trigger_ms, \
-                     declared_ms, declared_by, regions, cohorts, drill, public_title, public_impact) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                     declared_ms, declared_by, regions, cohorts, drill, public_title, public_impact, \
+                     services) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                     RETURNING id",
                     &[
                         &new.title,
                         &new.severity.as_str(),
@@ -388,6 +389,7 @@ impl Backend for PgStore {
                         &new.drill,
                         &new.public_title,
                         &new.public_impact,
+                        &json_list(&new.services),
                     ],
                 )?
                 .get(0);
@@ -677,7 +679,7 @@ fn save_incident(tx: &mut Transaction<'_>, i: &Incident) -> Result<(), StoreErro
         "UPDATE incident SET title = $2, severity = $3, status = $4, commander = $5, comms_lead = $6, \
          trigger_ms = $7, mitigated_ms = $8, resolved_ms = $9, regions = $10, cohorts = $11, \
          summary = $12, root_cause = $13, release_related = $14, rollback_performed = $15, \
-         drill = $16, public_title = $17, public_impact = $18 WHERE id = $1",
+         drill = $16, public_title = $17, public_impact = $18, services = $19 WHERE id = $1",
         &[
             &i.id.0,
             &i.title,
@@ -697,6 +699,7 @@ fn save_incident(tx: &mut Transaction<'_>, i: &Incident) -> Result<(), StoreErro
             &i.drill,
             &i.public_title,
             &i.public_impact,
+            &json_list(&i.services),
         ],
     )?;
     sync_linked_alerts(tx, i.id, &i.linked_alerts)

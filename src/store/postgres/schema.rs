@@ -131,6 +131,10 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE incident ADD COLUMN public_title TEXT;
     ALTER TABLE incident ADD COLUMN public_impact TEXT;
     "#,
+    // 5: the services an incident affects (JSON list, like regions).
+    r#"
+    ALTER TABLE incident ADD COLUMN services TEXT NOT NULL DEFAULT '[]';
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -123,6 +123,10 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE incident ADD COLUMN public_title TEXT;
     ALTER TABLE incident ADD COLUMN public_impact TEXT;
     "#,
+    // 8: the services an incident affects (JSON list, like regions).
+    r#"
+    ALTER TABLE incident ADD COLUMN services TEXT NOT NULL DEFAULT '[]';
+    "#,
 ];
 
 /// `PRAGMA application_id` of a sitrep database ("sitr"): another program's SQLite
