@@ -14,6 +14,8 @@ mod database;
 mod followup;
 #[path = "cli/incident.rs"]
 mod incident;
+#[path = "cli/json_shape.rs"]
+mod json_shape;
 #[path = "cli/lifecycle.rs"]
 mod lifecycle;
 #[path = "cli/settings.rs"]

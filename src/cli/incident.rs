@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use clap::Args;
-use serde_json::json;
 
+use super::document::{Document, Summary, Times};
 use super::{CliError, Context};
 use crate::domain::metrics::{incident_times, triage_remaining};
 use crate::domain::parse::{format_duration, parse_bool};
@@ -13,7 +13,12 @@ use crate::domain::{
     NewIncident, RootCause, Severity, Status, TimelineEntry,
 };
 use crate::format;
-use crate::store::{Change, IncidentRecord};
+use crate::store::{Change, IncidentRecord, Store};
+
+/// The incident document `--json` prints, with the entries this command wrote.
+fn document(ctx: &Context, record: IncidentRecord, written: Vec<TimelineEntry>) -> Document {
+    Document::new(record, written, ctx.config.p2_triage_window, ctx.now)
+}
 
 /// A trigger time as typed, read in the display zone relative to now.
 fn when(ctx: &Context, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, CliError> {
@@ -95,7 +100,8 @@ pub fn declare(ctx: &Context, args: DeclareArgs) -> Result<String, CliError> {
         public_impact: args.public_impact,
     };
     let new = NewIncident::declare(declaration, ctx.config.user()?, ctx.now)?;
-    let change = ctx.open_store()?.declare(new)?;
+    let mut store = ctx.open_store()?;
+    let change = store.declare(new)?;
     let incident = &change.incident;
     if incident.severity == Severity::P1 && incident.comms_lead.is_none() {
         eprintln!(
@@ -104,7 +110,8 @@ pub fn declare(ctx: &Context, args: DeclareArgs) -> Result<String, CliError> {
         );
     }
     if ctx.json {
-        return ctx.json(&change);
+        let record = store.load_incident(incident.id)?;
+        return ctx.json(&document(ctx, record, change.entries));
     }
     Ok(format!(
         "declared incident {}: [{}] {} (commander {})\n",
@@ -181,10 +188,9 @@ pub struct StatusArgs {
 }
 
 pub fn status(ctx: &Context, args: StatusArgs) -> Result<String, CliError> {
-    let change =
-        ctx.open_store()?
-            .change_status(args.id, args.status, ctx.config.user()?, ctx.now)?;
-    change_output(ctx, &change)
+    let mut store = ctx.open_store()?;
+    let change = store.change_status(args.id, args.status, ctx.config.user()?, ctx.now)?;
+    change_output(ctx, &mut store, change)
 }
 
 #[derive(Debug, Args)]
@@ -196,10 +202,9 @@ pub struct SeverityArgs {
 }
 
 pub fn severity(ctx: &Context, args: SeverityArgs) -> Result<String, CliError> {
-    let change =
-        ctx.open_store()?
-            .change_severity(args.id, args.severity, ctx.config.user()?, ctx.now)?;
-    change_output(ctx, &change)
+    let mut store = ctx.open_store()?;
+    let change = store.change_severity(args.id, args.severity, ctx.config.user()?, ctx.now)?;
+    change_output(ctx, &mut store, change)
 }
 
 #[derive(Debug, Args)]
@@ -215,14 +220,15 @@ pub struct AssignArgs {
 }
 
 pub fn assign(ctx: &Context, args: AssignArgs) -> Result<String, CliError> {
-    let change = ctx.open_store()?.assign(
+    let mut store = ctx.open_store()?;
+    let change = store.assign(
         args.id,
         args.commander.as_deref(),
         args.comms_lead.as_deref(),
         ctx.config.user()?,
         ctx.now,
     )?;
-    change_output(ctx, &change)
+    change_output(ctx, &mut store, change)
 }
 
 #[derive(Debug, Args)]
@@ -303,10 +309,9 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<String, CliError> {
         )
         .into());
     }
-    let change = ctx
-        .open_store()?
-        .edit(args.id, &edit, ctx.config.user()?, ctx.now)?;
-    change_output(ctx, &change)
+    let mut store = ctx.open_store()?;
+    let change = store.edit(args.id, &edit, ctx.config.user()?, ctx.now)?;
+    change_output(ctx, &mut store, change)
 }
 
 #[derive(Debug, Args)]
@@ -319,18 +324,21 @@ pub struct ResolveArgs {
 }
 
 pub fn resolve(ctx: &Context, args: ResolveArgs) -> Result<String, CliError> {
-    let change = ctx.open_store()?.resolve(
+    let mut store = ctx.open_store()?;
+    let change = store.resolve(
         args.id,
         args.summary.as_deref(),
         ctx.config.user()?,
         ctx.now,
     )?;
-    change_output(ctx, &change)
+    change_output(ctx, &mut store, change)
 }
 
-fn change_output(ctx: &Context, change: &Change) -> Result<String, CliError> {
+/// The incident document (with what was written) for `--json`, else a line per entry.
+fn change_output(ctx: &Context, store: &mut Store, change: Change) -> Result<String, CliError> {
     if ctx.json {
-        return ctx.json(change);
+        let record = store.load_incident(change.incident.id)?;
+        return ctx.json(&document(ctx, record, change.entries));
     }
     Ok(change
         .entries
@@ -349,7 +357,15 @@ pub struct ListArgs {
 pub fn list(ctx: &Context, args: ListArgs) -> Result<String, CliError> {
     let incidents = ctx.open_store_for_reading()?.list_incidents(args.open)?;
     if ctx.json {
-        return ctx.json(&incidents);
+        let window = ctx.config.p2_triage_window;
+        let rows: Vec<Summary<'_>> = incidents
+            .iter()
+            .map(|incident| Summary {
+                incident,
+                times: Times::of(incident, window, ctx.now),
+            })
+            .collect();
+        return ctx.json(&rows);
     }
     if incidents.is_empty() {
         let which = if args.open {
@@ -410,20 +426,7 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<String, CliError> {
     let times = incident_times(&record.incident, ctx.now);
     let triage = triage_remaining(&record.incident, ctx.config.p2_triage_window, ctx.now);
     if ctx.json {
-        let seconds = |d: Option<chrono::Duration>| d.map(|d| d.num_seconds());
-        return ctx.json(&json!({
-            "incident": record.incident,
-            "timeline": record.timeline,
-            "follow_ups": record.follow_ups,
-            "alerts": record.alerts,
-            "times": {
-                "time_to_declare_s": times.time_to_declare.num_seconds(),
-                "time_to_mitigate_s": seconds(times.time_to_mitigate),
-                "time_to_resolve_s": seconds(times.time_to_resolve),
-                "duration_s": times.duration.num_seconds(),
-                "triage_remaining_s": seconds(triage),
-            },
-        }));
+        return ctx.json(&document(ctx, record, Vec::new()));
     }
     Ok(render_record(ctx, &record, times, triage))
 }

@@ -4,6 +4,7 @@
 mod alerts;
 mod config;
 mod db;
+mod document;
 mod followup;
 mod incident;
 mod report;

@@ -134,9 +134,9 @@ pub struct FollowUp {
     pub created_at: DateTime<Utc>,
     pub state: FollowUpState,
     pub done_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub cancelled_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub cancel_reason: Option<String>,
 }
 

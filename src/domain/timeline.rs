@@ -172,7 +172,7 @@ pub struct Revision {
     pub text: String,
     /// The kind this revision gave the entry, when it changed it (a customer update
     /// logged as a mitigation step, say).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub kind: Option<EntryKind>,
 }
 
@@ -192,7 +192,7 @@ pub struct TimelineEntry {
     pub revisions: Vec<Revision>,
     /// On the team database, the database role that wrote the entry (`session_user`):
     /// what the server vouches for, whatever name the author typed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub db_role: Option<String>,
 }
 

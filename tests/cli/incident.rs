@@ -42,7 +42,7 @@ fn declaring_records_the_template_and_makes_the_declarer_commander() {
     assert_eq!(incident["resolved_at"], Value::Null);
     assert_eq!(incident["drill"], false);
 
-    let entries = change["entries"].as_array().unwrap();
+    let entries = change["written"].as_array().unwrap();
     assert_eq!(
         texts(entries),
         vec![
@@ -245,7 +245,8 @@ fn list_shows_newest_first_and_open_excludes_resolved() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| {
+        .map(|row| {
+            let i = &row["incident"];
             (
                 i["id"].as_i64().unwrap(),
                 i["status"].as_str().unwrap(),
@@ -266,7 +267,7 @@ fn list_shows_newest_first_and_open_excludes_resolved() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| i["id"].as_i64().unwrap())
+        .map(|row| row["incident"]["id"].as_i64().unwrap())
         .collect();
     assert_eq!(open_ids, vec![3, 1]);
 
@@ -499,7 +500,7 @@ fn service_is_a_field_set_at_declare_and_edit_and_recorded_in_the_timeline() {
     ]);
     assert_eq!(change["incident"]["services"], json!(["room", "cdn-edge"]));
     assert_eq!(
-        texts(change["entries"].as_array().unwrap()).last().copied(),
+        texts(change["written"].as_array().unwrap()).last().copied(),
         Some("services: room, cdn-edge")
     );
     sb.declare("Chat slow");
@@ -529,7 +530,7 @@ fn service_is_a_field_set_at_declare_and_edit_and_recorded_in_the_timeline() {
     ]);
     assert_eq!(change["incident"]["services"], json!(["room", "chat"]));
     assert_eq!(
-        texts(change["entries"].as_array().unwrap()),
+        texts(change["written"].as_array().unwrap()),
         vec!["service removed: cdn-edge", "service added: chat"]
     );
     assert!(sb.ok(&["show", "1"]).contains("room, chat"));

@@ -12,7 +12,7 @@ fn status_moves_through_the_lifecycle_and_records_each_step() {
     let change = sb.json(&["status", "1", "identified"]);
     assert_eq!(change["incident"]["status"], "identified");
     assert_eq!(change["incident"]["mitigated_at"], Value::Null);
-    let entries = change["entries"].as_array().unwrap();
+    let entries = change["written"].as_array().unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["kind"], "status");
     assert_eq!(entries[0]["text"], "status: investigating → identified");
@@ -37,7 +37,7 @@ fn status_moves_through_the_lifecycle_and_records_each_step() {
 
     let reopened = sb.json(&["status", "1", "investigating"]);
     assert_eq!(
-        reopened["entries"][0]["text"],
+        reopened["written"][0]["text"],
         "reopened: resolved → investigating"
     );
     assert_eq!(reopened["incident"]["resolved_at"], Value::Null);
@@ -106,8 +106,8 @@ fn severity_changes_are_recorded_and_no_ops_are_refused() {
     let id = sb.declare("Stream starts failing");
     let change = sb.json(&["severity", "1", "p2"]);
     assert_eq!(change["incident"]["severity"], "P2");
-    assert_eq!(change["entries"][0]["kind"], "severity");
-    assert_eq!(change["entries"][0]["text"], "severity: P1 → P2");
+    assert_eq!(change["written"][0]["kind"], "severity");
+    assert_eq!(change["written"][0]["text"], "severity: P1 → P2");
     assert_eq!(
         sb.ok(&["severity", "1", "P1"]),
         "incident 1: severity: P2 → P1\n"
@@ -128,7 +128,7 @@ fn assign_hands_over_roles_and_records_each() {
     let change = sb.json(&["assign", "1", "--commander", "bob", "--comms-lead", "dave"]);
     assert_eq!(change["incident"]["commander"], "bob");
     assert_eq!(change["incident"]["comms_lead"], "dave");
-    let entries = change["entries"].as_array().unwrap();
+    let entries = change["written"].as_array().unwrap();
     assert!(entries.iter().all(|e| e["kind"] == "role"));
     assert_eq!(
         texts(entries),
@@ -193,7 +193,7 @@ fn edit_changes_template_and_review_fields_and_records_each_change() {
     assert_eq!(incident["release_related"], true);
     assert_eq!(incident["rollback_performed"], false);
     assert_eq!(incident["linked_alerts"], json!(["fp-9"]));
-    let entries = change["entries"].as_array().unwrap();
+    let entries = change["written"].as_array().unwrap();
     assert_eq!(entries.len(), 10, "one entry per changed field");
     assert!(entries.iter().all(|e| e["author"] == "alice"));
     assert_eq!(sb.show(id)["incident"], *incident);
@@ -271,7 +271,7 @@ fn resolve_records_the_summary_and_the_times_and_refuses_twice() {
     assert_eq!(incident["summary"], "rolled back room v42");
     assert!(time(&incident["resolved_at"]) >= time(&incident["declared_at"]));
     assert_eq!(incident["mitigated_at"], incident["resolved_at"]);
-    let kinds: Vec<&str> = change["entries"]
+    let kinds: Vec<&str> = change["written"]
         .as_array()
         .unwrap()
         .iter()
@@ -279,7 +279,7 @@ fn resolve_records_the_summary_and_the_times_and_refuses_twice() {
         .collect();
     assert_eq!(kinds, vec!["note", "status"]);
     assert_eq!(
-        change["entries"][1]["text"],
+        change["written"][1]["text"],
         "status: investigating → resolved"
     );
     let shown = sb.show(id);

@@ -262,7 +262,7 @@ fn without_user_or_logname_a_write_is_signed_with_the_account_name() {
     )
     .unwrap();
     assert_eq!(declared["incident"]["commander"], expected.trim());
-    assert_eq!(declared["entries"][0]["author"], expected.trim());
+    assert_eq!(declared["written"][0]["author"], expected.trim());
     let writable = sb.path("for-nobody");
     std::fs::create_dir(&writable).unwrap();
     crate::sandbox::set_mode(&writable, 0o777);
