@@ -271,3 +271,121 @@ fn slo_figures_say_what_is_wrong_instead_of_computing_it() {
         "{over}"
     );
 }
+
+/// The postmortem's "Error budget burned": for each SLO of the incident's service,
+/// the share of its window's budget burned from the trigger to the resolution, in
+/// the incident's regions only; an SLO that fails says why and the export succeeds.
+#[test]
+fn the_postmortem_fills_in_the_budget_the_incident_burned() {
+    let mut h = History::new();
+    // The last four hours: eu at 1% errors, us at 2%, ap (not the incident's) at 50%.
+    for (region, ratio) in [("eu", "0.01"), ("us", "0.02"), ("ap", "0.5")] {
+        h.series("stream-start-success", "5m", region, "", 4 * 3600, |_| {
+            Some(ratio.into())
+        });
+    }
+    let prometheus = h.server();
+    let broken = format!("sum by (region) ({SERIES}{{{{window}}}}");
+    let dir = config(
+        &prometheus.url,
+        &[
+            ("stream-start-success", 99.5, None),
+            ("broken", 99.5, Some(&broken)),
+        ],
+    );
+    // An SLO of another service: never read for this incident.
+    let config_file = dir.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config_file).unwrap();
+    text.push_str(
+        "\n[[slos]]\nname = \"chat-delivery\"\nservice = \"chat\"\nobjective = 99.9\nquery = 'nonsense({{window}}'\n",
+    );
+    std::fs::write(&config_file, text).unwrap();
+
+    let trigger = (Utc::now() - chrono::Duration::hours(2)).to_rfc3339();
+    let args = [
+        "declare",
+        "--title",
+        "Stream starts failing",
+        "--severity",
+        "p1",
+        "--service",
+        "room",
+        "--region",
+        "eu",
+        "--region",
+        "us",
+        "--trigger-time",
+        &trigger,
+    ];
+    let (code, _, stderr) = sitrep(&dir, &args);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, _, stderr) = sitrep(&dir, &["resolve", "1"]);
+    assert_eq!(code, Some(0), "{stderr}");
+
+    let out = common::backend::sitrep_on(&dir.path().join("sitrep.db"))
+        .env("SITREP_CONFIG", &config_file)
+        .args(["export", "1", "-o", "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // By hand, over the 2h window: eu 0.01 × 2h / (0.005 × 30d) = 0.56%;
+    // us 0.02 × 2h / (0.005 × 30d) = 1.11%.
+    assert!(
+        text.contains(
+            "| room | eu | stream-start-success | 0.56% of its 30d budget | all of 2h00m |"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "| room | us | stream-start-success | 1.11% of its 30d budget | all of 2h00m |"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("| ap |"),
+        "only the incident's regions: {text}"
+    );
+    assert!(
+        text.contains("from the trigger to the resolution, read from Prometheus"),
+        "{text}"
+    );
+    let unread = text
+        .lines()
+        .find(|l| l.contains("Could not read broken:"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(unread.contains("HTTP 400"), "{unread}");
+    assert!(stderr.contains("warning: slo 'broken'"), "{stderr}");
+    assert!(
+        !text.contains("chat-delivery") && !stderr.contains("chat-delivery"),
+        "{text}{stderr}"
+    );
+    assert!(!text.contains("To fill in: the SLOs affected"), "{text}");
+
+    // An incident that names no service: the prompt stays and says why.
+    let (code, _, stderr) = sitrep(&dir, &["declare", "--title", "Odd", "--severity", "p2"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let out = common::backend::sitrep_on(&dir.path().join("sitrep.db"))
+        .env("SITREP_CONFIG", &config_file)
+        .args(["export", "2", "-o", "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("To fill in: the SLOs affected")
+            && text.contains("sitrep read none: the incident names no service")
+            && text.contains("sitrep edit 2 --service NAME"),
+        "{text}"
+    );
+
+    // The customer draft never shows budget figures.
+    let comms = common::backend::sitrep_on(&dir.path().join("sitrep.db"))
+        .env("SITREP_CONFIG", &config_file)
+        .args(["comms", "1"])
+        .output()
+        .unwrap();
+    let comms = String::from_utf8_lossy(&comms.stdout);
+    assert!(!comms.contains("budget") && !comms.contains('%'), "{comms}");
+}

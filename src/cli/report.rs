@@ -14,6 +14,7 @@ use crate::report::file::{default_file_name, is_stdout, write_document};
 use crate::report::{
     context, Origin, Templates, COMMS_TEMPLATE, COMMS_TEXT_TEMPLATE, POSTMORTEM_TEMPLATE,
 };
+use crate::sources::slo::incident_budget_blocking;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -78,7 +79,7 @@ pub enum TemplatesCommand {
 pub fn export(ctx: &Context, args: ExportArgs) -> Result<String, CliError> {
     let record = ctx.open_store_for_reading()?.load_incident(args.id)?;
     let tz = args.tz.unwrap_or(ctx.config.time_display);
-    let data = context::postmortem(
+    let mut data = context::postmortem(
         &record.incident,
         &record.timeline,
         &record.follow_ups,
@@ -86,6 +87,18 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<String, CliError> {
         tz,
         ctx.now,
     );
+    data.error_budget = incident_budget_blocking(
+        &ctx.config.sources,
+        &ctx.config.slos,
+        &record.incident,
+        &record.alerts,
+        ctx.now,
+    );
+    if let Some(budget) = &data.error_budget {
+        for (slo, reason) in &budget.unread {
+            eprintln!("warning: slo '{slo}': {reason}");
+        }
+    }
     let document = templates(ctx).render(&args.template, &data)?;
     let path = match args.output.as_deref() {
         Some(path) if is_stdout(Path::new(path)) => return Ok(document),

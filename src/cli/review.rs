@@ -6,11 +6,10 @@ use clap::Args;
 use super::{CliError, Context};
 use crate::domain::parse::parse_duration;
 use crate::domain::review::review as compute;
-use crate::domain::slo::{budget_burned, BudgetBurn};
 use crate::domain::DomainError;
 use crate::report::file::write_document;
 use crate::report::{context, Templates, REVIEW_TEMPLATE};
-use crate::sources::slo::{fetch_period, source_for};
+use crate::sources::slo::burns_between_blocking;
 
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
@@ -29,46 +28,6 @@ pub struct ReviewArgs {
     /// Replace FILE if it exists
     #[arg(long)]
     force: bool,
-}
-
-/// An SLO that could not be read, and why.
-type SloError = (String, String);
-
-/// Error budget burned in `[from, to)` for every configured SLO, from Prometheus.
-fn budget_burn(
-    ctx: &Context,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<(Vec<BudgetBurn>, Vec<SloError>), CliError> {
-    let period = (to - from).num_seconds().max(1);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Output(format!("cannot start the async runtime: {e}")))?;
-    Ok(runtime.block_on(async {
-        let mut burns = Vec::new();
-        let mut errors = Vec::new();
-        for slo in &ctx.config.slos {
-            let window_secs =
-                parse_duration(&slo.objective.window).map_or(0.0, |d| d.num_seconds() as f64);
-            let answer = match source_for(&ctx.config.sources, slo) {
-                Ok(source) => fetch_period(source, slo, period, to).await,
-                Err(e) => Err(e),
-            };
-            match answer {
-                Ok(by_region) if by_region.is_empty() => errors.push((
-                    slo.objective.name.clone(),
-                    "no data in the period: Prometheus holds no sample of this SLO's series"
-                        .to_string(),
-                )),
-                Ok(by_region) => burns.extend(by_region.iter().map(|(region, data)| {
-                    budget_burned(&slo.objective, region, *data, period as f64, window_secs)
-                })),
-                Err(e) => errors.push((slo.objective.name.clone(), e.to_string())),
-            }
-        }
-        (burns, errors)
-    }))
 }
 
 fn day(raw: &str) -> Result<NaiveDate, DomainError> {
@@ -113,7 +72,9 @@ pub fn review(ctx: &Context, args: ReviewArgs) -> Result<String, CliError> {
     let (incidents, follow_ups) = ctx.open_store_for_reading()?.review_data()?;
     let mut figures = compute(&incidents, &follow_ups, from, to, ctx.now);
     if !ctx.config.slos.is_empty() {
-        let (burns, errors) = budget_burn(ctx, from, to)?;
+        let slos: Vec<_> = ctx.config.slos.iter().collect();
+        let (burns, errors) = burns_between_blocking(&ctx.config.sources, &slos, from, to)
+            .map_err(CliError::Output)?;
         for (slo, error) in &errors {
             eprintln!("warning: slo '{slo}': {error}");
         }

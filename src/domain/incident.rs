@@ -425,6 +425,21 @@ pub struct IncidentEdit {
 }
 
 impl Incident {
+    /// The services this incident affects: those recorded, else (incidents from
+    /// before services were recorded) the distinct services of its linked alerts.
+    pub fn affected_services(&self, alerts: &[LinkedAlert]) -> Vec<String> {
+        if !self.services.is_empty() {
+            return self.services.clone();
+        }
+        let mut services: Vec<String> = Vec::new();
+        for service in alerts.iter().filter_map(|a| a.service.as_ref()) {
+            if !services.contains(service) {
+                services.push(service.clone());
+            }
+        }
+        services
+    }
+
     /// Moves to `to`. Any move between open statuses is allowed, forwards or back; a
     /// resolved incident reopens to investigating or identified. Reaching monitoring
     /// or resolved marks the incident mitigated; stepping back from there clears it,

@@ -36,17 +36,14 @@ pub struct ReviewedIncident {
 }
 
 impl ReviewedIncident {
-    /// The incident's services as recorded (declared with `--service`, or from its
-    /// alerts), else those of its linked alerts (incidents from before services
-    /// were recorded).
+    /// The incident's services (see [`Incident::affected_services`]), as one class.
     pub fn service(&self) -> String {
-        if !self.incident.services.is_empty() {
-            return self.incident.services.join(", ");
+        let services = self.incident.affected_services(&self.alerts);
+        if services.is_empty() {
+            NO_SERVICE.to_string()
+        } else {
+            services.join(", ")
         }
-        self.alerts
-            .iter()
-            .find_map(|a| a.service.clone())
-            .unwrap_or_else(|| NO_SERVICE.to_string())
     }
 
     pub fn root_cause(&self) -> String {

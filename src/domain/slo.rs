@@ -177,6 +177,8 @@ pub struct BudgetBurn {
     pub slo: String,
     pub service: String,
     pub region: String,
+    /// The SLO window whose budget `burned` is a share of (e.g. `30d`).
+    pub window: String,
     /// Share of the whole SLO window's budget this period used (0.25 = a quarter).
     pub burned: Option<f64>,
     pub problem: Option<String>,
@@ -255,12 +257,76 @@ pub fn budget_burned(
         slo: objective.name.clone(),
         service: objective.service.clone(),
         region: region.to_string(),
+        window: objective.window.clone(),
         burned,
         problem,
         covered_secs,
         period_secs,
         skipped_minutes: data.nan_minutes,
         coverage,
+    }
+}
+
+/// What the postmortem says of the error budget an incident burned, from its trigger
+/// to its resolution (or now).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncidentBudget {
+    /// Each SLO read and region of the incident, with its burn.
+    pub burns: Vec<BudgetBurn>,
+    /// SLOs (or one region of one) that could not be read: `(slo, reason)`.
+    pub unread: Vec<(String, String)>,
+    /// Why nothing was read, when no configured SLO is about the incident.
+    pub note: Option<String>,
+}
+
+impl IncidentBudget {
+    /// No configured SLO is for `services` (empty: the incident names none).
+    pub fn no_matching_slo(id: i64, services: &[String]) -> Self {
+        let note = if services.is_empty() {
+            format!("the incident names no service, so no SLO could be matched (sitrep edit {id} --service NAME)")
+        } else {
+            format!("no configured SLO is for {}", services.join(", "))
+        };
+        Self {
+            burns: Vec::new(),
+            unread: Vec::new(),
+            note: Some(note),
+        }
+    }
+
+    /// The figures for an incident in `regions` (all the SLO's regions when it names
+    /// none) from what the SLOs read answered (`burns`) and the SLOs that failed
+    /// (`errors`). A region of the incident that an SLO which answered has no series
+    /// for is said, not left out silently.
+    pub fn of_incident(
+        regions: &[String],
+        burns: Vec<BudgetBurn>,
+        errors: Vec<(String, String)>,
+    ) -> Self {
+        let mut unread = errors;
+        let mut answered: Vec<&str> = Vec::new();
+        for b in &burns {
+            if !answered.contains(&b.slo.as_str()) {
+                answered.push(&b.slo);
+            }
+        }
+        for slo in &answered {
+            for region in regions {
+                if !burns.iter().any(|b| b.slo == *slo && b.region == *region) {
+                    unread.push((slo.to_string(), format!("no series for region {region}")));
+                }
+            }
+        }
+        let burns = burns
+            .iter()
+            .filter(|b| regions.is_empty() || regions.contains(&b.region))
+            .cloned()
+            .collect();
+        Self {
+            burns,
+            unread,
+            note: None,
+        }
     }
 }
 
@@ -454,5 +520,54 @@ mod tests {
         for bad in [0.0, 100.0, 150.0, -1.0, f64::NAN] {
             assert!(check_objective(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_incident_budget_keeps_its_regions_and_says_which_have_no_series() {
+        let burn = |region: &str| {
+            budget_burned(
+                &slo(),
+                region,
+                data(Ratio::Value(0.01), Some(120), 0),
+                7200.0,
+                30.0 * DAY,
+            )
+        };
+        let regions = vec!["eu".to_string(), "sa".to_string()];
+        let b = IncidentBudget::of_incident(
+            &regions,
+            vec![burn("eu"), burn("us")],
+            vec![("broken".into(), "HTTP 400".into())],
+        );
+        assert_eq!(
+            b.burns
+                .iter()
+                .map(|b| b.region.as_str())
+                .collect::<Vec<_>>(),
+            vec!["eu"]
+        );
+        assert_eq!(
+            b.unread,
+            vec![
+                ("broken".to_string(), "HTTP 400".to_string()),
+                (
+                    "stream-start-success".to_string(),
+                    "no series for region sa".to_string()
+                ),
+            ]
+        );
+        assert!((b.burns[0].burned.unwrap() - 0.01 * 7200.0 / (0.005 * 30.0 * DAY)).abs() < 1e-12);
+        // No regions named: every region the SLO has.
+        let all = IncidentBudget::of_incident(&[], vec![burn("eu"), burn("us")], Vec::new());
+        assert_eq!(all.burns.len(), 2);
+        assert!(all.unread.is_empty() && all.note.is_none());
+    }
+
+    #[test]
+    fn no_matching_slo_says_why_and_how_to_fix_it() {
+        let none = IncidentBudget::no_matching_slo(7, &[]);
+        assert!(none.note.unwrap().contains("sitrep edit 7 --service NAME"));
+        let other = IncidentBudget::no_matching_slo(7, &["gifts".into()]);
+        assert_eq!(other.note.unwrap(), "no configured SLO is for gifts");
     }
 }

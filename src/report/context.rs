@@ -9,6 +9,7 @@ use crate::config::TimeDisplay;
 use crate::domain::alert::{AlertEvent, LinkedAlert};
 use crate::domain::metrics::incident_times;
 use crate::domain::parse::format_duration;
+use crate::domain::slo::IncidentBudget;
 use crate::domain::{EntryKind, FollowUp, Incident, Status, TimelineEntry};
 use crate::format::{time, time_ms};
 
@@ -144,8 +145,9 @@ pub struct Postmortem {
     pub comms: Vec<Line>,
     pub follow_ups: Vec<FollowUpRow>,
     pub alerts: Vec<AlertRow>,
-    /// Not known until SLOs are configured; the template asks for it meanwhile.
-    pub error_budget: Option<String>,
+    /// Read from Prometheus for the SLOs of the incident's services; `None` when no
+    /// SLO is configured, and the template asks for the figure.
+    pub error_budget: Option<IncidentBudget>,
 }
 
 fn yes_no_unset(value: Option<bool>) -> String {

@@ -46,6 +46,12 @@ pub fn run(
         tz: config.time_display,
         comms: config.comms.clone(),
         dir: paths.exports_dir.clone(),
+        // The demo's incidents are not the SLO backend's: its postmortems read none.
+        slos: match demo_seed {
+            Some(_) => Vec::new(),
+            None => config.slos.clone(),
+        },
+        sources: config.sources.clone(),
     };
     // The loop runs on this thread; pollers (HTTP, parsing) on two workers of their
     // own, so that a large answer never holds up a key press.

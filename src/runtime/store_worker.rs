@@ -35,6 +35,9 @@ pub struct Exporter {
     /// Where drafts go: the exports dir (created owner-only when first used); `None`
     /// when there is no home directory to put it in.
     pub dir: Option<PathBuf>,
+    /// For the postmortem's error budget figures (read on the export's thread).
+    pub slos: Vec<crate::sources::slo::SloQuery>,
+    pub sources: Vec<crate::sources::Source>,
 }
 
 /// The worker stopped: why, in words (a panic's message).
@@ -207,12 +210,19 @@ fn export(record: &IncidentRecord, exporter: &Exporter, kind: Draft) -> Result<P
     let now = truncate_to_millis(Utc::now());
     let text = match kind {
         Draft::Postmortem => {
-            let data = context::postmortem(
+            let mut data = context::postmortem(
                 &record.incident,
                 &record.timeline,
                 &record.follow_ups,
                 &record.alerts,
                 exporter.tz,
+                now,
+            );
+            data.error_budget = crate::sources::slo::incident_budget_blocking(
+                &exporter.sources,
+                &exporter.slos,
+                &record.incident,
+                &record.alerts,
                 now,
             );
             exporter.templates.render(POSTMORTEM_TEMPLATE, &data)

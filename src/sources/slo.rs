@@ -7,7 +7,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use super::{http, Source, SourceError};
-use crate::domain::slo::{status, Objective, PeriodData, Ratio, SloStatus, WINDOWS};
+use crate::domain::alert::LinkedAlert;
+use crate::domain::parse::parse_duration;
+use crate::domain::slo::{
+    budget_burned, status, BudgetBurn, IncidentBudget, Objective, PeriodData, Ratio, SloStatus,
+    WINDOWS,
+};
+use crate::domain::{Incident, Status};
 
 /// An SLO as configured: what to measure and how to query it.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +68,95 @@ pub async fn fetch_all(
         }
     }
     (statuses, errors)
+}
+
+/// Budget burned by region, and the SLOs that could not be read: `(slo, reason)`.
+pub type Burns = (Vec<BudgetBurn>, Vec<(String, String)>);
+
+/// Error budget burned in `[from, to)` by each of `slos`, region by region, from
+/// Prometheus (the review's and the postmortem's figures); and the SLOs that could not
+/// be read, with the reason.
+pub async fn burns_between(
+    sources: &[Source],
+    slos: &[&SloQuery],
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Burns {
+    let period = (to - from).num_seconds().max(1);
+    let mut burns = Vec::new();
+    let mut errors = Vec::new();
+    for slo in slos {
+        let window_secs =
+            parse_duration(&slo.objective.window).map_or(0.0, |d| d.num_seconds() as f64);
+        let answer = match source_for(sources, slo) {
+            Ok(source) => fetch_period(source, slo, period, to).await,
+            Err(e) => Err(e),
+        };
+        match answer {
+            Ok(by_region) if by_region.is_empty() => errors.push((
+                slo.objective.name.clone(),
+                "no data in the period: Prometheus holds no sample of this SLO's series".into(),
+            )),
+            Ok(by_region) => burns.extend(by_region.iter().map(|(region, data)| {
+                budget_burned(&slo.objective, region, *data, period as f64, window_secs)
+            })),
+            Err(e) => errors.push((slo.objective.name.clone(), e.to_string())),
+        }
+    }
+    (burns, errors)
+}
+
+/// [`burns_between`] from blocking code (the CLI, the TUI's export thread).
+pub fn burns_between_blocking(
+    sources: &[Source],
+    slos: &[&SloQuery],
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Result<Burns, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    Ok(runtime.block_on(burns_between(sources, slos, from, to)))
+}
+
+/// The error budget `incident` burned from its trigger to its resolution (or `now`),
+/// by the configured SLOs of its services, region by region; `None` when no SLO is
+/// configured at all.
+pub fn incident_budget_blocking(
+    sources: &[Source],
+    slos: &[SloQuery],
+    incident: &Incident,
+    alerts: &[LinkedAlert],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<IncidentBudget> {
+    if slos.is_empty() {
+        return None;
+    }
+    let services = incident.affected_services(alerts);
+    let mine: Vec<&SloQuery> = slos
+        .iter()
+        .filter(|s| services.contains(&s.objective.service))
+        .collect();
+    if mine.is_empty() {
+        return Some(IncidentBudget::no_matching_slo(incident.id.0, &services));
+    }
+    let end = match incident.resolved_at {
+        Some(at) if incident.status == Status::Resolved => at,
+        _ => now,
+    };
+    Some(
+        match burns_between_blocking(sources, &mine, incident.trigger_time, end) {
+            Ok((burns, errors)) => IncidentBudget::of_incident(&incident.regions, burns, errors),
+            Err(e) => IncidentBudget::of_incident(
+                &incident.regions,
+                Vec::new(),
+                mine.iter()
+                    .map(|s| (s.objective.name.clone(), e.clone()))
+                    .collect(),
+            ),
+        },
+    )
 }
 
 /// The query Sloth's recording rules answer for `service`/`slo`.
