@@ -27,6 +27,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod format;
+pub mod logging;
 pub mod report;
 pub mod runtime;
 pub mod secret;

@@ -31,25 +31,33 @@ fn read_all(
         .build()
         .map_err(|e| CliError::Output(format!("cannot start the async runtime: {e}")))?;
     let labels = ctx.config.labels.clone();
-    Ok(runtime.block_on(async {
-        let handles: Vec<_> = chosen
-            .iter()
-            .cloned()
-            .map(|source| {
-                let labels = labels.clone();
-                tokio::spawn(async move { sources::fetch(&source, &labels).await })
-            })
-            .collect();
-        let mut out = Vec::with_capacity(handles.len());
-        for handle in handles {
-            out.push(
-                handle
-                    .await
-                    .unwrap_or_else(|e| Err(SourceError::Transport(format!("reader failed: {e}")))),
-            );
+    let results =
+        runtime.block_on(async {
+            let handles: Vec<_> = chosen
+                .iter()
+                .cloned()
+                .map(|source| {
+                    let labels = labels.clone();
+                    tokio::spawn(async move { sources::fetch(&source, &labels).await })
+                })
+                .collect();
+            let mut out = Vec::with_capacity(handles.len());
+            for handle in handles {
+                out.push(handle.await.unwrap_or_else(|e| {
+                    Err(SourceError::Transport(format!("reader failed: {e}")))
+                }));
+            }
+            out
+        });
+    for (source, result) in chosen.iter().zip(&results) {
+        match result {
+            Ok(s) => {
+                tracing::debug!(source = %source.name, alerts = s.alerts.len(), ms = s.latency_ms, "read")
+            }
+            Err(e) => tracing::warn!(source = %source.name, "source failing: {e}"),
         }
-        out
-    }))
+    }
+    Ok(results)
 }
 
 /// The demo feed's snapshot when it is in use (asked for, or nothing configured).

@@ -339,6 +339,7 @@ pub fn main() -> ExitCode {
             return match tui(&cli.global) {
                 Ok(()) => ExitCode::from(exit::OK),
                 Err(e) => {
+                    log_failure(&e);
                     print_error(&e);
                     ExitCode::from(e.exit_code())
                 }
@@ -365,10 +366,21 @@ pub fn main() -> ExitCode {
             }
         }
         Err(e) => {
+            log_failure(&e);
             print_error(&e);
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// A failed command in the log file (when one is open): the database, a source, a
+/// template, a bad value, each with its exit code.
+fn log_failure(e: &CliError) {
+    tracing::warn!(
+        exit = e.exit_code(),
+        "command failed: {}",
+        sanitize_line(&e.to_string())
+    );
 }
 
 /// Prints `error: ` and the message as one line, made safe for the terminal: a path or
@@ -380,6 +392,7 @@ fn print_error(e: &dyn std::fmt::Display) {
 /// Opens the full-screen TUI on the configured database.
 fn tui(global: &GlobalArgs) -> Result<(), CliError> {
     let paths = Paths::resolve(global.config.clone(), global.db.clone())?;
+    crate::logging::init(&paths.log_dir);
     // With nothing to watch, the TUI plays the demo feed on its own database. A
     // rehearsal plays it too, but records on the real database, marked as drills.
     let ctx = context(global, paths, Reads::Tui)?;
@@ -468,6 +481,7 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         }
         other => other,
     };
+    crate::logging::init(&paths.log_dir);
     let reads = match command {
         Command::Alerts(_) | Command::Sources => Reads::Alerts,
         Command::Slo => Reads::Slos,

@@ -57,7 +57,10 @@ pub fn slo(ctx: &Context) -> Result<String, CliError> {
     };
     for (name, result) in &results {
         match result {
-            Err(e) => eprintln!("warning: slo '{name}': {e}"),
+            Err(e) => {
+                tracing::warn!(slo = %name, "SLO failing: {e}");
+                eprintln!("warning: slo '{name}': {e}");
+            }
             Ok(statuses) => {
                 for s in statuses.iter().filter(|s| !s.problems.is_empty()) {
                     eprintln!(

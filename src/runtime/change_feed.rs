@@ -34,6 +34,7 @@ fn run(target: &PgTarget, tx: &UnboundedSender<Msg>) {
                 retry = FIRST_RETRY;
                 // Whatever changed before LISTEN took effect is read now.
                 let hello = if down {
+                    tracing::info!("team database: change feed back");
                     Msg::DatabaseBack
                 } else {
                     Msg::StoreChanged
@@ -84,9 +85,11 @@ fn run(target: &PgTarget, tx: &UnboundedSender<Msg>) {
 }
 
 fn lost(tx: &UnboundedSender<Msg>, why: &str) -> Result<(), ()> {
+    let why = crate::domain::text::sanitize_line(why);
+    tracing::warn!("team database: change feed lost: {why}");
     tx.send(Msg::DatabaseLost {
         since: truncate_to_millis(Utc::now()),
-        why: crate::domain::text::sanitize_line(why),
+        why,
     })
     .map_err(|_| ())
 }

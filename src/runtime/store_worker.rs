@@ -139,9 +139,10 @@ fn execute(
     effect: Effect,
     tx: &UnboundedSender<Msg>,
 ) -> Option<Msg> {
-    let failed = |request, e: StoreError| Msg::StoreFailed {
-        request,
-        error: e.to_string(),
+    let failed = |request, e: StoreError| {
+        let error = e.to_string();
+        tracing::warn!("store: {}", crate::domain::text::sanitize_line(&error));
+        Msg::StoreFailed { request, error }
     };
     Some(match effect {
         Effect::Quit => return None,
@@ -190,6 +191,14 @@ fn draft(
             let (exporter, tx) = (exporter.clone(), tx.clone());
             thread::spawn(move || {
                 let result = export(&record, &exporter, kind);
+                if let Err(e) = &result {
+                    tracing::warn!(
+                        "{} of incident {} failed: {}",
+                        kind.what(),
+                        record.incident.id,
+                        crate::domain::text::sanitize_line(e)
+                    );
+                }
                 let _ = tx.send(Msg::Exported {
                     what: kind.what(),
                     result,

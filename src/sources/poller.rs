@@ -62,12 +62,25 @@ pub async fn run(source: Source, mapping: LabelMapping, tx: UnboundedSender<Poll
     loop {
         let event = match fetch_reusing(&source, &mapping, previous).await {
             Ok(snapshot) => {
+                if failures > 0 {
+                    tracing::info!(
+                        source = %source.name,
+                        "source answering again after {failures} failed polls"
+                    );
+                } else {
+                    tracing::debug!(source = %source.name, alerts = snapshot.alerts.len(), "polled");
+                }
                 failures = 0;
                 previous = std::sync::Arc::new(Previous::new(&snapshot.alerts));
                 PollEvent::Fetched(snapshot)
             }
             Err(error) => {
                 failures = failures.saturating_add(1);
+                if failures == 1 {
+                    tracing::warn!(source = %source.name, "source failing: {error}");
+                } else {
+                    tracing::debug!(source = %source.name, failures, "still failing: {error}");
+                }
                 previous = std::sync::Arc::default();
                 PollEvent::Failed {
                     source: source.name.clone(),
@@ -113,8 +126,21 @@ pub const SLO_INTERVAL: Duration = Duration::from_secs(30);
 
 /// Reads every SLO every `SLO_INTERVAL` until the receiver is gone.
 pub async fn run_slos(sources: Vec<Source>, slos: Vec<SloQuery>, tx: UnboundedSender<PollEvent>) {
+    let mut failing: Vec<String> = Vec::new();
     loop {
         let (statuses, errors) = fetch_all(&sources, &slos).await;
+        // The log says when an SLO starts failing and when it reads again, not every 30 s.
+        for (slo, error) in &errors {
+            if !failing.contains(slo) {
+                tracing::warn!(slo = %slo, "SLO failing: {error}");
+            }
+        }
+        for slo in &failing {
+            if !errors.iter().any(|(s, _)| s == slo) {
+                tracing::info!(slo = %slo, "SLO reading again");
+            }
+        }
+        failing = errors.iter().map(|(s, _)| s.clone()).collect();
         if tx.send(PollEvent::Slos { statuses, errors }).is_err() {
             return;
         }

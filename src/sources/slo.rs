@@ -100,7 +100,10 @@ pub async fn burns_between(
             Ok(by_region) => burns.extend(by_region.iter().map(|(region, data)| {
                 budget_burned(&slo.objective, region, *data, period as f64, window_secs)
             })),
-            Err(e) => errors.push((slo.objective.name.clone(), e.to_string())),
+            Err(e) => {
+                tracing::warn!(slo = %slo.objective.name, "SLO period read failed: {e}");
+                errors.push((slo.objective.name.clone(), e.to_string()));
+            }
         }
     }
     (burns, errors)

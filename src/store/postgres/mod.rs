@@ -188,6 +188,11 @@ impl PgStore {
             match result {
                 Ok(out) => return Ok(out),
                 Err(StoreError::Postgres(e)) if retryable(&e) && tries < MAX_TRIES => {
+                    tracing::info!(
+                        try_number = tries,
+                        "team database: retrying a transaction ({})",
+                        e.code().map_or("?", |c| c.code())
+                    );
                     std::thread::sleep(Duration::from_millis(2 << tries));
                 }
                 Err(StoreError::Postgres(e)) => {
