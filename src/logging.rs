@@ -20,19 +20,24 @@ pub const LEVEL_VAR: &str = "SITREP_LOG";
 pub const KEEP_FILES: usize = 7;
 
 /// Starts writing the log under `dir` (made owner-only) and logs panics there too.
-/// Never fails a command: a log that cannot be written is a warning on stderr once,
-/// and sitrep goes on without it. Later calls do nothing.
+/// Never fails a command and says nothing when the log cannot be written (a
+/// read-only home would warn on every command): `sitrep doctor` checks it. Later
+/// calls do nothing.
 pub fn init(dir: &Path) {
     use std::sync::Once;
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        if let Err(why) = start(dir) {
-            eprintln!(
-                "warning: no log file in {}: {why}",
-                crate::domain::text::sanitize_line(&dir.display().to_string())
-            );
-        }
+        let _ = start(dir);
     });
+}
+
+/// Whether a log can be written under `dir`, and why not.
+pub fn check(dir: &Path) -> Result<(), String> {
+    crate::config::create_private_dir(dir).map_err(|e| e.to_string())?;
+    let probe = dir.join(".sitrep-write-check");
+    std::fs::write(&probe, b"").map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
 }
 
 fn start(dir: &Path) -> Result<(), String> {
