@@ -8,8 +8,13 @@
 #[path = "cli/sandbox.rs"]
 mod sandbox;
 
+#[path = "common/mod.rs"]
+mod common;
+
 #[path = "cli/database.rs"]
 mod database;
+#[path = "cli/doctor.rs"]
+mod doctor;
 #[path = "cli/followup.rs"]
 mod followup;
 #[path = "cli/incident.rs"]

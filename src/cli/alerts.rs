@@ -22,7 +22,7 @@ pub struct AlertsArgs {
 }
 
 /// Reads `chosen` sources concurrently; results in the same order.
-fn read_all(
+pub(super) fn read_all(
     ctx: &Context,
     chosen: &[Source],
 ) -> Result<Vec<Result<Snapshot, SourceError>>, CliError> {

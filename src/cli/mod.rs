@@ -4,6 +4,7 @@
 mod alerts;
 mod config;
 mod db;
+mod doctor;
 mod document;
 mod followup;
 mod incident;
@@ -35,6 +36,8 @@ pub mod exit {
     pub const REFUSED: u8 = 4;
     pub const DATABASE: u8 = 5;
     pub const SOURCES: u8 = 6;
+    /// `doctor` found a problem.
+    pub const DOCTOR: u8 = 7;
 }
 
 #[derive(Debug, Parser)]
@@ -193,6 +196,8 @@ pub enum Command {
     },
     /// Print the man page (roff): `sitrep man > ~/.local/share/man/man1/sitrep.1`
     Man,
+    /// Check the config, database, alert sources, SLOs, templates and log directory
+    Doctor,
 }
 
 /// A failure with the exit code it maps to.
@@ -218,6 +223,9 @@ pub enum CliError {
     /// Every alert source failed; each was reported on its own line already.
     #[error("{0}")]
     AllSourcesFailed(String),
+    /// `doctor` found problems; each was printed on its own line already.
+    #[error("{0}")]
+    Doctor(String),
 }
 
 impl From<crate::report::file::WriteError> for CliError {
@@ -250,6 +258,7 @@ impl CliError {
             Self::FileExists(_) | Self::Refused(_) => exit::REFUSED,
             Self::Write { .. } | Self::Output(_) => exit::FAILURE,
             Self::AllSourcesFailed(_) => exit::SOURCES,
+            Self::Doctor(_) => exit::DOCTOR,
         }
     }
 }
@@ -482,6 +491,10 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         other => other,
     };
     crate::logging::init(&paths.log_dir);
+    if let Command::Doctor = command {
+        // Runs with a broken config too: it is what it checks first.
+        return doctor::run(global, paths);
+    }
     let reads = match command {
         Command::Alerts(_) | Command::Sources => Reads::Alerts,
         Command::Slo => Reads::Slos,
@@ -509,6 +522,7 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         Command::Templates(command) => report::run_templates(&ctx, command),
         Command::Config(command) => config::run(command, &ctx.paths, ctx.target(), ctx.json),
         Command::Db(command) => db::run(&ctx, command),
+        Command::Doctor => doctor::run(global, ctx.paths.clone()),
         Command::Completions { .. } | Command::Man => {
             shell_text(&command).unwrap_or_else(|| Ok(String::new()))
         }

@@ -152,6 +152,18 @@ impl Templates {
             .ok_or_else(|| ReportError::NotFound { name: name.into() })
     }
 
+    /// Whether template `name` parses (`sitrep doctor`): where it comes from, or the
+    /// error naming its file and line. Rendering errors (a value it names that does
+    /// not exist) show only when it renders.
+    pub fn check(&self, name: &str) -> Result<Origin, ReportError> {
+        let (text, origin) = self.source(name)?;
+        let label = origin.label(name);
+        let mut env = environment();
+        env.add_template_owned(label.clone(), text)
+            .map_err(|e| template_error(&label, &e))?;
+        Ok(origin)
+    }
+
     /// Renders template `name` with `context`. Nothing is written anywhere: a template
     /// error returns before any output exists. Rendering is bounded: a template that
     /// loops without end runs out of fuel, and one whose output grows past

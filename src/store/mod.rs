@@ -114,6 +114,11 @@ pub type FollowUpChangeFn<'a> = &'a mut dyn FnMut(&mut FollowUp) -> Result<NewEn
 /// a write returns only once it is durable. Dialect stays in the implementations.
 pub trait Backend: Send {
     fn diagnostics(&mut self) -> Result<Diagnostics, StoreError>;
+    /// The engine's own consistency check, when it has a cheap one (SQLite's
+    /// `quick_check`): `Ok(None)` when there is none, else "ok" or the first problems.
+    fn quick_check(&mut self) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
     /// A value that changes whenever anyone commits, for engines without a change feed
     /// (SQLite's `data_version`); `None` where changes are pushed (PostgreSQL).
     fn change_token(&mut self) -> Result<Option<i64>, StoreError>;
@@ -201,6 +206,11 @@ impl Store {
         Self {
             backend: Box::new(backend),
         }
+    }
+
+    /// The engine's consistency check (`sitrep doctor`); `None` where there is none.
+    pub fn quick_check(&mut self) -> Result<Option<String>, StoreError> {
+        self.backend.quick_check()
     }
 
     /// The engine, its durability settings and the schema version.

@@ -181,6 +181,41 @@ impl Server {
         )
     }
 
+    /// An Alertmanager that asks for basic auth: user `admin`, password `test` (the
+    /// bcrypt hash from Prometheus' basic-auth guide).
+    pub fn alertmanager_basic_auth() -> Self {
+        let mut server = Self::start(
+            "alertmanager (basic auth)",
+            "prometheus-alertmanager",
+            |dir, port| {
+                let config = dir.join("alertmanager.yml");
+                std::fs::write(
+                    &config,
+                    "route:\n  receiver: \"null\"\nreceivers:\n  - name: \"null\"\n",
+                )
+                .unwrap();
+                let web = dir.join("web.yml");
+                std::fs::write(
+                    &web,
+                    "basic_auth_users:\n  admin: $2b$12$hNf2lSsxfm0.i4a.1kVpSOVyBCfIB51VRjgBUyv6kdnyTlgWj81Ay\n",
+                )
+                .unwrap();
+                vec![
+                    format!("--config.file={}", config.display()),
+                    format!("--storage.path={}", dir.join("data").display()),
+                    format!("--web.listen-address=127.0.0.1:{port}"),
+                    format!("--web.config.file={}", web.display()),
+                    "--cluster.listen-address=".into(),
+                ]
+            },
+            // /-/ready asks for the password too: wait for the port only.
+            None,
+        );
+        // Plain HTTP (no ready path means TLS to `start`).
+        server.url = server.url.replacen("https://", "http://", 1);
+        server
+    }
+
     /// Prometheus evaluating `rules` (YAML of rule groups) every second.
     pub fn prometheus(rules: &'static str) -> Self {
         Self::prometheus_scraping(rules, None)

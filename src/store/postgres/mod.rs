@@ -363,7 +363,14 @@ impl Backend for PgStore {
                     .get(0),
                 journal_mode: format!("fsync={}", show(tx, "fsync")?),
                 synchronous: show(tx, "synchronous_commit")?,
-                read_only: false,
+                // A standby, or a login that may not add to the log.
+                read_only: tx
+                    .query_one(
+                        "SELECT pg_is_in_recovery() \
+                         OR NOT has_table_privilege('timeline_entry', 'INSERT')",
+                        &[],
+                    )?
+                    .get(0),
             })
         })
     }

@@ -138,6 +138,20 @@ impl Backend for SqliteStore {
             .map(Some)
     }
 
+    fn quick_check(&mut self) -> Result<Option<String>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare("PRAGMA quick_check(5)")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            let mut problems = Vec::new();
+            for row in rows {
+                problems.push(row?);
+            }
+            Ok(Some(crate::domain::text::sanitize_line(
+                &problems.join("; "),
+            )))
+        })
+    }
+
     fn diagnostics(&mut self) -> Result<Diagnostics, StoreError> {
         self.read(|conn| {
             let text = |sql: &str| -> Result<String, StoreError> {
