@@ -13,10 +13,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// mimalloc's `mi_option_purge_delay` (the same position in its v2 and v3 headers).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// Memory freed is given back to the system at once instead of 10 ms later. In an
-/// alert storm each poll frees the previous answer (tens of MB) on one thread while
-/// the next is parsed on another; with the delay, both count against the resident
-/// size: 194 MiB peak with 60,000 alerts, 144 MiB without (tests/storm.rs, release).
+/// For the long-running TUI: memory freed is given back to the system at once instead
+/// of 10 ms later. In an alert storm each poll frees the previous answer (tens of MB)
+/// on one thread while the next is parsed on another; with the delay, both count
+/// against the resident size: 194 MiB peak with 60,000 alerts, 144 MiB without
+/// (tests/storm.rs, release). A one-shot command keeps the default: giving pages back
+/// only to fault them in again cost `sitrep alerts` a tenth of its time.
 pub fn tune_allocator() {
     // SAFETY: sets one documented integer option; mimalloc reads options at any time.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };

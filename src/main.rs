@@ -1,6 +1,5 @@
 //! The `sitrep` binary: everything lives in the library; this only hands over.
 
 fn main() -> std::process::ExitCode {
-    sitrep::tune_allocator();
     sitrep::cli::main()
 }

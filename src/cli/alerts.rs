@@ -154,16 +154,17 @@ pub fn alerts(ctx: &Context, args: AlertsArgs) -> Result<String, CliError> {
             results
         }
     };
-    let mut alerts: Vec<Alert> = results
+    let mut alerts: Vec<std::sync::Arc<Alert>> = results
         .into_iter()
         .filter_map(|(_, r)| r.ok())
         .flat_map(|s| s.alerts)
         .filter(|a| args.severity.is_none() || a.severity == args.severity)
-        .map(std::sync::Arc::unwrap_or_clone)
         .collect();
-    crate::domain::alert::sort_for_display(&mut alerts);
+    // Sorted as pointers: moving whole alerts costs more than comparing them.
+    alerts.sort_by(|a, b| crate::domain::alert::display_order(a, b));
+    let alerts: Vec<&Alert> = alerts.iter().map(|a| &**a).collect();
     if ctx.json {
-        return ctx.json(&alerts);
+        return ctx.json_list(&alerts);
     }
     if alerts.is_empty() {
         return Ok("no alerts\n".into());

@@ -8,6 +8,7 @@ mod doctor;
 mod document;
 mod followup;
 mod incident;
+mod json;
 mod report;
 mod review;
 mod slo;
@@ -334,6 +335,15 @@ impl Context {
         text.push('\n');
         Ok(text)
     }
+
+    /// [`Context::json`] of a list, byte for byte, rendered on every core when it is
+    /// long (`alerts --json` of a storm).
+    pub fn json_list<T: serde::Serialize + Sync>(&self, items: &[T]) -> Result<String, CliError> {
+        let mut text = json::pretty_list(items, crate::sources::one_shot_workers())
+            .map_err(|e| CliError::Output(e.to_string()))?;
+        text.push('\n');
+        Ok(text)
+    }
 }
 
 /// Parses arguments, runs the command, prints its output, and returns the exit code.
@@ -400,6 +410,7 @@ fn print_error(e: &dyn std::fmt::Display) {
 
 /// Opens the full-screen TUI on the configured database.
 fn tui(global: &GlobalArgs) -> Result<(), CliError> {
+    crate::tune_allocator();
     let paths = Paths::resolve(global.config.clone(), global.db.clone())?;
     crate::logging::init(&paths.log_dir);
     // With nothing to watch, the TUI plays the demo feed on its own database. A

@@ -167,6 +167,62 @@ impl Parsed {
         self.first_skip_reason
             .get_or_insert_with(|| reason.to_string());
     }
+
+    /// `later` after this, in order.
+    fn append(&mut self, later: Parsed) {
+        self.alerts.extend(later.alerts);
+        self.skipped += later.skipped;
+        if self.first_skip_reason.is_none() {
+            self.first_skip_reason = later.first_skip_reason;
+        }
+    }
+}
+
+/// Fewer elements than this per thread are not worth a thread.
+const MIN_ITEMS_PER_WORKER: usize = 500;
+
+/// Parses each of `items` with `one`, keeping their order, on up to `workers`
+/// threads. A one-shot command spreads a large answer over the cores; the TUI's
+/// poller asks for one, so that parsing never competes with the UI thread.
+pub(crate) fn parse_items<T: Sync>(
+    items: &[T],
+    workers: usize,
+    one: impl Fn(&T, &mut Parsed) + Sync,
+) -> Parsed {
+    let workers = workers.min(items.len() / MIN_ITEMS_PER_WORKER).max(1);
+    let run = |chunk: &[T]| {
+        let mut parsed = Parsed::default();
+        parsed.alerts.reserve(chunk.len());
+        for item in chunk {
+            one(item, &mut parsed);
+        }
+        parsed
+    };
+    if workers == 1 {
+        return run(items);
+    }
+    let size = items.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(size)
+            .skip(1)
+            .map(|chunk| scope.spawn(move || run(chunk)))
+            .collect();
+        let mut parsed = run(&items[..size.min(items.len())]);
+        for handle in handles {
+            match handle.join() {
+                Ok(part) => parsed.append(part),
+                // A panic in a parser is a bug; say so instead of losing alerts quietly.
+                Err(_) => parsed.skip(&"the parser failed on part of the answer"),
+            }
+        }
+        parsed
+    })
+}
+
+/// How many threads a one-shot command parses a large answer on.
+pub fn one_shot_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
 }
 
 /// `base` (which may carry a path prefix) with `segments` appended to its path.
@@ -250,17 +306,26 @@ pub struct Snapshot {
 
 /// Reads every member of `source` and merges their alerts by fingerprint. Fails only
 /// when every member failed; the error names each member.
+/// One-shot (the CLI): a large answer is parsed on every core.
 pub async fn fetch(source: &Source, mapping: &LabelMapping) -> Result<Snapshot, SourceError> {
-    fetch_reusing(source, mapping, Arc::new(Previous::default())).await
+    fetch_raw(
+        source,
+        mapping,
+        Arc::new(Previous::default()),
+        one_shot_workers(),
+    )
+    .await
+    .map_err(SourceError::cleaned)
 }
 
-/// Like [`fetch`], keeping the alerts of `previous` that did not change.
+/// Like [`fetch`], keeping the alerts of `previous` that did not change, parsed on one
+/// thread (the TUI's poller: parsing never competes with the UI thread).
 pub async fn fetch_reusing(
     source: &Source,
     mapping: &LabelMapping,
     previous: Arc<Previous>,
 ) -> Result<Snapshot, SourceError> {
-    fetch_raw(source, mapping, previous)
+    fetch_raw(source, mapping, previous, 1)
         .await
         .map_err(SourceError::cleaned)
 }
@@ -269,6 +334,7 @@ async fn fetch_raw(
     source: &Source,
     mapping: &LabelMapping,
     previous: Arc<Previous>,
+    workers: usize,
 ) -> Result<Snapshot, SourceError> {
     source.usable()?;
     let started = Instant::now();
@@ -285,9 +351,9 @@ async fn fetch_raw(
                 mapping.clone(),
                 Arc::clone(&previous),
             );
-            tokio::spawn(
-                async move { fetch_member(&source, &client, &base, &mapping, &previous).await },
-            )
+            tokio::spawn(async move {
+                fetch_member(&source, &client, &base, &mapping, &previous, workers).await
+            })
         })
         .collect();
     let mut results = Vec::with_capacity(handles.len());
@@ -350,12 +416,13 @@ async fn fetch_member(
     base: &str,
     mapping: &LabelMapping,
     previous: &Previous,
+    workers: usize,
 ) -> Result<Parsed, SourceError> {
     match source.kind {
         SourceKind::Alertmanager => {
             let url = alertmanager::alerts_url(base, &source.filters)?;
             let body = http::get(client, &url, &source.http).await?;
-            alertmanager::parse_reusing(&body, &source.name, mapping, Utc::now(), previous)
+            alertmanager::parse_on(&body, &source.name, mapping, Utc::now(), previous, workers)
         }
         SourceKind::Prometheus => {
             let url = prometheus::alerts_url(base)?;
