@@ -23,6 +23,8 @@ mod incident;
 mod json_shape;
 #[path = "cli/lifecycle.rs"]
 mod lifecycle;
+#[path = "cli/run.rs"]
+mod run;
 #[path = "cli/settings.rs"]
 mod settings;
 #[path = "cli/usage.rs"]

@@ -27,6 +27,11 @@ fn when(ctx: &Context, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, CliEr
         .transpose()?)
 }
 
+/// A kind a person may log (mitigation, comms or note), for clap.
+pub(super) fn typed_kind_arg(raw: &str) -> Result<EntryKind, DomainError> {
+    typed_kind(raw)
+}
+
 fn typed_kind(raw: &str) -> Result<EntryKind, DomainError> {
     let kind: EntryKind = raw.parse()?;
     if kind.is_typed() {

@@ -11,6 +11,7 @@ mod incident;
 mod json;
 mod report;
 mod review;
+mod run;
 mod slo;
 
 use std::io::{self, IsTerminal, Write};
@@ -199,6 +200,10 @@ pub enum Command {
     Man,
     /// Check the config, database, alert sources, SLOs, templates and log directory
     Doctor,
+    /// Run a command and record it in the timeline: before it starts, and after it
+    /// ends with its exit status, duration and last lines of output
+    /// (`sitrep run 4 -- kubectl rollout undo deploy/room`)
+    Run(run::RunArgs),
 }
 
 /// A failure with the exit code it maps to.
@@ -227,6 +232,9 @@ pub enum CliError {
     /// `doctor` found problems; each was printed on its own line already.
     #[error("{0}")]
     Doctor(String),
+    /// `run`: the command's own exit code, passed on without a message.
+    #[error("the command exited {0}")]
+    CommandExit(u8),
 }
 
 impl From<crate::report::file::WriteError> for CliError {
@@ -260,6 +268,7 @@ impl CliError {
             Self::Write { .. } | Self::Output(_) => exit::FAILURE,
             Self::AllSourcesFailed(_) => exit::SOURCES,
             Self::Doctor(_) => exit::DOCTOR,
+            Self::CommandExit(code) => *code,
         }
     }
 }
@@ -384,6 +393,7 @@ pub fn main() -> ExitCode {
                 }
             }
         }
+        Err(CliError::CommandExit(code)) => ExitCode::from(code),
         Err(e) => {
             log_failure(&e);
             print_error(&e);
@@ -534,6 +544,10 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         Command::Config(command) => config::run(command, &ctx.paths, ctx.target(), ctx.json),
         Command::Db(command) => db::run(&ctx, command),
         Command::Doctor => doctor::run(global, ctx.paths.clone()),
+        Command::Run(args) => match run::run(&ctx, args)?.exit_code {
+            0 => Ok(String::new()),
+            code => Err(CliError::CommandExit(u8::try_from(code).unwrap_or(1))),
+        },
         Command::Completions { .. } | Command::Man => {
             shell_text(&command).unwrap_or_else(|| Ok(String::new()))
         }

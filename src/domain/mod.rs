@@ -12,6 +12,7 @@ pub mod incident;
 pub mod metrics;
 pub mod parse;
 pub mod review;
+pub mod run;
 pub mod severity;
 pub mod slo;
 pub mod text;

@@ -22,10 +22,15 @@ impl Tmux {
 
     /// Like `start`, with `env` (`NAME='value' …`) set for sitrep.
     pub fn start_with(dir: &Path, db: &Path, env: &str) -> Self {
+        Self::start_args(dir, db, env, "")
+    }
+
+    /// Like `start_with`, running `sitrep ARGS` (`args` already quoted for sh).
+    pub fn start_args(dir: &Path, db: &Path, env: &str, args: &str) -> Self {
         let socket = dir.join("tmux.sock");
         let session = "sitrep".to_string();
         let script = format!(
-            "cd '{}' && {env} SITREP_DB='{}' SITREP_USER=alice SITREP_TIME_DISPLAY=utc HOME='{}' XDG_CONFIG_HOME='{}/config' XDG_DATA_HOME='{}/data' '{}'; echo \"EXIT=$?\"; sleep 60",
+            "cd '{}' && {env} SITREP_DB='{}' SITREP_USER=alice SITREP_TIME_DISPLAY=utc HOME='{}' XDG_CONFIG_HOME='{}/config' XDG_DATA_HOME='{}/data' '{}' {args}; echo \"EXIT=$?\"; sleep 60",
             dir.display(),
             db.display(),
             dir.display(),
