@@ -19,6 +19,9 @@ pub struct AlertsArgs {
     /// Only alerts of this severity
     #[arg(long, value_name = "P1|P2")]
     severity: Option<Severity>,
+    /// Add each alert's fingerprint (for `silence --alert` and `edit --link-alert`)
+    #[arg(long)]
+    wide: bool,
 }
 
 /// Reads `chosen` sources concurrently; results in the same order.
@@ -174,7 +177,7 @@ pub fn alerts(ctx: &Context, args: AlertsArgs) -> Result<String, CliError> {
         .iter()
         .map(|a| {
             let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-            vec![
+            let mut row = vec![
                 a.severity.map_or("-".to_string(), |s| s.to_string()),
                 a.state.to_string(),
                 a.name.clone(),
@@ -184,15 +187,20 @@ pub fn alerts(ctx: &Context, args: AlertsArgs) -> Result<String, CliError> {
                 a.starts_at.map_or("-".into(), |t| format_duration(now - t)),
                 a.source.clone(),
                 dash(&a.summary),
-            ]
+            ];
+            if args.wide {
+                row.insert(0, a.fingerprint.clone());
+            }
+            row
         })
         .collect();
-    Ok(crate::format::table(
-        &[
-            "SEV", "STATE", "ALERT", "SERVICE", "REGION", "SLO", "AGE", "SOURCE", "SUMMARY",
-        ],
-        &rows,
-    ))
+    let mut header = vec![
+        "SEV", "STATE", "ALERT", "SERVICE", "REGION", "SLO", "AGE", "SOURCE", "SUMMARY",
+    ];
+    if args.wide {
+        header.insert(0, "FINGERPRINT");
+    }
+    Ok(crate::format::table(&header, &rows))
 }
 
 pub fn sources(ctx: &Context) -> Result<String, CliError> {

@@ -12,6 +12,7 @@ mod json;
 mod report;
 mod review;
 mod run;
+mod silence;
 mod slo;
 
 use std::io::{self, IsTerminal, Write};
@@ -204,6 +205,9 @@ pub enum Command {
     /// ends with its exit status, duration and last lines of output
     /// (`sitrep run 4 -- kubectl rollout undo deploy/room`)
     Run(run::RunArgs),
+    /// Silence alerts for an incident in its Alertmanager (recorded in the timeline),
+    /// list its silences, or expire one
+    Silence(silence::SilenceArgs),
 }
 
 /// A failure with the exit code it maps to.
@@ -232,6 +236,9 @@ pub enum CliError {
     /// `doctor` found problems; each was printed on its own line already.
     #[error("{0}")]
     Doctor(String),
+    /// Something named that does not exist outside the database (an alert).
+    #[error("{0}")]
+    NotFound(String),
     /// `run`: the command's own exit code, passed on without a message.
     #[error("the command exited {0}")]
     CommandExit(u8),
@@ -269,6 +276,7 @@ impl CliError {
             Self::AllSourcesFailed(_) => exit::SOURCES,
             Self::Doctor(_) => exit::DOCTOR,
             Self::CommandExit(code) => *code,
+            Self::NotFound(_) => exit::NOT_FOUND,
         }
     }
 }
@@ -544,6 +552,7 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         Command::Config(command) => config::run(command, &ctx.paths, ctx.target(), ctx.json),
         Command::Db(command) => db::run(&ctx, command),
         Command::Doctor => doctor::run(global, ctx.paths.clone()),
+        Command::Silence(args) => silence::run(&ctx, args),
         Command::Run(args) => match run::run(&ctx, args)?.exit_code {
             0 => Ok(String::new()),
             code => Err(CliError::CommandExit(u8::try_from(code).unwrap_or(1))),

@@ -14,6 +14,7 @@ pub mod parse;
 pub mod review;
 pub mod run;
 pub mod severity;
+pub mod silence;
 pub mod slo;
 pub mod text;
 pub mod timeline;

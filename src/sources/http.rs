@@ -96,7 +96,24 @@ pub async fn get(
     url: &str,
     options: &HttpOptions,
 ) -> Result<Vec<u8>, SourceError> {
-    let mut request = client.get(url).header("Accept", "application/json");
+    send(client, reqwest::Method::GET, url, None, options).await
+}
+
+/// Sends `method` to `url` with an optional JSON `body` (the Alertmanager's silences
+/// and alerts APIs), with the same auth, limits and errors as [`get`].
+pub async fn send(
+    client: &Client,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<&serde_json::Value>,
+    options: &HttpOptions,
+) -> Result<Vec<u8>, SourceError> {
+    let mut request = client
+        .request(method, url)
+        .header("Accept", "application/json");
+    if let Some(body) = body {
+        request = request.json(body);
+    }
     if let Some(token) = &options.bearer_token {
         request = request.bearer_auth(token.expose());
     } else if let Some((user, password)) = &options.basic_auth {

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod http;
 pub mod poller;
 pub mod prometheus;
+pub mod silences;
 pub mod slo;
 
 use std::collections::HashSet;

@@ -181,6 +181,45 @@ impl Server {
         )
     }
 
+    /// Two Alertmanagers gossiping as one HA pair on loopback.
+    pub fn alertmanager_pair() -> (Self, Self) {
+        let (first_gossip, second_gossip) = (free_port(), free_port());
+        let member = move |own: u16, peer: u16| {
+            move |dir: &Path, port: u16| {
+                let config = dir.join("alertmanager.yml");
+                std::fs::write(
+                    &config,
+                    "route:\n  receiver: \"null\"\nreceivers:\n  - name: \"null\"\n",
+                )
+                .unwrap();
+                vec![
+                    format!("--config.file={}", config.display()),
+                    format!("--storage.path={}", dir.join("data").display()),
+                    format!("--web.listen-address=127.0.0.1:{port}"),
+                    format!("--cluster.listen-address=127.0.0.1:{own}"),
+                    format!("--cluster.advertise-address=127.0.0.1:{own}"),
+                    format!("--cluster.peer=127.0.0.1:{peer}"),
+                    "--cluster.gossip-interval=100ms".into(),
+                    "--cluster.pushpull-interval=1s".into(),
+                    "--cluster.settle-timeout=1s".into(),
+                ]
+            }
+        };
+        let first = Self::start(
+            "alertmanager (pair, first)",
+            "prometheus-alertmanager",
+            member(first_gossip, second_gossip),
+            Some("/-/ready"),
+        );
+        let second = Self::start(
+            "alertmanager (pair, second)",
+            "prometheus-alertmanager",
+            member(second_gossip, first_gossip),
+            Some("/-/ready"),
+        );
+        (first, second)
+    }
+
     /// An Alertmanager that asks for basic auth: user `admin`, password `test` (the
     /// bcrypt hash from Prometheus' basic-auth guide).
     pub fn alertmanager_basic_auth() -> Self {

@@ -1,0 +1,223 @@
+//! Silences made from an incident: their matchers (from an alert's labels or typed),
+//! the comment that ties them to the incident, and the timeline's words for them.
+//! Pure: the Alertmanager API is spoken in `sources::silences`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::text::sanitize_line;
+use super::{DomainError, IncidentId};
+
+/// One Alertmanager matcher: `name="value"`, `name!="value"`, `name=~"re"`,
+/// `name!~"re"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Matcher {
+    pub name: String,
+    pub value: String,
+    pub is_regex: bool,
+    #[serde(default = "yes")]
+    pub is_equal: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Matcher {
+    pub fn equal(name: &str, value: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            value: value.to_string(),
+            is_regex: false,
+            is_equal: true,
+        }
+    }
+
+    /// Parses `name="value"` (or `!=`, `=~`, `!~`; quotes optional for simple values).
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let bad = |why: &str| {
+            DomainError::invalid(format!(
+                "bad matcher '{}': {why} (write name=\"value\", name!=\"value\", name=~\"regex\" or name!~\"regex\")",
+                sanitize_line(raw)
+            ))
+        };
+        let raw = raw.trim();
+        let at = raw.find(['=', '!']).ok_or_else(|| bad("no operator"))?;
+        let (name, rest) = raw.split_at(at);
+        let name = name.trim();
+        if name.is_empty()
+            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            || name.starts_with(|c: char| c.is_ascii_digit())
+        {
+            return Err(bad("a label name is letters, digits and _"));
+        }
+        let (op, value) = ["!~", "=~", "!=", "="]
+            .iter()
+            .find_map(|op| rest.strip_prefix(op).map(|v| (*op, v.trim())))
+            .ok_or_else(|| bad("unknown operator"))?;
+        let value = match value.strip_prefix('"') {
+            Some(inner) => inner
+                .strip_suffix('"')
+                .ok_or_else(|| bad("unclosed quote"))?
+                .replace("\\\"", "\""),
+            None => value.to_string(),
+        };
+        if op.ends_with('~') {
+            regex_lite_check(&value).map_err(|why| bad(&why))?;
+        }
+        Ok(Self {
+            name: name.to_string(),
+            value,
+            is_regex: op.ends_with('~'),
+            is_equal: op.starts_with('='),
+        })
+    }
+
+    /// Whether an alert with `labels` matches (regexes anchored, as Alertmanager's).
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        let value = labels.get(&self.name).map_or("", String::as_str);
+        let hit = if self.is_regex {
+            regex::Regex::new(&format!("^(?:{})$", self.value))
+                .map(|re| re.is_match(value))
+                .unwrap_or(false)
+        } else {
+            value == self.value
+        };
+        hit == self.is_equal
+    }
+}
+
+fn regex_lite_check(value: &str) -> Result<(), String> {
+    regex::Regex::new(value)
+        .map(|_| ())
+        .map_err(|e| format!("bad regex: {}", sanitize_line(&e.to_string())))
+}
+
+impl std::fmt::Display for Matcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let op = match (self.is_equal, self.is_regex) {
+            (true, false) => "=",
+            (false, false) => "!=",
+            (true, true) => "=~",
+            (false, true) => "!~",
+        };
+        write!(
+            f,
+            "{}{op}\"{}\"",
+            sanitize_line(&self.name),
+            sanitize_line(&self.value.replace('"', "\\\""))
+        )
+    }
+}
+
+/// Every label of an alert, as equality matchers: what identifies it (Alertmanager's
+/// fingerprint is over all of them), so the silence mutes this alert and no other.
+pub fn matchers_for(labels: &BTreeMap<String, String>) -> Vec<Matcher> {
+    labels.iter().map(|(k, v)| Matcher::equal(k, v)).collect()
+}
+
+pub fn shown(matchers: &[Matcher]) -> String {
+    matchers
+        .iter()
+        .map(Matcher::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The comment every silence made from incident `id` starts with: how its list finds
+/// them again.
+pub fn comment_prefix(id: IncidentId) -> String {
+    format!("sitrep incident #{}:", id.0)
+}
+
+pub fn comment(id: IncidentId, text: &str) -> Result<String, DomainError> {
+    let text = sanitize_line(text.trim());
+    if text.is_empty() {
+        return Err(DomainError::invalid(
+            "a silence needs a comment saying why (--comment TEXT)",
+        ));
+    }
+    Ok(format!("{} {text}", comment_prefix(id)))
+}
+
+/// The timeline's words for a silence created.
+pub fn created_text(
+    id: &str,
+    source: &str,
+    matchers: &[Matcher],
+    ends_shown: &str,
+    why: &str,
+) -> String {
+    format!(
+        "silenced on {} until {ends_shown} (silence {}): {} — {}",
+        sanitize_line(source),
+        sanitize_line(id),
+        shown(matchers),
+        sanitize_line(why)
+    )
+}
+
+pub fn expired_text(id: &str, source: &str) -> String {
+    format!(
+        "silence {} expired on {}",
+        sanitize_line(id),
+        sanitize_line(source)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matchers_parse_in_every_form_and_show_as_typed() {
+        let m = Matcher::parse(r#"alertname="StreamStartBurn""#).unwrap();
+        assert_eq!(m, Matcher::equal("alertname", "StreamStartBurn"));
+        assert_eq!(m.to_string(), r#"alertname="StreamStartBurn""#);
+        let m = Matcher::parse("region!~eu-.*").unwrap();
+        assert!(m.is_regex && !m.is_equal && m.value == "eu-.*");
+        assert_eq!(m.to_string(), r#"region!~"eu-.*""#);
+        assert!(Matcher::parse(r#"service!="chat""#).unwrap().to_string() == r#"service!="chat""#);
+        for bad in [
+            "",
+            "alertname",
+            "=x",
+            "9a=\"x\"",
+            "a b=\"x\"",
+            "a=\"x",
+            "a=~\"(\"",
+        ] {
+            assert!(Matcher::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn matchers_match_like_alertmanager() {
+        let labels: BTreeMap<String, String> = [("alertname", "Burn"), ("region", "eu-west")]
+            .map(|(k, v)| (k.into(), v.into()))
+            .into();
+        assert!(Matcher::parse("region=~eu-.*").unwrap().matches(&labels));
+        assert!(
+            !Matcher::parse("region=~eu").unwrap().matches(&labels),
+            "anchored"
+        );
+        assert!(Matcher::parse("service!=chat").unwrap().matches(&labels));
+        assert!(
+            Matcher::parse(r#"service="""#).unwrap().matches(&labels),
+            "absent is empty"
+        );
+        assert_eq!(matchers_for(&labels).len(), 2);
+        assert!(matchers_for(&labels).iter().all(|m| m.matches(&labels)));
+    }
+
+    #[test]
+    fn the_comment_ties_the_silence_to_its_incident() {
+        assert_eq!(
+            comment(IncidentId(4), " rolling back\n").unwrap(),
+            "sitrep incident #4: rolling back"
+        );
+        assert!(comment(IncidentId(4), "  ").is_err());
+    }
+}
