@@ -150,9 +150,13 @@ impl AlertBoard {
 
     /// The open incident an alert is linked to, if any.
     pub fn incident_of(alert: &Alert, incidents: &[Incident]) -> Option<IncidentId> {
+        let paged = crate::domain::escalation::paged_incident(alert);
         incidents
             .iter()
-            .find(|i| i.status.is_open() && i.linked_alerts.contains(&alert.fingerprint))
+            .find(|i| {
+                i.status.is_open()
+                    && (i.linked_alerts.contains(&alert.fingerprint) || paged == Some(i.id))
+            })
             .map(|i| i.id)
     }
 
@@ -167,6 +171,11 @@ impl AlertBoard {
             .iter()
             .map(|&i| &*self.set.alerts[i])
             .filter(|a| !links.contains_key(a.fingerprint.as_str()))
+            // sitrep's own page for an open incident is that incident's.
+            .filter(|a| {
+                crate::domain::escalation::paged_incident(a)
+                    .is_none_or(|id| !incidents.iter().any(|i| i.id == id && i.status.is_open()))
+            })
             .collect()
     }
 
@@ -265,7 +274,9 @@ impl AlertBoard {
     /// A new alert matches an open incident it is not linked to when its region is
     /// one of the incident's and its service is the service of an alert linked to it.
     fn matches(&self, incident: &Incident, alert: &Alert) -> bool {
-        if incident.linked_alerts.contains(&alert.fingerprint) {
+        if incident.linked_alerts.contains(&alert.fingerprint)
+            || crate::domain::escalation::paged_incident(alert).is_some()
+        {
             return false;
         }
         let in_region = alert

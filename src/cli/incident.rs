@@ -15,6 +15,23 @@ use crate::domain::{
 use crate::format;
 use crate::store::{Change, IncidentRecord, Store};
 
+/// P1 means immediate escalation: after a lifecycle change, page (or end the page)
+/// through the Alertmanager and say so on stderr; a failure is loud.
+fn escalate(ctx: &Context, store: &mut Store, id: IncidentId) {
+    use crate::runtime::escalation::{after_change, Outcome};
+    if ctx.feed.is_demo() {
+        return;
+    }
+    let Ok(user) = ctx.config.user() else {
+        return;
+    };
+    match after_change(store, &ctx.config, id, user, ctx.now) {
+        Some(Outcome::Failed(text)) => eprintln!("warning: ESCALATION FAILED: {text}"),
+        Some(Outcome::Paged(text) | Outcome::Ended(text)) => eprintln!("{text}"),
+        None => {}
+    }
+}
+
 /// The incident document `--json` prints, with the entries this command wrote.
 fn document(ctx: &Context, record: IncidentRecord, written: Vec<TimelineEntry>) -> Document {
     Document::new(record, written, ctx.config.p2_triage_window, ctx.now)
@@ -107,6 +124,7 @@ pub fn declare(ctx: &Context, args: DeclareArgs) -> Result<String, CliError> {
     let new = NewIncident::declare(declaration, ctx.config.user()?, ctx.now)?;
     let mut store = ctx.open_store()?;
     let change = store.declare(new)?;
+    escalate(ctx, &mut store, change.incident.id);
     let incident = &change.incident;
     if incident.severity == Severity::P1 && incident.comms_lead.is_none() {
         eprintln!(
@@ -340,7 +358,9 @@ pub fn resolve(ctx: &Context, args: ResolveArgs) -> Result<String, CliError> {
 }
 
 /// The incident document (with what was written) for `--json`, else a line per entry.
+/// Lifecycle changes page (or end the page) first.
 fn change_output(ctx: &Context, store: &mut Store, change: Change) -> Result<String, CliError> {
+    escalate(ctx, store, change.incident.id);
     if ctx.json {
         let record = store.load_incident(change.incident.id)?;
         return ctx.json(&document(ctx, record, change.entries));

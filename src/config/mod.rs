@@ -70,6 +70,37 @@ struct ConfigFile {
     slos: Vec<sources::SloFile>,
     #[serde(default)]
     comms: CommsFile,
+    #[serde(default)]
+    escalation: EscalationFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EscalationFile {
+    /// Page through the Alertmanager when a P1 is declared (default: yes).
+    enabled: Option<bool>,
+    /// Which Alertmanager source (default: the first).
+    source: Option<String>,
+}
+
+/// P1 means immediate escalation: a `SitrepIncident` alert posted to the team's
+/// Alertmanager, so its routes page the right people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escalation {
+    /// On unless turned off; with no Alertmanager source it is on only when asked for
+    /// (`enabled = true`), and then says loudly that it cannot page.
+    pub enabled: bool,
+    /// The Alertmanager source to post to; `None`: the first one.
+    pub source: Option<String>,
+}
+
+impl Default for Escalation {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            source: None,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -132,6 +163,7 @@ pub struct Config {
     /// `db` from the config file, used when neither `--db` nor `SITREP_DB` is given.
     pub db: Option<String>,
     pub comms: Comms,
+    pub escalation: Escalation,
 }
 
 /// Where alerts come from and which database they go with, decided once for every
@@ -429,7 +461,25 @@ impl Config {
             },
             None => Duration::minutes(30),
         };
+        if let Some(name) = &file.escalation.source {
+            if !sources
+                .iter()
+                .any(|s| &s.name == name && s.kind == SourceKind::Alertmanager)
+            {
+                return Err(ConfigError::Value {
+                    key: "escalation source".into(),
+                    detail: format!("no Alertmanager source is named '{name}'"),
+                });
+            }
+        }
         Ok(Self {
+            escalation: Escalation {
+                enabled: file
+                    .escalation
+                    .enabled
+                    .unwrap_or_else(|| sources.iter().any(|s| s.kind == SourceKind::Alertmanager)),
+                source: file.escalation.source,
+            },
             db: file.db.filter(|d| !d.trim().is_empty()),
             comms: Comms {
                 regions: file.comms.regions,
@@ -549,6 +599,13 @@ pub const EXAMPLE: &str = r#"# sitrep configuration.
 # [comms.regions]
 # "eu-west" = "Europe"
 # "us-east" = "North America (east)"
+
+# P1 means immediate escalation: declaring a P1 (or raising one to P1) posts a
+# SitrepIncident alert (severity="page") to an Alertmanager source, so the routes you
+# already have page the right people; resolving or downgrading ends it.
+# [escalation]
+# enabled = true
+# source = "prod"                   # default: the first Alertmanager source
 
 # Which labels mean what. The defaults understand Sloth and Pyrra.
 # [labels]

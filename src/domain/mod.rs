@@ -6,6 +6,7 @@
 
 pub mod alert;
 mod error;
+pub mod escalation;
 pub mod followup;
 pub mod health;
 pub mod incident;

@@ -153,6 +153,12 @@ impl NewEntry {
         Self::system(EntryKind::Alert, ALERT_AUTHOR, sanitize_line(&text), at)
     }
 
+    /// What escalation did (paged, ended the page, failed), written under the name of
+    /// whoever made the change that caused it; `text` is from [`super::escalation`].
+    pub fn escalation(text: String, author: &str, at: DateTime<Utc>) -> Self {
+        Self::system(EntryKind::Note, author, sanitize_line(&text), at)
+    }
+
     /// An entry produced by a lifecycle rule; the text is composed from sanitized parts.
     pub(crate) fn system(kind: EntryKind, author: &str, text: String, at: DateTime<Utc>) -> Self {
         Self {

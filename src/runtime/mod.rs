@@ -4,6 +4,7 @@
 
 mod alert_builder;
 mod change_feed;
+pub mod escalation;
 mod input;
 mod store_worker;
 mod terminal;

@@ -6,6 +6,7 @@
 
 pub mod alertmanager;
 pub mod demo;
+pub mod escalation;
 pub mod http;
 pub mod poller;
 pub mod prometheus;

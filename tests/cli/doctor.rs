@@ -53,13 +53,15 @@ fn a_healthy_setup_passes_every_check() {
     am.post_alerts(r#"[{"labels": {"alertname": "StreamStartBurn", "severity": "critical"}}]"#);
     let prometheus = Server::prometheus(RULES);
     let sb = Sandbox::new();
+    // A database with an incident in it (declared before the Alertmanager is
+    // configured: a P1 would page through it).
+    sb.declare("Stream starts failing");
     sb.write_config(&format!(
         "[[sources]]\nname = \"am\"\nkind = \"alertmanager\"\nurls = [\"{}\"]\n\n\
          [[sources]]\nname = \"prom\"\nkind = \"prometheus\"\nurls = [\"{}\"]\n\n\
          [[slos]]\nname = \"stream-start-success\"\nservice = \"room\"\nobjective = 99.5\n",
         am.url, prometheus.url
     ));
-    sb.declare("Stream starts failing");
     // The rules need a first evaluation before the SLO has a series.
     let deadline = Instant::now() + Duration::from_secs(30);
     let out = loop {

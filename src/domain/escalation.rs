@@ -1,0 +1,231 @@
+//! P1 means immediate escalation (the playbook's rule): while an incident is P1 and
+//! open, a `SitrepIncident` alert fires in the team's Alertmanager, so the routes the
+//! team already has page the right people; it ends on resolve or downgrade. This
+//! decides what to post and what the timeline says; posting is `sources::escalation`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::text::sanitize_line;
+use super::{EntryKind, Incident, Severity, TimelineEntry};
+
+pub const ALERT_NAME: &str = "SitrepIncident";
+/// How long a page lasts without being posted again: past any incident's length, so
+/// it ends when sitrep ends it, not on its own.
+pub const PAGE_LASTS: Duration = Duration::days(7);
+
+const PAGED: &str = "paged through Alertmanager";
+const PAGE_ENDED: &str = "page ended through Alertmanager";
+const FAILED: &str = "escalation failed";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paging {
+    /// Post the alert firing (again: posting it is idempotent).
+    Fire,
+    /// Post it ended.
+    End,
+}
+
+/// What to do after a change: whether to page, and whether that is news for the
+/// timeline (firing already is not, ending is).
+pub fn decide(incident: &Incident, timeline: &[TimelineEntry]) -> Option<(Paging, bool)> {
+    // A drill pages nobody.
+    if incident.drill {
+        return None;
+    }
+    let paging_now = timeline
+        .iter()
+        .rev()
+        .filter(|e| e.kind == EntryKind::Note)
+        .find_map(|e| {
+            if e.text.starts_with(PAGED) {
+                Some(true)
+            } else if e.text.starts_with(PAGE_ENDED) {
+                Some(false)
+            } else {
+                None
+            }
+        })
+        .unwrap_or(false);
+    if incident.severity == Severity::P1 && incident.status.is_open() {
+        Some((Paging::Fire, !paging_now))
+    } else if paging_now {
+        Some((Paging::End, true))
+    } else {
+        None
+    }
+}
+
+/// The incident a `SitrepIncident` alert pages for: sitrep's own page is that
+/// incident's, never an unlinked P1 and never news for another incident.
+pub fn paged_incident(alert: &super::alert::Alert) -> Option<super::IncidentId> {
+    if alert.name != ALERT_NAME {
+        return None;
+    }
+    alert
+        .labels
+        .get("incident")
+        .and_then(|id| id.parse().ok())
+        .map(super::IncidentId)
+}
+
+/// Labels of the alert: what routes it (and identifies it).
+pub fn labels(incident: &Incident) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::from([
+        ("alertname".to_string(), ALERT_NAME.to_string()),
+        ("severity".to_string(), "page".to_string()),
+        ("incident".to_string(), incident.id.0.to_string()),
+    ]);
+    if !incident.services.is_empty() {
+        labels.insert("service".into(), incident.services.join(","));
+    }
+    if !incident.regions.is_empty() {
+        labels.insert("region".into(), incident.regions.join(","));
+    }
+    labels
+}
+
+pub fn annotations(incident: &Incident) -> BTreeMap<String, String> {
+    let mut a = BTreeMap::from([
+        (
+            "summary".to_string(),
+            format!(
+                "P1 incident #{}: {}",
+                incident.id,
+                sanitize_line(&incident.title)
+            ),
+        ),
+        ("title".to_string(), sanitize_line(&incident.title)),
+        ("commander".to_string(), sanitize_line(&incident.commander)),
+    ]);
+    if let Some(lead) = &incident.comms_lead {
+        a.insert("comms_lead".into(), sanitize_line(lead));
+    }
+    a
+}
+
+/// When the posted alert ends: far ahead while paging, now when ending.
+pub fn ends_at(paging: Paging, now: DateTime<Utc>) -> DateTime<Utc> {
+    match paging {
+        Paging::Fire => now + PAGE_LASTS,
+        Paging::End => now,
+    }
+}
+
+pub fn done_text(paging: Paging, source: &str, incident: &Incident) -> String {
+    match paging {
+        Paging::Fire => format!(
+            "{PAGED} '{}': {ALERT_NAME} severity=\"page\" for #{} (P1)",
+            sanitize_line(source),
+            incident.id
+        ),
+        Paging::End => format!(
+            "{PAGE_ENDED} '{}' (#{} is {} {})",
+            sanitize_line(source),
+            incident.id,
+            incident.severity,
+            incident.status
+        ),
+    }
+}
+
+pub fn failed_text(paging: Paging, why: &str) -> String {
+    match paging {
+        Paging::Fire => format!(
+            "{FAILED}: {}; nobody was paged by sitrep: page the on-call yourself",
+            sanitize_line(why)
+        ),
+        Paging::End => format!(
+            "{FAILED} to end the page: {}; it ends on its own in 7 days",
+            sanitize_line(why)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Declaration, IncidentId, NewIncident, Status};
+
+    fn p1() -> Incident {
+        NewIncident::declare(
+            Declaration {
+                title: "Stream starts failing".into(),
+                severity: Some(Severity::P1),
+                regions: vec!["eu-west".into()],
+                services: vec!["room".into()],
+                comms_lead: Some("carol".into()),
+                ..Declaration::default()
+            },
+            "alice",
+            DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
+        )
+        .unwrap()
+        .into_incident(IncidentId(4))
+    }
+
+    fn note(text: &str) -> TimelineEntry {
+        TimelineEntry {
+            id: crate::domain::EntryId(1),
+            incident_id: IncidentId(4),
+            at: DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
+            author: "alice".into(),
+            kind: EntryKind::Note,
+            text: text.into(),
+            revisions: Vec::new(),
+            db_role: None,
+        }
+    }
+
+    #[test]
+    fn a_p1_pages_once_and_ends_on_resolve_or_downgrade() {
+        let mut i = p1();
+        assert_eq!(decide(&i, &[]), Some((Paging::Fire, true)));
+        let paged = note(&done_text(Paging::Fire, "prod", &i));
+        assert_eq!(
+            decide(&i, std::slice::from_ref(&paged)),
+            Some((Paging::Fire, false)),
+            "refresh, not news"
+        );
+        i.severity = Severity::P2;
+        assert_eq!(
+            decide(&i, std::slice::from_ref(&paged)),
+            Some((Paging::End, true))
+        );
+        let ended = note(&done_text(Paging::End, "prod", &i));
+        assert_eq!(decide(&i, &[paged.clone(), ended.clone()]), None);
+        i.severity = Severity::P1;
+        i.status = Status::Resolved;
+        assert_eq!(
+            decide(&i, std::slice::from_ref(&paged)),
+            Some((Paging::End, true))
+        );
+        // A drill pages nobody.
+        let mut drill = p1();
+        drill.drill = true;
+        assert_eq!(decide(&drill, &[]), None);
+        // A P2 never paged: nothing to end.
+        let mut p2 = p1();
+        p2.severity = Severity::P2;
+        assert_eq!(decide(&p2, &[]), None);
+        // A failure is not a page: the next change tries again, as news.
+        let failed = note(&failed_text(Paging::Fire, "cannot connect"));
+        assert_eq!(decide(&p1(), &[failed]), Some((Paging::Fire, true)));
+    }
+
+    #[test]
+    fn the_alert_carries_the_incident() {
+        let i = p1();
+        let l = labels(&i);
+        assert_eq!(l["alertname"], "SitrepIncident");
+        assert_eq!(l["severity"], "page");
+        assert_eq!(l["incident"], "4");
+        assert_eq!(l["service"], "room");
+        assert_eq!(l["region"], "eu-west");
+        let a = annotations(&i);
+        assert_eq!(a["commander"], "alice");
+        assert_eq!(a["comms_lead"], "carol");
+        assert_eq!(a["summary"], "P1 incident #4: Stream starts failing");
+    }
+}

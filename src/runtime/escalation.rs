@@ -1,0 +1,97 @@
+//! After a lifecycle change (declare, severity, status, resolve) from the CLI or the
+//! TUI: page or end the page as the incident now stands, and record it in the
+//! timeline. A failure is recorded too, and returned to be said loudly.
+
+use chrono::{DateTime, Utc};
+
+use crate::config::Config;
+use crate::domain::escalation::{self, Paging};
+use crate::domain::{IncidentId, NewEntry};
+use crate::sources::{Source, SourceKind};
+use crate::store::Store;
+
+/// What escalation did after a change, for the person who made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Paged(String),
+    Ended(String),
+    /// Loud: nobody was paged (or the page could not be ended).
+    Failed(String),
+}
+
+fn source(config: &Config) -> Option<&Source> {
+    let mut alertmanagers = config
+        .sources
+        .iter()
+        .filter(|s| s.kind == SourceKind::Alertmanager);
+    match &config.escalation.source {
+        Some(name) => alertmanagers.find(|s| &s.name == name),
+        None => alertmanagers.next(),
+    }
+}
+
+/// Pages for incident `id` as it now stands; `None` when there is nothing to do (a P2
+/// never paged, escalation turned off, a page already firing).
+pub fn after_change(
+    store: &mut Store,
+    config: &Config,
+    id: IncidentId,
+    author: &str,
+    now: DateTime<Utc>,
+) -> Option<Outcome> {
+    if !config.escalation.enabled {
+        return None;
+    }
+    let record = store.load_incident(id).ok()?;
+    let (paging, news) = escalation::decide(&record.incident, &record.timeline)?;
+    let result = match source(config) {
+        None => Err(
+            "no Alertmanager source to page through (add one to [[sources]], or set [escalation] enabled = false)"
+                .to_string(),
+        ),
+        Some(source) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the async runtime: {e}"))
+            .and_then(|runtime| {
+                runtime
+                    .block_on(crate::sources::escalation::post(
+                        source,
+                        &escalation::labels(&record.incident),
+                        &escalation::annotations(&record.incident),
+                        record.incident.declared_at,
+                        escalation::ends_at(paging, now),
+                    ))
+                    .map(|_| source.name.clone())
+                    .map_err(|e| format!("Alertmanager '{}': {e}", source.name))
+            }),
+    };
+    let (text, outcome) = match result {
+        Ok(name) => {
+            let text = escalation::done_text(paging, &name, &record.incident);
+            if !news {
+                return None;
+            }
+            let outcome = match paging {
+                Paging::Fire => Outcome::Paged(text.clone()),
+                Paging::End => Outcome::Ended(text.clone()),
+            };
+            (text, outcome)
+        }
+        Err(why) => {
+            tracing::warn!(incident = id.0, "escalation failed: {why}");
+            let text = escalation::failed_text(paging, &why);
+            (text.clone(), Outcome::Failed(text))
+        }
+    };
+    let entry = NewEntry::escalation(text, author, now);
+    if let Err(e) = store.append_entry(id, &entry) {
+        return Some(Outcome::Failed(format!(
+            "{}; and it could not be logged: {e}",
+            match &outcome {
+                Outcome::Paged(t) | Outcome::Ended(t) | Outcome::Failed(t) => t,
+            }
+        )));
+    }
+    Some(outcome)
+}

@@ -1,0 +1,217 @@
+//! P1 means immediate escalation: against a real Alertmanager, declaring a P1 makes a
+//! `SitrepIncident` alert fire with the incident's labels; downgrading or resolving
+//! ends it; raising again fires it again; the Alertmanager down leaves the incident
+//! declared and the timeline saying nobody was paged. Drills page nobody.
+
+mod common;
+
+use std::path::Path;
+
+use common::backend::{free_port, http, sitrep_on, Server};
+use serde_json::Value;
+use tempfile::TempDir;
+
+fn world(url: &str, extra: &str) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!(
+            "[[sources]]\nname = \"prod\"\nkind = \"alertmanager\"\nurls = [\"{url}\"]\n{extra}"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+fn sitrep(dir: &Path, args: &[&str]) -> std::process::Output {
+    sitrep_on(&dir.join("sitrep.db"))
+        .env("SITREP_CONFIG", dir.join("config.toml"))
+        .env("SITREP_USER", "alice")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn timeline(dir: &Path) -> Vec<String> {
+    let out = sitrep(dir, &["show", "1", "--json"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The `SitrepIncident` alerts Alertmanager holds as firing.
+fn pages(am: &Server) -> Vec<Value> {
+    let (status, body) = http(
+        "GET",
+        &format!(
+            "{}/api/v2/alerts?active=true&silenced=false&inhibited=false",
+            am.url
+        ),
+        "",
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let all: Vec<Value> = serde_json::from_str(&body).unwrap();
+    all.into_iter()
+        .filter(|a| {
+            a["labels"]["alertname"] == "SitrepIncident" && a["status"]["state"] == "active"
+        })
+        .collect()
+}
+
+#[test]
+fn a_p1_pages_through_alertmanager_until_downgraded_or_resolved() {
+    let am = Server::alertmanager();
+    let dir = world(&am.url, "");
+    let dir = dir.path();
+    let out = sitrep(
+        dir,
+        &[
+            "declare",
+            "--title",
+            "Stream starts failing",
+            "--severity",
+            "p1",
+            "--service",
+            "room",
+            "--region",
+            "eu-west",
+            "--comms-lead",
+            "carol",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("paged through Alertmanager 'prod'"),
+        "{stderr}"
+    );
+    let firing = pages(&am);
+    assert_eq!(firing.len(), 1, "{firing:?}");
+    let page = &firing[0];
+    assert_eq!(page["labels"]["severity"], "page");
+    assert_eq!(page["labels"]["incident"], "1");
+    assert_eq!(page["labels"]["service"], "room");
+    assert_eq!(page["labels"]["region"], "eu-west");
+    assert_eq!(page["annotations"]["title"], "Stream starts failing");
+    assert_eq!(page["annotations"]["commander"], "alice");
+    assert_eq!(page["annotations"]["comms_lead"], "carol");
+    assert!(timeline(dir)
+        .iter()
+        .any(|t| t.starts_with("paged through Alertmanager 'prod': SitrepIncident")));
+    // sitrep's own page is the incident's, not an unlinked P1 of its own.
+    let alerts: Value = serde_json::from_slice(&sitrep(dir, &["alerts", "--json"]).stdout).unwrap();
+    assert!(alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["name"] == "SitrepIncident"));
+
+    // A note changes nothing; a downgrade ends the page.
+    assert!(sitrep(dir, &["log", "1", "still down"]).status.success());
+    assert_eq!(pages(&am).len(), 1);
+    let out = sitrep(dir, &["severity", "1", "p2"]);
+    assert!(out.status.success());
+    assert!(pages(&am).is_empty(), "a P2 does not page");
+    assert!(timeline(dir)
+        .last()
+        .unwrap()
+        .starts_with("page ended through Alertmanager 'prod'"));
+    // Raised again: pages again; resolved: ends.
+    assert!(sitrep(dir, &["severity", "1", "p1"]).status.success());
+    assert_eq!(pages(&am).len(), 1);
+    assert!(sitrep(dir, &["resolve", "1"]).status.success());
+    assert!(pages(&am).is_empty());
+    let t = timeline(dir);
+    assert_eq!(
+        t.iter().filter(|l| l.starts_with("paged through")).count(),
+        2,
+        "{t:#?}"
+    );
+    assert_eq!(
+        t.iter().filter(|l| l.starts_with("page ended")).count(),
+        2,
+        "{t:#?}"
+    );
+}
+
+#[test]
+fn alertmanager_down_still_declares_and_says_nobody_was_paged() {
+    let dir = world(&format!("http://127.0.0.1:{}", free_port()), "");
+    let dir = dir.path();
+    let out = sitrep(
+        dir,
+        &[
+            "declare",
+            "--title",
+            "Auth down",
+            "--severity",
+            "p1",
+            "--comms-lead",
+            "bob",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "the incident is declared: {stderr}");
+    assert!(
+        stderr.contains(
+            "warning: ESCALATION FAILED: escalation failed: Alertmanager 'prod': cannot connect"
+        ),
+        "{stderr}"
+    );
+    let last = timeline(dir).last().unwrap().clone();
+    assert!(
+        last.starts_with("escalation failed: Alertmanager 'prod': cannot connect")
+            && last.ends_with("nobody was paged by sitrep: page the on-call yourself"),
+        "{last}"
+    );
+}
+
+#[test]
+fn drills_and_escalation_turned_off_page_nobody() {
+    let am = Server::alertmanager();
+    let dir = world(&am.url, "\n[escalation]\nenabled = false\n");
+    let dir = dir.path();
+    assert!(sitrep(
+        dir,
+        &[
+            "declare",
+            "--title",
+            "x",
+            "--severity",
+            "p1",
+            "--comms-lead",
+            "b"
+        ]
+    )
+    .status
+    .success());
+    let dir2 = world(&am.url, "");
+    let dir2 = dir2.path();
+    assert!(sitrep(
+        dir2,
+        &[
+            "declare",
+            "--title",
+            "y",
+            "--severity",
+            "p1",
+            "--drill",
+            "--comms-lead",
+            "b"
+        ]
+    )
+    .status
+    .success());
+    assert!(pages(&am).is_empty());
+    assert!(!timeline(dir).iter().any(|t| t.contains("paged")));
+    assert!(!timeline(dir2).iter().any(|t| t.contains("paged")));
+    // A named escalation source that is not an Alertmanager is a config error.
+    let bad = world(&am.url, "\n[escalation]\nsource = \"nope\"\n");
+    let out = sitrep(bad.path(), &["list"]);
+    assert_eq!(out.status.code(), Some(2));
+}
