@@ -215,3 +215,92 @@ fn drills_and_escalation_turned_off_page_nobody() {
     let out = sitrep(bad.path(), &["list"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The TUI pages too, off its write path, and says so; its own page is the
+/// incident's (no "P1 alert firing with no incident" once it arrives).
+#[test]
+fn the_tui_pages_on_a_p1_and_ends_the_page_on_resolve() {
+    let am = Server::alertmanager();
+    am.post_alerts(
+        r#"[{"labels": {"alertname": "StreamStartBurn", "severity": "critical", "service": "room", "region": "eu-west"},
+             "annotations": {"summary": "stream starts failing"}}]"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[[sources]]\nname = \"eu\"\nkind = \"alertmanager\"\nurls = [\"{}\"]\npoll_interval = \"1s\"\n", am.url),
+    )
+    .unwrap();
+    let tmux = common::tmux::Tmux::start_with(
+        dir.path(),
+        &db,
+        &format!("SITREP_CONFIG='{}'", config.display()),
+    );
+    tmux.wait_for("P1 alert firing with no incident");
+    tmux.keys(&["d"]);
+    tmux.wait_for("room: stream starts failing");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("paged through Alertmanager 'eu'");
+    assert_eq!(pages(&am).len(), 1);
+    assert_eq!(pages(&am)[0]["labels"]["incident"], "1");
+    // Back on the dashboard after the next poll: both alerts are the incident's.
+    tmux.keys(&["Escape", "Escape"]);
+    // The page's own row (its summary), not the banner that names it.
+    let screen = tmux.wait_for("P1 incident #1: ro");
+    assert!(screen.contains("SitrepIncident"), "{screen}");
+    assert!(!screen.contains("with no incident"), "{screen}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("#1 P1 investigating");
+    tmux.text("/resolve");
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("page ended through Alertmanager 'eu'");
+    assert!(pages(&am).is_empty());
+    tmux.keys(&["Escape", "Escape", "q"]);
+    tmux.wait_for("EXIT=0");
+}
+
+#[test]
+fn the_tui_says_loudly_when_nobody_was_paged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[[sources]]\nname = \"prod\"\nkind = \"alertmanager\"\nurls = [\"http://127.0.0.1:{}\"]\n", free_port()),
+    )
+    .unwrap();
+    let tmux = common::tmux::Tmux::start_with(
+        dir.path(),
+        &db,
+        &format!("SITREP_CONFIG='{}'", config.display()),
+    );
+    tmux.wait_for("prod FAILING");
+    tmux.keys(&["Tab", "d"]);
+    tmux.wait_for("Declare incident");
+    tmux.text("auth down");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("ESCALATION FAILED");
+    assert!(
+        screen.contains("#1 P1 investigating"),
+        "the incident is declared: {screen}"
+    );
+    tmux.keys(&["Escape", "Escape", "q"]);
+    tmux.wait_for("EXIT=0");
+    let out = sitrep_on(&db)
+        .env("SITREP_CONFIG", &config)
+        .args(["show", "1", "--json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let last = doc["timeline"].as_array().unwrap().last().unwrap()["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        last.starts_with("escalation failed: Alertmanager 'prod': cannot connect"),
+        "{last}"
+    );
+}

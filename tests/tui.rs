@@ -393,7 +393,13 @@ fn the_tui_starts_in_a_deleted_directory() {
 fn typing_the_obvious_way_logs_exactly_what_was_typed_and_changes_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_database(dir.path());
-    let tmux = Tmux::start_with(dir.path(), &dir.path().join("named.db"), "SITREP_DEMO=1");
+    // 2m30s into the demo's loop two P1s page, whatever the clock says (from the
+    // top of the hour, the first 90 s of each 10-minute loop have none).
+    let tmux = Tmux::start_with(
+        dir.path(),
+        &dir.path().join("named.db"),
+        "SITREP_DEMO=1 SITREP_DEMO_AT=150s",
+    );
     tmux.wait_for("DEMO");
     tmux.wait_for("P1  firing");
     tmux.keys(&["Space", "j", "Space", "d"]);

@@ -67,6 +67,9 @@ pub enum Msg {
         what: &'static str,
         result: Result<std::path::PathBuf, String>,
     },
+    /// Escalation after a P1 was declared, raised, downgraded or resolved: what it
+    /// did, or (`Err`) why nobody was paged.
+    Escalated(Result<String, String>),
     /// SIGTERM, SIGHUP or the terminal went away: quit now.
     Terminate,
 }

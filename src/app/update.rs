@@ -102,6 +102,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.banner = Some(error(why));
             Vec::new()
         }
+        Msg::Escalated(Ok(done)) => {
+            state.banner = Some(info(done));
+            Vec::new()
+        }
+        Msg::Escalated(Err(why)) => {
+            state.banner = Some(error(format!("ESCALATION FAILED: {why}")));
+            Vec::new()
+        }
         Msg::Terminate => {
             state.quit = true;
             vec![Effect::Quit]

@@ -74,7 +74,7 @@ fn demo_snapshot(ctx: &Context) -> Result<Option<Snapshot>, CliError> {
         );
     }
     let now = Utc::now();
-    let feed = DemoFeed::shared(ctx.demo_seed, now).map_err(CliError::Output)?;
+    let feed = DemoFeed::shared(ctx.demo_seed, now, ctx.demo_at).map_err(CliError::Output)?;
     Ok(Some(feed.snapshot(now, &ctx.config.labels)))
 }
 

@@ -150,6 +150,7 @@ pub fn run(global: &GlobalArgs, paths: Paths) -> Result<String, CliError> {
                 now: Utc::now(),
                 feed: Feed::Live,
                 demo_seed: global.demo_seed,
+                demo_at: global.demo_at,
             };
             checks.extend(sources(&ctx)?);
             checks.extend(slos(&ctx)?);

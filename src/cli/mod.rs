@@ -134,6 +134,10 @@ pub struct GlobalArgs {
         default_value_t = 1
     )]
     pub demo_seed: u64,
+    /// Play the demo feed from this far into its 10-minute loop (e.g. 2m30s, when a
+    /// P1 pages) instead of where the clock puts it
+    #[arg(long, global = true, env = "SITREP_DEMO_AT", value_name = "DURATION", value_parser = demo_at)]
+    pub demo_at: Option<chrono::Duration>,
     /// Read alerts from this Prometheus (repeatable; replaces configured sources)
     #[arg(
         long,
@@ -297,6 +301,7 @@ pub struct Context {
     /// Where alerts come from; the demo feed goes with its own database.
     pub feed: Feed,
     pub demo_seed: u64,
+    pub demo_at: Option<chrono::Duration>,
 }
 
 impl Context {
@@ -361,6 +366,16 @@ impl Context {
         text.push('\n');
         Ok(text)
     }
+}
+
+fn demo_at(raw: &str) -> Result<chrono::Duration, DomainError> {
+    let at = crate::domain::parse::parse_duration(raw)?;
+    if at < chrono::Duration::zero() || at >= chrono::Duration::minutes(10) {
+        return Err(DomainError::invalid(
+            "--demo-at must be within the demo's 10-minute loop",
+        ));
+    }
+    Ok(at)
 }
 
 /// Parses arguments, runs the command, prints its output, and returns the exit code.
@@ -448,6 +463,8 @@ fn tui(global: &GlobalArgs) -> Result<(), CliError> {
         user,
         ctx.feed.plays_demo().then_some(ctx.demo_seed),
         ctx.feed == Feed::Rehearsal,
+        Some(ctx.target()?),
+        ctx.demo_at,
     )
     .map_err(|e| CliError::Output(format!("{e:#}")))
 }
@@ -475,6 +492,7 @@ fn context(global: &GlobalArgs, paths: Paths, reads: Reads) -> Result<Context, C
         json: global.json,
         now: truncate_to_millis(Utc::now()),
         demo_seed: global.demo_seed,
+        demo_at: global.demo_at,
     })
 }
 

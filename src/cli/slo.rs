@@ -28,7 +28,7 @@ pub fn slo(ctx: &Context) -> Result<String, CliError> {
             eprintln!("note: no SLO configured; showing the built-in DEMO feed's simulated SLOs");
         }
         let now = Utc::now();
-        let feed = DemoFeed::shared(ctx.demo_seed, now).map_err(CliError::Output)?;
+        let feed = DemoFeed::shared(ctx.demo_seed, now, ctx.demo_at).map_err(CliError::Output)?;
         vec![(
             "DEMO".into(),
             Ok(feed.slo_statuses(now, &ctx.config.labels)),

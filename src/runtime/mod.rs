@@ -41,6 +41,8 @@ pub fn run(
     user: String,
     demo_seed: Option<u64>,
     drill: bool,
+    page_through: Option<crate::store::Target>,
+    demo_at: Option<chrono::Duration>,
 ) -> anyhow::Result<()> {
     let exporter = store_worker::Exporter {
         templates: Templates::new(&paths.templates_dir),
@@ -53,6 +55,14 @@ pub fn run(
             None => config.slos.clone(),
         },
         sources: config.sources.clone(),
+        // The demo and a rehearsal page nobody.
+        escalation: match (demo_seed, page_through) {
+            (None, Some(target)) if !drill => Some(store_worker::Escalator {
+                config: config.clone(),
+                target,
+            }),
+            _ => None,
+        },
     };
     // The loop runs on this thread; pollers (HTTP, parsing) on two workers of their
     // own, so that a large answer never holds up a key press.
@@ -91,7 +101,8 @@ pub fn run(
         let mut pollers = JoinSet::new();
         match demo_seed {
             Some(seed) => {
-                let feed = DemoFeed::shared(seed, Utc::now()).map_err(anyhow::Error::msg)?;
+                let feed =
+                    DemoFeed::shared(seed, Utc::now(), demo_at).map_err(anyhow::Error::msg)?;
                 pollers.spawn(poller::run_demo(feed, config.labels.clone(), poll_tx));
             }
             None => {

@@ -38,6 +38,36 @@ pub struct Exporter {
     /// For the postmortem's error budget figures (read on the export's thread).
     pub slos: Vec<crate::sources::slo::SloQuery>,
     pub sources: Vec<crate::sources::Source>,
+    /// Where to page from after a lifecycle change; `None` in the demo.
+    pub escalation: Option<Escalator>,
+}
+
+/// What a page needs: the settings, and the database to record it in (on a
+/// connection of its own, so a slow Alertmanager never holds up a write).
+#[derive(Clone)]
+pub struct Escalator {
+    pub config: crate::config::Config,
+    pub target: crate::store::Target,
+}
+
+impl Escalator {
+    /// Pages (or ends the page) for `id` on a thread of its own; says what happened.
+    fn after(&self, id: crate::domain::IncidentId, author: String, tx: &UnboundedSender<Msg>) {
+        let (this, tx) = (self.clone(), tx.clone());
+        thread::spawn(move || {
+            use crate::runtime::escalation::{after_change, Outcome};
+            let now = truncate_to_millis(Utc::now());
+            let outcome = Store::connect(&this.target, this.config.busy_timeout, false)
+                .map_err(|e| format!("cannot record the page: {e}"))
+                .map(|mut store| after_change(&mut store, &this.config, id, &author, now));
+            let msg = match outcome {
+                Ok(None) => return,
+                Ok(Some(Outcome::Paged(t) | Outcome::Ended(t))) => Msg::Escalated(Ok(t)),
+                Ok(Some(Outcome::Failed(t))) | Err(t) => Msg::Escalated(Err(t)),
+            };
+            let _ = tx.send(msg);
+        });
+    }
 }
 
 /// The worker stopped: why, in words (a panic's message).
@@ -154,10 +184,26 @@ fn execute(
         Effect::LoadRecord(id) => store
             .load_incident(id)
             .map_or_else(|e| failed(None, e), Msg::RecordLoaded),
-        Effect::Write { request, write } => match apply(store, *write) {
-            Ok(saved) => Msg::Saved(request, saved),
-            Err(e) => failed(Some(request), e),
-        },
+        Effect::Write { request, write } => {
+            let lifecycle = match &*write {
+                Write::Declare(new) => Some(new.declared_by.clone()),
+                Write::Status { author, .. }
+                | Write::Severity { author, .. }
+                | Write::Resolve { author, .. } => Some(author.clone()),
+                _ => None,
+            };
+            match apply(store, *write) {
+                Ok(saved) => {
+                    if let (Some(author), Some(escalator)) = (lifecycle, &exporter.escalation) {
+                        if let Saved::Declared(change) | Saved::Changed(change) = &saved {
+                            escalator.after(change.incident.id, author, tx);
+                        }
+                    }
+                    Msg::Saved(request, saved)
+                }
+                Err(e) => failed(Some(request), e),
+            }
+        }
     })
 }
 

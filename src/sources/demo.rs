@@ -142,10 +142,16 @@ impl DemoFeed {
     }
 
     /// The feed every sitrep process plays for `seed`: started at the top of the
-    /// current hour, so the CLI and the TUI show the same moment of the scenario.
-    pub fn shared(seed: u64, now: DateTime<Utc>) -> Result<Self, String> {
-        let hour = now.timestamp() - now.timestamp().rem_euclid(3600);
-        let started = DateTime::from_timestamp(hour, 0).unwrap_or(now);
+    /// current hour, so the CLI and the TUI show the same moment of the scenario; or,
+    /// with `at` (`--demo-at`), that far into its loop now (to show a given moment).
+    pub fn shared(seed: u64, now: DateTime<Utc>, at: Option<Duration>) -> Result<Self, String> {
+        let started = match at {
+            Some(at) => now - at,
+            None => {
+                let hour = now.timestamp() - now.timestamp().rem_euclid(3600);
+                DateTime::from_timestamp(hour, 0).unwrap_or(now)
+            }
+        };
         Self::new(seed, started)
     }
 
@@ -366,5 +372,25 @@ mod tests {
         let second = feed.alerts_at(start() + Duration::minutes(15), &m);
         assert_eq!(first.len(), second.len());
         assert_ne!(first[0].fingerprint, second[0].fingerprint);
+    }
+
+    #[test]
+    fn demo_at_starts_the_loop_where_asked_whatever_the_clock() {
+        let m = LabelMapping::default();
+        // 09:10:38 is 38 s into a loop: nothing pages yet. At 2m30s two P1s do.
+        let now = DateTime::parse_from_rfc3339("2026-11-25T09:10:38Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let p1s = |feed: &DemoFeed| {
+            feed.alerts_at(now, &m)
+                .iter()
+                .filter(|a| a.severity == Some(crate::domain::Severity::P1))
+                .count()
+        };
+        assert_eq!(p1s(&DemoFeed::shared(1, now, None).unwrap()), 0);
+        assert_eq!(
+            p1s(&DemoFeed::shared(1, now, Some(Duration::seconds(150))).unwrap()),
+            2
+        );
     }
 }
