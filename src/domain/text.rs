@@ -126,12 +126,20 @@ fn push_visible(out: &mut String, c: char) {
     }
 }
 
-/// Bidi embeddings, overrides and isolates (Trojan Source), zero-width characters and
-/// other format characters that change how text reads without being seen.
+/// Bidi embeddings, overrides and isolates (Trojan Source), zero-width characters,
+/// tag characters (invisible ASCII, used to hide instructions in text) and every
+/// other format character (Unicode category Cf) that changes how text reads without
+/// being seen.
 fn is_invisible_format(c: char) -> bool {
     matches!(
         c,
-        '\u{061c}'
+        '\u{00ad}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061c}'
+            | '\u{06dd}'
+            | '\u{070f}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08e2}'
             | '\u{180e}'
             | '\u{200b}'..='\u{200f}'
             | '\u{202a}'..='\u{202e}'
@@ -139,6 +147,13 @@ fn is_invisible_format(c: char) -> bool {
             | '\u{2066}'..='\u{206f}'
             | '\u{feff}'
             | '\u{fff9}'..='\u{fffb}'
+            | '\u{110bd}'
+            | '\u{110cd}'
+            | '\u{13430}'..='\u{1343f}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0001}'
+            | '\u{e0020}'..='\u{e007f}'
     )
 }
 
