@@ -304,3 +304,40 @@ fn the_tui_says_loudly_when_nobody_was_paged() {
         "{last}"
     );
 }
+
+/// A page carries the incident's regions: changing them moves the page, and the old
+/// one ends instead of firing on for a week.
+#[test]
+fn editing_a_paging_incident_moves_its_page_and_resolve_ends_them_all() {
+    let am = Server::alertmanager();
+    let dir = world(&am.url, "");
+    let dir = dir.path();
+    let out = sitrep(
+        dir,
+        &[
+            "declare",
+            "--title",
+            "x",
+            "--severity",
+            "p1",
+            "--region",
+            "eu-west",
+            "--comms-lead",
+            "c",
+        ],
+    );
+    assert!(out.status.success());
+    assert_eq!(pages(&am)[0]["labels"]["region"], "eu-west");
+    assert!(sitrep(dir, &["edit", "1", "--add-region", "us-east"])
+        .status
+        .success());
+    let now = pages(&am);
+    assert_eq!(now.len(), 1, "the old page ended: {now:?}");
+    assert_eq!(now[0]["labels"]["region"], "eu-west,us-east");
+    assert!(sitrep(dir, &["assign", "1", "--commander", "bob"])
+        .status
+        .success());
+    assert_eq!(pages(&am)[0]["annotations"]["commander"], "bob");
+    assert!(sitrep(dir, &["resolve", "1"]).status.success());
+    assert!(pages(&am).is_empty());
+}

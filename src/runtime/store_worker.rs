@@ -187,9 +187,13 @@ fn execute(
         Effect::Write { request, write } => {
             let lifecycle = match &*write {
                 Write::Declare(new) => Some(new.declared_by.clone()),
+                // Also role and field changes: a page carries the commander, comms
+                // lead, services and regions, and is posted again when they change.
                 Write::Status { author, .. }
                 | Write::Severity { author, .. }
-                | Write::Resolve { author, .. } => Some(author.clone()),
+                | Write::Resolve { author, .. }
+                | Write::Assign { author, .. }
+                | Write::Edit { author, .. } => Some(author.clone()),
                 _ => None,
             };
             match apply(store, *write) {

@@ -9,7 +9,40 @@ use serde_json::json;
 
 use super::{api_url, http, shown_url, Source, SourceError, SourceKind};
 
-/// Posts one alert; succeeds when at least one member took it, and says which did not.
+/// The labels of every page Alertmanager holds for incident `id` (the first member
+/// that answers): a page posted before the incident's services or regions changed
+/// carries other labels, and must be ended too.
+async fn pages_of(
+    client: &reqwest::Client,
+    source: &Source,
+    id: &str,
+) -> Vec<BTreeMap<String, String>> {
+    #[derive(serde::Deserialize)]
+    struct Page {
+        labels: BTreeMap<String, String>,
+    }
+    for base in &source.urls {
+        let Ok(url) = super::alertmanager::alerts_url(
+            base,
+            &[
+                format!("alertname=\"{}\"", crate::domain::escalation::ALERT_NAME),
+                format!("incident=\"{id}\""),
+            ],
+        ) else {
+            continue;
+        };
+        if let Ok(body) = http::get(client, &url, &source.http).await {
+            if let Ok(pages) = serde_json::from_slice::<Vec<Page>>(&body) {
+                return pages.into_iter().map(|p| p.labels).collect();
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// Posts one alert (firing until `ends_at`, or ended when that is now) and ends every
+/// other page of the same incident; succeeds when at least one member took it, and
+/// says which did not.
 pub async fn post(
     source: &Source,
     labels: &BTreeMap<String, String>,
@@ -25,12 +58,26 @@ pub async fn post(
         )));
     }
     let client = http::client(&source.http)?;
-    let body = json!([{
+    let mut alerts = vec![json!({
         "labels": labels,
         "annotations": annotations,
         "startsAt": starts_at,
         "endsAt": ends_at,
-    }]);
+    })];
+    if let Some(id) = labels.get("incident") {
+        let now = Utc::now();
+        for stale in pages_of(&client, source, id).await {
+            if &stale != labels {
+                alerts.push(json!({
+                    "labels": stale,
+                    "annotations": annotations,
+                    "startsAt": starts_at,
+                    "endsAt": now,
+                }));
+            }
+        }
+    }
+    let body = serde_json::Value::Array(alerts);
     let mut failed = Vec::new();
     let mut first_error = None;
     for base in &source.urls {
