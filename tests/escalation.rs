@@ -84,11 +84,15 @@ fn a_p1_pages_through_alertmanager_until_downgraded_or_resolved() {
             "carol",
         ],
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stderr.contains("paged through Alertmanager 'prod'"),
-        "{stderr}"
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("incident 1: paged through Alertmanager 'prod'"),
+        "{stdout}"
     );
     let firing = pages(&am);
     assert_eq!(firing.len(), 1, "{firing:?}");
@@ -111,6 +115,34 @@ fn a_p1_pages_through_alertmanager_until_downgraded_or_resolved() {
         .iter()
         .any(|a| a["name"] == "SitrepIncident"));
 
+    // The JSON document counts the page among what the command wrote.
+    let doc: Value = serde_json::from_slice(
+        &sitrep(
+            dir,
+            &[
+                "declare",
+                "--title",
+                "second",
+                "--severity",
+                "p1",
+                "--comms-lead",
+                "c",
+                "--json",
+            ],
+        )
+        .stdout,
+    )
+    .unwrap();
+    let written = doc["written"].as_array().unwrap();
+    assert!(
+        written.last().unwrap()["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("paged through Alertmanager 'prod'"),
+        "{doc:#}"
+    );
+    assert_eq!(doc["timeline"].as_array().unwrap().last(), written.last());
+    assert!(sitrep(dir, &["resolve", "2"]).status.success());
     // A note changes nothing; a downgrade ends the page.
     assert!(sitrep(dir, &["log", "1", "still down"]).status.success());
     assert_eq!(pages(&am).len(), 1);

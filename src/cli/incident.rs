@@ -16,8 +16,9 @@ use crate::format;
 use crate::store::{Change, IncidentRecord, Store};
 
 /// P1 means immediate escalation: after a lifecycle change, page (or end the page)
-/// through the Alertmanager and say so on stderr; a failure is loud.
-fn escalate(ctx: &Context, store: &mut Store, id: IncidentId) {
+/// through the Alertmanager. The entry that records it joins what the command wrote
+/// (and is printed with it); a failure is also a warning on stderr.
+fn escalate(ctx: &Context, store: &mut Store, change: &mut Change) {
     use crate::runtime::escalation::{after_change, Outcome};
     if ctx.feed.is_demo() {
         return;
@@ -25,11 +26,13 @@ fn escalate(ctx: &Context, store: &mut Store, id: IncidentId) {
     let Ok(user) = ctx.config.user() else {
         return;
     };
-    match after_change(store, &ctx.config, id, user, ctx.now) {
-        Some(Outcome::Failed(text)) => eprintln!("warning: ESCALATION FAILED: {text}"),
-        Some(Outcome::Paged(text) | Outcome::Ended(text)) => eprintln!("{text}"),
-        None => {}
+    let Some(done) = after_change(store, &ctx.config, change.incident.id, user, ctx.now) else {
+        return;
+    };
+    if let Outcome::Failed(text) = &done.outcome {
+        eprintln!("warning: ESCALATION FAILED: {text}");
     }
+    change.entries.extend(done.entry);
 }
 
 /// The incident document `--json` prints, with the entries this command wrote.
@@ -123,8 +126,9 @@ pub fn declare(ctx: &Context, args: DeclareArgs) -> Result<String, CliError> {
     };
     let new = NewIncident::declare(declaration, ctx.config.user()?, ctx.now)?;
     let mut store = ctx.open_store()?;
-    let change = store.declare(new)?;
-    escalate(ctx, &mut store, change.incident.id);
+    let mut change = store.declare(new)?;
+    let declared = change.entries.len();
+    escalate(ctx, &mut store, &mut change);
     let incident = &change.incident;
     if incident.severity == Severity::P1 && incident.comms_lead.is_none() {
         eprintln!(
@@ -136,10 +140,15 @@ pub fn declare(ctx: &Context, args: DeclareArgs) -> Result<String, CliError> {
         let record = store.load_incident(incident.id)?;
         return ctx.json(&document(ctx, record, change.entries));
     }
-    Ok(format!(
+    let mut out = format!(
         "declared incident {}: [{}] {} (commander {})\n",
         incident.id, incident.severity, incident.title, incident.commander
-    ))
+    );
+    // What escalation did, after the declaration's own entries.
+    for e in &change.entries[declared..] {
+        out.push_str(&format!("incident {}: {}\n", incident.id, e.text));
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Args)]
@@ -359,8 +368,8 @@ pub fn resolve(ctx: &Context, args: ResolveArgs) -> Result<String, CliError> {
 
 /// The incident document (with what was written) for `--json`, else a line per entry.
 /// Lifecycle changes page (or end the page) first.
-fn change_output(ctx: &Context, store: &mut Store, change: Change) -> Result<String, CliError> {
-    escalate(ctx, store, change.incident.id);
+fn change_output(ctx: &Context, store: &mut Store, mut change: Change) -> Result<String, CliError> {
+    escalate(ctx, store, &mut change);
     if ctx.json {
         let record = store.load_incident(change.incident.id)?;
         return ctx.json(&document(ctx, record, change.entries));

@@ -19,6 +19,14 @@ pub enum Outcome {
     Failed(String),
 }
 
+/// What escalation did, and the timeline entry that records it (when it could be
+/// written).
+#[derive(Debug, Clone)]
+pub struct Escalated {
+    pub outcome: Outcome,
+    pub entry: Option<crate::domain::TimelineEntry>,
+}
+
 fn source(config: &Config) -> Option<&Source> {
     let mut alertmanagers = config
         .sources
@@ -38,7 +46,7 @@ pub fn after_change(
     id: IncidentId,
     author: &str,
     now: DateTime<Utc>,
-) -> Option<Outcome> {
+) -> Option<Escalated> {
     if !config.escalation.enabled {
         return None;
     }
@@ -85,13 +93,19 @@ pub fn after_change(
         }
     };
     let entry = NewEntry::escalation(text, author, now);
-    if let Err(e) = store.append_entry(id, &entry) {
-        return Some(Outcome::Failed(format!(
-            "{}; and it could not be logged: {e}",
-            match &outcome {
-                Outcome::Paged(t) | Outcome::Ended(t) | Outcome::Failed(t) => t,
-            }
-        )));
+    match store.append_entry(id, &entry) {
+        Ok(stored) => Some(Escalated {
+            outcome,
+            entry: Some(stored),
+        }),
+        Err(e) => Some(Escalated {
+            outcome: Outcome::Failed(format!(
+                "{}; and it could not be logged: {e}",
+                match &outcome {
+                    Outcome::Paged(t) | Outcome::Ended(t) | Outcome::Failed(t) => t,
+                }
+            )),
+            entry: None,
+        }),
     }
-    Some(outcome)
 }

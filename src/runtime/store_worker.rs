@@ -60,7 +60,7 @@ impl Escalator {
             let outcome = Store::connect(&this.target, this.config.busy_timeout, false)
                 .map_err(|e| format!("cannot record the page: {e}"))
                 .map(|mut store| after_change(&mut store, &this.config, id, &author, now));
-            let msg = match outcome {
+            let msg = match outcome.map(|e| e.map(|e| e.outcome)) {
                 Ok(None) => return,
                 Ok(Some(Outcome::Paged(t) | Outcome::Ended(t))) => Msg::Escalated(Ok(t)),
                 Ok(Some(Outcome::Failed(t))) | Err(t) => Msg::Escalated(Err(t)),
