@@ -293,7 +293,14 @@ pub fn normalize(source: &str, raw: RawAlert, mapping: &LabelMapping) -> Alert {
             *value = redacted;
         }
     }
-    let pick = |names: &[String]| LabelMapping::first(names, &labels).cloned();
+    // Label values keep their line breaks (a description may span lines); the name,
+    // service, SLO and region shown on one line must not (found by fuzzing: an
+    // alertname with a newline drew a fake row).
+    let pick = |names: &[String]| {
+        LabelMapping::first(names, &labels)
+            .map(|v| sanitize_line_owned(v.clone()))
+            .filter(|v| !v.is_empty())
+    };
     let fingerprint = match sanitize_line_owned(raw.fingerprint) {
         fp if fp.is_empty() => label_fingerprint(&labels),
         fp => fp,
@@ -308,8 +315,8 @@ pub fn normalize(source: &str, raw: RawAlert, mapping: &LabelMapping) -> Alert {
         source: sanitize_line_owned(source.to_string()),
         name: labels
             .get("alertname")
+            .map(|n| sanitize_line_owned(n.clone()))
             .filter(|n| !n.is_empty())
-            .cloned()
             .unwrap_or_else(|| "(unnamed)".to_string()),
         severity: mapping.severity(&labels),
         state,

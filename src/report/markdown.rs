@@ -100,11 +100,18 @@ pub fn url(raw: &str) -> Option<String> {
     let redacted = crate::domain::text::redact_userinfo(raw);
     let trimmed = redacted.trim();
     let lower = trimmed.to_ascii_lowercase();
-    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+    // The scheme is written in lower case (`hTtP://` is http too, and a reader of
+    // the Markdown should see it as such).
+    let scheme = if lower.starts_with("http://") {
+        "http://"
+    } else if lower.starts_with("https://") {
+        "https://"
+    } else {
         return None;
-    }
+    };
     let mut out = String::with_capacity(trimmed.len());
-    for b in trimmed.bytes() {
+    out.push_str(scheme);
+    for b in trimmed[scheme.len()..].bytes() {
         let keep = b.is_ascii_alphanumeric() || b"-._~:/?#@!$&*+,;=%".contains(&b);
         if keep {
             out.push(b as char);
@@ -181,7 +188,11 @@ mod tests {
             Some("https://runbooks/x%20y%281%29".into())
         );
         assert_eq!(url("javascript:alert(1)"), None);
-        assert_eq!(url(" HTTP://a"), Some("HTTP://a".into()));
+        assert_eq!(
+            url(" HTTP://a/B"),
+            Some("http://a/B".into()),
+            "scheme in lower case"
+        );
         assert_eq!(link("runbook", "https://r/1"), "[runbook](https://r/1)");
         assert_eq!(
             link("runbook", "file:///etc/passwd"),
