@@ -516,8 +516,43 @@ pub(super) fn positive_duration(key: &str, raw: &str) -> Result<Duration, Config
     Ok(d)
 }
 
+/// Reads a small file the config names (the config itself, a token, a CA): only a
+/// regular file, and at most `max` bytes, so that `/dev/zero`, a FIFO or a huge file
+/// named by mistake is an error instead of a hang or all the memory.
+pub(crate) fn read_small(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    // Non-blocking, so that opening a FIFO returns at once instead of waiting for a
+    // writer; the type is checked before anything is read.
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let mut out = Vec::new();
+    file.take(max + 1).read_to_end(&mut out)?;
+    if out.len() as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {} KiB", max / 1024),
+        ));
+    }
+    Ok(out)
+}
+
+/// The largest config file read.
+const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+
 fn read_file(path: &Path, explicit: bool) -> Result<ConfigFile, ConfigError> {
-    let text = match fs::read_to_string(path) {
+    let text = match read_small(path, MAX_CONFIG_BYTES).and_then(|bytes| {
+        String::from_utf8(bytes)
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+    }) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
             return Ok(ConfigFile::default())

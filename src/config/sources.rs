@@ -167,7 +167,10 @@ pub(super) fn source(file: SourceFile) -> Result<Source, ConfigError> {
         (Some(_), Some(_)) => {
             return Err(err("token", "set token_file or token_env, not both".into()))
         }
-        (Some(path), None) => match fs::read_to_string(path) {
+        (Some(path), None) => match super::read_small(path, 64 * 1024).and_then(|bytes| {
+            String::from_utf8(bytes)
+                .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+        }) {
             Err(e) => {
                 broken(
                     "token_file",
@@ -214,7 +217,7 @@ pub(super) fn source(file: SourceFile) -> Result<Source, ConfigError> {
         (None, None) => None,
     };
     if let Some(path) = &file.ca_file {
-        match fs::read(path) {
+        match super::read_small(path, 1024 * 1024) {
             Err(e) => broken("ca_file", format!("cannot read '{}': {e}", path.display())),
             Ok(pem) => {
                 if let Err(e) = crate::sources::http::ca_certificates(path, &pem) {

@@ -294,11 +294,11 @@ pub fn normalize(source: &str, raw: RawAlert, mapping: &LabelMapping) -> Alert {
         }
     }
     // Label values keep their line breaks (a description may span lines); the name,
-    // service, SLO and region shown on one line must not (found by fuzzing: an
-    // alertname with a newline drew a fake row).
+    // service, SLO and region shown on one line show a break as `␤` instead (found by
+    // fuzzing: an alertname with a newline reached every one-line view).
     let pick = |names: &[String]| {
         LabelMapping::first(names, &labels)
-            .map(|v| sanitize_line_owned(v.clone()))
+            .map(|v| crate::domain::text::visible_line(v))
             .filter(|v| !v.is_empty())
     };
     let fingerprint = match sanitize_line_owned(raw.fingerprint) {
@@ -315,7 +315,7 @@ pub fn normalize(source: &str, raw: RawAlert, mapping: &LabelMapping) -> Alert {
         source: sanitize_line_owned(source.to_string()),
         name: labels
             .get("alertname")
-            .map(|n| sanitize_line_owned(n.clone()))
+            .map(|n| crate::domain::text::visible_line(n))
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "(unnamed)".to_string()),
         severity: mapping.severity(&labels),

@@ -315,3 +315,40 @@ fn an_unreadable_config_file_exits_2_for_an_unprivileged_user() {
         "a config it cannot read stops before the database"
     );
 }
+
+#[test]
+fn a_device_a_fifo_or_a_huge_file_named_in_the_config_is_an_error_not_a_hang() {
+    let sb = Sandbox::new();
+    let fifo = sb.path("token.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let huge = sb.path("huge-token");
+    std::fs::write(&huge, vec![b'a'; 200 * 1024]).unwrap();
+    for (token, why) in [
+        ("/dev/zero", "not a regular file"),
+        (fifo.to_str().unwrap(), "not a regular file"),
+        (huge.to_str().unwrap(), "larger than 64 KiB"),
+    ] {
+        sb.write_config(&format!(
+            "[[sources]]\nname = \"prod\"\nkind = \"alertmanager\"\nurls = [\"http://127.0.0.1:9\"]\ntoken_file = \"{token}\"\n"
+        ));
+        // The log still works; the source says why it cannot be used.
+        sb.ok(&["list"]);
+        let out = sb.run(&["alerts"]);
+        assert_eq!(out.status.code(), Some(6), "{token}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(why), "{token}: {stderr}");
+    }
+    // The config file itself.
+    let out = sb
+        .cmd()
+        .env("SITREP_CONFIG", "/dev/zero")
+        .arg("list")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
+}
