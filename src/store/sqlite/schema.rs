@@ -183,6 +183,22 @@ pub fn check_not_newer(conn: &Connection, path: &Path) -> Result<i64, StoreError
                 "it has schema version {found} but no tables"
             )));
         }
+        // An empty schema in a file that is not empty is made into a sitrep database
+        // only when SQLite finds it sound (found by fuzzing: a damaged header with no
+        // tables was written to, then refused as malformed).
+        let on_disk = std::fs::metadata(path).map_or(0, |m| m.len());
+        if tables.is_empty() && on_disk > 0 {
+            let check: String = conn.query_row("PRAGMA quick_check(1)", [], |r| r.get(0))?;
+            if check != "ok" {
+                return Err(StoreError::NotADatabase {
+                    path: path.to_path_buf(),
+                    detail: format!(
+                        "SQLite finds it damaged ({}); it was left untouched",
+                        crate::domain::text::sanitize_line(&check)
+                    ),
+                });
+            }
+        }
     }
     Ok(found)
 }
