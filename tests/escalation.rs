@@ -290,7 +290,12 @@ fn the_tui_pages_on_a_p1_and_ends_the_page_on_resolve() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("page ended through Alertmanager 'eu'");
     assert!(pages(&am).is_empty());
-    tmux.keys(&["Escape", "Escape", "q"]);
+    // One key at a time: under load, ESC followed at once by a key reads as Alt+key.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("(NAV: type or Enter to write)");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("No open incidents");
+    tmux.keys(&["q"]);
     tmux.wait_for("EXIT=0");
 }
 

@@ -80,6 +80,11 @@ impl Tmux {
                 .tmux(&["send-keys", "-t", &self.session, k])
                 .status
                 .success());
+            // A terminal cannot tell ESC followed at once by a key from Alt+key: on a
+            // loaded machine both can land in one read. Let a lone ESC be read alone.
+            if *k == "Escape" {
+                std::thread::sleep(Duration::from_millis(80));
+            }
         }
     }
 
