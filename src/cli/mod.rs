@@ -205,12 +205,13 @@ pub enum Command {
     Man,
     /// Check the config, database, alert sources, SLOs, templates and log directory
     Doctor,
-    /// Run a command and record it in the timeline: before it starts, and after it
-    /// ends with its exit status, duration and last lines of output
-    /// (`sitrep run 4 -- kubectl rollout undo deploy/room`)
+    /// Run a command and record it in the incident's timeline
+    ///
+    /// Writes `running: CMD` before it starts and, after it ends, its exit status,
+    /// duration and last lines of output: `sitrep run 4 -- kubectl rollout undo
+    /// deploy/room`.
     Run(run::RunArgs),
-    /// Silence alerts for an incident in its Alertmanager (recorded in the timeline),
-    /// list its silences, or expire one
+    /// Silence alerts in the Alertmanager for an incident; list or expire its silences
     Silence(silence::SilenceArgs),
 }
 
