@@ -31,15 +31,6 @@ pub fn init(dir: &Path) {
     });
 }
 
-/// Whether a log can be written under `dir`, and why not.
-pub fn check(dir: &Path) -> Result<(), String> {
-    crate::config::create_private_dir(dir).map_err(|e| e.to_string())?;
-    let probe = dir.join(".sitrep-write-check");
-    std::fs::write(&probe, b"").map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
-    let _ = std::fs::remove_file(&probe);
-    Ok(())
-}
-
 fn start(dir: &Path) -> Result<(), String> {
     crate::config::create_private_dir(dir).map_err(|e| e.to_string())?;
     let appender = RollingFileAppender::builder()

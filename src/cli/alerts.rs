@@ -29,13 +29,9 @@ pub(super) fn read_all(
     ctx: &Context,
     chosen: &[Source],
 ) -> Result<Vec<Result<Snapshot, SourceError>>, CliError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Output(format!("cannot start the async runtime: {e}")))?;
     let labels = ctx.config.labels.clone();
     let results =
-        runtime.block_on(async {
+        sources::block_on(async {
             let handles: Vec<_> = chosen
                 .iter()
                 .cloned()
@@ -51,7 +47,8 @@ pub(super) fn read_all(
                 }));
             }
             out
-        });
+        })
+        .map_err(CliError::Output)?;
     for (source, result) in chosen.iter().zip(&results) {
         match result {
             Ok(s) => {

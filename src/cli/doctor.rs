@@ -167,7 +167,7 @@ pub fn run(global: &GlobalArgs, paths: Paths) -> Result<String, CliError> {
         }
     }
     checks.extend(templates(&paths));
-    checks.push(match crate::logging::check(&paths.log_dir) {
+    checks.push(match crate::config::writable_dir(&paths.log_dir) {
         Ok(()) => Check::ok("logs", paths.log_dir.display().to_string(), "writable"),
         Err(why) => Check::fail(
             "logs",
@@ -218,10 +218,7 @@ fn database(paths: &Paths, config: Option<&Config>) -> Check {
     if let Target::Sqlite(path) = &target {
         if !path.exists() {
             let dir = path.parent().unwrap_or(std::path::Path::new("."));
-            return match crate::config::create_private_dir(dir)
-                .map_err(|e| e.to_string())
-                .and_then(|()| writable_dir(dir))
-            {
+            return match crate::config::writable_dir(dir) {
                 Ok(()) => Check::ok(
                     "database",
                     path.display().to_string(),
@@ -310,13 +307,6 @@ fn describe(store: &mut Store, name: String) -> Check {
     Check::ok("database", name, detail)
 }
 
-fn writable_dir(dir: &std::path::Path) -> Result<(), String> {
-    let probe = dir.join(".sitrep-write-check");
-    std::fs::write(&probe, b"").map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
-    let _ = std::fs::remove_file(&probe);
-    Ok(())
-}
-
 /// What to change for a source that failed with `e`.
 fn source_fix(source: &Source, e: &SourceError) -> String {
     let name = &source.name;
@@ -383,11 +373,7 @@ fn slos(ctx: &Context) -> Result<Vec<Check>, CliError> {
             "none configured (add [[slos]] for burn rates and budget figures)",
         )]);
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Output(format!("cannot start the async runtime: {e}")))?;
-    Ok(runtime.block_on(async {
+    crate::sources::block_on(async {
         let mut out = Vec::new();
         for q in configured {
             let name = q.objective.name.clone();
@@ -419,7 +405,8 @@ fn slos(ctx: &Context) -> Result<Vec<Check>, CliError> {
             });
         }
         out
-    }))
+    })
+    .map_err(CliError::Output)
 }
 
 fn templates(paths: &Paths) -> Vec<Check> {

@@ -45,11 +45,9 @@ pub struct SilenceArgs {
     expire: Option<String>,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Output(format!("cannot start the async runtime: {e}")))
+/// `future` run to completion (see [`crate::sources::block_on`]).
+fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, CliError> {
+    crate::sources::block_on(future).map_err(CliError::Output)
 }
 
 /// The Alertmanager sources this command may use: the one named, else all of them.
@@ -127,12 +125,11 @@ fn create(
         .into());
     }
     let candidates = alertmanagers(ctx, args.source.as_deref())?;
-    let runtime = runtime()?;
     // Find the alert (or check the matchers hit something) where it fires now.
     let mut chosen: Option<(&Source, Vec<Matcher>)> = None;
     let mut read_errors = Vec::new();
     for source in &candidates {
-        let snapshot = match runtime.block_on(crate::sources::fetch(source, &ctx.config.labels)) {
+        let snapshot = match block_on(crate::sources::fetch(source, &ctx.config.labels))? {
             Ok(s) => s,
             Err(e) => {
                 read_errors.push((source, e));
@@ -150,12 +147,13 @@ fn create(
                 chosen = Some((source, silence::matchers_for(&labels_of(alert))));
                 break;
             }
-        } else if args.anyway
-            || snapshot
+        } else if args.anyway || {
+            let set = silence::MatcherSet::new(&typed);
+            snapshot
                 .alerts
                 .iter()
-                .any(|a| typed.iter().all(|m| m.matches(&labels_of(a))))
-        {
+                .any(|a| set.matches(|k| a.labels.get(k)))
+        } {
             chosen = Some((source, typed.clone()));
             break;
         }
@@ -195,8 +193,7 @@ fn create(
         source.name,
         silence::shown(&matchers)
     );
-    let created = runtime
-        .block_on(api::create(source, &matchers, ends, &user, &comment, now))
+    let created = block_on(api::create(source, &matchers, ends, &user, &comment, now))?
         .map_err(|e| failed("no silence made", source, &e))?;
     let text = silence::created_text(&created.id, &source.name, &matchers, &ends_shown, why);
     let entry = NewEntry::typed(EntryKind::Note, &user, &text, ctx.now)?;
@@ -249,13 +246,11 @@ fn incident_silences(
     args: &SilenceArgs,
 ) -> Result<Vec<(String, Silence)>, CliError> {
     let candidates = alertmanagers(ctx, args.source.as_deref())?;
-    let runtime = runtime()?;
     let prefix = silence::comment_prefix(args.id);
     let mut out = Vec::new();
     for source in candidates {
-        let all = runtime
-            .block_on(api::list(source))
-            .map_err(|e| failed("cannot list silences", source, &e))?;
+        let all =
+            block_on(api::list(source))?.map_err(|e| failed("cannot list silences", source, &e))?;
         out.extend(
             all.into_iter()
                 .filter(|s| s.comment.starts_with(&prefix))
@@ -324,8 +319,7 @@ fn expire(
     }
     let sources = alertmanagers(ctx, Some(source_name))?;
     let source = sources[0];
-    runtime()?
-        .block_on(api::expire(source, &found.id))
+    block_on(api::expire(source, &found.id))?
         .map_err(|e| failed("silence not expired", source, &e))?;
     let entry = NewEntry::typed(
         EntryKind::Note,

@@ -39,11 +39,7 @@ pub fn slo(ctx: &Context) -> Result<String, CliError> {
         )
         .into());
     } else {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| CliError::Output(format!("cannot start the async runtime: {e}")))?;
-        runtime.block_on(async {
+        crate::sources::block_on(async {
             let mut out = Vec::new();
             for slo in &ctx.config.slos {
                 let result = match source_for(&ctx.config.sources, slo) {
@@ -54,6 +50,7 @@ pub fn slo(ctx: &Context) -> Result<String, CliError> {
             }
             out
         })
+        .map_err(CliError::Output)?
     };
     for (name, result) in &results {
         match result {

@@ -365,6 +365,16 @@ pub fn account_name() -> Option<String> {
     }
 }
 
+/// Whether files can be written in `dir` (made owner-only if missing), and why not:
+/// a probe file is written and removed (`doctor`, for the data and log directories).
+pub(crate) fn writable_dir(dir: &Path) -> Result<(), String> {
+    create_private_dir(dir).map_err(|e| e.to_string())?;
+    let probe = dir.join(".sitrep-write-check");
+    fs::write(&probe, b"").map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
+    let _ = fs::remove_file(&probe);
+    Ok(())
+}
+
 pub(crate) fn create_private_dir(dir: &Path) -> Result<(), ConfigError> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);

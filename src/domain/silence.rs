@@ -77,15 +77,41 @@ impl Matcher {
 
     /// Whether an alert with `labels` matches (regexes anchored, as Alertmanager's).
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        let value = labels.get(&self.name).map_or("", String::as_str);
-        let hit = if self.is_regex {
-            regex::Regex::new(&format!("^(?:{})$", self.value))
-                .map(|re| re.is_match(value))
-                .unwrap_or(false)
-        } else {
-            value == self.value
-        };
-        hit == self.is_equal
+        MatcherSet::new(std::slice::from_ref(self)).matches(|k| labels.get(k).map(String::as_str))
+    }
+}
+
+/// Matchers ready to test many alerts: each regex compiled once.
+pub struct MatcherSet<'a>(Vec<(&'a Matcher, Option<regex::Regex>)>);
+
+impl<'a> MatcherSet<'a> {
+    pub fn new(matchers: &'a [Matcher]) -> Self {
+        Self(
+            matchers
+                .iter()
+                .map(|m| {
+                    let re = m
+                        .is_regex
+                        .then(|| regex::Regex::new(&format!("^(?:{})$", m.value)).ok())
+                        .flatten();
+                    (m, re)
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether every matcher holds for the labels `get` looks up (a missing label is
+    /// the empty string, as in Alertmanager).
+    pub fn matches<'v>(&self, get: impl Fn(&str) -> Option<&'v str>) -> bool {
+        self.0.iter().all(|(m, re)| {
+            let value = get(&m.name).unwrap_or("");
+            let hit = match (m.is_regex, re) {
+                (true, Some(re)) => re.is_match(value),
+                (true, None) => false,
+                (false, _) => value == m.value,
+            };
+            hit == m.is_equal
+        })
     }
 }
 

@@ -57,22 +57,18 @@ pub fn after_change(
             "no Alertmanager source to page through (add one to [[sources]], or set [escalation] enabled = false)"
                 .to_string(),
         ),
-        Some(source) => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the async runtime: {e}"))
-            .and_then(|runtime| {
-                runtime
-                    .block_on(crate::sources::escalation::post(
-                        source,
-                        &escalation::labels(&record.incident),
-                        &escalation::annotations(&record.incident),
-                        record.incident.declared_at,
-                        escalation::ends_at(paging, now),
-                    ))
-                    .map(|_| source.name.clone())
-                    .map_err(|e| format!("Alertmanager '{}': {e}", source.name))
-            }),
+        Some(source) => crate::sources::block_on(crate::sources::escalation::post(
+            source,
+            &escalation::labels(&record.incident),
+            &escalation::annotations(&record.incident),
+            record.incident.declared_at,
+            escalation::ends_at(paging, now),
+        ))
+        .and_then(|posted| {
+            posted
+                .map(|_| source.name.clone())
+                .map_err(|e| format!("Alertmanager '{}': {e}", source.name))
+        }),
     };
     let (text, outcome) = match result {
         Ok(name) => {

@@ -222,6 +222,16 @@ pub(crate) fn parse_items<T: Sync>(
     })
 }
 
+/// Runs `future` to completion on a runtime of its own, from blocking code (the CLI,
+/// the TUI's export and paging threads).
+pub fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map(|runtime| runtime.block_on(future))
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
 /// How many threads a one-shot command parses a large answer on.
 pub fn one_shot_workers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(4))

@@ -116,11 +116,7 @@ pub fn burns_between_blocking(
     from: chrono::DateTime<chrono::Utc>,
     to: chrono::DateTime<chrono::Utc>,
 ) -> Result<Burns, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    Ok(runtime.block_on(burns_between(sources, slos, from, to)))
+    super::block_on(burns_between(sources, slos, from, to))
 }
 
 /// The error budget `incident` burned from its trigger to its resolution (or `now`),
