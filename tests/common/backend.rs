@@ -67,6 +67,22 @@ pub fn http(method: &str, url: &str, body: &str) -> std::io::Result<(u16, String
     Ok((status, body))
 }
 
+/// The arguments every test Alertmanager starts with (its config written in `dir`:
+/// one receiver that sends nothing), listening on `port`.
+fn alertmanager_args(dir: &Path, port: u16) -> Vec<String> {
+    let config = dir.join("alertmanager.yml");
+    std::fs::write(
+        &config,
+        "route:\n  receiver: \"null\"\nreceivers:\n  - name: \"null\"\n",
+    )
+    .unwrap();
+    vec![
+        format!("--config.file={}", config.display()),
+        format!("--storage.path={}", dir.join("data").display()),
+        format!("--web.listen-address=127.0.0.1:{port}"),
+    ]
+}
+
 pub struct Server {
     child: Child,
     pub url: String,
@@ -164,18 +180,9 @@ impl Server {
             "alertmanager",
             "prometheus-alertmanager",
             |dir, port| {
-                let config = dir.join("alertmanager.yml");
-                std::fs::write(
-                    &config,
-                    "route:\n  receiver: \"null\"\nreceivers:\n  - name: \"null\"\n",
-                )
-                .unwrap();
-                vec![
-                    format!("--config.file={}", config.display()),
-                    format!("--storage.path={}", dir.join("data").display()),
-                    format!("--web.listen-address=127.0.0.1:{port}"),
-                    "--cluster.listen-address=".into(),
-                ]
+                let mut args = alertmanager_args(dir, port);
+                args.push("--cluster.listen-address=".into());
+                args
             },
             Some("/-/ready"),
         )
@@ -186,23 +193,16 @@ impl Server {
         let (first_gossip, second_gossip) = (free_port(), free_port());
         let member = move |own: u16, peer: u16| {
             move |dir: &Path, port: u16| {
-                let config = dir.join("alertmanager.yml");
-                std::fs::write(
-                    &config,
-                    "route:\n  receiver: \"null\"\nreceivers:\n  - name: \"null\"\n",
-                )
-                .unwrap();
-                vec![
-                    format!("--config.file={}", config.display()),
-                    format!("--storage.path={}", dir.join("data").display()),
-                    format!("--web.listen-address=127.0.0.1:{port}"),
+                let mut args = alertmanager_args(dir, port);
+                args.extend([
                     format!("--cluster.listen-address=127.0.0.1:{own}"),
                     format!("--cluster.advertise-address=127.0.0.1:{own}"),
                     format!("--cluster.peer=127.0.0.1:{peer}"),
                     "--cluster.gossip-interval=100ms".into(),
                     "--cluster.pushpull-interval=1s".into(),
                     "--cluster.settle-timeout=1s".into(),
-                ]
+                ]);
+                args
             }
         };
         let first = Self::start(
@@ -227,25 +227,18 @@ impl Server {
             "alertmanager (basic auth)",
             "prometheus-alertmanager",
             |dir, port| {
-                let config = dir.join("alertmanager.yml");
-                std::fs::write(
-                    &config,
-                    "route:\n  receiver: \"null\"\nreceivers:\n  - name: \"null\"\n",
-                )
-                .unwrap();
                 let web = dir.join("web.yml");
                 std::fs::write(
                     &web,
                     "basic_auth_users:\n  admin: $2b$12$hNf2lSsxfm0.i4a.1kVpSOVyBCfIB51VRjgBUyv6kdnyTlgWj81Ay\n",
                 )
                 .unwrap();
-                vec![
-                    format!("--config.file={}", config.display()),
-                    format!("--storage.path={}", dir.join("data").display()),
-                    format!("--web.listen-address=127.0.0.1:{port}"),
+                let mut args = alertmanager_args(dir, port);
+                args.extend([
                     format!("--web.config.file={}", web.display()),
                     "--cluster.listen-address=".into(),
-                ]
+                ]);
+                args
             },
             // /-/ready asks for the password too: wait for the port only.
             None,
@@ -473,25 +466,18 @@ pub fn alertmanager_tls() -> (Server, std::path::PathBuf, TempDir) {
         "alertmanager (TLS)",
         "prometheus-alertmanager",
         move |dir, port| {
-            let config = dir.join("alertmanager.yml");
-            std::fs::write(
-                &config,
-                "route:\n  receiver: \"null\"\nreceivers:\n  - name: \"null\"\n",
-            )
-            .unwrap();
             let web = dir.join("web.yml");
             std::fs::write(
                 &web,
                 format!("tls_server_config:\n  cert_file: {cert}\n  key_file: {key}\n"),
             )
             .unwrap();
-            vec![
-                format!("--config.file={}", config.display()),
-                format!("--storage.path={}", dir.join("data").display()),
-                format!("--web.listen-address=127.0.0.1:{port}"),
+            let mut args = alertmanager_args(dir, port);
+            args.extend([
                 format!("--web.config.file={}", web.display()),
                 "--cluster.listen-address=".into(),
-            ]
+            ]);
+            args
         },
         None,
     );
