@@ -346,3 +346,60 @@ on_both_engines! {
         }
     }
 }
+
+/// The team database at an older schema (version 4, before services were recorded)
+/// is migrated by the next sitrep that connects, and its incidents keep every field;
+/// SQLite's twin is `tests/migration.rs`.
+#[test]
+fn an_older_team_database_is_migrated_and_keeps_its_incidents() {
+    use sitrep::store::postgres::schema::MIGRATIONS;
+    let db = Db::new(Engine::Postgres);
+    let pg = db.pg.as_ref().unwrap();
+    let mut client = pg.client("sitrep");
+    client
+        .batch_execute(
+            "CREATE TABLE sitrep_schema (version INTEGER NOT NULL, migrated_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        )
+        .unwrap();
+    for (n, sql) in MIGRATIONS.iter().enumerate().take(4) {
+        client.batch_execute(sql).unwrap();
+        client
+            .execute(
+                "INSERT INTO sitrep_schema (version) VALUES ($1)",
+                &[&(n as i32 + 1)],
+            )
+            .unwrap();
+    }
+    client
+        .batch_execute(
+            "INSERT INTO incident (title, severity, status, commander, trigger_ms, declared_ms, \
+             declared_by, regions, cohorts, drill, public_title) \
+             VALUES ('Stream starts failing', 'P1', 'investigating', 'alice', 1795000000000, \
+             1795000060000, 'alice', '[\"eu-west\"]', '[]', false, 'Video problems')",
+        )
+        .unwrap();
+    let mut store = db.open();
+    let record = store.load_incident(IncidentId(1)).unwrap();
+    assert_eq!(record.incident.title, "Stream starts failing");
+    assert_eq!(record.incident.regions, vec!["eu-west".to_string()]);
+    assert_eq!(
+        record.incident.public_title.as_deref(),
+        Some("Video problems")
+    );
+    assert!(record.incident.services.is_empty(), "none recorded before");
+    let version: i64 = client
+        .query_one("SELECT max(version)::BIGINT FROM sitrep_schema", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(version, MIGRATIONS.len() as i64);
+    // The new column works: a service added now is kept.
+    let edit = IncidentEdit {
+        add_services: vec!["room".into()],
+        ..IncidentEdit::default()
+    };
+    store
+        .edit(IncidentId(1), &edit, "alice", Utc::now())
+        .unwrap();
+    let again = db.open().load_incident(IncidentId(1)).unwrap();
+    assert_eq!(again.incident.services, vec!["room".to_string()]);
+}
