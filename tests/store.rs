@@ -43,6 +43,52 @@ fn alert(fp: &str) -> LinkedAlert {
 }
 
 on_both_engines! {
+    /// The comms outbox: an update and its deliveries are one write; a delivery held
+    /// by one process is not claimed by another; a failed try is counted and comes
+    /// back when due; finishing records once, whoever finishes second writes nothing.
+    the_comms_outbox_posts_each_update_once_across_processes(engine) {
+        use sitrep::domain::outbox::DeliveryState;
+        let db = Db::new(engine);
+        let (mut first, mut second) = (db.open(), db.open());
+        let id = declare(&mut first, "room down", Severity::P1);
+        let now = Utc::now();
+        let later = |s: i64| now + chrono::Duration::seconds(s);
+        let update = NewEntry::typed(EntryKind::Comms, "carol", "We rolled back; errors falling", now).unwrap();
+        let channels = ["#incidents".to_string(), "status page".to_string()];
+        let stored = first.append_for_posting(id, &update, &channels, later(300)).unwrap();
+        assert_eq!(stored.kind, EntryKind::Comms);
+        assert!(first.append_for_posting(IncidentId(99), &update, &channels, later(300)).is_err());
+        let claimed = first.claim_deliveries(later(1), later(40), None, 10).unwrap();
+        assert_eq!(claimed.len(), 2);
+        assert_eq!(claimed[0].text, "We rolled back; errors falling");
+        assert_eq!(claimed[0].author, "carol");
+        assert!(second.claim_deliveries(later(2), later(40), None, 10).unwrap().is_empty(), "held by the first");
+        // A failed try: counted, released until it is due again.
+        first.retry_delivery(claimed[0].delivery.id, later(10), "HTTP 500").unwrap();
+        assert!(second.claim_deliveries(later(5), later(40), None, 10).unwrap().is_empty(), "not due yet");
+        let again = second.claim_deliveries(later(11), later(50), Some(stored.id), 10).unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].delivery.attempts, 1);
+        assert_eq!(again[0].delivery.last_error.as_deref(), Some("HTTP 500"));
+        let posted = sitrep::domain::outbox::posted_entry(stored.id, "#incidents", later(12));
+        assert!(second.finish_delivery(again[0].delivery.id, DeliveryState::Posted, None, &posted).unwrap().is_some());
+        assert!(first.finish_delivery(again[0].delivery.id, DeliveryState::Posted, None, &posted).unwrap().is_none(), "finished once");
+        // The lease runs out: another process may take the second delivery.
+        let taken = second.claim_deliveries(later(41), later(90), None, 10).unwrap();
+        assert_eq!(taken.len(), 1);
+        assert_eq!(taken[0].delivery.channel, "status page");
+        let failed = sitrep::domain::outbox::failed_entry(stored.id, "status page", "HTTP 404 Not Found", 1, later(42));
+        second.finish_delivery(taken[0].delivery.id, DeliveryState::Failed, Some("HTTP 404 Not Found"), &failed).unwrap();
+        let all = first.deliveries(id).unwrap();
+        let states: Vec<_> = all.iter().map(|d| (d.channel.as_str(), d.state, d.attempts)).collect();
+        assert_eq!(states, [("#incidents", DeliveryState::Posted, 2), ("status page", DeliveryState::Failed, 1)]);
+        let timeline = first.load_incident(id).unwrap().timeline;
+        let texts: Vec<&str> = timeline.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(texts.iter().filter(|t| t.contains("posted to #incidents")).count(), 1, "{texts:?}");
+        assert_eq!(texts.iter().filter(|t| t.contains("to status page failed: HTTP 404")).count(), 1, "{texts:?}");
+        assert!(first.claim_deliveries(later(500), later(600), None, 10).unwrap().is_empty());
+    }
+
     an_alert_entry_reported_by_two_processes_is_written_once(engine) {
         let db = Db::new(engine);
         let mut first = db.open();

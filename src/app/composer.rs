@@ -47,6 +47,14 @@ fn typing_key(state: &mut State, id: IncidentId, input: Input) -> Vec<Effect> {
     Vec::new()
 }
 
+/// The channels an entry of `kind` is posted to, joined for a sentence: comms updates
+/// are, when channels are configured and the incident is not a drill.
+pub fn posting_to(state: &State, kind: EntryKind) -> Option<String> {
+    let drill = state.current_record().is_some_and(|r| r.incident.drill);
+    (kind == EntryKind::Comms && !state.post_channels.is_empty() && !drill)
+        .then(|| state.post_channels.join(", "))
+}
+
 /// Mitigation → comms update → note → mitigation: the kinds a person writes.
 pub fn next_kind(kind: EntryKind) -> EntryKind {
     match kind {
@@ -165,7 +173,19 @@ fn run(state: &mut State, id: IncidentId, line: &str, origin: Origin) -> Vec<Eff
             let (kind, text) =
                 super::commands::kind_prefix(&text).unwrap_or((state.composer.kind, &text));
             match NewEntry::typed(kind, &state.user, text, state.now) {
-                Ok(entry) => return send(state, Write::Append(id, entry), origin),
+                Ok(entry) => match posting_to(state, kind) {
+                    // Posting is loud and cannot be taken back: shown, then confirmed.
+                    Some(channels) => {
+                        state.layer = Layer::Confirm(Box::new(Confirm {
+                            question: format!(
+                                "Log this comms update and post it to {channels}? (Esc: back to the text, nothing written)"
+                            ),
+                            write: Write::Post(id, entry),
+                            origin,
+                        }));
+                    }
+                    None => return send(state, Write::Append(id, entry), origin),
+                },
                 Err(e) => state.composer.error = Some(e.to_string()),
             }
         }

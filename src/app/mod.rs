@@ -8,7 +8,7 @@
 pub mod alert_set;
 pub mod alerts;
 pub mod commands;
-mod composer;
+pub mod composer;
 mod form;
 mod update;
 
@@ -70,6 +70,8 @@ pub enum Msg {
     /// Escalation after a P1 was declared, raised, downgraded or resolved: what it
     /// did, or (`Err`) why nobody was paged.
     Escalated(Result<String, String>),
+    /// A comms update reached a channel, or was given up on (loud).
+    Posted(Result<String, String>),
     /// SIGTERM, SIGHUP or the terminal went away: quit now.
     Terminate,
 }
@@ -112,6 +114,8 @@ pub enum Effect {
 pub enum Write {
     Declare(NewIncident),
     Append(IncidentId, NewEntry),
+    /// A comms update to log and post to the configured channels (the outbox).
+    Post(IncidentId, NewEntry),
     Status {
         id: IncidentId,
         to: Status,
@@ -292,6 +296,8 @@ pub struct State {
     pub database_down: Option<(DateTime<Utc>, String)>,
     /// How often customers are promised an update (config `comms.update_every`).
     pub comms_every: Duration,
+    /// Where comms updates are posted (config `[[comms.channels]]`; none in the demo).
+    pub post_channels: Vec<String>,
     /// The id the next write gets.
     next_request: u64,
 }
@@ -326,6 +332,7 @@ impl State {
             drill: false,
             database_down: None,
             comms_every: Duration::minutes(30),
+            post_channels: Vec::new(),
             next_request: 1,
         }
     }

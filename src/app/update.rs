@@ -106,6 +106,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.banner = Some(info(done));
             Vec::new()
         }
+        Msg::Posted(Ok(done)) => {
+            state.banner = Some(info(done));
+            Vec::new()
+        }
+        Msg::Posted(Err(why)) => {
+            state.banner = Some(error(format!("NOT POSTED: {why}")));
+            Vec::new()
+        }
         Msg::Escalated(Err(why)) => {
             state.banner = Some(error(format!("ESCALATION FAILED: {why}")));
             Vec::new()

@@ -23,7 +23,7 @@ pub enum Outcome {
 /// One check and its result.
 #[derive(Debug, Serialize)]
 pub struct Check {
-    /// `config`, `database`, `source`, `slo`, `template` or `logs`.
+    /// `config`, `database`, `source`, `slo`, `channel`, `template` or `logs`.
     pub part: &'static str,
     /// Which one (a source's name, a template's); the path for config and logs.
     pub name: String,
@@ -154,6 +154,7 @@ pub fn run(global: &GlobalArgs, paths: Paths) -> Result<String, CliError> {
             };
             checks.extend(sources(&ctx)?);
             checks.extend(slos(&ctx)?);
+            checks.extend(channels(config, &paths));
         }
         None => {
             checks.push(Check::skipped(
@@ -407,6 +408,46 @@ fn slos(ctx: &Context) -> Result<Vec<Check>, CliError> {
         out
     })
     .map_err(CliError::Output)
+}
+
+/// Each comms channel: its URL found (never shown, never posted to: doctor sends
+/// nothing anyone reads), and a webhook's template parses.
+fn channels(config: &Config, paths: &Paths) -> Vec<Check> {
+    use crate::config::channels::ChannelKind;
+    config
+        .comms
+        .channels
+        .iter()
+        .map(|c| {
+            if let Some(why) = &c.unusable {
+                return Check::fail(
+                    "channel",
+                    c.name.clone(),
+                    why.clone(),
+                    "set the variable, or put the webhook URL in the file (mode 600)",
+                );
+            }
+            if c.kind == ChannelKind::Webhook {
+                if let Err(e) = Templates::new(&paths.templates_dir).check(&c.template) {
+                    return Check::fail(
+                        "channel",
+                        c.name.clone(),
+                        e.to_string(),
+                        format!("fix the template, or 'sitrep templates show {} --default'", c.template),
+                    );
+                }
+            }
+            let kind = match c.kind {
+                ChannelKind::Slack => "slack-compatible",
+                ChannelKind::Webhook => "webhook",
+            };
+            Check::ok(
+                "channel",
+                c.name.clone(),
+                format!("{kind}, URL set (not posted to; doctor sends nothing)"),
+            )
+        })
+        .collect()
 }
 
 fn templates(paths: &Paths) -> Vec<Check> {

@@ -158,14 +158,31 @@ pub struct LogArgs {
     /// Kind of entry: mitigation, comms or note
     #[arg(long, short, default_value = "note", value_parser = typed_kind)]
     kind: EntryKind,
+    /// Post the comms update to every [[comms.channels]] of the config after logging
+    /// it (with --kind comms); waits until each has it or was given up on
+    #[arg(long)]
+    post: bool,
     /// The text; several words are joined with spaces
     #[arg(required = true, num_args = 1.., value_name = "TEXT")]
     text: Vec<String>,
 }
 
 pub fn log(ctx: &Context, args: LogArgs) -> Result<String, CliError> {
+    if args.post && args.kind != EntryKind::Comms {
+        return Err(CliError::from(crate::domain::DomainError::invalid(format!(
+            "--post posts customer comms updates: log it with --kind comms (this is a {} entry); nothing was logged",
+            args.kind
+        ))));
+    }
+    if args.post {
+        super::post::check_channels(ctx)?;
+    }
     let entry = NewEntry::typed(args.kind, ctx.config.user()?, &args.text.join(" "), ctx.now)?;
-    let stored = ctx.open_store()?.append_entry(args.id, &entry)?;
+    let mut store = ctx.open_store()?;
+    if args.post {
+        return super::post::log_and_post(ctx, &mut store, args.id, &entry);
+    }
+    let stored = store.append_entry(args.id, &entry)?;
     if ctx.json {
         return ctx.json(&stored);
     }

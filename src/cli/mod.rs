@@ -9,6 +9,7 @@ mod document;
 mod followup;
 mod incident;
 mod json;
+mod post;
 mod report;
 mod review;
 mod run;
@@ -244,6 +245,9 @@ pub enum CliError {
     /// Something named that does not exist outside the database (an alert).
     #[error("{0}")]
     NotFound(String),
+    /// A comms update was logged but not posted everywhere; what happened was printed.
+    #[error("{0}")]
+    PostFailed(String),
     /// `run`: the command's own exit code, passed on without a message.
     #[error("the command exited {0}")]
     CommandExit(u8),
@@ -278,7 +282,7 @@ impl CliError {
             Self::Report(_) => exit::USAGE,
             Self::FileExists(_) | Self::Refused(_) => exit::REFUSED,
             Self::Write { .. } | Self::Output(_) => exit::FAILURE,
-            Self::AllSourcesFailed(_) => exit::SOURCES,
+            Self::AllSourcesFailed(_) | Self::PostFailed(_) => exit::SOURCES,
             Self::Doctor(_) => exit::DOCTOR,
             Self::CommandExit(code) => *code,
             Self::NotFound(_) => exit::NOT_FOUND,

@@ -48,6 +48,13 @@ pub struct CommsArgs {
     /// Markdown instead of plain text (plain text pastes into a status page as is)
     #[arg(long)]
     markdown: bool,
+    /// Show the draft, then log it as a comms update and post it to every
+    /// [[comms.channels]] of the config (asks first on a terminal)
+    #[arg(long)]
+    post: bool,
+    /// With --post: do not ask (needed where there is no terminal to ask on)
+    #[arg(long, requires = "post")]
+    yes: bool,
 }
 
 /// A promise of the next update: from a minute to a week away.
@@ -135,10 +142,65 @@ pub fn comms(ctx: &Context, args: CommsArgs) -> Result<String, CliError> {
         COMMS_TEXT_TEMPLATE
     };
     let text = templates(ctx).render(template, &data)?;
+    if args.post {
+        return post_draft(ctx, &record.incident, &text, args.yes);
+    }
     if ctx.json {
         return ctx.json(&json!({ "incident": args.id, "text": text }));
     }
     Ok(text)
+}
+
+/// `comms --post`: refuses a draft that still lacks its public words, shows it, asks
+/// (or takes `--yes`), then logs and posts it.
+fn post_draft(
+    ctx: &Context,
+    incident: &crate::domain::Incident,
+    text: &str,
+    yes: bool,
+) -> Result<String, CliError> {
+    let id = incident.id;
+    let mut missing = Vec::new();
+    if incident.public_title.is_none() {
+        missing.push("--public-title \"…\"".to_string());
+    }
+    if incident.public_impact.is_none() {
+        missing.push("--public-impact \"…\"".to_string());
+    }
+    if !missing.is_empty() {
+        return Err(CliError::from(DomainError::invalid(format!(
+            "the draft would go out with placeholders: set 'sitrep edit {id} {}' first; nothing was posted",
+            missing.join(" ")
+        ))));
+    }
+    let names = super::post::check_channels(ctx)?;
+    eprintln!("--- to be posted to {} ---", names.join(", "));
+    eprint!("{text}");
+    eprintln!("---");
+    if !yes {
+        use std::io::{BufRead, IsTerminal, Write};
+        if !std::io::stdin().is_terminal() {
+            return Err(CliError::Refused(
+                "not posted: there is no terminal to confirm on; pass --yes to post without asking"
+                    .into(),
+            ));
+        }
+        eprint!("Post it? [y/N] ");
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            return Err(CliError::Refused("not posted; nothing was logged".into()));
+        }
+    }
+    let entry = crate::domain::NewEntry::typed(
+        crate::domain::EntryKind::Comms,
+        ctx.config.user()?,
+        text.trim_end(),
+        ctx.now,
+    )?;
+    let mut store = ctx.open_store()?;
+    super::post::log_and_post(ctx, &mut store, id, &entry)
 }
 
 pub fn run_templates(ctx: &Context, command: TemplatesCommand) -> Result<String, CliError> {

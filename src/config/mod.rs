@@ -10,6 +10,7 @@ use chrono::Duration;
 use directories::ProjectDirs;
 use serde::{Deserialize, Serialize};
 
+pub mod channels;
 mod sources;
 
 use crate::domain::alert::LabelMapping;
@@ -111,6 +112,9 @@ struct CommsFile {
     regions: std::collections::BTreeMap<String, String>,
     /// How often customers are promised an update while an incident is open.
     update_every: Option<String>,
+    /// Where comms updates are posted.
+    #[serde(default)]
+    channels: Vec<channels::ChannelFile>,
 }
 
 /// What the customer comms draft may say, and how often.
@@ -121,6 +125,9 @@ pub struct Comms {
     /// The promised time between customer updates (the draft's next update, the
     /// TUI's reminder).
     pub update_every: Duration,
+    /// Chat and status channels comms updates are posted to (none: updates are only
+    /// logged).
+    pub channels: Vec<channels::Channel>,
 }
 
 impl Default for Comms {
@@ -128,6 +135,7 @@ impl Default for Comms {
         Self {
             regions: std::collections::BTreeMap::new(),
             update_every: Duration::minutes(30),
+            channels: Vec::new(),
         }
     }
 }
@@ -471,6 +479,13 @@ impl Config {
             },
             None => Duration::minutes(30),
         };
+        let channels = file
+            .comms
+            .channels
+            .into_iter()
+            .map(channels::channel)
+            .collect::<Result<Vec<_>, _>>()?;
+        channels::check_names(&channels)?;
         if let Some(name) = &file.escalation.source {
             if !sources
                 .iter()
@@ -494,6 +509,7 @@ impl Config {
             comms: Comms {
                 regions: file.comms.regions,
                 update_every,
+                channels,
             },
             sources,
             slos,
@@ -591,7 +607,7 @@ fn read_file(path: &Path, explicit: bool) -> Result<ConfigFile, ConfigError> {
 }
 
 /// The commented example written by `sitrep config init`.
-pub const EXAMPLE: &str = r#"# sitrep configuration.
+pub const EXAMPLE: &str = r##"# sitrep configuration.
 # Every key is optional. SITREP_* environment variables override these values,
 # and command-line flags override both.
 
@@ -644,6 +660,21 @@ pub const EXAMPLE: &str = r#"# sitrep configuration.
 # [comms.regions]
 # "eu-west" = "Europe"
 # "us-east" = "North America (east)"
+#
+# Where comms updates are posted: 'sitrep log ID --kind comms --post TEXT',
+# 'sitrep comms ID --post', or a comms update written in the TUI (asks first). The
+# update is logged first, then posted; failed tries are repeated with backoff for
+# retry_for, and the timeline says "posted to NAME" or why not. The webhook URL is a
+# secret: it comes from a file or a variable, never from this file.
+# [[comms.channels]]
+# name = "#incidents"
+# kind = "slack"                    # Slack, Mattermost, Rocket.Chat: {"text": …}
+# url_env = "SITREP_SLACK_WEBHOOK"  # or url_file = "/path" (mode 600)
+# retry_for = "5m"                  # timeout = "10s" per try
+# [[comms.channels]]
+# name = "status page"
+# kind = "webhook"                  # any JSON webhook; body from templates/webhook.json
+# url_file = "/etc/sitrep/statuspage-url"
 
 # P1 means immediate escalation: declaring a P1 (or raising one to P1) posts a
 # SitrepIncident alert (severity="page") to an Alertmanager source, so the routes you
@@ -660,7 +691,7 @@ pub const EXAMPLE: &str = r#"# sitrep configuration.
 # service_labels = ["service", "sloth_service", "app"]
 # slo_labels = ["slo", "sloth_slo", "sloth_id"]
 # region_labels = ["region"]
-"#;
+"##;
 
 /// Writes [`EXAMPLE`] to `path`, refusing to replace an existing file unless `force`.
 pub fn write_example(path: &Path, force: bool) -> Result<(), ConfigError> {

@@ -291,7 +291,7 @@ fn header_secret(what: &str, raw: &str) -> Result<Secret, String> {
 }
 
 /// Like ssh with a private key: a secret file that others may read gets a warning.
-fn readable_by_others(path: &std::path::Path) -> Option<String> {
+pub(super) fn readable_by_others(path: &std::path::Path) -> Option<String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -11,6 +11,7 @@ pub mod followup;
 pub mod health;
 pub mod incident;
 pub mod metrics;
+pub mod outbox;
 pub mod parse;
 pub mod review;
 pub mod run;

@@ -374,6 +374,66 @@ pub fn comms_update(
     }
 }
 
+/// What a webhook template sees of a comms update: the text as written and only the
+/// incident's public fields (a status page is read by customers).
+#[derive(Debug, Serialize)]
+pub struct WebhookPost<'a> {
+    pub text: &'a str,
+    pub author: &'a str,
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub channel: &'a str,
+    pub incident: WebhookIncident<'a>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WebhookIncident<'a> {
+    pub id: i64,
+    pub public_title: Option<&'a str>,
+    pub public_impact: Option<&'a str>,
+    pub status: &'static str,
+    pub severity: String,
+    /// Public names from `[comms.regions]`; regions without one are left out.
+    pub regions: Vec<&'a str>,
+    pub drill: bool,
+}
+
+/// A webhook body's data for one comms update of `incident`.
+pub fn webhook_post<'a>(
+    incident: &'a Incident,
+    text: &'a str,
+    author: &'a str,
+    at: DateTime<Utc>,
+    channel: &'a str,
+    public_regions: &'a std::collections::BTreeMap<String, String>,
+) -> WebhookPost<'a> {
+    let mut regions: Vec<&str> = Vec::new();
+    for name in incident
+        .regions
+        .iter()
+        .filter_map(|r| public_regions.get(r))
+    {
+        if !regions.contains(&name.as_str()) {
+            regions.push(name);
+        }
+    }
+    WebhookPost {
+        text,
+        author,
+        at: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        channel,
+        incident: WebhookIncident {
+            id: incident.id.0,
+            public_title: incident.public_title.as_deref(),
+            public_impact: incident.public_impact.as_deref(),
+            status: incident.status.as_str(),
+            severity: incident.severity.to_string(),
+            regions,
+            drill: incident.drill,
+        },
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct Period {
     pub from: String,

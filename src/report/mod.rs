@@ -12,5 +12,5 @@ mod templates;
 
 pub use templates::{
     Origin, ReportError, TemplateInfo, Templates, COMMS_TEMPLATE, COMMS_TEXT_TEMPLATE,
-    POSTMORTEM_TEMPLATE, REVIEW_TEMPLATE,
+    POSTMORTEM_TEMPLATE, REVIEW_TEMPLATE, WEBHOOK_TEMPLATE,
 };

@@ -16,6 +16,8 @@ pub const COMMS_TEMPLATE: &str = "comms-update.md";
 /// The comms draft as plain text, to paste into a status page as it is.
 pub const COMMS_TEXT_TEMPLATE: &str = "comms-update.txt";
 pub const REVIEW_TEMPLATE: &str = "review.md";
+/// The body of a comms update posted to a generic JSON webhook.
+pub const WEBHOOK_TEMPLATE: &str = "webhook.json";
 
 /// The built-in templates, compiled into the binary.
 const DEFAULTS: &[(&str, &str)] = &[
@@ -32,6 +34,10 @@ const DEFAULTS: &[(&str, &str)] = &[
         include_str!("../../templates/comms-update.txt"),
     ),
     (REVIEW_TEMPLATE, include_str!("../../templates/review.md")),
+    (
+        WEBHOOK_TEMPLATE,
+        include_str!("../../templates/webhook.json"),
+    ),
 ];
 
 #[derive(Debug, ThisError)]
@@ -268,9 +274,16 @@ fn environment() -> Environment<'static> {
     env.set_keep_trailing_newline(true);
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     // Escape for Markdown unless a filter has already made the value safe, or the
-    // template is plain text (`.txt`), where escapes would be pasted literally.
+    // template is plain text (`.txt`), where escapes would be pasted literally. In a
+    // JSON template (`.json`) every value is written as JSON, so that no text can
+    // break the document.
     env.set_formatter(|out, state, value| {
-        let text = if value.is_safe() || state.name().ends_with(".txt") {
+        let text = if state.name().ends_with(".json") && !value.is_safe() {
+            serde_json::to_string(value).map_err(|e| {
+                Error::new(ErrorKind::BadSerialization, "cannot write a value as JSON")
+                    .with_source(e)
+            })?
+        } else if value.is_safe() || state.name().ends_with(".txt") {
             text_of(value)
         } else {
             markdown::inline(&text_of(value))

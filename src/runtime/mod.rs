@@ -6,6 +6,8 @@ mod alert_builder;
 mod change_feed;
 pub mod escalation;
 mod input;
+pub mod outbox;
+mod poster;
 mod store_worker;
 mod terminal;
 
@@ -56,13 +58,21 @@ pub fn run(
         },
         sources: config.sources.clone(),
         // The demo and a rehearsal page nobody.
-        escalation: match (demo_seed, page_through) {
+        escalation: match (demo_seed, &page_through) {
             (None, Some(target)) if !drill => Some(store_worker::Escalator {
                 config: config.clone(),
-                target,
+                target: target.clone(),
             }),
             _ => None,
         },
+        posting: None,
+    };
+    // The demo and a rehearsal post nowhere; the poster starts with the event loop.
+    let post_through = match (demo_seed, page_through) {
+        (None, Some(target)) if !drill && !config.comms.channels.is_empty() => {
+            Some((config.clone(), target, paths.templates_dir.clone()))
+        }
+        _ => None,
     };
     // The loop runs on this thread; pollers (HTTP, parsing) on two workers of their
     // own, so that a large answer never holds up a key press.
@@ -83,6 +93,9 @@ pub fn run(
         State::new(user, config.time_display, config.p2_triage_window, now()).with_sources(views);
     state.drill = drill;
     state.comms_every = config.comms.update_every;
+    if post_through.is_some() {
+        state.post_channels = outbox::channel_names(config);
+    }
     let warnings: Vec<&str> = config
         .sources
         .iter()
@@ -122,7 +135,7 @@ pub fn run(
                 }
             }
         }
-        event_loop(store, team, exporter, state, poll_rx, pollers).await
+        event_loop(store, team, exporter, post_through, state, poll_rx, pollers).await
     })
 }
 
@@ -133,12 +146,15 @@ fn now() -> chrono::DateTime<Utc> {
 async fn event_loop(
     store: Store,
     team: Option<PgTarget>,
-    exporter: store_worker::Exporter,
+    mut exporter: store_worker::Exporter,
+    post_through: Option<(Config, crate::store::Target, std::path::PathBuf)>,
     mut state: State,
     polls: mpsc::UnboundedReceiver<PollEvent>,
     mut pollers: JoinSet<()>,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    exporter.posting = post_through
+        .map(|(config, target, templates)| poster::spawn(config, target, templates, tx.clone()));
     let (stopped_tx, mut stopped) = mpsc::unbounded_channel::<store_worker::Stopped>();
     let (builder_died, mut builder_dead) = mpsc::unbounded_channel::<String>();
     let names = state.board.sources.iter().map(|s| s.name.clone()).collect();

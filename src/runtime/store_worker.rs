@@ -40,6 +40,8 @@ pub struct Exporter {
     pub sources: Vec<crate::sources::Source>,
     /// Where to page from after a lifecycle change; `None` in the demo.
     pub escalation: Option<Escalator>,
+    /// Where comms updates are posted; `None` in the demo or with no channels.
+    pub posting: Option<super::poster::Poster>,
 }
 
 /// What a page needs: the settings, and the database to record it in (on a
@@ -196,7 +198,7 @@ fn execute(
                 | Write::Edit { author, .. } => Some(author.clone()),
                 _ => None,
             };
-            match apply(store, *write) {
+            match apply(store, *write, exporter.posting.as_ref()) {
                 Ok(saved) => {
                     if let (Some(author), Some(escalator)) = (lifecycle, &exporter.escalation) {
                         if let Saved::Declared(change) | Saved::Changed(change) = &saved {
@@ -315,10 +317,23 @@ fn export(record: &IncidentRecord, exporter: &Exporter, kind: Draft) -> Result<P
     write_document(&path, &text, false).map_err(|e| e.to_string())?;
     Ok(path)
 }
-fn apply(store: &mut Store, write: Write) -> Result<Saved, StoreError> {
+fn apply(
+    store: &mut Store,
+    write: Write,
+    posting: Option<&super::poster::Poster>,
+) -> Result<Saved, StoreError> {
     Ok(match write {
         Write::Declare(new) => Saved::Declared(store.declare(new)?),
         Write::Append(id, entry) => Saved::Appended(store.append_entry(id, &entry)?),
+        Write::Post(id, entry) => match posting {
+            Some(poster) => {
+                let give_up = super::outbox::give_up_at(&poster.config, entry.at);
+                let stored = store.append_for_posting(id, &entry, &poster.channels, give_up)?;
+                poster.wake();
+                Saved::Appended(stored)
+            }
+            None => Saved::Appended(store.append_entry(id, &entry)?),
+        },
         Write::Status { id, to, author, at } => {
             Saved::Changed(store.change_status(id, to, &author, at)?)
         }

@@ -12,6 +12,7 @@ pub mod poller;
 pub mod prometheus;
 pub mod silences;
 pub mod slo;
+pub mod webhook;
 
 use std::collections::HashSet;
 use std::fmt;

@@ -22,6 +22,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::alert::LinkedAlert;
+use crate::domain::outbox::{Claimed, Delivery, DeliveryState};
 use crate::domain::review::ReviewedIncident;
 use crate::domain::{
     DomainError, EntryId, EntryKind, FollowUp, FollowUpId, Incident, IncidentEdit, IncidentId,
@@ -159,6 +160,43 @@ pub trait Backend: Send {
     fn load_incident(&mut self, id: IncidentId) -> Result<IncidentRecord, StoreError>;
     fn review_data(&mut self) -> Result<(Vec<ReviewedIncident>, Vec<FollowUp>), StoreError>;
     fn list_follow_ups(&mut self, filter: &FollowUpFilter) -> Result<Vec<FollowUp>, StoreError>;
+    /// Appends a comms update and, in the same transaction, one pending delivery per
+    /// channel (due at once, given up at `give_up_at`).
+    fn append_for_posting(
+        &mut self,
+        id: IncidentId,
+        entry: &NewEntry,
+        channels: &[String],
+        give_up_at: DateTime<Utc>,
+    ) -> Result<TimelineEntry, StoreError>;
+    /// Claims up to `limit` pending deliveries due at `now` and not held by another
+    /// process, holding them until `lease_until`; with `entry`, only that update's.
+    fn claim_deliveries(
+        &mut self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        entry: Option<EntryId>,
+        limit: usize,
+    ) -> Result<Vec<Claimed>, StoreError>;
+    /// After a failed try: counts it and releases the delivery until `next_at`.
+    fn retry_delivery(
+        &mut self,
+        id: i64,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError>;
+    /// Marks a pending delivery posted or failed (counting the try) and writes
+    /// `entry` to the timeline, in one transaction; `None` when it was no longer
+    /// pending (another process finished it), and then nothing is written.
+    fn finish_delivery(
+        &mut self,
+        id: i64,
+        state: DeliveryState,
+        error: Option<&str>,
+        entry: &NewEntry,
+    ) -> Result<Option<TimelineEntry>, StoreError>;
+    /// Every delivery of an incident's comms updates, oldest first.
+    fn deliveries(&mut self, id: IncidentId) -> Result<Vec<Delivery>, StoreError>;
     /// Copies whole incidents in, keeping ids and times (`sitrep db copy`).
     fn import(
         &mut self,
@@ -248,6 +286,58 @@ impl Store {
         entry: &NewEntry,
     ) -> Result<Option<TimelineEntry>, StoreError> {
         self.backend.append_entry(id, entry, true)
+    }
+
+    /// Appends a comms update to be posted to `channels`: the entry and its
+    /// deliveries are one transaction, so an update is never posted unrecorded and a
+    /// recorded one is never forgotten.
+    pub fn append_for_posting(
+        &mut self,
+        id: IncidentId,
+        entry: &NewEntry,
+        channels: &[String],
+        give_up_at: DateTime<Utc>,
+    ) -> Result<TimelineEntry, StoreError> {
+        self.backend
+            .append_for_posting(id, entry, channels, give_up_at)
+    }
+
+    /// See [`Backend::claim_deliveries`].
+    pub fn claim_deliveries(
+        &mut self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        entry: Option<EntryId>,
+        limit: usize,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        self.backend
+            .claim_deliveries(now, lease_until, entry, limit)
+    }
+
+    /// See [`Backend::retry_delivery`].
+    pub fn retry_delivery(
+        &mut self,
+        id: i64,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.backend.retry_delivery(id, next_at, error)
+    }
+
+    /// See [`Backend::finish_delivery`].
+    pub fn finish_delivery(
+        &mut self,
+        id: i64,
+        state: DeliveryState,
+        error: Option<&str>,
+        entry: &NewEntry,
+    ) -> Result<Option<TimelineEntry>, StoreError> {
+        self.backend.finish_delivery(id, state, error, entry)
+    }
+
+    /// Every delivery of an incident's comms updates, oldest first.
+    pub fn deliveries(&mut self, id: IncidentId) -> Result<Vec<Delivery>, StoreError> {
+        self.backend.deliveries(id)
     }
 
     pub fn change_status(

@@ -214,3 +214,36 @@ pub fn not_before(
         })
         .collect()
 }
+
+pub const DELIVERY_COLUMNS: &str = "d.id, d.incident_id, d.entry_id, d.channel, d.state, \
+    d.attempts, d.next_ms, d.give_up_ms, d.last_error, d.done_ms";
+
+/// Reads a delivery from a row selected with [`DELIVERY_COLUMNS`].
+pub fn delivery(row: &impl Columns) -> Result<crate::domain::outbox::Delivery, StoreError> {
+    use crate::domain::outbox::{Delivery, DeliveryState};
+    let state = row.text(4)?;
+    Ok(Delivery {
+        id: row.int(0)?,
+        incident: IncidentId(row.int(1)?),
+        entry: EntryId(row.int(2)?),
+        channel: row.text(3)?,
+        state: DeliveryState::parse(&state)
+            .ok_or_else(|| StoreError::BadValue(format!("comms_delivery.state = '{state}'")))?,
+        attempts: u32::try_from(row.int(5)?).unwrap_or(0),
+        next_at: time("next_ms", row.int(6)?)?,
+        give_up_at: time("give_up_ms", row.int(7)?)?,
+        last_error: row.opt_text(8)?,
+        done_at: optional_time("done_ms", row.opt_int(9)?)?,
+    })
+}
+
+/// Reads a claimed delivery: [`DELIVERY_COLUMNS`] then the entry's text, author and
+/// time.
+pub fn claimed(row: &impl Columns) -> Result<crate::domain::outbox::Claimed, StoreError> {
+    Ok(crate::domain::outbox::Claimed {
+        delivery: delivery(row)?,
+        text: row.text(10)?,
+        author: row.text(11)?,
+        at: time("at_ms", row.int(12)?)?,
+    })
+}

@@ -320,10 +320,13 @@ fn render_composer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) 
     } else {
         " (NAV: type or Enter to write)"
     };
+    let posts = crate::app::composer::posting_to(state, c.kind)
+        .map(|to| format!(" → posts to {to}"))
+        .unwrap_or_default();
     let title = Line::from(vec![
         Span::raw(" "),
         Span::styled(c.kind.as_str(), theme.kind(c.kind)),
-        Span::raw(format!(" ▸{status} ")),
+        Span::raw(format!("{posts} ▸{status} ")),
     ]);
     let below = match &c.error {
         Some(why) => Line::from(Span::styled(format!(" ✗ {why} "), theme.error())),

@@ -244,3 +244,33 @@ fn a_read_only_database_says_how_to_make_it_writable() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_comms_channel_without_its_url_says_which_variable_and_never_posts() {
+    let sb = Sandbox::new();
+    let url_file = sb.path("slack-url");
+    std::fs::write(&url_file, "http://127.0.0.1:9/services/XXSECRETXX\n").unwrap();
+    set_mode(&url_file, 0o600);
+    sb.write_config(&format!(
+        "[[comms.channels]]\nname = \"#incidents\"\nurl_file = \"{}\"\n\n\
+         [[comms.channels]]\nname = \"status page\"\nkind = \"webhook\"\nurl_env = \"SITREP_TEST_STATUS_URL\"\n",
+        url_file.display()
+    ));
+    let failed = only_failure(&sb, &[]);
+    assert!(failed.contains("status page"), "{failed}");
+    assert!(
+        failed.contains("environment variable 'SITREP_TEST_STATUS_URL' is not set"),
+        "{failed}"
+    );
+    let out = sb
+        .cmd()
+        .env("SITREP_TEST_STATUS_URL", "http://127.0.0.1:9/XXSECRETXX")
+        .arg("doctor")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("#incidents"), "{stdout}");
+    assert!(stdout.contains("URL set (not posted to"), "{stdout}");
+    assert!(!stdout.contains("XXSECRETXX"), "{stdout}");
+}

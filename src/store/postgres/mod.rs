@@ -9,6 +9,7 @@
 //! Changes are pushed to listeners with `NOTIFY sitrep_changes` (see [`Listener`]).
 
 mod copy;
+mod outbox;
 pub mod schema;
 mod target;
 mod tls;
@@ -26,6 +27,7 @@ use super::{
     IncidentRecord, StoreError,
 };
 use crate::domain::alert::LinkedAlert;
+use crate::domain::outbox::{Claimed, Delivery, DeliveryState};
 use crate::domain::review::ReviewedIncident;
 use crate::domain::{
     EntryId, EntryKind, FollowUp, FollowUpId, Incident, IncidentId, NewEntry, NewFollowUp,
@@ -420,6 +422,49 @@ impl Backend for PgStore {
                 entries,
             })
         })
+    }
+
+    fn append_for_posting(
+        &mut self,
+        id: IncidentId,
+        entry: &NewEntry,
+        channels: &[String],
+        give_up_at: DateTime<Utc>,
+    ) -> Result<TimelineEntry, StoreError> {
+        self.write(|tx| outbox::append_for_posting(tx, id, entry, channels, give_up_at))
+    }
+
+    fn claim_deliveries(
+        &mut self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        entry: Option<EntryId>,
+        limit: usize,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        self.write(|tx| outbox::claim(tx, now, lease_until, entry, limit))
+    }
+
+    fn retry_delivery(
+        &mut self,
+        id: i64,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| outbox::retry(tx, id, next_at, error))
+    }
+
+    fn finish_delivery(
+        &mut self,
+        id: i64,
+        state: DeliveryState,
+        error: Option<&str>,
+        entry: &NewEntry,
+    ) -> Result<Option<TimelineEntry>, StoreError> {
+        self.write(|tx| outbox::finish(tx, id, state, error, entry))
+    }
+
+    fn deliveries(&mut self, id: IncidentId) -> Result<Vec<Delivery>, StoreError> {
+        self.read(|tx| outbox::list(tx, id))
     }
 
     fn append_entry(

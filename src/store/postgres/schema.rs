@@ -135,6 +135,26 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE incident ADD COLUMN services TEXT NOT NULL DEFAULT '[]';
     "#,
+    // 6: the comms outbox: one delivery per comms update and channel, written with
+    // the update, so a restart (on any host) finishes what was not posted and never
+    // posts twice.
+    r#"
+    CREATE TABLE comms_delivery (
+        id            BIGSERIAL PRIMARY KEY,
+        incident_id   BIGINT NOT NULL REFERENCES incident (id),
+        entry_id      BIGINT NOT NULL REFERENCES timeline_entry (id),
+        channel       TEXT   NOT NULL,
+        state         TEXT   NOT NULL CHECK (state IN ('pending', 'posted', 'failed')),
+        attempts      BIGINT NOT NULL DEFAULT 0,
+        next_ms       BIGINT NOT NULL,
+        give_up_ms    BIGINT NOT NULL,
+        lease_ms      BIGINT,
+        last_error    TEXT,
+        done_ms       BIGINT,
+        UNIQUE (entry_id, channel)
+    );
+    CREATE INDEX comms_delivery_due ON comms_delivery (state, next_ms);
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -234,9 +254,9 @@ DO $roles$ BEGIN
     END IF;
 END $roles$;
 GRANT USAGE ON SCHEMA public TO sitrep_responder;
-GRANT SELECT ON sitrep_schema, incident, timeline_entry, entry_revision, followup, linked_alert TO sitrep_responder;
-GRANT INSERT ON incident, timeline_entry, entry_revision, followup, linked_alert TO sitrep_responder;
-GRANT UPDATE ON incident, followup TO sitrep_responder;
+GRANT SELECT ON sitrep_schema, incident, timeline_entry, entry_revision, followup, linked_alert, comms_delivery TO sitrep_responder;
+GRANT INSERT ON incident, timeline_entry, entry_revision, followup, linked_alert, comms_delivery TO sitrep_responder;
+GRANT UPDATE ON incident, followup, comms_delivery TO sitrep_responder;
 GRANT DELETE ON linked_alert TO sitrep_responder;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO sitrep_responder;
 REVOKE UPDATE, DELETE, TRUNCATE ON timeline_entry, entry_revision FROM PUBLIC, sitrep_responder;

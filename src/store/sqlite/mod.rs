@@ -7,6 +7,7 @@
 //! writer never tears them.
 
 pub(crate) mod file;
+mod outbox;
 pub mod schema;
 
 use std::collections::HashMap;
@@ -24,6 +25,7 @@ use super::{
     IncidentRecord, StoreError,
 };
 use crate::domain::alert::LinkedAlert;
+use crate::domain::outbox::{Claimed, Delivery, DeliveryState};
 use crate::domain::review::ReviewedIncident;
 use crate::domain::{
     EntryId, EntryKind, FollowUp, FollowUpId, Incident, IncidentId, NewEntry, NewFollowUp,
@@ -123,6 +125,49 @@ impl SqliteStore {
 }
 
 impl Backend for SqliteStore {
+    fn append_for_posting(
+        &mut self,
+        id: IncidentId,
+        entry: &NewEntry,
+        channels: &[String],
+        give_up_at: DateTime<Utc>,
+    ) -> Result<TimelineEntry, StoreError> {
+        self.write(|tx| outbox::append_for_posting(tx, id, entry, channels, give_up_at))
+    }
+
+    fn claim_deliveries(
+        &mut self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        entry: Option<EntryId>,
+        limit: usize,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        self.write(|tx| outbox::claim(tx, now, lease_until, entry, limit))
+    }
+
+    fn retry_delivery(
+        &mut self,
+        id: i64,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| outbox::retry(tx, id, next_at, error))
+    }
+
+    fn finish_delivery(
+        &mut self,
+        id: i64,
+        state: DeliveryState,
+        error: Option<&str>,
+        entry: &NewEntry,
+    ) -> Result<Option<TimelineEntry>, StoreError> {
+        self.write(|tx| outbox::finish(tx, id, state, error, entry))
+    }
+
+    fn deliveries(&mut self, id: IncidentId) -> Result<Vec<Delivery>, StoreError> {
+        self.read(|conn| outbox::list(conn, id))
+    }
+
     fn import(
         &mut self,
         _records: &[IncidentRecord],

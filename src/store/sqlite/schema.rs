@@ -127,6 +127,25 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE incident ADD COLUMN services TEXT NOT NULL DEFAULT '[]';
     "#,
+    // 9: the comms outbox: one delivery per comms update and channel, written with
+    // the update, so a restart finishes what was not posted and never posts twice.
+    r#"
+    CREATE TABLE comms_delivery (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id   INTEGER NOT NULL REFERENCES incident (id),
+        entry_id      INTEGER NOT NULL REFERENCES timeline_entry (id),
+        channel       TEXT    NOT NULL,
+        state         TEXT    NOT NULL CHECK (state IN ('pending', 'posted', 'failed')),
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        next_ms       INTEGER NOT NULL,
+        give_up_ms    INTEGER NOT NULL,
+        lease_ms      INTEGER,
+        last_error    TEXT,
+        done_ms       INTEGER,
+        UNIQUE (entry_id, channel)
+    );
+    CREATE INDEX comms_delivery_due ON comms_delivery (state, next_ms);
+    "#,
 ];
 
 /// `PRAGMA application_id` of a sitrep database ("sitr"): another program's SQLite
