@@ -101,6 +101,13 @@ pub const COMMANDS: &[Command] = &[
         choices: &[],
     },
     Command {
+        name: "link",
+        args: "[FINGERPRINT…]",
+        help: "link alerts to this incident: those marked on the dashboard (Space), or by fingerprint (asks first)",
+        key: None,
+        choices: &[],
+    },
+    Command {
         name: "edit",
         args: "",
         help: "edit the template: title, regions, cohorts, trigger time, summary",
@@ -160,6 +167,8 @@ pub struct Context<'a> {
     pub incident: &'a Incident,
     pub user: &'a str,
     pub now: DateTime<Utc>,
+    /// The alerts marked on the dashboard: fingerprint and name.
+    pub marked: &'a [(String, String)],
 }
 
 /// Reads a submitted line: text, `//text`, or a command with its arguments. An error
@@ -380,6 +389,57 @@ pub fn parse(line: &str, ctx: &Context<'_>) -> Result<Action, String> {
                     at,
                 },
                 confirm: None,
+            })
+        }
+        "link" => {
+            let chosen: Vec<(String, String)> = if args.is_empty() {
+                ctx.marked.to_vec()
+            } else {
+                args.split_whitespace()
+                    .map(|fp| {
+                        let name = ctx
+                            .marked
+                            .iter()
+                            .find(|(f, _)| f == fp)
+                            .map_or_else(String::new, |(_, n)| n.clone());
+                        (fp.to_string(), name)
+                    })
+                    .collect()
+            };
+            if chosen.is_empty() {
+                return Err(
+                    "mark alerts on the dashboard with Space first, or write /link FINGERPRINT (sitrep alerts --wide shows them)"
+                        .into(),
+                );
+            }
+            let new: Vec<(String, String)> = chosen
+                .into_iter()
+                .filter(|(fp, _)| !i.linked_alerts.contains(fp))
+                .collect();
+            if new.is_empty() {
+                return Err(format!("#{id} already links every alert named"));
+            }
+            let shown: Vec<String> = new
+                .iter()
+                .map(|(fp, name)| {
+                    if name.is_empty() {
+                        fp.clone()
+                    } else {
+                        format!("{name} ({fp})")
+                    }
+                })
+                .collect();
+            Ok(Action::Write {
+                confirm: Some(format!("Link {} to #{id}?", shown.join(", "))),
+                write: Write::Edit {
+                    id,
+                    edit: IncidentEdit {
+                        link_alerts: new.into_iter().map(|(fp, _)| fp).collect(),
+                        ..IncidentEdit::default()
+                    },
+                    author,
+                    at,
+                },
             })
         }
         "drill" => {

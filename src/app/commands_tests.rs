@@ -27,6 +27,7 @@ fn run(line: &str) -> Result<Action, String> {
             incident: &i,
             user: "alice",
             now: now(),
+            marked: &[],
         },
     )
 }
@@ -292,4 +293,32 @@ fn a_kind_prefix_chooses_the_kind_of_one_entry() {
         assert_eq!(kind_prefix(plain), None, "{plain}");
     }
     assert!(hint("comms: x", "mitigation").starts_with("Enter writes a comms entry"));
+}
+
+#[test]
+fn link_takes_the_marked_alerts_or_fingerprints_and_asks_first() {
+    let i = incident();
+    let marked = [("fp1".to_string(), "RoomDown".to_string())];
+    let ctx = Context {
+        incident: &i,
+        user: "alice",
+        now: now(),
+        marked: &marked,
+    };
+    match parse("/link", &ctx) {
+        Ok(Action::Write {
+            write: Write::Edit { edit, .. },
+            confirm: Some(q),
+        }) => {
+            assert_eq!(edit.link_alerts, ["fp1"]);
+            assert_eq!(q, "Link RoomDown (fp1) to #1?");
+        }
+        other => panic!("{other:?}"),
+    }
+    let (write, confirm) = write("/link abc def");
+    assert!(matches!(write, Write::Edit { ref edit, .. } if edit.link_alerts == ["abc", "def"]));
+    assert_eq!(confirm.as_deref(), Some("Link abc, def to #1?"));
+    assert!(run("/link")
+        .unwrap_err()
+        .contains("mark alerts on the dashboard"));
 }

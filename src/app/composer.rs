@@ -142,10 +142,21 @@ fn run(state: &mut State, id: IncidentId, line: &str, origin: Origin) -> Vec<Eff
         state.composer.error = Some("the incident is still loading; try again in a moment".into());
         return Vec::new();
     };
+    let marked: Vec<(String, String)> = if state.board.marked.is_empty() {
+        Vec::new()
+    } else {
+        state
+            .board
+            .chosen()
+            .iter()
+            .map(|a| (a.fingerprint.clone(), a.name.clone()))
+            .collect()
+    };
     let ctx = commands::Context {
         incident: &record.incident,
         user: &state.user,
         now: state.now,
+        marked: &marked,
     };
     let action = match commands::parse(line, &ctx) {
         Ok(action) => action,

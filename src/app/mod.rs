@@ -207,6 +207,8 @@ pub enum Layer {
     /// Typing a search of the dashboard's incidents (`/`).
     Search(Box<TextArea<'static>>),
     Form(Box<Form>),
+    /// One alert in full (Enter on the alerts pane), scrolled down this many lines.
+    Alert(std::sync::Arc<crate::domain::alert::Alert>, usize),
 }
 
 /// A change that must be confirmed, with the question that says what will change.

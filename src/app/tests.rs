@@ -1169,7 +1169,7 @@ mod alert_flows {
     }
 
     #[test]
-    fn tab_switches_panes_and_enter_on_a_linked_alert_opens_its_incident() {
+    fn tab_switches_panes_and_enter_shows_an_alert_then_opens_its_incident() {
         let (mut s, mut b) = watching();
         s.incidents = vec![linked_incident(&["a"], "eu")];
         polled(
@@ -1178,10 +1178,18 @@ mod alert_flows {
             vec![alert("a", "RoomDown", "critical", "room", "eu", 1)],
             5,
         );
+        assert_eq!(update(&mut s, key(Key::Enter)), vec![]);
+        assert!(
+            matches!(&s.layer, Layer::Alert(a, 0) if a.fingerprint == "a"),
+            "Enter shows the alert first"
+        );
+        update(&mut s, key(Key::Down));
+        assert!(matches!(&s.layer, Layer::Alert(_, 1)), "it scrolls");
         assert_eq!(
             update(&mut s, key(Key::Enter)),
             vec![Effect::LoadRecord(IncidentId(7))]
         );
+        assert!(matches!(s.layer, Layer::None));
         assert_eq!(s.view, View::Incident(IncidentId(7)));
         assert!(
             !s.board.is_new(&s.board.alerts()[0]),
@@ -1191,6 +1199,32 @@ mod alert_flows {
         update(&mut s, key(Key::Esc));
         update(&mut s, key(Key::Tab));
         assert_eq!(s.pane, Pane::Incidents);
+    }
+
+    #[test]
+    fn an_unlinked_alert_shown_in_full_declares_from_itself_and_esc_goes_back() {
+        let (mut s, mut b) = watching();
+        polled(
+            &mut s,
+            &mut b,
+            vec![alert("b", "CdnSlow", "warning", "cdn", "us", 1)],
+            5,
+        );
+        update(&mut s, key(Key::Enter));
+        assert_eq!(update(&mut s, key(Key::Enter)), vec![]);
+        assert!(
+            matches!(&s.layer, Layer::Alert(..)),
+            "stays: nothing to open"
+        );
+        assert!(s.banner.as_ref().is_some_and(|b| b.text.contains("/link")));
+        update(&mut s, key(Key::Esc));
+        assert!(matches!(s.layer, Layer::None));
+        update(&mut s, key(Key::Enter));
+        update(&mut s, ch('d'));
+        assert!(
+            matches!(&s.layer, Layer::Form(_)),
+            "the declare form, from the alert"
+        );
     }
 }
 

@@ -243,7 +243,45 @@ fn key(state: &mut State, input: Input) -> Vec<Effect> {
             }
         }
         Layer::Form(form) => form_key(state, form, input),
+        Layer::Alert(alert, scroll) => alert_key(state, alert, scroll, input),
     }
+}
+
+/// The alert detail: scroll, open its incident, declare from it, or go back.
+fn alert_key(
+    state: &mut State,
+    alert: std::sync::Arc<crate::domain::alert::Alert>,
+    scroll: usize,
+    input: Input,
+) -> Vec<Effect> {
+    match input.key {
+        Key::Esc | Key::Left | Key::Char('q') => {}
+        Key::Down | Key::Char('j') => state.layer = Layer::Alert(alert, scroll + 1),
+        Key::Up | Key::Char('k') => state.layer = Layer::Alert(alert, scroll.saturating_sub(1)),
+        Key::Enter | Key::Char('o') => match AlertBoard::incident_of(&alert, &state.incidents) {
+            Some(id) => {
+                open_incident(state, id);
+                return vec![Effect::LoadRecord(id)];
+            }
+            None => {
+                state.banner = Some(info(
+                    "no open incident links this alert: d declares one from it, or mark it (Space) and type /link in an incident".into(),
+                ));
+                state.layer = Layer::Alert(alert, scroll);
+            }
+        },
+        Key::Char('d') => {
+            let prefill = declaration_from(&[&*alert]);
+            state.board.looked(state.now);
+            state.layer = Layer::Form(Box::new(Form::declare_from(
+                prefill,
+                &state.user,
+                state.time_display,
+            )));
+        }
+        _ => state.layer = Layer::Alert(alert, scroll),
+    }
+    Vec::new()
 }
 
 fn request_quit(state: &mut State) -> Vec<Effect> {
@@ -316,16 +354,9 @@ fn alerts_key(state: &mut State, input: Input) -> Vec<Effect> {
             board.toggle_expanded();
         }
         Key::Enter | Key::Right | Key::Char('l') => {
-            let linked = board
-                .selected_alert()
-                .and_then(|a| AlertBoard::incident_of(a, &state.incidents));
-            if let Some(id) = linked {
-                open_incident(state, id);
-                return vec![Effect::LoadRecord(id)];
+            if let Some(alert) = board.selected_alert() {
+                state.layer = Layer::Alert(alert.clone(), 0);
             }
-            state.banner = Some(info(
-                "no incident links this alert: d declares one from it".into(),
-            ));
         }
         Key::Esc => {
             board.marked.clear();

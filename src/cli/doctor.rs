@@ -433,7 +433,10 @@ fn channels(config: &Config, paths: &Paths) -> Vec<Check> {
                         "channel",
                         c.name.clone(),
                         e.to_string(),
-                        format!("fix the template, or 'sitrep templates show {} --default'", c.template),
+                        format!(
+                            "fix the template, or 'sitrep templates show {} --default'",
+                            c.template
+                        ),
                     );
                 }
             }

@@ -150,6 +150,7 @@ fn footer_keys(state: &State) -> &'static str {
         (Layer::Confirm(_), _) => strings::KEYS_CONFIRM_CHANGE,
         (Layer::Search(_), _) => strings::KEYS_SEARCH,
         (Layer::ConfirmQuit, _) => strings::KEYS_CONFIRM,
+        (Layer::Alert(..), _) => strings::KEYS_ALERT,
         (Layer::None, View::Incident(_)) => strings::KEYS_COMPOSER,
         (Layer::None, View::Dashboard)
             if state.pane == crate::app::Pane::Alerts && !state.board.sources.is_empty() =>

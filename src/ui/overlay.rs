@@ -42,6 +42,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             );
         }
         Layer::Form(form) => render_form(theme, frame, area, form),
+        Layer::Alert(alert, scroll) => render_alert(state, theme, frame, area, alert, *scroll),
         Layer::Search(search) => {
             let rect = Rect {
                 x: area.x,
@@ -59,6 +60,87 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             frame.render_widget(&text, rect);
         }
     }
+}
+
+/// One alert in full: what it is, where it stands, its incident, every label and
+/// annotation, and its links. Its text was made safe where it arrived.
+fn render_alert(
+    state: &State,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    alert: &crate::domain::alert::Alert,
+    scroll: usize,
+) {
+    let tz = state.time_display;
+    let mut lines = vec![Line::from(vec![
+        Span::styled(alert.name.clone(), theme.title()),
+        Span::raw(format!(
+            "  {} · {} · source {} · fingerprint {}",
+            alert
+                .severity
+                .map_or("no severity".into(), |s| s.to_string()),
+            alert.state,
+            alert.source,
+            alert.fingerprint
+        )),
+    ])];
+    if let Some(start) = alert.starts_at {
+        lines.push(Line::from(format!(
+            "started {} ({} ago)",
+            crate::format::minute(start, tz),
+            crate::domain::parse::format_duration(state.now - start)
+        )));
+    }
+    lines.push(Line::from(if alert.silenced_by.is_empty() {
+        "not silenced".to_string()
+    } else {
+        format!("silenced by {}", alert.silenced_by.join(", "))
+    }));
+    if !alert.inhibited_by.is_empty() {
+        lines.push(Line::from(format!(
+            "inhibited by {}",
+            alert.inhibited_by.join(", ")
+        )));
+    }
+    lines.push(Line::from(
+        match crate::app::alerts::AlertBoard::incident_of(alert, &state.incidents)
+            .and_then(|id| state.incidents.iter().find(|i| i.id == id))
+        {
+            Some(i) => format!("incident #{} {} (Enter opens it)", i.id, i.title),
+            None => "no open incident links it: d declares one; or mark it (Space) and type /link in an incident".into(),
+        },
+    ));
+    let mut section = |title: &str, pairs: Vec<(&str, &str)>| {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(title.to_string(), theme.dim())));
+        for (k, v) in pairs {
+            lines.push(Line::from(format!("  {k} = {v}")));
+        }
+    };
+    section("Labels", alert.labels.iter().collect());
+    section("Annotations", alert.annotations.iter().collect());
+    let links: Vec<(&str, &str)> = [
+        ("runbook", alert.runbook_url.as_deref()),
+        ("source", alert.generator_url.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .collect();
+    if !links.is_empty() {
+        section("Links", links);
+    }
+    let width = area.width.saturating_sub(4).min(110);
+    let height = (lines.len() as u16).saturating_add(2).min(area.height);
+    let rect = centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll.min(usize::from(u16::MAX)) as u16, 0))
+            .block(Block::default().borders(Borders::ALL).title(" Alert ")),
+        rect,
+    );
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {

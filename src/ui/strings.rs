@@ -1,7 +1,10 @@
 //! Every user-facing label of the TUI, in one place.
 
 pub const TOO_SMALL: &str = "sitrep: terminal too small — enlarge it (q quits)";
-pub const KEYS_ALERTS: &str = " ↑↓/jk select · Space mark · d declare from alerts · Enter its incident · z group by name · Tab incidents · ? all keys · q quit";
+pub const KEYS_ALERTS: &str = " ↑↓/jk select · Space mark · d declare from alerts · Enter details · z group by name · Tab incidents · ? all keys · q quit";
+/// The footer under one alert's details.
+pub const KEYS_ALERT: &str =
+    " Enter open its incident · d declare from it · ↑↓/jk scroll · Esc back";
 pub const ALERTS_WAITING: &str = "waiting for the first answer from the alert sources…";
 pub const ALERTS_NONE_ANSWERED: &str =
     "no alert source has answered yet: the header says why (sitrep sources for the whole line)";

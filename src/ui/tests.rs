@@ -392,6 +392,11 @@ fn snapshots_of_every_screen() {
     update(&mut grouped, key('z'));
     update(&mut grouped, special(Key::Enter));
     snapshot("alerts-grouped", &grouped);
+    let mut detail = watching();
+    detail.pane = crate::app::Pane::Alerts;
+    update(&mut detail, special(Key::Enter));
+    assert!(matches!(detail.layer, crate::app::Layer::Alert(..)));
+    snapshot("alert-detail", &detail);
 }
 
 fn special(k: Key) -> Msg {
