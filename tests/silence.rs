@@ -344,3 +344,83 @@ fn a_silence_made_on_one_member_of_an_ha_pair_shows_on_the_other() {
     .unwrap();
     assert_eq!(status, 200, "{body}");
 }
+
+#[test]
+fn resolving_says_which_silences_outlive_the_incident_or_expires_them_when_asked() {
+    let am = Server::alertmanager();
+    am.post_alerts(ALERTS);
+    let dir = world(&[&am.url]);
+    let dir = dir.path();
+    for title in ["Starts failing", "Chat slow"] {
+        let out = sitrep(dir, &["declare", "--title", title, "--severity", "p2"]);
+        assert!(out.status.success());
+    }
+    let silence = |incident: &str, region: &str| {
+        let out = sitrep(
+            dir,
+            &[
+                "silence",
+                incident,
+                "--matcher",
+                &format!("region=\"{region}\""),
+                "--for",
+                "2h",
+                "--comment",
+                "noisy while we roll back",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    silence("1", "eu-west");
+    silence("2", "us-east");
+    let first = json(dir, &["silence", "1", "--list"])[0]["silence"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Without asking: resolved, and told which silence is still there and how to end it.
+    let out = sitrep(dir, &["resolve", "1"]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("silence {first} on prod"))
+            && stderr.contains(&format!("sitrep silence 1 --expire {first}")),
+        "{stderr}"
+    );
+    assert_eq!(
+        json(dir, &["silence", "1", "--list"])[0]["silence"]["status"]["state"],
+        "active"
+    );
+
+    // Asked: expired in Alertmanager and recorded.
+    let out = sitrep(dir, &["resolve", "2", "--expire-silences"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let second = json(dir, &["silence", "2", "--list"])[0]["silence"].clone();
+    assert_eq!(second["status"]["state"], "expired", "{stderr}");
+    let id = second["id"].as_str().unwrap();
+    assert!(
+        stderr.contains(&format!("silence {id} expired on prod")),
+        "{stderr}"
+    );
+    let texts: Vec<String> = json(dir, &["show", "2"])["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t == &format!("silence {id} expired on prod")),
+        "{texts:?}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&sitrep(dir, &["resolve", "1"]).stderr).contains("note: silence"),
+        "already resolved: refused, no note"
+    );
+}

@@ -169,6 +169,8 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
     /// The alerts marked on the dashboard: fingerprint and name.
     pub marked: &'a [(String, String)],
+    /// The incident's timeline (what was done for it, e.g. silences made).
+    pub timeline: &'a [crate::domain::TimelineEntry],
 }
 
 /// Reads a submitted line: text, `//text`, or a command with its arguments. An error
@@ -263,8 +265,20 @@ pub fn parse(line: &str, ctx: &Context<'_>) -> Result<Action, String> {
             let shown = summary
                 .as_deref()
                 .map_or_else(|| "no summary".to_string(), |s| format!("summary '{s}'"));
+            let left =
+                crate::domain::silence::unexpired(ctx.timeline.iter().map(|e| e.text.as_str()));
+            let silences = match left.as_slice() {
+                [] => String::new(),
+                left => format!(
+                    " Its silences stay active until they end ({}): expire them with sitrep silence {id} --expire ID.",
+                    left.iter()
+                        .map(|(s, _, until)| format!("{s} until {until}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
             Ok(Action::Write {
-                confirm: Some(format!("Resolve #{id} {} — {shown}?", i.title)),
+                confirm: Some(format!("Resolve #{id} {} — {shown}?{silences}", i.title)),
                 write: Write::Resolve {
                     id,
                     summary,

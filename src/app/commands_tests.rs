@@ -28,6 +28,7 @@ fn run(line: &str) -> Result<Action, String> {
             user: "alice",
             now: now(),
             marked: &[],
+            timeline: &[],
         },
     )
 }
@@ -304,6 +305,7 @@ fn link_takes_the_marked_alerts_or_fingerprints_and_asks_first() {
         user: "alice",
         now: now(),
         marked: &marked,
+        timeline: &[],
     };
     match parse("/link", &ctx) {
         Ok(Action::Write {
@@ -321,4 +323,42 @@ fn link_takes_the_marked_alerts_or_fingerprints_and_asks_first() {
     assert!(run("/link")
         .unwrap_err()
         .contains("mark alerts on the dashboard"));
+}
+
+#[test]
+fn resolve_names_the_silences_that_outlive_the_incident() {
+    let i = incident();
+    let text = crate::domain::silence::created_text(
+        "s-9",
+        "prod",
+        &[crate::domain::silence::Matcher::equal("region", "eu")],
+        "12:00",
+        "noisy",
+    );
+    let timeline = [crate::domain::TimelineEntry {
+        id: crate::domain::EntryId(3),
+        incident_id: i.id,
+        at: now(),
+        author: "alice".into(),
+        kind: crate::domain::EntryKind::Note,
+        text,
+        revisions: Vec::new(),
+        db_role: None,
+    }];
+    let ctx = Context {
+        incident: &i,
+        user: "alice",
+        now: now(),
+        marked: &[],
+        timeline: &timeline,
+    };
+    match parse("/resolve", &ctx) {
+        Ok(Action::Write { confirm: Some(q), .. }) => assert!(
+            q.ends_with("Its silences stay active until they end (s-9 until 12:00): expire them with sitrep silence 1 --expire ID."),
+            "{q}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let (_, plain) = write("/resolve");
+    assert!(!plain.unwrap().contains("silence"));
 }

@@ -157,6 +157,7 @@ fn run(state: &mut State, id: IncidentId, line: &str, origin: Origin) -> Vec<Eff
         user: &state.user,
         now: state.now,
         marked: &marked,
+        timeline: &record.timeline,
     };
     let action = match commands::parse(line, &ctx) {
         Ok(action) => action,

@@ -370,6 +370,9 @@ pub struct ResolveArgs {
     /// What happened and what fixed it, in a few sentences
     #[arg(long)]
     summary: Option<String>,
+    /// Also expire the incident's Alertmanager silences that are still active
+    #[arg(long)]
+    expire_silences: bool,
 }
 
 pub fn resolve(ctx: &Context, args: ResolveArgs) -> Result<String, CliError> {
@@ -380,6 +383,21 @@ pub fn resolve(ctx: &Context, args: ResolveArgs) -> Result<String, CliError> {
         ctx.config.user()?,
         ctx.now,
     )?;
+    if args.expire_silences {
+        for line in super::silence::expire_active(ctx, &mut store, args.id) {
+            eprintln!("{line}");
+        }
+    } else if let Ok(record) = store.load_incident(args.id) {
+        // Silences made for it outlive the incident: say so, with the way out.
+        let left =
+            crate::domain::silence::unexpired(record.timeline.iter().map(|e| e.text.as_str()));
+        for (silence, source, until) in left {
+            eprintln!(
+                "note: silence {silence} on {source} (until {until}) was made for this incident; expire it with 'sitrep silence {} --expire {silence}'",
+                args.id
+            );
+        }
+    }
     change_output(ctx, &mut store, change)
 }
 

@@ -338,3 +338,40 @@ fn expire(
     }
     Ok(format!("silence {} expired on {}\n", found.id, source.name))
 }
+
+/// `resolve --expire-silences`: expires every silence of incident `id` that is still
+/// active, each recorded; says what it did (or could not do) line by line.
+pub fn expire_active(
+    ctx: &Context,
+    store: &mut crate::store::Store,
+    id: IncidentId,
+) -> Vec<String> {
+    let mut args = SilenceArgs {
+        id,
+        alert: None,
+        matchers: Vec::new(),
+        duration: String::new(),
+        comment: None,
+        source: None,
+        anyway: false,
+        list: true,
+        expire: None,
+    };
+    let silences = match incident_silences(ctx, &args) {
+        Ok(s) => s,
+        Err(e) => return vec![format!("silences not expired: {e}")],
+    };
+    args.list = false;
+    let mut lines = Vec::new();
+    for (_, found) in silences.iter().filter(|(_, s)| s.status.state == "active") {
+        lines.push(match expire(ctx, store, &args, &found.id) {
+            Ok(done) if !ctx.json => done.trim_end().to_string(),
+            Ok(_) => format!("silence {} expired", found.id),
+            Err(e) => format!("silence {} not expired: {e}", found.id),
+        });
+    }
+    if lines.is_empty() {
+        lines.push(format!("no active silence of incident {id} to expire"));
+    }
+    lines
+}

@@ -185,6 +185,33 @@ pub fn created_text(
     )
 }
 
+/// Silences the timeline says were made for the incident and not expired through
+/// sitrep: id, source and end as written (they may have ended on their own since).
+pub fn unexpired<'a>(
+    timeline: impl IntoIterator<Item = &'a str> + Clone,
+) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for text in timeline.clone() {
+        let Some(rest) = text.strip_prefix("silenced on ") else {
+            continue;
+        };
+        let Some((source, rest)) = rest.split_once(" until ") else {
+            continue;
+        };
+        let Some((until, rest)) = rest.split_once(" (silence ") else {
+            continue;
+        };
+        let Some((id, _)) = rest.split_once("):") else {
+            continue;
+        };
+        let expired = expired_text(id, source);
+        if !timeline.clone().into_iter().any(|t| t == expired) {
+            out.push((id.to_string(), source.to_string(), until.to_string()));
+        }
+    }
+    out
+}
+
 pub fn expired_text(id: &str, source: &str) -> String {
     format!(
         "silence {} expired on {}",
@@ -196,6 +223,24 @@ pub fn expired_text(id: &str, source: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn silences_made_and_not_expired_are_found_in_the_timeline() {
+        let m = [Matcher::equal("alertname", "RoomDown")];
+        let a = created_text("s-1", "prod", &m, "2026-11-25 12:00", "noisy");
+        let b = created_text("s-2", "prod", &m, "2026-11-25 13:00", "flapping");
+        let gone = expired_text("s-1", "prod");
+        let timeline = [a.as_str(), "rolled back", b.as_str(), gone.as_str()];
+        assert_eq!(
+            unexpired(timeline),
+            [(
+                "s-2".to_string(),
+                "prod".to_string(),
+                "2026-11-25 13:00".to_string()
+            )]
+        );
+        assert!(unexpired(["silenced on nothing useful"]).is_empty());
+    }
 
     #[test]
     fn matchers_parse_in_every_form_and_show_as_typed() {
