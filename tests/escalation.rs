@@ -283,6 +283,9 @@ fn the_tui_pages_on_a_p1_and_ends_the_page_on_resolve() {
     let screen = tmux.wait_for("P1 incident #1: ro");
     assert!(screen.contains("SitrepIncident"), "{screen}");
     assert!(!screen.contains("with no incident"), "{screen}");
+    // Enter shows the alert in full; Enter there opens its incident.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("(Enter opens it)");
     tmux.keys(&["Enter"]);
     tmux.wait_for("#1 P1 investigating");
     tmux.text("/resolve");
