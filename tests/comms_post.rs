@@ -515,6 +515,32 @@ fn posting_is_refused_before_anything_is_logged_when_it_cannot_be_done() {
     );
     assert_eq!(timeline(dir.path()).len(), before);
     assert!(receiver.requests().is_empty());
+    // A drill's updates, and the demo's, reach no channel.
+    let drill = sitrep(
+        dir.path(),
+        &[
+            "declare",
+            "--title",
+            "game day",
+            "--severity",
+            "P2",
+            "--drill",
+        ],
+    );
+    assert!(drill.status.success(), "{}", text(&drill));
+    let refused = sitrep(
+        dir.path(),
+        &["log", "2", "--kind", "comms", "--post", "drill update"],
+    );
+    assert_eq!(refused.status.code(), Some(4), "{}", text(&refused));
+    assert!(text(&refused).contains("is a drill"), "{}", text(&refused));
+    let demo = sitrep(
+        dir.path(),
+        &["--demo", "log", "1", "--kind", "comms", "--post", "demo"],
+    );
+    assert_eq!(demo.status.code(), Some(4), "{}", text(&demo));
+    assert!(receiver.requests().is_empty());
+    assert_eq!(count(&timeline(dir.path()), "drill update"), 0);
 
     // The URL in the config text itself is refused; a missing variable fails the post
     // (logged, not sent) and says which variable.

@@ -24,6 +24,11 @@ struct Output<'a> {
 
 /// Refuses before anything is written when there is nowhere to post.
 pub fn check_channels(ctx: &Context) -> Result<Vec<String>, CliError> {
+    if !matches!(ctx.feed, crate::config::Feed::Live) {
+        return Err(CliError::Refused(
+            "the demo and rehearsals post nowhere: their incidents are not real; nothing was logged".into(),
+        ));
+    }
     let names = outbox::channel_names(&ctx.config);
     if names.is_empty() {
         return Err(CliError::Refused(
@@ -41,6 +46,11 @@ pub fn log_and_post(
     entry: &NewEntry,
 ) -> Result<String, CliError> {
     let names = check_channels(ctx)?;
+    if store.load_incident(id)?.incident.drill {
+        return Err(CliError::Refused(format!(
+            "incident {id} is a drill: its comms updates are not posted (log it without --post); nothing was logged"
+        )));
+    }
     let dir = &ctx.paths.templates_dir;
     // Updates an earlier sitrep logged and could not finish posting (it was killed,
     // or its tries were waiting): the ones due now go out first, once each.
