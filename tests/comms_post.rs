@@ -651,7 +651,11 @@ fn the_tui_posts_after_a_confirmation_and_stays_responsive_while_the_receiver_ha
     tui.keys(&["Tab"]);
     let screen = tui.wait_for("posts to #incidents");
     assert!(screen.contains("comms → posts to #incidents"), "{screen}");
+    // Baseline: how long typing takes to show with nothing being posted.
+    let started = Instant::now();
     tui.text("We rolled back room to v41");
+    tui.wait_for("room to v41");
+    let baseline = started.elapsed();
     tui.keys(&["Enter"]);
     tui.wait_for("post it to #incidents?");
     // Esc goes back to the text: nothing written, nothing sent.
@@ -668,6 +672,7 @@ fn the_tui_posts_after_a_confirmation_and_stays_responsive_while_the_receiver_ha
     tui.text("still typing");
     tui.wait_for("still typing");
     let echo = started.elapsed();
+    eprintln!("echo: {baseline:?} before posting, {echo:?} while the receiver hangs");
     assert!(
         echo < Duration::from_secs(1),
         "echo took {echo:?} while the post hung"
