@@ -147,9 +147,13 @@ fn keys_answer_within_100_ms_and_memory_stays_under_200_mb_with_60000_alerts() {
         screen.contains("since last poll"),
         "the churn was seen:\n{screen}"
     );
+    // The 100 ms target is for the release build (`cargo test --release --test storm`,
+    // the README's figure); the debug build CI runs on a shared 2-core VM gets room for
+    // its own slowness and the machine's noise, and still fails a loop that blocks.
+    let bound = if cfg!(debug_assertions) { 250 } else { 100 };
     assert!(
-        p99 < Duration::from_millis(100),
-        "p99 key-to-screen {p99:?} (median {p50:?})"
+        p99 < Duration::from_millis(bound),
+        "p99 key-to-screen {p99:?} (median {p50:?}), bound {bound} ms"
     );
     assert!(peak < 200 * 1024, "peak RSS {} MiB", peak / 1024);
     tmux.keys(&["q"]);
