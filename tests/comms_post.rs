@@ -220,6 +220,23 @@ fn timeline(dir: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `sitrep log 1 --kind comms --post TEXT`, killed (SIGKILL) once the receiver has
+/// its first try.
+fn killed_after_first_try(dir: &Path, receiver: &Receiver, text: &str) {
+    let mut child = sitrep_on(&dir.join("sitrep.db"))
+        .env("SITREP_CONFIG", dir.join("config.toml"))
+        .env("SITREP_USER", "carol")
+        .args(["log", "1", "--kind", "comms", "--post", text])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    receiver.wait_for(1);
+    thread::sleep(Duration::from_millis(200));
+    child.kill().unwrap();
+    let _ = child.wait();
+}
+
 fn count(timeline: &[(String, String)], needle: &str) -> usize {
     timeline.iter().filter(|(_, t)| t.contains(needle)).count()
 }
@@ -438,18 +455,7 @@ fn a_sitrep_killed_between_tries_leaves_the_update_to_the_next_one_which_posts_i
     let receiver = Receiver::start(|_| Answer::Status(500));
     let dir = world(&receiver.url, &slack("retry_for = \"60s\""));
     declare(dir.path());
-    let mut child = sitrep_on(&dir.path().join("sitrep.db"))
-        .env("SITREP_CONFIG", dir.path().join("config.toml"))
-        .env("SITREP_USER", "carol")
-        .args(["log", "1", "--kind", "comms", "--post", "first update"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    receiver.wait_for(1);
-    thread::sleep(Duration::from_millis(200));
-    child.kill().unwrap();
-    let _ = child.wait();
+    killed_after_first_try(dir.path(), &receiver, "first update");
     receiver.then(|_| Answer::Status(200));
     thread::sleep(Duration::from_millis(1200));
     let out = sitrep(
@@ -693,17 +699,7 @@ fn the_tui_finishes_an_update_another_sitrep_left_in_the_outbox() {
     let receiver = Receiver::start(|_| Answer::Status(500));
     let dir = world(&receiver.url, &slack("retry_for = \"60s\""));
     declare(dir.path());
-    let mut child = sitrep_on(&dir.path().join("sitrep.db"))
-        .env("SITREP_CONFIG", dir.path().join("config.toml"))
-        .env("SITREP_USER", "carol")
-        .args(["log", "1", "--kind", "comms", "--post", "left behind"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    receiver.wait_for(1);
-    child.kill().unwrap();
-    let _ = child.wait();
+    killed_after_first_try(dir.path(), &receiver, "left behind");
     receiver.then(|_| Answer::Status(200));
     let tui = Tmux::start_with(
         dir.path(),

@@ -19,7 +19,7 @@ struct Posted {
 #[derive(Debug, Serialize)]
 struct Output<'a> {
     entry: &'a TimelineEntry,
-    posts: Vec<Posted>,
+    posts: &'a [Posted],
 }
 
 /// Refuses before anything is written when there is nowhere to post.
@@ -97,14 +97,7 @@ pub fn log_and_post(
     let text = if ctx.json {
         ctx.json(&Output {
             entry: &stored,
-            posts: posts
-                .iter()
-                .map(|p| Posted {
-                    channel: p.channel.clone(),
-                    posted: p.posted,
-                    reason: p.reason.clone(),
-                })
-                .collect(),
+            posts: &posts,
         })?
     } else {
         let mut out = format!(

@@ -346,7 +346,7 @@ pub fn expire_active(
     store: &mut crate::store::Store,
     id: IncidentId,
 ) -> Vec<String> {
-    let mut args = SilenceArgs {
+    let args = SilenceArgs {
         id,
         alert: None,
         matchers: Vec::new(),
@@ -354,14 +354,13 @@ pub fn expire_active(
         comment: None,
         source: None,
         anyway: false,
-        list: true,
+        list: false,
         expire: None,
     };
     let silences = match incident_silences(ctx, &args) {
         Ok(s) => s,
         Err(e) => return vec![format!("silences not expired: {e}")],
     };
-    args.list = false;
     let mut lines = Vec::new();
     for (_, found) in silences.iter().filter(|(_, s)| s.status.state == "active") {
         lines.push(match expire(ctx, store, &args, &found.id) {

@@ -92,16 +92,14 @@ pub(super) fn channel(file: ChannelFile) -> Result<Channel, ConfigError> {
                 "set url_file (a file holding the webhook URL) or url_env (a variable holding it); the URL itself never goes in the config".into(),
             ))
         }
-        (Some(path), None) => super::read_small(path, 16 * 1024)
-            .map_err(|e| format!("url_file: cannot read '{}': {e}", path.display()))
-            .and_then(|bytes| {
-                if let Some(w) = super::sources::readable_by_others(path) {
+        (Some(path), None) => super::sources::read_secret_file(path, 16 * 1024)
+            .map_err(|why| format!("url_file: {why}"))
+            .map(|(text, warning)| {
+                if let Some(w) = warning {
                     warnings.push(format!("{}: {w}", key("url_file")));
                 }
-                String::from_utf8(bytes)
-                    .map_err(|_| format!("url_file: '{}' is not UTF-8 text", path.display()))
-            })
-            .map(|text| (text, format!("file '{}'", path.display()))),
+                (text, format!("file '{}'", path.display()))
+            }),
         (None, Some(var)) => std::env::var(var)
             .map_err(|_| format!("url_env: environment variable '{var}' is not set"))
             .map(|text| (text, format!("environment variable '{var}'"))),

@@ -167,19 +167,13 @@ pub(super) fn source(file: SourceFile) -> Result<Source, ConfigError> {
         (Some(_), Some(_)) => {
             return Err(err("token", "set token_file or token_env, not both".into()))
         }
-        (Some(path), None) => match super::read_small(path, 64 * 1024).and_then(|bytes| {
-            String::from_utf8(bytes)
-                .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
-        }) {
-            Err(e) => {
-                broken(
-                    "token_file",
-                    format!("cannot read '{}': {e}", path.display()),
-                );
+        (Some(path), None) => match read_secret_file(path, 64 * 1024) {
+            Err(why) => {
+                broken("token_file", why);
                 None
             }
-            Ok(text) => {
-                if let Some(warning) = readable_by_others(path) {
+            Ok((text, warning)) => {
+                if let Some(warning) = warning {
                     warnings.push(format!("{}: {warning}", key("token_file")));
                 }
                 match header_secret(&format!("token file '{}'", path.display()), &text) {
@@ -290,8 +284,23 @@ fn header_secret(what: &str, raw: &str) -> Result<Secret, String> {
     Ok(Secret::new(value.to_string()))
 }
 
+/// A secret file's text (at most `cap` bytes, UTF-8), and a warning when others may
+/// read it; or why it cannot be read (the text is never part of it).
+pub(super) fn read_secret_file(
+    path: &std::path::Path,
+    cap: u64,
+) -> Result<(String, Option<String>), String> {
+    let text = super::read_small(path, cap)
+        .and_then(|bytes| {
+            String::from_utf8(bytes)
+                .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+        })
+        .map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+    Ok((text, readable_by_others(path)))
+}
+
 /// Like ssh with a private key: a secret file that others may read gets a warning.
-pub(super) fn readable_by_others(path: &std::path::Path) -> Option<String> {
+fn readable_by_others(path: &std::path::Path) -> Option<String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -309,6 +309,25 @@ pub struct CommsUpdate {
     pub next_update: Option<String>,
 }
 
+/// The incident's regions by the names customers know them by, each once; a region
+/// with no public name is left out.
+fn public_region_names<'a>(
+    incident: &Incident,
+    public_regions: &'a std::collections::BTreeMap<String, String>,
+) -> Vec<&'a str> {
+    let mut names: Vec<&str> = Vec::new();
+    for name in incident
+        .regions
+        .iter()
+        .filter_map(|r| public_regions.get(r))
+    {
+        if !names.contains(&name.as_str()) {
+            names.push(name);
+        }
+    }
+    names
+}
+
 /// The comms draft's data: what customers can be told about `incident` now, from
 /// its public fields, `public_regions` and the latest comms update logged. No
 /// promise of a next update once resolved.
@@ -343,16 +362,10 @@ pub fn comms_update(
         .rev()
         .find(|e| e.kind == EntryKind::Comms)
         .map(|e| e.text.clone());
-    let mut regions: Vec<String> = Vec::new();
-    for name in incident
-        .regions
-        .iter()
-        .filter_map(|r| public_regions.get(r))
-    {
-        if !regions.contains(name) {
-            regions.push(name.clone());
-        }
-    }
+    let regions = public_region_names(incident, public_regions)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     CommsUpdate {
         id: incident.id.0,
         headline: headline.into(),
@@ -407,16 +420,7 @@ pub fn webhook_post<'a>(
     channel: &'a str,
     public_regions: &'a std::collections::BTreeMap<String, String>,
 ) -> WebhookPost<'a> {
-    let mut regions: Vec<&str> = Vec::new();
-    for name in incident
-        .regions
-        .iter()
-        .filter_map(|r| public_regions.get(r))
-    {
-        if !regions.contains(&name.as_str()) {
-            regions.push(name);
-        }
-    }
+    let regions = public_region_names(incident, public_regions);
     WebhookPost {
         text,
         author,

@@ -130,17 +130,7 @@ fn render_alert(
     if !links.is_empty() {
         section("Links", links);
     }
-    let width = area.width.saturating_sub(4).min(110);
-    let height = (lines.len() as u16).saturating_add(2).min(area.height);
-    let rect = centered(area, width, height);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll.min(usize::from(u16::MAX)) as u16, 0))
-            .block(Block::default().borders(Borders::ALL).title(" Alert ")),
-        rect,
-    );
+    render_scrolled(frame, area, " Alert ", lines, scroll);
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -215,6 +205,12 @@ fn render_help(state: &State, frame: &mut Frame, area: Rect, scroll: usize) {
                 .collect(),
         );
     }
+    render_scrolled(frame, area, " Keys and commands ", lines, scroll);
+}
+
+/// A box as tall as its lines (up to the screen), wrapped and scrolled down `scroll`
+/// lines: the help and an alert's details.
+fn render_scrolled(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, scroll: usize) {
     let width = area.width.saturating_sub(4).min(110);
     let height = (lines.len() as u16).saturating_add(2).min(area.height);
     let rect = centered(area, width, height);
@@ -226,7 +222,7 @@ fn render_help(state: &State, frame: &mut Frame, area: Rect, scroll: usize) {
             .block(
                 Block::default()
                     .borders(Borders::ALL)
-                    .title(" Keys and commands "),
+                    .title(title.to_string()),
             ),
         rect,
     );
