@@ -483,7 +483,9 @@ fn a_resolved_incident_opens_from_the_dashboard_takes_a_follow_up_and_exports() 
     tmux.wait_for("#1 P2 resolved");
     tmux.text("/followup @bob +7d add a canary for gifting");
     tmux.keys(&["Enter"]);
-    tmux.wait_for("add a canary for gifting");
+    // Saved, not merely typed: the typed line itself holds the title, and keys typed
+    // while a write is saving are not taken.
+    tmux.wait_for("follow-up #1 added");
     tmux.text("/export");
     tmux.keys(&["Enter"]);
     tmux.wait_for("postmortem draft written to");
