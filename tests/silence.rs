@@ -424,3 +424,266 @@ fn resolving_says_which_silences_outlive_the_incident_or_expires_them_when_asked
         "already resolved: refused, no note"
     );
 }
+
+/// The TUI on `dir`'s config (polled every second) and database.
+fn tui(dir: &Path) -> common::tmux::Tmux {
+    let config = dir.join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}poll_interval = \"1s\"\n")).unwrap();
+    common::tmux::Tmux::start_with(
+        dir,
+        &dir.join("sitrep.db"),
+        &format!("SITREP_CONFIG='{}'", config.display()),
+    )
+}
+
+fn fingerprint_of(dir: &Path, region: &str) -> String {
+    json(dir, &["alerts"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["region"] == region)
+        .unwrap()["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn slash_silence_in_the_tui_silences_the_incidents_linked_alert_after_showing_it() {
+    let am = Server::alertmanager();
+    am.post_alerts(ALERTS);
+    let dir = world(&[&am.url]);
+    let dir = dir.path();
+    let eu = fingerprint_of(dir, "eu-west");
+    let out = sitrep(
+        dir,
+        &[
+            "declare",
+            "--title",
+            "Starts failing",
+            "--severity",
+            "p2",
+            "--alert",
+            &eu,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tmux = tui(dir);
+    tmux.wait_for("StreamStartBurn");
+    tmux.keys(&["Tab"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("#1 P2 investigating");
+    tmux.text("/silence 2h rolling back room");
+    tmux.keys(&["Enter"]);
+    // The question shows the matchers: the linked (eu) alert's labels only.
+    let asked = tmux.wait_for("Silence 1 alert until");
+    assert!(asked.contains(r#"region="eu-west""#), "{asked}");
+    assert!(!asked.contains("us-east"), "{asked}");
+    assert!(
+        json(dir, &["silence", "1", "--list"])
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "nothing before Enter"
+    );
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("silenced until");
+    let listed = json(dir, &["silence", "1", "--list"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    let silence = &listed[0]["silence"];
+    assert_eq!(silence["status"]["state"], "active");
+    assert_eq!(silence["createdBy"], "alice");
+    assert_eq!(silence["comment"], "sitrep incident #1: rolling back room");
+    let id = silence["id"].as_str().unwrap();
+    assert!(
+        screen.contains(&format!("StreamStartBurn (silence {id})")),
+        "{screen}"
+    );
+    let matchers: Vec<String> = silence["matchers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{}={}",
+                m["name"].as_str().unwrap(),
+                m["value"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        matchers,
+        [
+            "alertname=StreamStartBurn",
+            "region=eu-west",
+            "service=room",
+            "severity=critical"
+        ]
+    );
+    // Recorded, and on screen once the timeline is re-read.
+    let entry = timeline_texts(dir).last().unwrap().clone();
+    assert!(
+        entry.starts_with("silenced on prod until ")
+            && entry.contains(&format!("(silence {id})"))
+            && entry.ends_with("— rolling back room"),
+        "{entry}"
+    );
+    tmux.wait_for(&format!("(silence {id})"));
+    // Once the source says it is silenced, there is nothing left to silence.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    tmux.text("/silence 1h again");
+    loop {
+        tmux.keys(&["Enter"]);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let screen = tmux.screen();
+        if screen.contains("is firing (they are silenced") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{screen}");
+        // Asked (not polled yet): say no; the line stays for the next try.
+        tmux.keys(&["Escape"]);
+        tmux.wait_for("cancelled: nothing changed");
+    }
+    assert_eq!(
+        json(dir, &["silence", "1", "--list"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // The refused line is still typed: quitting asks.
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for("Quit anyway?");
+    tmux.keys(&["y"]);
+    tmux.wait_for("EXIT=0");
+}
+
+#[test]
+fn slash_silence_with_the_alertmanager_down_says_so_and_logs_nothing() {
+    let am = Server::alertmanager();
+    am.post_alerts(ALERTS);
+    let dir = world(&[&am.url]);
+    let dir = dir.path();
+    let eu = fingerprint_of(dir, "eu-west");
+    assert!(sitrep(
+        dir,
+        &[
+            "declare",
+            "--title",
+            "Starts failing",
+            "--severity",
+            "p2",
+            "--alert",
+            &eu
+        ],
+    )
+    .status
+    .success());
+    let before = timeline_texts(dir);
+    let tmux = tui(dir);
+    tmux.wait_for("StreamStartBurn");
+    // Gone after the alerts were seen: the dashboard keeps them, the silence fails.
+    drop(am);
+    tmux.wait_for("prod FAILING");
+    tmux.keys(&["Tab"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("#1 P2 investigating");
+    tmux.text("/silence 2h rolling back room");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Silence 1 alert until");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("NOT SILENCED");
+    assert!(screen.contains("StreamStartBurn on prod"), "{screen}");
+    assert_eq!(
+        timeline_texts(dir),
+        before,
+        "nothing logged that was not done"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXIT=0");
+}
+
+#[test]
+fn the_tui_stays_responsive_while_a_silence_hangs_and_then_says_it_was_not_made() {
+    use std::time::{Duration, Instant};
+    // An Alertmanager that shows one alert and never answers a new silence.
+    let alert = r#"[{"fingerprint": "f00dfeed00000001", "labels": {"alertname": "StreamStartBurn", "severity": "critical", "service": "room", "region": "eu-west"},
+        "annotations": {}, "startsAt": "2026-11-25T10:00:00Z", "endsAt": "2026-11-25T23:00:00Z", "updatedAt": "2026-11-25T10:00:00Z",
+        "status": {"state": "active", "silencedBy": [], "inhibitedBy": []}, "receivers": [{"name": "x"}], "generatorURL": ""}]"#;
+    let url = common::backend::scripted_with(move |head| {
+        if head.starts_with("POST /api/v2/silences") {
+            return None;
+        }
+        Some(common::backend::reply("200 OK", alert))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!("[[sources]]\nname = \"prod\"\nkind = \"alertmanager\"\nurls = [\"{url}\"]\ntimeout = \"2s\"\n"),
+    )
+    .unwrap();
+    let dir = dir.path();
+    let out = sitrep(
+        dir,
+        &[
+            "declare",
+            "--title",
+            "Starts failing",
+            "--severity",
+            "p2",
+            "--alert",
+            "f00dfeed00000001",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = timeline_texts(dir);
+    let tmux = tui(dir);
+    tmux.wait_for("StreamStartBurn");
+    tmux.keys(&["Tab"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("#1 P2 investigating");
+    let started = Instant::now();
+    tmux.text("typed before silencing");
+    tmux.wait_for("typed before silencing");
+    let baseline = started.elapsed();
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("saved mitigation entry");
+    tmux.text("/silence 2h noisy");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Silence 1 alert until");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("silencing…");
+    let started = Instant::now();
+    tmux.text("typed while it hangs");
+    tmux.wait_for("typed while it hangs");
+    let echo = started.elapsed();
+    eprintln!("echo: {baseline:?} before silencing, {echo:?} while the silence hangs");
+    assert!(
+        echo < Duration::from_secs(1),
+        "echo took {echo:?} while the silence hung"
+    );
+    let screen = tmux.wait_for("NOT SILENCED");
+    assert!(screen.contains("StreamStartBurn on prod"), "{screen}");
+    let mut after = timeline_texts(dir);
+    assert_eq!(after.pop().as_deref(), Some("typed before silencing"));
+    assert_eq!(after, before, "no silence logged");
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for("Quit anyway?");
+    tmux.keys(&["y"]);
+    tmux.wait_for("EXIT=0");
+}

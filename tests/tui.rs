@@ -548,3 +548,112 @@ fn a_follow_up_is_edited_and_cancelled_from_the_incident_view() {
         "{texts:?}"
     );
 }
+
+fn timeline(db: &Path) -> Vec<String> {
+    cli(db, &["show", "1"])["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn slash_run_streams_output_into_a_pane_logs_before_and_after_and_ctrl_c_stops_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("team.db");
+    cli(
+        &db,
+        &["declare", "--title", "Room down", "--severity", "P2"],
+    );
+    let tmux = Tmux::start(dir.path(), &db);
+    tmux.wait_for("Room down");
+    tmux.keys(&["Tab", "Enter"]);
+    tmux.wait_for("#1 P2 investigating");
+
+    // Output on both streams and an exit code: the pane, then both entries.
+    tmux.text(r#"/run sh -c 'for i in 1 2 3; do echo line $i; done; echo oops >&2; exit 3'"#);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Run `sh -c");
+    assert!(
+        !timeline(&db).iter().any(|t| t.starts_with("running:")),
+        "nothing before Enter"
+    );
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("sh exited 3 after");
+    assert!(
+        screen.contains("line 3") && screen.contains("oops"),
+        "{screen}"
+    );
+    let texts = timeline(&db);
+    let n = texts.len();
+    assert_eq!(
+        texts[n - 2],
+        r#"running: sh -c 'for i in 1 2 3; do echo line $i; done; echo oops >&2; exit 3'"#
+    );
+    assert!(texts[n - 1].starts_with("sh exited 3 after "), "{texts:?}");
+    for line in ["line 1", "line 3", "oops"] {
+        assert!(texts[n - 1].contains(&format!("\n  {line}")), "{texts:?}");
+    }
+    // Esc closes the ended command's pane and stays in the incident.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("(NAV: type or Enter to write)");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for_gone("· Esc closes");
+    tmux.wait_for("#1 P2 investigating");
+
+    // A long one: the log still takes entries while it runs, Ctrl-C stops it.
+    tmux.keys(&["Enter"]);
+    tmux.text("/run sh -c 'echo started; exec sleep 30'");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Run `sh -c");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("running · Ctrl-C stops it");
+    tmux.wait_for("started");
+    tmux.text("waiting on the rollback");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("saved mitigation entry");
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("sh killed by SIGINT (2) after");
+    let texts = timeline(&db);
+    assert!(texts.contains(&"waiting on the rollback".to_string()));
+    assert!(
+        texts
+            .last()
+            .unwrap()
+            .starts_with("sh killed by SIGINT (2) after"),
+        "{texts:?}"
+    );
+
+    // A command that is not there.
+    tmux.text("/run no-such-command-here --now");
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("no-such-command-here could not start");
+
+    // Quitting while one runs asks, then stops it and logs how it ended.
+    tmux.text("/run sh -c 'echo up; exec sleep 60'");
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("running · Ctrl-C stops it");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("(NAV: type or Enter to write)");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Open incidents");
+    tmux.keys(&["q"]);
+    tmux.wait_for("still running");
+    tmux.keys(&["y"]);
+    tmux.wait_for("EXIT=0");
+    let texts = timeline(&db);
+    assert_eq!(
+        texts[texts.len() - 2],
+        "running: sh -c 'echo up; exec sleep 60'"
+    );
+    assert!(
+        texts
+            .last()
+            .unwrap()
+            .starts_with("sh killed by SIGTERM (15) after"),
+        "{texts:?}"
+    );
+}

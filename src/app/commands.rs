@@ -8,7 +8,8 @@
 
 use chrono::{DateTime, Local, Utc};
 
-use super::Write;
+use super::{Effect, RunRequest, SilenceRequest, SilenceTarget, Write};
+use crate::domain::alert::{Alert, AlertState};
 use crate::domain::parse::parse_due_date;
 use crate::domain::{
     EntryId, EntryKind, FollowUpEdit, FollowUpId, Incident, IncidentEdit, NewFollowUp, Severity,
@@ -108,6 +109,20 @@ pub const COMMANDS: &[Command] = &[
         choices: &[],
     },
     Command {
+        name: "silence",
+        args: "DURATION why (e.g. 2h rollback under way)",
+        help: "silence this incident's firing alerts (or those marked on the dashboard) in their Alertmanager; shows the matchers and asks first",
+        key: Some('S'),
+        choices: &[],
+    },
+    Command {
+        name: "run",
+        args: "CMD [ARGS…]",
+        help: "run a command (no shell) with its output in a pane, logged as mitigation before it starts and when it ends; Ctrl-C stops it (asks first)",
+        key: Some('!'),
+        choices: &[],
+    },
+    Command {
         name: "edit",
         args: "",
         help: "edit the template: title, regions, cohorts, trigger time, summary",
@@ -160,6 +175,11 @@ pub enum Action {
     Export,
     CommsDraft,
     Help,
+    /// Something done outside the database (a silence, a command), after `confirm`.
+    Act {
+        effect: Effect,
+        confirm: String,
+    },
 }
 
 /// What a command needs to know about the incident it acts on.
@@ -171,6 +191,17 @@ pub struct Context<'a> {
     pub marked: &'a [(String, String)],
     /// The incident's timeline (what was done for it, e.g. silences made).
     pub timeline: &'a [crate::domain::TimelineEntry],
+    /// The alerts `/silence` acts on: those marked on the dashboard, else the live
+    /// alerts this incident links (any state: firing ones are picked here).
+    pub alerts: &'a [&'a Alert],
+    /// Whether the alerts were marked (rather than linked).
+    pub alerts_marked: bool,
+    /// The alerts come from the demo feed (nothing to silence there).
+    pub demo: bool,
+    /// How times are shown (the end of a silence in its question).
+    pub time_display: crate::config::TimeDisplay,
+    /// A `/run` command is still running.
+    pub running: bool,
 }
 
 /// Reads a submitted line: text, `//text`, or a command with its arguments. An error
@@ -475,11 +506,114 @@ pub fn parse(line: &str, ctx: &Context<'_>) -> Result<Action, String> {
                 },
             })
         }
+        "silence" => silence(args, ctx, &usage),
+        "run" => {
+            if ctx.running {
+                return Err("a command is still running: Ctrl-C stops it, then /run again".into());
+            }
+            let argv = crate::domain::run::split_words(args).map_err(|e| e.to_string())?;
+            if argv.is_empty() {
+                return Err(usage());
+            }
+            let shown = crate::domain::run::command_line(&argv);
+            Ok(Action::Act {
+                confirm: format!(
+                    "Run `{shown}` for #{id}? It is logged as mitigation before it starts and when it ends; its output shows in a pane; Ctrl-C stops it. No shell: write sh -c '…' for pipes or $VARS."
+                ),
+                effect: Effect::Run(Box::new(RunRequest {
+                    incident: id,
+                    kind: EntryKind::Mitigation,
+                    argv,
+                    author,
+                })),
+            })
+        }
         "edit" => no_args(Action::OpenEditForm),
         "export" => no_args(Action::Export),
         "comms" => no_args(Action::CommsDraft),
         _ => no_args(Action::Help),
     }
+}
+
+/// `/silence DURATION why`: one silence per alert, each matching all of that alert's
+/// labels (so it mutes that alert and no other), on the source it fires in.
+fn silence(args: &str, ctx: &Context<'_>, usage: &dyn Fn() -> String) -> Result<Action, String> {
+    let id = ctx.incident.id;
+    let (length, why) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+    let length = crate::domain::parse::parse_duration(length).map_err(|_| usage())?;
+    if length < chrono::Duration::minutes(1) || length > chrono::Duration::days(30) {
+        return Err("a silence lasts between 1m and 30d".into());
+    }
+    let why = crate::domain::text::sanitize_line(why.trim());
+    if why.is_empty() {
+        return Err(format!("say why after the duration: {}", usage()));
+    }
+    if ctx.demo {
+        return Err(
+            "the demo feed has no Alertmanager: nothing to silence (configure a source to use /silence)"
+                .into(),
+        );
+    }
+    let firing: Vec<&Alert> = ctx
+        .alerts
+        .iter()
+        .copied()
+        .filter(|a| a.state == AlertState::Firing)
+        .collect();
+    if firing.is_empty() {
+        return Err(match (ctx.alerts_marked, ctx.alerts.is_empty()) {
+            (true, _) => "none of the alerts marked on the dashboard is firing: nothing to silence".into(),
+            (false, true) => format!(
+                "#{id} links no alert the dashboard sees: mark alerts there with Space first (or use sitrep silence {id} --matcher …)"
+            ),
+            (false, false) => format!(
+                "no alert linked to #{id} is firing (they are silenced, inhibited or resolved): nothing to silence"
+            ),
+        });
+    }
+    let ends = ctx.now + length;
+    let alerts: Vec<SilenceTarget> = firing
+        .iter()
+        .map(|a| SilenceTarget {
+            source: a.source.clone(),
+            name: a.name.clone(),
+            matchers: crate::domain::silence::matchers_for(
+                &a.labels
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
+        })
+        .collect();
+    let listed = alerts
+        .iter()
+        .map(|t| {
+            format!(
+                "{} on {}: {}",
+                t.name,
+                t.source,
+                crate::domain::silence::shown(&t.matchers)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let count = match alerts.len() {
+        1 => "1 alert".to_string(),
+        n => format!("{n} alerts (one silence each)"),
+    };
+    Ok(Action::Act {
+        confirm: format!(
+            "Silence {count} until {} for #{id} — '{why}'? {listed}",
+            crate::format::time(ends, ctx.time_display)
+        ),
+        effect: Effect::Silence(Box::new(SilenceRequest {
+            incident: id,
+            author: ctx.user.to_string(),
+            why,
+            ends,
+            alerts,
+        })),
+    })
 }
 
 /// A role holder: one person's name on one line, not empty.

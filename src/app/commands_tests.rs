@@ -19,18 +19,25 @@ fn incident() -> Incident {
         .into_incident(IncidentId(1))
 }
 
+/// A context on `i` with nothing marked, no timeline and no alerts.
+fn context(i: &Incident) -> Context<'_> {
+    Context {
+        incident: i,
+        user: "alice",
+        now: now(),
+        marked: &[],
+        timeline: &[],
+        alerts: &[],
+        alerts_marked: false,
+        demo: false,
+        time_display: crate::config::TimeDisplay::Utc,
+        running: false,
+    }
+}
+
 fn run(line: &str) -> Result<Action, String> {
     let i = incident();
-    parse(
-        line,
-        &Context {
-            incident: &i,
-            user: "alice",
-            now: now(),
-            marked: &[],
-            timeline: &[],
-        },
-    )
+    parse(line, &context(&i))
 }
 
 fn write(line: &str) -> (Write, Option<String>) {
@@ -301,11 +308,8 @@ fn link_takes_the_marked_alerts_or_fingerprints_and_asks_first() {
     let i = incident();
     let marked = [("fp1".to_string(), "RoomDown".to_string())];
     let ctx = Context {
-        incident: &i,
-        user: "alice",
-        now: now(),
         marked: &marked,
-        timeline: &[],
+        ..context(&i)
     };
     match parse("/link", &ctx) {
         Ok(Action::Write {
@@ -346,11 +350,8 @@ fn resolve_names_the_silences_that_outlive_the_incident() {
         db_role: None,
     }];
     let ctx = Context {
-        incident: &i,
-        user: "alice",
-        now: now(),
-        marked: &[],
         timeline: &timeline,
+        ..context(&i)
     };
     match parse("/resolve", &ctx) {
         Ok(Action::Write { confirm: Some(q), .. }) => assert!(
@@ -361,4 +362,151 @@ fn resolve_names_the_silences_that_outlive_the_incident() {
     }
     let (_, plain) = write("/resolve");
     assert!(!plain.unwrap().contains("silence"));
+}
+
+fn live_alert(fp: &str, name: &str, state: AlertState) -> Alert {
+    let labels = [
+        ("alertname", name),
+        ("region", "eu"),
+        ("instance", "room-1"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+    .collect();
+    let mut alert = crate::domain::alert::normalize(
+        "prod",
+        crate::domain::alert::RawAlert {
+            fingerprint: fp.into(),
+            labels,
+            ..Default::default()
+        },
+        &crate::domain::alert::LabelMapping::default(),
+    );
+    alert.state = state;
+    alert
+}
+
+#[test]
+fn silence_makes_one_silence_per_firing_alert_from_its_labels_and_asks_first() {
+    let i = incident();
+    let firing = live_alert("fp1", "RoomDown", AlertState::Firing);
+    let quiet = live_alert("fp2", "RoomSlow", AlertState::Silenced);
+    let alerts = [&firing, &quiet];
+    let ctx = Context {
+        alerts: &alerts,
+        ..context(&i)
+    };
+    let Ok(Action::Act { effect, confirm }) = parse("/silence 2h rolling back room", &ctx) else {
+        panic!("not an act");
+    };
+    let Effect::Silence(request) = effect else {
+        panic!("not a silence: {effect:?}");
+    };
+    assert_eq!(request.incident, i.id);
+    assert_eq!(request.author, "alice");
+    assert_eq!(request.why, "rolling back room");
+    assert_eq!(request.ends, now() + chrono::Duration::hours(2));
+    // Only the firing one; its matchers are all of its labels.
+    assert_eq!(request.alerts.len(), 1);
+    assert_eq!(request.alerts[0].source, "prod");
+    assert_eq!(
+        crate::domain::silence::shown(&request.alerts[0].matchers),
+        r#"alertname="RoomDown", instance="room-1", region="eu""#
+    );
+    // The question shows the end, the reason and the matchers.
+    assert!(confirm.contains("Silence 1 alert until 2026-"), "{confirm}");
+    assert!(confirm.contains("'rolling back room'"), "{confirm}");
+    assert!(
+        confirm.contains(r#"RoomDown on prod: alertname="RoomDown", instance="room-1""#),
+        "{confirm}"
+    );
+}
+
+#[test]
+fn silence_refuses_what_it_cannot_do_and_says_how() {
+    let i = incident();
+    let quiet = live_alert("fp2", "RoomSlow", AlertState::Silenced);
+    let firing = live_alert("fp1", "RoomDown", AlertState::Firing);
+    let none: [&Alert; 0] = [];
+    let quiet_only = [&quiet];
+    let some = [&firing];
+    let cases: Vec<(&str, Context<'_>, &str)> = vec![
+        ("/silence", context(&i), "write /silence DURATION"),
+        ("/silence 2h", context(&i), "say why"),
+        ("/silence soon why", context(&i), "write /silence DURATION"),
+        ("/silence 0m why", context(&i), "between 1m and 30d"),
+        ("/silence 31d why", context(&i), "between 1m and 30d"),
+        (
+            "/silence 2h why",
+            Context {
+                alerts: &none,
+                ..context(&i)
+            },
+            "links no alert the dashboard sees",
+        ),
+        (
+            "/silence 2h why",
+            Context {
+                alerts: &quiet_only,
+                ..context(&i)
+            },
+            "is firing",
+        ),
+        (
+            "/silence 2h why",
+            Context {
+                alerts: &quiet_only,
+                alerts_marked: true,
+                ..context(&i)
+            },
+            "marked on the dashboard is firing",
+        ),
+        (
+            "/silence 2h why",
+            Context {
+                alerts: &some,
+                demo: true,
+                ..context(&i)
+            },
+            "demo feed has no Alertmanager",
+        ),
+    ];
+    for (line, ctx, said) in cases {
+        match parse(line, &ctx) {
+            Err(why) => assert!(why.contains(said), "{line}: {why}"),
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn run_splits_the_command_without_a_shell_and_asks_first() {
+    let Ok(Action::Act { effect, confirm }) = run(r#"/run sh -c 'echo "rolled back" | tee x'"#)
+    else {
+        panic!("not an act");
+    };
+    let Effect::Run(request) = effect else {
+        panic!("not a run: {effect:?}");
+    };
+    assert_eq!(request.argv, ["sh", "-c", r#"echo "rolled back" | tee x"#]);
+    assert_eq!(request.kind, EntryKind::Mitigation);
+    assert_eq!(request.author, "alice");
+    assert!(confirm.starts_with("Run `sh -c 'echo"), "{confirm}");
+    assert!(confirm.contains("Ctrl-C stops it"), "{confirm}");
+    for (line, said) in [
+        ("/run", "write /run CMD"),
+        ("/run   ", "write /run CMD"),
+        ("/run echo 'open", "not closed"),
+    ] {
+        match run(line) {
+            Err(why) => assert!(why.contains(said), "{line}: {why}"),
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+    let i = incident();
+    let busy = Context {
+        running: true,
+        ..context(&i)
+    };
+    assert!(matches!(parse("/run true", &busy), Err(why) if why.contains("still running")));
 }

@@ -12,7 +12,7 @@ use ratatui_textarea::{Input, Key};
 
 use super::commands::{self, Action};
 use super::form::Form;
-use super::{single_line, Banner, Confirm, Effect, Layer, State, View, Write};
+use super::{single_line, Banner, Confirm, Effect, Layer, RunPane, State, Then, View, Write};
 use crate::domain::{EntryKind, IncidentId, NewEntry};
 
 /// A key in the incident view with no layer on top.
@@ -77,6 +77,15 @@ fn navigating_key(state: &mut State, id: IncidentId, input: Input) -> Vec<Effect
 fn navigate(state: &mut State, id: IncidentId, input: Input) -> Vec<Effect> {
     let plain = !input.ctrl && !input.alt;
     match input.key {
+        // Esc closes the output of a command that ended first, then leaves.
+        Key::Esc
+            if state
+                .run
+                .as_ref()
+                .is_some_and(|r| !r.running() && r.incident == id) =>
+        {
+            state.run = None;
+        }
         Key::Esc | Key::Left => {
             state.view = View::Dashboard;
             state.banner = None;
@@ -142,15 +151,25 @@ fn run(state: &mut State, id: IncidentId, line: &str, origin: Origin) -> Vec<Eff
         state.composer.error = Some("the incident is still loading; try again in a moment".into());
         return Vec::new();
     };
-    let marked: Vec<(String, String)> = if state.board.marked.is_empty() {
+    let marked_alerts: Vec<&crate::domain::alert::Alert> = if state.board.marked.is_empty() {
         Vec::new()
     } else {
-        state
-            .board
-            .chosen()
+        state.board.chosen()
+    };
+    let marked: Vec<(String, String)> = marked_alerts
+        .iter()
+        .map(|a| (a.fingerprint.clone(), a.name.clone()))
+        .collect();
+    // `/silence` acts on the marked alerts, else on those the incident links.
+    let alerts: Vec<&crate::domain::alert::Alert> = if marked_alerts.is_empty() {
+        record
+            .incident
+            .linked_alerts
             .iter()
-            .map(|a| (a.fingerprint.clone(), a.name.clone()))
+            .filter_map(|fp| state.board.set().get(fp).map(|a| &**a))
             .collect()
+    } else {
+        marked_alerts.clone()
     };
     let ctx = commands::Context {
         incident: &record.incident,
@@ -158,6 +177,11 @@ fn run(state: &mut State, id: IncidentId, line: &str, origin: Origin) -> Vec<Eff
         now: state.now,
         marked: &marked,
         timeline: &record.timeline,
+        alerts: &alerts,
+        alerts_marked: !marked_alerts.is_empty(),
+        demo: state.board.is_demo(),
+        time_display: state.time_display,
+        running: state.run.as_ref().is_some_and(super::RunPane::running),
     };
     let action = match commands::parse(line, &ctx) {
         Ok(action) => action,
@@ -192,7 +216,7 @@ fn run(state: &mut State, id: IncidentId, line: &str, origin: Origin) -> Vec<Eff
                             question: format!(
                                 "Log this comms update and post it to {channels}? (Esc: back to the text, nothing written)"
                             ),
-                            write: Write::Post(id, entry),
+                            then: Then::Write(Write::Post(id, entry)),
                             origin,
                         }));
                     }
@@ -207,7 +231,14 @@ fn run(state: &mut State, id: IncidentId, line: &str, origin: Origin) -> Vec<Eff
         } => {
             state.layer = Layer::Confirm(Box::new(Confirm {
                 question,
-                write,
+                then: Then::Write(write),
+                origin,
+            }));
+        }
+        Action::Act { effect, confirm } => {
+            state.layer = Layer::Confirm(Box::new(Confirm {
+                question: confirm,
+                then: Then::Act(effect),
                 origin,
             }));
         }
@@ -249,11 +280,42 @@ fn send(state: &mut State, write: Write, origin: Origin) -> Vec<Effect> {
     vec![effect]
 }
 
+/// A confirmed act outside the database: the line it came from is done with; the
+/// outcome comes back as a message (a banner, the run pane).
+fn act(state: &mut State, effect: Effect, origin: Origin) -> Vec<Effect> {
+    if origin == Origin::Composer {
+        state.composer.text = single_line("");
+        state.composer.error = None;
+    }
+    match &effect {
+        Effect::Run(run) => {
+            state.run = Some(RunPane {
+                incident: run.incident,
+                command: crate::domain::run::command_line(&run.argv),
+                lines: std::collections::VecDeque::new(),
+                dropped: 0,
+                ended: None,
+            });
+        }
+        Effect::Silence(_) => {
+            state.banner = Some(Banner {
+                error: false,
+                text: "silencing…".into(),
+            });
+        }
+        _ => {}
+    }
+    vec![effect]
+}
+
 /// A key while a confirmation is shown: Enter confirms, Esc cancels; any other key
 /// leaves the question up, so a stray letter never answers it.
 pub fn confirm_key(state: &mut State, confirm: Box<Confirm>, input: Input) -> Vec<Effect> {
     match input.key {
-        Key::Enter => send(state, confirm.write, confirm.origin),
+        Key::Enter => match confirm.then {
+            Then::Write(write) => send(state, write, confirm.origin),
+            Then::Act(effect) => act(state, effect, confirm.origin),
+        },
         Key::Esc => {
             state.banner = Some(Banner {
                 error: false,

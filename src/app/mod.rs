@@ -72,6 +72,14 @@ pub enum Msg {
     Escalated(Result<String, String>),
     /// A comms update reached a channel, or was given up on (loud).
     Posted(Result<String, String>),
+    /// Silences asked for with `/silence`: what was made, or (`Err`) what was not and
+    /// why.
+    Silenced(Result<String, String>),
+    /// Lines a command started with `/run` wrote (stdout and stderr as they came).
+    RunOutput(Vec<String>),
+    /// The command of `/run` ended (the first line of its log entry), or (`Err`) it
+    /// was not run or its ending could not be logged.
+    RunEnded(Result<String, String>),
     /// SIGTERM, SIGHUP or the terminal went away: quit now.
     Terminate,
 }
@@ -106,7 +114,51 @@ pub enum Effect {
     Export(IncidentId),
     /// Write the customer update draft of an incident to a new file.
     CommsDraft(IncidentId),
+    /// Make silences in the alert sources and record each in the incident's log.
+    Silence(Box<SilenceRequest>),
+    /// Run a command for an incident: logged before it starts and after it ends, its
+    /// output sent back as `RunOutput`.
+    Run(Box<RunRequest>),
+    /// Ctrl-C for the command of `/run`: SIGINT to its process group.
+    InterruptRun,
     Quit,
+}
+
+impl Effect {
+    /// Whether the effect acts outside the database (a source, a process) rather than
+    /// being carried out by the store worker.
+    pub fn is_action(&self) -> bool {
+        matches!(self, Self::Silence(_) | Self::Run(_) | Self::InterruptRun)
+    }
+}
+
+/// Silences to make for an incident, one per alert, each with the alert's labels as
+/// its matchers (shown in the question before they are made).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SilenceRequest {
+    pub incident: IncidentId,
+    pub author: String,
+    /// Why, as typed (the silence's comment starts with the incident id).
+    pub why: String,
+    pub ends: DateTime<Utc>,
+    pub alerts: Vec<SilenceTarget>,
+}
+
+/// One alert to silence: where it fires, its name, and its matchers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SilenceTarget {
+    pub source: String,
+    pub name: String,
+    pub matchers: Vec<crate::domain::silence::Matcher>,
+}
+
+/// A command to run for an incident (no shell: the words as split).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRequest {
+    pub incident: IncidentId,
+    pub kind: EntryKind,
+    pub argv: Vec<String>,
+    pub author: String,
 }
 
 /// A change to store; each carries its author and time, decided by `update`.
@@ -215,8 +267,40 @@ pub enum Layer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
     pub question: String,
-    pub write: Write,
+    pub then: Then,
     pub origin: Origin,
+}
+
+/// What a confirmed question does: a change to the database, or an act outside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)]
+pub enum Then {
+    Write(Write),
+    Act(Effect),
+}
+
+/// The command of `/run` and what it has written, shown in a pane of the incident
+/// view until it is closed (Esc after it ended).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunPane {
+    pub incident: IncidentId,
+    /// The command line as it is logged.
+    pub command: String,
+    /// The last [`RunPane::KEPT`] lines of output, made safe.
+    pub lines: std::collections::VecDeque<String>,
+    /// Lines that scrolled out of the pane.
+    pub dropped: u64,
+    /// How it ended (the entry's first line), or why it was not run; `None` while it
+    /// runs.
+    pub ended: Option<Result<String, String>>,
+}
+
+impl RunPane {
+    pub const KEPT: usize = 500;
+
+    pub fn running(&self) -> bool {
+        self.ended.is_none()
+    }
 }
 
 /// The one-line entry composer of the incident view. Focused, it is TYPE mode: what is
@@ -300,6 +384,8 @@ pub struct State {
     pub comms_every: Duration,
     /// Where comms updates are posted (config `[[comms.channels]]`; none in the demo).
     pub post_channels: Vec<String>,
+    /// The command started with `/run`, running or ended and not closed yet.
+    pub run: Option<RunPane>,
     /// The id the next write gets.
     next_request: u64,
 }
@@ -335,6 +421,7 @@ impl State {
             database_down: None,
             comms_every: Duration::minutes(30),
             post_channels: Vec::new(),
+            run: None,
             next_request: 1,
         }
     }

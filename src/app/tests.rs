@@ -1202,6 +1202,54 @@ mod alert_flows {
     }
 
     #[test]
+    fn slash_silence_in_an_incident_silences_its_firing_linked_alerts_after_asking() {
+        let (mut s, mut b) = watching();
+        let linked = linked_incident(&["a"], "eu");
+        s.incidents = vec![linked.clone()];
+        polled(
+            &mut s,
+            &mut b,
+            vec![
+                alert("a", "RoomDown", "critical", "room", "eu", 1),
+                alert("b", "CdnSlow", "warning", "cdn", "us", 1),
+            ],
+            5,
+        );
+        s.view = View::Incident(IncidentId(7));
+        s.composer.focused = true;
+        update(
+            &mut s,
+            Msg::RecordLoaded(IncidentRecord {
+                incident: linked,
+                timeline: Vec::new(),
+                follow_ups: Vec::new(),
+                alerts: Vec::new(),
+            }),
+        );
+        typed(&mut s, "/silence 90m flapping while we roll back");
+        assert!(update(&mut s, key(Key::Enter)).is_empty(), "asks first");
+        let Layer::Confirm(confirm) = &s.layer else {
+            panic!("no question: {:?}", s.composer.error);
+        };
+        assert!(
+            confirm.question.contains("RoomDown on eu"),
+            "{}",
+            confirm.question
+        );
+        assert!(!confirm.question.contains("CdnSlow"), "only the linked one");
+        let effects = update(&mut s, key(Key::Enter));
+        let [Effect::Silence(request)] = effects.as_slice() else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(request.alerts.len(), 1);
+        assert_eq!(request.ends, t(5) + Duration::minutes(90));
+        assert_eq!(s.composer.content(), "", "the command line is done with");
+        update(&mut s, Msg::Silenced(Err("RoomDown on eu: 401".into())));
+        let banner = s.banner.clone().unwrap();
+        assert!(banner.error && banner.text.starts_with("NOT SILENCED: "));
+    }
+
+    #[test]
     fn an_unlinked_alert_shown_in_full_declares_from_itself_and_esc_goes_back() {
         let (mut s, mut b) = watching();
         polled(
@@ -1322,4 +1370,72 @@ fn resolved_incidents_are_listed_with_r_found_with_a_search_and_opened() {
     assert_eq!(ids(&s), vec![6]);
     update(&mut s, key(Key::Esc));
     assert_eq!(ids(&s), vec![7, 6], "Esc in the search drops it");
+}
+
+#[test]
+fn slash_run_shows_its_output_in_a_pane_ctrl_c_interrupts_and_esc_closes_it_once_ended() {
+    let mut s = in_incident();
+    typed(&mut s, "/run kubectl rollout undo deploy/room");
+    assert!(update(&mut s, key(Key::Enter)).is_empty(), "asks first");
+    assert!(matches!(s.layer, Layer::Confirm(_)));
+    let effects = update(&mut s, key(Key::Enter));
+    let [Effect::Run(request)] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(request.argv, ["kubectl", "rollout", "undo", "deploy/room"]);
+    assert_eq!(request.incident, IncidentId(1));
+    let pane = s.run.clone().expect("a pane");
+    assert!(pane.running());
+    assert_eq!(pane.command, "kubectl rollout undo deploy/room");
+    // Output arrives in batches; the pane keeps the last lines only.
+    for n in 0..(RunPane::KEPT + 20) {
+        update(&mut s, Msg::RunOutput(vec![format!("line {n}")]));
+    }
+    let pane = s.run.clone().unwrap();
+    assert_eq!(pane.lines.len(), RunPane::KEPT);
+    assert_eq!(pane.dropped, 20);
+    assert_eq!(pane.lines.back().map(String::as_str), Some("line 519"));
+    // Another /run waits for this one.
+    update(&mut s, key(Key::Enter));
+    typed(&mut s, "/run true");
+    assert!(update(&mut s, key(Key::Enter)).is_empty());
+    assert!(s
+        .composer
+        .error
+        .as_deref()
+        .is_some_and(|e| e.contains("still running")));
+    // Ctrl-C goes to the command, not to quitting.
+    let ctrl_c = Msg::Key(Input {
+        key: Key::Char('c'),
+        ctrl: true,
+        ..Input::default()
+    });
+    assert_eq!(update(&mut s, ctrl_c.clone()), vec![Effect::InterruptRun]);
+    assert!(!s.quit);
+    // Quitting while it runs asks first.
+    update(&mut s, key(Key::Esc));
+    update(&mut s, key(Key::Esc));
+    assert_eq!(s.view, View::Dashboard, "Esc leaves while it runs");
+    assert!(update(&mut s, ch('q')).is_empty());
+    assert!(matches!(s.layer, Layer::ConfirmQuit));
+    update(&mut s, key(Key::Esc));
+    // It ends: the pane says how, Esc closes it, Ctrl-C is the way out again.
+    update(
+        &mut s,
+        Msg::RunEnded(Ok("kubectl exited 0 after 1.2s".into())),
+    );
+    assert_eq!(
+        s.banner.as_ref().map(|b| b.text.as_str()),
+        Some("kubectl exited 0 after 1.2s")
+    );
+    update(&mut s, key(Key::Enter));
+    update(&mut s, Msg::RecordLoaded(record(1)));
+    assert!(s.run.is_some());
+    update(&mut s, key(Key::Esc));
+    update(&mut s, key(Key::Esc));
+    assert!(s.run.is_none(), "Esc closed the ended command's pane");
+    assert_eq!(s.view, View::Incident(IncidentId(1)), "and stayed");
+    // Ctrl-C offers the way out again (the `/run true` draft makes it ask).
+    assert!(update(&mut s, ctrl_c).is_empty());
+    assert!(matches!(s.layer, Layer::ConfirmQuit));
 }

@@ -114,6 +114,34 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.banner = Some(error(format!("NOT POSTED: {why}")));
             Vec::new()
         }
+        Msg::Silenced(Ok(done)) => {
+            state.banner = Some(info(done));
+            Vec::new()
+        }
+        Msg::Silenced(Err(why)) => {
+            state.banner = Some(error(format!("NOT SILENCED: {why}")));
+            Vec::new()
+        }
+        Msg::RunOutput(lines) => {
+            if let Some(run) = state.run.as_mut().filter(|r| r.running()) {
+                run.lines.extend(lines);
+                while run.lines.len() > super::RunPane::KEPT {
+                    run.lines.pop_front();
+                    run.dropped += 1;
+                }
+            }
+            Vec::new()
+        }
+        Msg::RunEnded(result) => {
+            state.banner = Some(match &result {
+                Ok(text) => info(text.clone()),
+                Err(why) => error(why.clone()),
+            });
+            if let Some(run) = state.run.as_mut() {
+                run.ended = Some(result);
+            }
+            Vec::new()
+        }
         Msg::Escalated(Err(why)) => {
             state.banner = Some(error(format!("ESCALATION FAILED: {why}")));
             Vec::new()
@@ -212,8 +240,15 @@ fn is_char(input: &Input, c: char) -> bool {
 }
 
 fn key(state: &mut State, input: Input) -> Vec<Effect> {
-    // Ctrl-C always offers the way out, whatever has focus.
+    // Ctrl-C stops the command of `/run` in its incident's view; elsewhere it
+    // offers the way out, whatever has focus.
     if input.ctrl && input.key == Key::Char('c') {
+        if let (Some(run), View::Incident(id)) = (&state.run, state.view) {
+            if run.running() && run.incident == id {
+                state.banner = Some(info(format!("Ctrl-C sent to `{}`", run.command)));
+                return vec![Effect::InterruptRun];
+            }
+        }
         return request_quit(state);
     }
     match std::mem::replace(&mut state.layer, Layer::None) {
@@ -285,7 +320,7 @@ fn alert_key(
 }
 
 fn request_quit(state: &mut State) -> Vec<Effect> {
-    if state.has_unsaved_text() {
+    if state.has_unsaved_text() || state.run.as_ref().is_some_and(super::RunPane::running) {
         state.layer = Layer::ConfirmQuit;
         Vec::new()
     } else {

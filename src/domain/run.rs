@@ -33,6 +33,55 @@ pub fn command_line(argv: &[String]) -> String {
         .join(" ")
 }
 
+/// A typed command line split into words the way a shell splits them, without the
+/// shell: whitespace separates words, '…' keeps everything as it is, "…" and a
+/// backslash keep the next character. Nothing is expanded (no `$VAR`, `*`, `|`).
+pub fn split_words(line: &str) -> Result<Vec<String>, super::DomainError> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {
+                if let Some(w) = word.take() {
+                    words.push(w);
+                }
+            }
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => w.push(c),
+                        None => return Err(super::DomainError::invalid("a ' is not closed")),
+                    }
+                }
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c) => w.push(c),
+                            None => return Err(super::DomainError::invalid("a \" is not closed")),
+                        },
+                        Some(c) => w.push(c),
+                        None => return Err(super::DomainError::invalid("a \" is not closed")),
+                    }
+                }
+            }
+            '\\' => match chars.next() {
+                Some(c) => word.get_or_insert_with(String::new).push(c),
+                None => return Err(super::DomainError::invalid("a line cannot end with \\")),
+            },
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    Ok(words)
+}
+
 /// The entry written before the command starts.
 pub fn started_text(argv: &[String]) -> String {
     format!("running: {}", command_line(argv))
@@ -213,6 +262,27 @@ mod tests {
 
     fn argv(words: &[&str]) -> Vec<String> {
         words.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn a_typed_line_is_split_like_a_shell_would_without_expanding_anything() {
+        let split = |line: &str| split_words(line).unwrap();
+        assert_eq!(
+            split("kubectl rollout undo  deploy/room"),
+            argv(&["kubectl", "rollout", "undo", "deploy/room"])
+        );
+        assert_eq!(
+            split(r#"sh -c 'echo $HOME | wc -c' "a \"b\" c" d\ e ''"#),
+            argv(&["sh", "-c", "echo $HOME | wc -c", r#"a "b" c"#, "d e", ""])
+        );
+        assert_eq!(split("a'b'\"c\"d"), argv(&["abcd"]));
+        assert_eq!(split("   "), Vec::<String>::new());
+        for bad in ["echo 'open", "echo \"open", "echo \\"] {
+            assert!(split_words(bad).is_err(), "{bad}");
+        }
+        // The split words, shown again, read back the same.
+        let words = split(r#"printf '%s\n' "it's" a\ b"#);
+        assert_eq!(split(&command_line(&words)), words);
     }
 
     #[test]

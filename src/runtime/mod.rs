@@ -2,12 +2,14 @@
 //! input thread, the store worker, signals, and the loop that moves messages into
 //! `app::update` and draws once per batch.
 
+mod actions;
 mod alert_builder;
 mod change_feed;
 pub mod escalation;
 mod input;
 pub mod outbox;
 mod poster;
+mod runner;
 mod store_worker;
 mod terminal;
 
@@ -67,6 +69,9 @@ pub fn run(
         },
         posting: None,
     };
+    let actions = page_through
+        .clone()
+        .map(|target| actions::Actions::new(config, target, demo_seed.is_some()));
     // The demo and a rehearsal post nowhere; the poster starts with the event loop.
     let post_through = match (demo_seed, page_through) {
         (None, Some(target)) if !drill && !config.comms.channels.is_empty() => {
@@ -135,7 +140,17 @@ pub fn run(
                 }
             }
         }
-        event_loop(store, team, exporter, post_through, state, poll_rx, pollers).await
+        event_loop(
+            store,
+            team,
+            exporter,
+            post_through,
+            actions,
+            state,
+            poll_rx,
+            pollers,
+        )
+        .await
     })
 }
 
@@ -143,11 +158,13 @@ fn now() -> chrono::DateTime<Utc> {
     truncate_to_millis(Utc::now())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn event_loop(
     store: Store,
     team: Option<PgTarget>,
     mut exporter: store_worker::Exporter,
     post_through: Option<(Config, crate::store::Target, std::path::PathBuf)>,
+    mut actions: Option<actions::Actions>,
     mut state: State,
     polls: mpsc::UnboundedReceiver<PollEvent>,
     mut pollers: JoinSet<()>,
@@ -205,7 +222,19 @@ async fn event_loop(
             batch.push(msg);
         }
         for msg in batch {
-            let effects: Vec<Effect> = app::update(&mut state, msg);
+            let (acts, effects): (Vec<Effect>, Vec<Effect>) = app::update(&mut state, msg)
+                .into_iter()
+                .partition(Effect::is_action);
+            for act in acts {
+                match actions.as_mut() {
+                    Some(actions) => actions.handle(act, &tx),
+                    None => {
+                        let _ = tx.send(Msg::RunEnded(Err(
+                            "not done: sitrep has no database to record it in".into(),
+                        )));
+                    }
+                }
+            }
             if let Err(why) = worker.run_all(effects) {
                 result = Err(dead_worker(why));
                 break;
@@ -219,6 +248,9 @@ async fn event_loop(
         }
     }
     drop(terminal);
+    if let Some(actions) = actions {
+        actions.finish();
+    }
     worker.finish();
     if result.is_err() {
         // The screen is gone: whatever was typed and not saved goes to stderr.

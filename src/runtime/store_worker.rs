@@ -177,7 +177,8 @@ fn execute(
         Msg::StoreFailed { request, error }
     };
     Some(match effect {
-        Effect::Quit => return None,
+        // Acts outside the database are carried out by `actions`, never sent here.
+        Effect::Quit | Effect::Silence(_) | Effect::Run(_) | Effect::InterruptRun => return None,
         Effect::Export(id) => return draft(store, exporter, tx, id, Draft::Postmortem),
         Effect::CommsDraft(id) => return draft(store, exporter, tx, id, Draft::Comms),
         Effect::LoadIncidents => store

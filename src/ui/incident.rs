@@ -27,19 +27,61 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         follow_up_rows + 2
     };
-    let [template, timeline, follow_ups, composer] = Layout::vertical([
+    let run = state
+        .run
+        .as_ref()
+        .filter(|r| r.incident == record.incident.id);
+    let run_height = run.map_or(0, |r| (r.lines.len() as u16).clamp(1, 10) + 2);
+    let [template, timeline, output, follow_ups, composer] = Layout::vertical([
         Constraint::Length(7),
         Constraint::Min(3),
+        Constraint::Length(run_height),
         Constraint::Length(follow_up_height),
         Constraint::Length(3),
     ])
     .areas(area);
     render_template(state, theme, frame, template, record);
     render_timeline(state, theme, frame, timeline, &record.timeline);
+    if let Some(run) = run {
+        render_run(theme, frame, output, run);
+    }
     if follow_up_height > 0 {
         render_follow_ups(state, frame, follow_ups, record);
     }
     render_composer(state, theme, frame, composer);
+}
+
+/// The output of the command of `/run`: its last lines, and how it ended.
+fn render_run(theme: &Theme, frame: &mut Frame, area: Rect, run: &crate::app::RunPane) {
+    let rows = area.height.saturating_sub(2) as usize;
+    let lines: Vec<Line> = run
+        .lines
+        .iter()
+        .skip(run.lines.len().saturating_sub(rows))
+        .map(|l| Line::from(l.clone()))
+        .collect();
+    let (status, style) = match &run.ended {
+        None => (
+            "running · Ctrl-C stops it".to_string(),
+            ratatui::style::Style::default(),
+        ),
+        Some(Ok(ended)) => (format!("{ended} · Esc closes"), theme.dim()),
+        Some(Err(why)) => (format!("{why} · Esc closes"), theme.error()),
+    };
+    let title = Line::from(vec![
+        Span::raw(format!(" $ {} — ", run.command)),
+        Span::styled(status, style),
+        Span::raw(" "),
+    ]);
+    let lines = if lines.is_empty() {
+        vec![Line::from(Span::styled("(no output yet)", theme.dim()))]
+    } else {
+        lines
+    };
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
+        area,
+    );
 }
 
 fn render_template(

@@ -124,10 +124,23 @@ fn source_health(
 /// TYPE or NAV, so that nobody mistakes one for the other.
 fn render_footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let in_incident = matches!(state.view, View::Incident(_)) && matches!(state.layer, Layer::None);
+    // While a command of `/run` runs in this incident, Ctrl-C is its.
+    let running = match state.view {
+        View::Incident(id) => state
+            .run
+            .as_ref()
+            .is_some_and(|r| r.running() && r.incident == id),
+        View::Dashboard => false,
+    };
     let line = if in_incident && state.composer.focused {
+        let keys = if running {
+            strings::KEYS_COMPOSER_RUNNING
+        } else {
+            strings::KEYS_COMPOSER
+        };
         Line::from(vec![
             Span::styled(strings::MODE_TYPE, theme.mode_type()),
-            Span::styled(strings::KEYS_COMPOSER, theme.dim()),
+            Span::styled(keys, theme.dim()),
         ])
     } else if in_incident {
         Line::from(vec![

@@ -16,12 +16,20 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     match &state.layer {
         Layer::None => {}
         Layer::Help(scroll) => render_help(state, frame, area, *scroll),
-        Layer::ConfirmQuit => render_box(
-            frame,
-            centered(area, 64, 3),
-            " Quit? ",
-            vec![Line::from(strings::CONFIRM_QUIT)],
-        ),
+        Layer::ConfirmQuit => {
+            let running = state.run.as_ref().is_some_and(crate::app::RunPane::running);
+            let (text, height) = if running {
+                (strings::CONFIRM_QUIT_RUNNING, 4)
+            } else {
+                (strings::CONFIRM_QUIT, 3)
+            };
+            render_box(
+                frame,
+                centered(area, 64, height),
+                " Quit? ",
+                vec![Line::from(text)],
+            )
+        }
         Layer::Confirm(confirm) => {
             let lines = vec![
                 Line::from(confirm.question.clone()),
@@ -31,8 +39,11 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                     theme.dim(),
                 )),
             ];
-            let width = (confirm.question.chars().count() as u16 + 4).clamp(40, 100);
-            let rect = centered(area, width, 6);
+            let chars = confirm.question.chars().count() as u16;
+            let width = (chars + 4).clamp(40, 100).min(area.width);
+            // The question wraps (a silence lists its matchers): room for all of it.
+            let rows = chars / width.saturating_sub(3).max(1) + 1;
+            let rect = centered(area, width, (rows + 4).min(area.height));
             frame.render_widget(Clear, rect);
             frame.render_widget(
                 Paragraph::new(lines)
@@ -147,7 +158,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 fn render_box(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
     frame.render_widget(Clear, area);
     frame.render_widget(
-        Paragraph::new(lines).block(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
             Block::default()
                 .borders(Borders::ALL)
                 .title(title.to_string()),

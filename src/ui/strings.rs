@@ -18,6 +18,8 @@ pub const MODE_NAV: &str = " NAV ";
 pub const MODE_TYPE: &str = " TYPE ";
 pub const KEYS_COMPOSER: &str =
     " Enter write · Tab kind (or complete a /command) · / command · Esc navigate · Ctrl-C quit";
+pub const KEYS_COMPOSER_RUNNING: &str =
+    " Enter write · Tab kind · / command · Esc navigate · Ctrl-C stops the running command";
 pub const KEYS_NAV_TAIL: &str =
     " · ↑↓ scroll · other keys type · Enter type · ? all keys · q quit · Esc back";
 pub const KEYS_CONFIRM_CHANGE: &str = " Enter confirms · Esc cancels";
@@ -41,13 +43,19 @@ pub const HELP_INCIDENT_KEYS: &[(&str, &str)] = &[
     ),
     ("↑↓ / PgUp PgDn / g G", "scroll the timeline (NAV mode)"),
     ("any other key", "in NAV mode, starts typing again"),
+    (
+        "Ctrl-C",
+        "while a /run command runs: stops it (SIGINT); Esc in NAV mode closes its output once it ended",
+    ),
 ];
 pub const KEYS_FORM: &str = " Tab/↑↓ field · ←→ severity · Enter save · Esc cancel";
 /// The edit form has no severity (`/sev` changes it).
 pub const KEYS_FORM_EDIT: &str = " Tab/↑↓ field · Enter save · Esc cancel";
-pub const KEYS_CONFIRM: &str = " y quit and lose the unsaved text · any other key stays";
+pub const KEYS_CONFIRM: &str = " y quit · any other key stays";
 pub const KEYS_HELP: &str = " ↑↓ PgUp PgDn scroll · any other key closes help";
 pub const CONFIRM_QUIT: &str = "An input holds text that is not saved. Quit anyway? (y/N)";
+pub const CONFIRM_QUIT_RUNNING: &str =
+    "A command started with /run is still running: quitting stops it (SIGTERM) and logs how it ended. Quit? (y/N)";
 pub const NO_INCIDENTS: &str = "No open incidents. Press d to declare one, R for resolved ones.";
 pub const NO_RESOLVED: &str = "No resolved incidents yet. R shows the open ones.";
 pub const NO_MATCH: &str = "No incident matches the search. Esc clears it; / searches again.";
@@ -65,7 +73,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("?", "this help"),
             (
                 "q / Ctrl-C",
-                "quit (asks first when an input holds unsaved text)",
+                "quit (asks first when an input holds unsaved text or a /run command runs)",
             ),
             ("Esc", "back out: close, leave the input, go back"),
         ],

@@ -380,6 +380,23 @@ fn snapshots_of_every_screen() {
     let mut navigating = incident_view();
     update(&mut navigating, special(Key::Esc));
     snapshot("incident-nav", &navigating);
+    let mut running = incident_view();
+    typing(&mut running, "/run kubectl rollout undo deploy/room");
+    update(&mut running, special(Key::Enter));
+    update(&mut running, special(Key::Enter));
+    update(
+        &mut running,
+        Msg::RunOutput(vec![
+            "deployment.apps/room rolled back".into(),
+            "waiting for rollout to finish: 1 of 3 updated".into(),
+        ]),
+    );
+    snapshot("run-pane", &running);
+    update(
+        &mut running,
+        Msg::RunEnded(Ok("kubectl exited 0 after 12.3s".into())),
+    );
+    snapshot("run-pane-ended", &running);
     let mut resolved = dashboard();
     let mut done = resolved.incidents[0].clone();
     done.id = crate::domain::IncidentId(9);

@@ -120,6 +120,22 @@ impl Tmux {
         }
     }
 
+    /// Waits until the screen no longer shows `needle`, for at most ten seconds.
+    pub fn wait_for_gone(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let screen = self.screen();
+            if !screen.contains(needle) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "'{needle}' stayed; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn pid(&self) -> i32 {
         let out = self.tmux(&["list-panes", "-t", &self.session, "-F", "#{pane_pid}"]);
         let shell: i32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();

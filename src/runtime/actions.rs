@@ -1,0 +1,130 @@
+//! Acts outside the database asked for from the incident view: silences (`/silence`)
+//! made in the alert sources and a command (`/run`) run for the incident. Each runs
+//! off the UI loop and the store worker, records itself in the incident's timeline on
+//! a connection of its own, and reports back as a message.
+
+use std::thread;
+
+use chrono::Utc;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::runner::{RunTarget, Runner};
+use crate::app::{Effect, Msg, SilenceRequest};
+use crate::config::Config;
+use crate::domain::parse::truncate_to_millis;
+use crate::domain::silence;
+use crate::domain::text::sanitize_line;
+use crate::domain::{EntryKind, NewEntry};
+use crate::sources::silences as api;
+use crate::store::{Store, Target};
+
+pub struct Actions {
+    /// Where silences are made and recorded; `None` in the demo (no Alertmanager).
+    silencing: Option<(Config, Target)>,
+    runner: Runner,
+}
+
+impl Actions {
+    pub fn new(config: &Config, target: Target, demo: bool) -> Self {
+        Self {
+            silencing: (!demo).then(|| (config.clone(), target.clone())),
+            runner: Runner::new(RunTarget {
+                target,
+                busy_timeout: config.busy_timeout,
+            }),
+        }
+    }
+
+    /// Carries out one effect for which [`Effect::is_action`] holds.
+    pub fn handle(&mut self, effect: Effect, tx: &UnboundedSender<Msg>) {
+        match effect {
+            Effect::Silence(request) => match &self.silencing {
+                Some((config, target)) => {
+                    let (config, target, tx) = (config.clone(), target.clone(), tx.clone());
+                    thread::spawn(move || {
+                        let _ = tx.send(Msg::Silenced(make(&config, &target, &request)));
+                    });
+                }
+                None => {
+                    let _ = tx.send(Msg::Silenced(Err(
+                        "the demo feed has no Alertmanager: nothing silenced".into(),
+                    )));
+                }
+            },
+            Effect::Run(run) => self.runner.start(*run, tx),
+            Effect::InterruptRun => self.runner.interrupt(),
+            _ => {}
+        }
+    }
+
+    /// The TUI is ending: a running command is stopped and its ending logged.
+    pub fn finish(self) {
+        self.runner.finish();
+    }
+}
+
+/// Makes each silence and records it; says what was made, or (`Err`) what was not
+/// and why (with what was made, if anything was).
+fn make(config: &Config, target: &Target, request: &SilenceRequest) -> Result<String, String> {
+    let mut store = Store::connect(target, config.busy_timeout, false)
+        .map_err(|e| format!("nothing silenced: cannot open the database to record it: {e}"))?;
+    let comment = silence::comment(request.incident, &request.why).map_err(|e| e.to_string())?;
+    let ends_shown = crate::format::time(request.ends, config.time_display);
+    let (mut made, mut failed) = (Vec::new(), Vec::new());
+    for alert in &request.alerts {
+        let Some(source) = config.sources.iter().find(|s| s.name == alert.source) else {
+            failed.push(format!(
+                "{}: source '{}' is not configured",
+                alert.name, alert.source
+            ));
+            continue;
+        };
+        let now = truncate_to_millis(Utc::now());
+        let created = crate::sources::block_on(api::create(
+            source,
+            &alert.matchers,
+            request.ends,
+            &request.author,
+            &comment,
+            now,
+        ))
+        .and_then(|r| r.map_err(|e| e.cleaned().to_string()));
+        let created = match created {
+            Ok(created) => created,
+            Err(why) => {
+                failed.push(format!("{} on {}: {}", alert.name, source.name, why));
+                continue;
+            }
+        };
+        let text = silence::created_text(
+            &created.id,
+            &source.name,
+            &alert.matchers,
+            &ends_shown,
+            &request.why,
+        );
+        let logged = NewEntry::typed(EntryKind::Note, &request.author, &text, now)
+            .map_err(|e| e.to_string())
+            .and_then(|entry| {
+                store
+                    .append_entry(request.incident, &entry)
+                    .map_err(|e| e.to_string())
+            });
+        match logged {
+            Ok(_) => made.push(format!("{} (silence {})", alert.name, created.id)),
+            Err(e) => failed.push(format!(
+                "silence {} of {} was made on {} but could not be logged: {e}",
+                created.id, alert.name, source.name
+            )),
+        }
+    }
+    let made_text = format!("silenced until {ends_shown}: {}", made.join(", "));
+    match (made.is_empty(), failed.is_empty()) {
+        (_, true) => Ok(sanitize_line(&made_text)),
+        (true, false) => Err(sanitize_line(&failed.join("; "))),
+        (false, false) => Err(sanitize_line(&format!(
+            "{}; {made_text}",
+            failed.join("; ")
+        ))),
+    }
+}

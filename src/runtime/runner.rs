@@ -1,0 +1,391 @@
+//! `/run` in the TUI: a command run for an incident in a child of its own, off the UI
+//! loop. Logged before it starts (nothing runs if that cannot be written) and after it
+//! ends, with the tail of its output, exactly like `sitrep run`; its output comes back
+//! line by line for the pane.
+//!
+//! The child gets no terminal (a session of its own, stdin from /dev/null): the TUI
+//! owns the screen, so a command that asks a question gets no answer rather than
+//! garbling it. Ctrl-C in the TUI sends SIGINT to the child's process group. The child
+//! is reaped only under the lock that the interrupt takes, so a signal never reaches a
+//! process id the system has given to someone else.
+
+use std::io::Read;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::app::{Msg, RunRequest};
+use crate::domain::parse::truncate_to_millis;
+use crate::domain::run::{finished_text, started_text, Ending, Tail};
+use crate::domain::text::sanitize_line;
+use crate::domain::NewEntry;
+use crate::store::{Store, Target};
+
+/// How often the runner looks whether the child has ended.
+const POLL: Duration = Duration::from_millis(50);
+/// How long output still open after the child ended (a daemon it started holds the
+/// pipe) is waited for.
+const DRAIN: Duration = Duration::from_secs(2);
+/// Characters of one output line shown in the pane.
+const SHOWN_CHARS: usize = 400;
+
+/// The database a run is recorded in, on a connection of its own.
+#[derive(Clone)]
+pub struct RunTarget {
+    pub target: Target,
+    pub busy_timeout: Duration,
+}
+
+pub struct Runner {
+    to: RunTarget,
+    child: Arc<Mutex<Option<Child>>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Runner {
+    pub fn new(to: RunTarget) -> Self {
+        Self {
+            to,
+            child: Arc::new(Mutex::new(None)),
+            thread: None,
+        }
+    }
+
+    /// Starts `run` on a thread; what it writes and how it ends come back on `tx`.
+    pub fn start(&mut self, run: RunRequest, tx: &UnboundedSender<Msg>) {
+        if self.thread.as_ref().is_some_and(|t| !t.is_finished()) {
+            let _ = tx.send(Msg::RunEnded(Err(
+                "not run: another command is still running".into(),
+            )));
+            return;
+        }
+        let (to, child, tx) = (self.to.clone(), Arc::clone(&self.child), tx.clone());
+        self.thread = Some(thread::spawn(move || {
+            let ended = run_logged(&to, &run, &child, &tx);
+            let _ = tx.send(Msg::RunEnded(ended));
+        }));
+    }
+
+    /// Ctrl-C: SIGINT to the command's process group (and SIGCONT, so a stopped one
+    /// gets it).
+    pub fn interrupt(&self) {
+        self.signal(&[libc::SIGINT, libc::SIGCONT]);
+    }
+
+    fn signal(&self, signals: &[libc::c_int]) {
+        let Ok(mut guard) = self.child.lock() else {
+            return;
+        };
+        if let Some(child) = guard.as_mut() {
+            if matches!(child.try_wait(), Ok(None)) {
+                if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+                    for &sig in signals {
+                        // SAFETY: signals a process group we started and have not
+                        // reaped (the lock is held), so the id is still ours.
+                        unsafe {
+                            libc::kill(-pid, sig);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The TUI is ending: a command still running is stopped (SIGTERM, then SIGKILL
+    /// after 5 s) and its ending logged before this returns.
+    pub fn finish(mut self) {
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        if thread.is_finished() {
+            let _ = thread.join();
+            return;
+        }
+        self.signal(&[libc::SIGTERM, libc::SIGCONT]);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !thread.is_finished() && Instant::now() < deadline {
+            thread::sleep(POLL);
+        }
+        if !thread.is_finished() {
+            self.signal(&[libc::SIGKILL]);
+        }
+        let _ = thread.join();
+    }
+}
+
+/// Logs, runs and logs again; says how it ended (the ending entry's first line) or
+/// why it was not run or not logged.
+fn run_logged(
+    to: &RunTarget,
+    run: &RunRequest,
+    slot: &Mutex<Option<Child>>,
+    tx: &UnboundedSender<Msg>,
+) -> Result<String, String> {
+    let mut store = Store::connect(&to.target, to.busy_timeout, false)
+        .map_err(|e| format!("not run: cannot open the database to log it: {e}"))?;
+    let started = NewEntry::typed(run.kind, &run.author, &started_text(&run.argv), now_ms())
+        .map_err(|e| format!("not run: {e}"))?;
+    store
+        .append_entry(run.incident, &started)
+        .map_err(|e| format!("not run: it could not be logged: {e}"))?;
+    let began = Instant::now();
+    let tail = Arc::new(Mutex::new(Tail::default()));
+    let ending = match spawn(&run.argv) {
+        Err(e) => {
+            let _ = tx.send(Msg::RunOutput(vec![sanitize_line(&format!(
+                "sitrep: {}: {e}",
+                run.argv.first().map_or("", String::as_str)
+            ))]));
+            Ending::NotStarted(e.to_string())
+        }
+        Ok(mut child) => {
+            let (done_tx, done_rx) = mpsc::channel::<()>();
+            let mut pumps = 0;
+            let out = child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>);
+            let err = child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>);
+            for stream in [out, err].into_iter().flatten() {
+                let (tail, tx, done) = (Arc::clone(&tail), tx.clone(), done_tx.clone());
+                pumps += 1;
+                thread::spawn(move || {
+                    pump(stream, &tail, &tx);
+                    let _ = done.send(());
+                });
+            }
+            drop(done_tx);
+            if let Ok(mut guard) = slot.lock() {
+                *guard = Some(child);
+            }
+            let status = wait(slot);
+            // Output still open after the end (a daemon holding the pipe) is not
+            // waited for past DRAIN.
+            let deadline = Instant::now() + DRAIN;
+            for _ in 0..pumps {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if done_rx.recv_timeout(left).is_err() {
+                    break;
+                }
+            }
+            status
+        }
+    };
+    let elapsed = began.elapsed();
+    let mut tail = tail
+        .lock()
+        .map(|mut t| std::mem::take(&mut *t))
+        .unwrap_or_default();
+    tail.finish();
+    let text = finished_text(&run.argv, &ending, elapsed, &tail);
+    let first = text.lines().next().unwrap_or("").to_string();
+    let logged = NewEntry::typed(run.kind, &run.author, &text, now_ms())
+        .map_err(|e| e.to_string())
+        .and_then(|entry| {
+            store
+                .append_entry(run.incident, &entry)
+                .map_err(|e| e.to_string())
+        });
+    match logged {
+        Ok(_) => Ok(first),
+        Err(e) => Err(format!(
+            "{first}, but its ending could not be logged: {}",
+            sanitize_line(&e)
+        )),
+    }
+}
+
+fn now_ms() -> chrono::DateTime<Utc> {
+    truncate_to_millis(Utc::now())
+}
+
+/// The child: its own session (no terminal, its own process group), no input, both
+/// outputs piped to the runner.
+fn spawn(argv: &[String]) -> std::io::Result<Child> {
+    let (program, rest) = argv
+        .split_first()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "no command"))?;
+    let mut command = Command::new(program);
+    command
+        .args(rest)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::setsid() == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    command.spawn()
+}
+
+/// Waits for the child in `slot` to end, reaping it under the lock.
+fn wait(slot: &Mutex<Option<Child>>) -> Ending {
+    loop {
+        let Ok(mut guard) = slot.lock() else {
+            return Ending::NotStarted("lost track of it".into());
+        };
+        let Some(child) = guard.as_mut() else {
+            return Ending::NotStarted("lost track of it".into());
+        };
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                guard.take();
+                return match (status.code(), status.signal()) {
+                    (Some(code), _) => Ending::Exited(code),
+                    (None, Some(sig)) => Ending::Signal(sig),
+                    (None, None) => Ending::NotStarted("no exit status".into()),
+                };
+            }
+            Ok(None) => {}
+            Err(e) => {
+                guard.take();
+                return Ending::NotStarted(format!("cannot wait for it: {e}"));
+            }
+        }
+        drop(guard);
+        thread::sleep(POLL);
+    }
+}
+
+/// Reads one output stream: into the tail (for the entry) and, line by line, to the
+/// pane.
+fn pump(mut from: impl Read, tail: &Mutex<Tail>, tx: &UnboundedSender<Msg>) {
+    let mut buf = [0u8; 8192];
+    let mut partial: Vec<u8> = Vec::new();
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        if let Ok(mut tail) = tail.lock() {
+            tail.feed(&buf[..n]);
+        }
+        let mut lines = Vec::new();
+        for piece in buf[..n].split_inclusive(|b| *b == b'\n') {
+            match piece.strip_suffix(b"\n") {
+                Some(body) => {
+                    if partial.len() < SHOWN_CHARS * 4 {
+                        partial.extend_from_slice(body);
+                    }
+                    lines.push(shown(&partial));
+                    partial.clear();
+                }
+                None if partial.len() < SHOWN_CHARS * 4 => partial.extend_from_slice(piece),
+                None => {}
+            }
+        }
+        if !lines.is_empty() && tx.send(Msg::RunOutput(lines)).is_err() {
+            return;
+        }
+    }
+    if !partial.is_empty() {
+        let _ = tx.send(Msg::RunOutput(vec![shown(&partial)]));
+    }
+}
+
+/// One line of output made safe for the screen and cut to [`SHOWN_CHARS`].
+fn shown(bytes: &[u8]) -> String {
+    let line = String::from_utf8_lossy(bytes);
+    let line = line.strip_suffix('\r').unwrap_or(&line);
+    sanitize_line(line).chars().take(SHOWN_CHARS).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Declaration, EntryKind, IncidentId, NewIncident};
+
+    fn world() -> (tempfile::TempDir, RunTarget) {
+        let dir = tempfile::tempdir().unwrap();
+        let to = RunTarget {
+            target: Target::Sqlite(dir.path().join("t.db")),
+            busy_timeout: Duration::from_secs(5),
+        };
+        let mut store = Store::connect(&to.target, to.busy_timeout, false).unwrap();
+        let d = Declaration {
+            title: "room down".into(),
+            severity: Some(crate::domain::Severity::P2),
+            ..Declaration::default()
+        };
+        store
+            .declare(NewIncident::declare(d, "alice", now_ms()).unwrap())
+            .unwrap();
+        (dir, to)
+    }
+
+    fn request(incident: i64, argv: &[&str]) -> RunRequest {
+        RunRequest {
+            incident: IncidentId(incident),
+            kind: EntryKind::Mitigation,
+            argv: argv.iter().map(|w| w.to_string()).collect(),
+            author: "alice".into(),
+        }
+    }
+
+    #[test]
+    fn a_command_runs_streams_its_output_and_is_logged_before_and_after() {
+        let (_dir, to) = world();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let slot = Mutex::new(None);
+        let run = request(
+            1,
+            &["sh", "-c", "echo one; printf 'two\\nthree' >&2; exit 4"],
+        );
+        let ended = run_logged(&to, &run, &slot, &tx);
+        assert!(
+            ended
+                .as_deref()
+                .is_ok_and(|e| e.starts_with("sh exited 4 after")),
+            "{ended:?}"
+        );
+        let mut shown = Vec::new();
+        while let Ok(Msg::RunOutput(lines)) = rx.try_recv() {
+            shown.extend(lines);
+        }
+        shown.sort();
+        assert_eq!(shown, ["one", "three", "two"]);
+        let mut store = Store::connect(&to.target, to.busy_timeout, true).unwrap();
+        let timeline = store.load_incident(IncidentId(1)).unwrap().timeline;
+        let texts: Vec<&str> = timeline.iter().map(|e| e.text.as_str()).collect();
+        let n = texts.len();
+        assert_eq!(
+            texts[n - 2],
+            "running: sh -c 'echo one; printf '\\''two\\nthree'\\'' >&2; exit 4'"
+        );
+        assert!(texts[n - 1].starts_with("sh exited 4 after"), "{texts:?}");
+        assert!(timeline[n - 1].kind == EntryKind::Mitigation);
+    }
+
+    #[test]
+    fn a_command_whose_start_cannot_be_logged_is_not_run() {
+        let (dir, to) = world();
+        let marker = dir.path().join("ran");
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let slot = Mutex::new(None);
+        let touch = format!("touch '{}'", marker.display());
+        // Incident 99 does not exist: the first entry cannot be written.
+        let ended = run_logged(&to, &request(99, &["sh", "-c", &touch]), &slot, &tx);
+        assert!(
+            ended
+                .as_deref()
+                .is_err_and(|e| e.starts_with("not run: it could not be logged")),
+            "{ended:?}"
+        );
+        assert!(!marker.exists(), "the command ran");
+    }
+}
