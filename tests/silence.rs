@@ -556,9 +556,41 @@ fn slash_silence_in_the_tui_silences_the_incidents_linked_alert_after_showing_it
             .len(),
         1
     );
-    // The refused line is still typed: quitting asks.
+    // The refused line stays typed; clear it and end the silence from the TUI.
+    tmux.keys(&["BSpace"; 17]);
+    tmux.wait_for_gone("/silence 1h again");
+    tmux.text("/unsilence");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&format!("Expire {id} on prod (until "));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&format!("silence {id} expired on prod"));
+    let listed = json(dir, &["silence", "1", "--list"]);
+    assert_eq!(
+        listed[0]["silence"]["status"]["state"], "expired",
+        "{listed}"
+    );
+    assert_eq!(
+        timeline_texts(dir).last().unwrap(),
+        &format!("silence {id} expired on prod")
+    );
+    // Nothing left to end (once the timeline is re-read), and resolving no longer
+    // names it.
+    tmux.wait_for(&format!("alice: silence {id} expired on prod"));
+    tmux.text("/unsilence");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("no silence made through sitrep that is not expired");
+    tmux.keys(&["BSpace"; 10]);
+    tmux.text("/resolve");
+    tmux.keys(&["Enter"]);
+    let asked = tmux.wait_for("Resolve #1");
+    assert!(!asked.contains("/unsilence"), "{asked}");
+    // Esc: back to the text; Esc: NAV; Esc: the dashboard. The line is still typed.
     tmux.keys(&["Escape"]);
+    tmux.wait_for("cancelled: nothing changed");
     tmux.keys(&["Escape"]);
+    tmux.wait_for("(NAV: type or Enter to write)");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Open incidents");
     tmux.keys(&["q"]);
     tmux.wait_for("Quit anyway?");
     tmux.keys(&["y"]);

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Local, Utc};
 
-use super::{Effect, RunRequest, SilenceRequest, SilenceTarget, Write};
+use super::{Effect, RunRequest, SilenceRequest, SilenceTarget, UnsilenceRequest, Write};
 use crate::domain::alert::{Alert, AlertState};
 use crate::domain::parse::parse_due_date;
 use crate::domain::{
@@ -113,6 +113,13 @@ pub const COMMANDS: &[Command] = &[
         args: "DURATION why (e.g. 2h rollback under way)",
         help: "silence this incident's firing alerts (or those marked on the dashboard) in their Alertmanager; shows the matchers and asks first",
         key: Some('S'),
+        choices: &[],
+    },
+    Command {
+        name: "unsilence",
+        args: "[SILENCE-ID…]",
+        help: "expire this incident's silences made through sitrep: all those not expired yet, or those named (asks first)",
+        key: None,
         choices: &[],
     },
     Command {
@@ -301,7 +308,7 @@ pub fn parse(line: &str, ctx: &Context<'_>) -> Result<Action, String> {
             let silences = match left.as_slice() {
                 [] => String::new(),
                 left => format!(
-                    " Its silences stay active until they end ({}): expire them with sitrep silence {id} --expire ID.",
+                    " Its silences stay active until they end ({}): /unsilence expires them.",
                     left.iter()
                         .map(|(s, _, until)| format!("{s} until {until}"))
                         .collect::<Vec<_>>()
@@ -507,6 +514,47 @@ pub fn parse(line: &str, ctx: &Context<'_>) -> Result<Action, String> {
             })
         }
         "silence" => silence(args, ctx, &usage),
+        "unsilence" => {
+            let live =
+                crate::domain::silence::unexpired(ctx.timeline.iter().map(|e| e.text.as_str()));
+            if live.is_empty() {
+                return Err(format!(
+                    "#{id} has no silence made through sitrep that is not expired"
+                ));
+            }
+            let chosen: Vec<(String, String, String)> = if args.is_empty() {
+                live
+            } else {
+                args.split_whitespace()
+                    .map(|named| {
+                        live.iter().find(|(s, _, _)| s == named).cloned().ok_or_else(|| {
+                            format!(
+                                "silence '{}' is not one of #{id}'s (sitrep silence {id} --list shows them)",
+                                crate::domain::text::sanitize_line(named)
+                            )
+                        })
+                    })
+                    .collect::<Result<_, _>>()?
+            };
+            let shown = chosen
+                .iter()
+                .map(|(s, source, until)| format!("{s} on {source} (until {until})"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            Ok(Action::Act {
+                confirm: format!(
+                    "Expire {shown} for #{id}? The alerts they mute can notify again."
+                ),
+                effect: Effect::Unsilence(Box::new(UnsilenceRequest {
+                    incident: id,
+                    author,
+                    silences: chosen
+                        .into_iter()
+                        .map(|(s, source, _)| (s, source))
+                        .collect(),
+                })),
+            })
+        }
         "run" => {
             if ctx.running {
                 return Err("a command is still running: Ctrl-C stops it, then /run again".into());

@@ -355,13 +355,41 @@ fn resolve_names_the_silences_that_outlive_the_incident() {
     };
     match parse("/resolve", &ctx) {
         Ok(Action::Write { confirm: Some(q), .. }) => assert!(
-            q.ends_with("Its silences stay active until they end (s-9 until 12:00): expire them with sitrep silence 1 --expire ID."),
+            q.ends_with("Its silences stay active until they end (s-9 until 12:00): /unsilence expires them."),
             "{q}"
         ),
         other => panic!("{other:?}"),
     }
     let (_, plain) = write("/resolve");
     assert!(!plain.unwrap().contains("silence"));
+    // /unsilence offers exactly those, or the one named; never one that is not the
+    // incident's, and nothing when none is left.
+    let Ok(Action::Act { effect, confirm }) = parse("/unsilence", &ctx) else {
+        panic!("not an act");
+    };
+    assert_eq!(
+        confirm,
+        "Expire s-9 on prod (until 12:00) for #1? The alerts they mute can notify again."
+    );
+    let Effect::Unsilence(request) = effect else {
+        panic!("{effect:?}");
+    };
+    assert_eq!(request.silences, [("s-9".to_string(), "prod".to_string())]);
+    assert!(matches!(
+        parse("/unsilence s-9", &ctx),
+        Ok(Action::Act { .. })
+    ));
+    assert!(matches!(parse("/unsilence s-1", &ctx), Err(e) if e.contains("not one of #1's")));
+    let expired = crate::domain::TimelineEntry {
+        text: crate::domain::silence::expired_text("s-9", "prod"),
+        ..timeline[0].clone()
+    };
+    let both = [timeline[0].clone(), expired];
+    let ctx = Context {
+        timeline: &both,
+        ..context(&i)
+    };
+    assert!(matches!(parse("/unsilence", &ctx), Err(e) if e.contains("no silence")));
 }
 
 fn live_alert(fp: &str, name: &str, state: AlertState) -> Alert {

@@ -297,10 +297,15 @@ fn act(state: &mut State, effect: Effect, origin: Origin) -> Vec<Effect> {
                 ended: None,
             });
         }
-        Effect::Silence(_) => {
+        Effect::Silence(_) | Effect::Unsilence(_) => {
             state.banner = Some(Banner {
                 error: false,
-                text: "silencing…".into(),
+                text: if matches!(effect, Effect::Silence(_)) {
+                    "silencing…"
+                } else {
+                    "expiring silences…"
+                }
+                .into(),
             });
         }
         _ => {}

@@ -75,6 +75,8 @@ pub enum Msg {
     /// Silences asked for with `/silence`: what was made, or (`Err`) what was not and
     /// why.
     Silenced(Result<String, String>),
+    /// Silences asked to end with `/unsilence`: what was expired, or what was not.
+    Unsilenced(Result<String, String>),
     /// Lines a command started with `/run` wrote (stdout and stderr as they came).
     RunOutput(Vec<String>),
     /// The command of `/run` ended (the first line of its log entry), or (`Err`) it
@@ -116,6 +118,8 @@ pub enum Effect {
     CommsDraft(IncidentId),
     /// Make silences in the alert sources and record each in the incident's log.
     Silence(Box<SilenceRequest>),
+    /// Expire silences made for an incident and record each.
+    Unsilence(Box<UnsilenceRequest>),
     /// Run a command for an incident: logged before it starts and after it ends, its
     /// output sent back as `RunOutput`.
     Run(Box<RunRequest>),
@@ -128,7 +132,10 @@ impl Effect {
     /// Whether the effect acts outside the database (a source, a process) rather than
     /// being carried out by the store worker.
     pub fn is_action(&self) -> bool {
-        matches!(self, Self::Silence(_) | Self::Run(_) | Self::InterruptRun)
+        matches!(
+            self,
+            Self::Silence(_) | Self::Unsilence(_) | Self::Run(_) | Self::InterruptRun
+        )
     }
 }
 
@@ -150,6 +157,14 @@ pub struct SilenceTarget {
     pub source: String,
     pub name: String,
     pub matchers: Vec<crate::domain::silence::Matcher>,
+}
+
+/// Silences of an incident to expire: id and the source it lives in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsilenceRequest {
+    pub incident: IncidentId,
+    pub author: String,
+    pub silences: Vec<(String, String)>,
 }
 
 /// A command to run for an incident (no shell: the words as split).

@@ -122,6 +122,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.banner = Some(error(format!("NOT SILENCED: {why}")));
             Vec::new()
         }
+        Msg::Unsilenced(Ok(done)) => {
+            state.banner = Some(info(done));
+            Vec::new()
+        }
+        Msg::Unsilenced(Err(why)) => {
+            state.banner = Some(error(format!("NOT EXPIRED: {why}")));
+            Vec::new()
+        }
         Msg::RunOutput(lines) => {
             if let Some(run) = state.run.as_mut().filter(|r| r.running()) {
                 run.lines.extend(lines);

@@ -210,7 +210,8 @@ pub enum Command {
     ///
     /// Writes `running: CMD` before it starts and, after it ends, its exit status,
     /// duration and last lines of output: `sitrep run 4 -- kubectl rollout undo
-    /// deploy/room`.
+    /// deploy/room`. With `--json` the command's output goes to stderr and stdout
+    /// holds `{exit_code, started, ended}` (the two entries).
     Run(run::RunArgs),
     /// Silence alerts in the Alertmanager for an incident; list or expire its silences
     Silence(silence::SilenceArgs),
@@ -576,10 +577,22 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         Command::Db(command) => db::run(&ctx, command),
         Command::Doctor => doctor::run(global, ctx.paths.clone()),
         Command::Silence(args) => silence::run(&ctx, args),
-        Command::Run(args) => match run::run(&ctx, args)?.exit_code {
-            0 => Ok(String::new()),
-            code => Err(CliError::CommandExit(u8::try_from(code).unwrap_or(1))),
-        },
+        Command::Run(args) => {
+            let ran = run::run(&ctx, args)?;
+            match ran.exit_code {
+                0 => Ok(ran.json.unwrap_or_default()),
+                code => {
+                    // The document is printed even though the exit code is not 0.
+                    if let Some(doc) = ran.json {
+                        let mut stdout = io::stdout().lock();
+                        let _ = stdout
+                            .write_all(doc.as_bytes())
+                            .and_then(|()| stdout.flush());
+                    }
+                    Err(CliError::CommandExit(u8::try_from(code).unwrap_or(1)))
+                }
+            }
+        }
         Command::Completions { .. } | Command::Man => {
             shell_text(&command).unwrap_or_else(|| Ok(String::new()))
         }

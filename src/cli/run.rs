@@ -29,6 +29,9 @@ pub struct RunArgs {
 /// What `run` did: the command's exit code is sitrep's.
 pub struct Ran {
     pub exit_code: i32,
+    /// With `--json`: `{exit_code, started, ended}` for stdout (the command's own
+    /// output went to stderr, so that stdout holds only this document).
+    pub json: Option<String>,
 }
 
 /// A handler that does nothing: while the command runs, Ctrl-C (sent by the terminal
@@ -75,7 +78,7 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<Ran, CliError> {
     // Written first: if sitrep is killed, the timeline still says it started. If it
     // cannot be written, nothing runs (the log would miss it).
     let started = NewEntry::typed(args.kind, &user, &started_text(&args.command), ctx.now)?;
-    store.append_entry(args.id, &started)?;
+    let started = store.append_entry(args.id, &started)?;
     shield_from_interrupts();
     let began = Instant::now();
     let tail = Arc::new(Mutex::new(Tail::default()));
@@ -102,7 +105,12 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<Ran, CliError> {
             let pumps: Vec<_> = [
                 child.stdout.take().map(|out| {
                     let tail = Arc::clone(&tail);
-                    std::thread::spawn(move || pump(out, std::io::stdout(), &tail))
+                    // With --json stdout is the document's: the output goes to stderr.
+                    if ctx.json {
+                        std::thread::spawn(move || pump(out, std::io::stderr(), &tail))
+                    } else {
+                        std::thread::spawn(move || pump(out, std::io::stdout(), &tail))
+                    }
                 }),
                 child.stderr.take().map(|err| {
                     let tail = Arc::clone(&tail);
@@ -143,13 +151,26 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<Ran, CliError> {
     let at = crate::domain::parse::truncate_to_millis(chrono::Utc::now());
     let exit_code = ending.exit_code(not_found);
     let finished = NewEntry::typed(args.kind, &user, &text, at)?;
-    if let Err(e) = store.append_entry(args.id, &finished) {
-        // The command ran; its exit code stays the command's. Say what is missing.
-        eprintln!(
-            "warning: the command ended ({}) but its ending could not be logged: {}",
-            text.lines().next().unwrap_or(""),
-            crate::domain::text::sanitize_line(&e.to_string())
-        );
-    }
-    Ok(Ran { exit_code })
+    let ended = match store.append_entry(args.id, &finished) {
+        Ok(stored) => Some(stored),
+        Err(e) => {
+            // The command ran; its exit code stays the command's. Say what is missing.
+            eprintln!(
+                "warning: the command ended ({}) but its ending could not be logged: {}",
+                text.lines().next().unwrap_or(""),
+                crate::domain::text::sanitize_line(&e.to_string())
+            );
+            None
+        }
+    };
+    let json = if ctx.json {
+        Some(ctx.json(&serde_json::json!({
+            "exit_code": exit_code,
+            "started": started,
+            "ended": ended,
+        }))?)
+    } else {
+        None
+    };
+    Ok(Ran { exit_code, json })
 }

@@ -9,7 +9,7 @@ use chrono::Utc;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::runner::{RunTarget, Runner};
-use crate::app::{Effect, Msg, SilenceRequest};
+use crate::app::{Effect, Msg, SilenceRequest, UnsilenceRequest};
 use crate::config::Config;
 use crate::domain::parse::truncate_to_millis;
 use crate::domain::silence;
@@ -48,6 +48,19 @@ impl Actions {
                 None => {
                     let _ = tx.send(Msg::Silenced(Err(
                         "the demo feed has no Alertmanager: nothing silenced".into(),
+                    )));
+                }
+            },
+            Effect::Unsilence(request) => match &self.silencing {
+                Some((config, target)) => {
+                    let (config, target, tx) = (config.clone(), target.clone(), tx.clone());
+                    thread::spawn(move || {
+                        let _ = tx.send(Msg::Unsilenced(expire(&config, &target, &request)));
+                    });
+                }
+                None => {
+                    let _ = tx.send(Msg::Unsilenced(Err(
+                        "the demo feed has no Alertmanager: nothing expired".into(),
                     )));
                 }
             },
@@ -125,6 +138,50 @@ fn make(config: &Config, target: &Target, request: &SilenceRequest) -> Result<St
         (false, false) => Err(sanitize_line(&format!(
             "{}; {made_text}",
             failed.join("; ")
+        ))),
+    }
+}
+
+/// Expires each silence and records it; says what was expired, or (`Err`) what was
+/// not and why.
+fn expire(config: &Config, target: &Target, request: &UnsilenceRequest) -> Result<String, String> {
+    let mut store = Store::connect(target, config.busy_timeout, false)
+        .map_err(|e| format!("nothing expired: cannot open the database to record it: {e}"))?;
+    let (mut done, mut failed) = (Vec::new(), Vec::new());
+    for (id, source_name) in &request.silences {
+        let Some(source) = config.sources.iter().find(|s| &s.name == source_name) else {
+            failed.push(format!(
+                "silence {id}: source '{source_name}' is not configured"
+            ));
+            continue;
+        };
+        let expired = crate::sources::block_on(api::expire(source, id))
+            .and_then(|r| r.map_err(|e| e.cleaned().to_string()));
+        if let Err(why) = expired {
+            failed.push(format!("silence {id} on {}: {why}", source.name));
+            continue;
+        }
+        let text = silence::expired_text(id, &source.name);
+        let now = truncate_to_millis(Utc::now());
+        let logged = NewEntry::typed(EntryKind::Note, &request.author, &text, now)
+            .map_err(|e| e.to_string())
+            .and_then(|entry| {
+                store
+                    .append_entry(request.incident, &entry)
+                    .map_err(|e| e.to_string())
+            });
+        match logged {
+            Ok(_) => done.push(text),
+            Err(e) => failed.push(format!("{text} but could not be logged: {e}")),
+        }
+    }
+    match (done.is_empty(), failed.is_empty()) {
+        (_, true) => Ok(sanitize_line(&done.join("; "))),
+        (true, false) => Err(sanitize_line(&failed.join("; "))),
+        (false, false) => Err(sanitize_line(&format!(
+            "{}; {}",
+            failed.join("; "),
+            done.join("; ")
         ))),
     }
 }

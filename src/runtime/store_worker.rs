@@ -178,7 +178,11 @@ fn execute(
     };
     Some(match effect {
         // Acts outside the database are carried out by `actions`, never sent here.
-        Effect::Quit | Effect::Silence(_) | Effect::Run(_) | Effect::InterruptRun => return None,
+        Effect::Quit
+        | Effect::Silence(_)
+        | Effect::Unsilence(_)
+        | Effect::Run(_)
+        | Effect::InterruptRun => return None,
         Effect::Export(id) => return draft(store, exporter, tx, id, Draft::Postmortem),
         Effect::CommsDraft(id) => return draft(store, exporter, tx, id, Draft::Comms),
         Effect::LoadIncidents => store

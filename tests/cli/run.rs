@@ -62,6 +62,44 @@ fn a_command_that_succeeds_or_fails_is_recorded_with_its_exit_code_and_output() 
 }
 
 #[test]
+fn with_json_stdout_holds_only_the_document_and_the_output_goes_to_stderr() {
+    let sb = Sandbox::new();
+    sb.declare("Stream starts failing");
+    let out = sb.run(&[
+        "run",
+        "1",
+        "--json",
+        "--",
+        "sh",
+        "-c",
+        "echo rolled back; echo warn >&2; exit 3",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "the command's exit code is sitrep's"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(doc["exit_code"], 3);
+    assert_eq!(
+        doc["started"]["text"],
+        "running: sh -c 'echo rolled back; echo warn >&2; exit 3'"
+    );
+    let ended = doc["ended"]["text"].as_str().unwrap();
+    assert!(ended.starts_with("sh exited 3 after "), "{ended}");
+    assert_eq!(doc["ended"]["kind"], "mitigation");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("rolled back") && stderr.contains("warn"),
+        "{stderr}"
+    );
+    let (before, after) = last_two(&sb);
+    assert_eq!(before, doc["started"]["text"].as_str().unwrap());
+    assert_eq!(after, ended);
+}
+
+#[test]
 fn a_killed_command_and_one_that_does_not_exist_are_recorded_as_such() {
     let sb = Sandbox::new();
     sb.declare("Stream starts failing");
