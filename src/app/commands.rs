@@ -610,7 +610,7 @@ fn silence(args: &str, ctx: &Context<'_>, usage: &dyn Fn() -> String) -> Result<
         .collect();
     if firing.is_empty() {
         return Err(match (ctx.alerts_marked, ctx.alerts.is_empty()) {
-            (true, _) => "none of the alerts marked on the dashboard is firing: nothing to silence".into(),
+            (true, _) => "the alerts chosen on the dashboard are not firing (silenced, inhibited or resolved): nothing to silence".into(),
             (false, true) => format!(
                 "#{id} links no alert the dashboard sees: mark alerts there with Space first (or use sitrep silence {id} --matcher …)"
             ),

@@ -487,7 +487,7 @@ fn silence_refuses_what_it_cannot_do_and_says_how() {
                 alerts_marked: true,
                 ..context(&i)
             },
-            "marked on the dashboard is firing",
+            "chosen on the dashboard are not firing",
         ),
         (
             "/silence 2h why",

@@ -298,6 +298,10 @@ fn act(state: &mut State, effect: Effect, origin: Origin) -> Vec<Effect> {
             });
         }
         Effect::Silence(_) | Effect::Unsilence(_) => {
+            // The marks were for this silence: they are done with.
+            if matches!(effect, Effect::Silence(_)) {
+                state.board.marked.clear();
+            }
             state.banner = Some(Banner {
                 error: false,
                 text: if matches!(effect, Effect::Silence(_)) {

@@ -1250,6 +1250,71 @@ mod alert_flows {
     }
 
     #[test]
+    fn s_on_an_alert_in_full_starts_silencing_only_it_in_its_incident() {
+        let (mut s, mut b) = watching();
+        s.incidents = vec![linked_incident(&["a", "b"], "eu")];
+        polled(
+            &mut s,
+            &mut b,
+            vec![
+                alert("a", "RoomDown", "critical", "room", "eu", 1),
+                alert("b", "RoomSlow", "critical", "room", "eu", 2),
+            ],
+            5,
+        );
+        update(&mut s, key(Key::Enter));
+        let Layer::Alert(shown, _) = &s.layer else {
+            panic!("no detail");
+        };
+        let fp = shown.fingerprint.clone();
+        assert_eq!(
+            update(&mut s, ch('s')),
+            vec![Effect::LoadRecord(IncidentId(7))]
+        );
+        assert_eq!(s.view, View::Incident(IncidentId(7)));
+        assert_eq!(s.composer.content(), "/silence 1h ");
+        assert_eq!(
+            s.board.marked.iter().collect::<Vec<_>>(),
+            vec![&fp],
+            "only it"
+        );
+        let incident = s.incidents[0].clone();
+        update(
+            &mut s,
+            Msg::RecordLoaded(IncidentRecord {
+                incident,
+                timeline: Vec::new(),
+                follow_ups: Vec::new(),
+                alerts: Vec::new(),
+            }),
+        );
+        typed(&mut s, "flapping");
+        update(&mut s, key(Key::Enter));
+        let Layer::Confirm(confirm) = &s.layer else {
+            panic!("no question: {:?}", s.composer.error);
+        };
+        let Then::Act(Effect::Silence(request)) = &confirm.then else {
+            panic!("{confirm:?}");
+        };
+        assert_eq!(
+            request.alerts.len(),
+            1,
+            "the alert shown, not both linked ones"
+        );
+        // An alert no incident links: nothing opens, it says how.
+        s.incidents.clear();
+        s.view = View::Dashboard;
+        s.layer = Layer::None;
+        update(&mut s, key(Key::Enter));
+        assert!(update(&mut s, ch('s')).is_empty());
+        assert!(matches!(s.layer, Layer::Alert(..)));
+        assert!(s
+            .banner
+            .as_ref()
+            .is_some_and(|b| b.text.contains("no incident links it")));
+    }
+
+    #[test]
     fn an_unlinked_alert_shown_in_full_declares_from_itself_and_esc_goes_back() {
         let (mut s, mut b) = watching();
         polled(

@@ -313,6 +313,26 @@ fn alert_key(
                 state.layer = Layer::Alert(alert, scroll);
             }
         },
+        // Silence this alert (and only it) from the incident that links it.
+        Key::Char('s') => match AlertBoard::incident_of(&alert, &state.incidents) {
+            Some(id) => {
+                state.board.marked.clear();
+                state.board.marked.insert(alert.fingerprint.clone());
+                open_incident(state, id);
+                state.composer.text = single_line("/silence 1h ");
+                state.banner = Some(info(
+                    "say for how long and why, then Enter: the question shows the matchers".into(),
+                ));
+                return vec![Effect::LoadRecord(id)];
+            }
+            None => {
+                state.banner = Some(info(
+                    "no incident links it, and silences are made for one: d declares one from it"
+                        .into(),
+                ));
+                state.layer = Layer::Alert(alert, scroll);
+            }
+        },
         Key::Char('d') => {
             let prefill = declaration_from(&[&*alert]);
             state.board.looked(state.now);

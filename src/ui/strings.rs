@@ -4,7 +4,7 @@ pub const TOO_SMALL: &str = "sitrep: terminal too small — enlarge it (q quits)
 pub const KEYS_ALERTS: &str = " ↑↓/jk select · Space mark · d declare from alerts · Enter details · z group by name · Tab incidents · ? all keys · q quit";
 /// The footer under one alert's details.
 pub const KEYS_ALERT: &str =
-    " Enter open its incident · d declare from it · ↑↓/jk scroll · Esc back";
+    " Enter open its incident · s silence it · d declare from it · ↑↓/jk scroll · Esc back";
 pub const ALERTS_WAITING: &str = "waiting for the first answer from the alert sources…";
 pub const ALERTS_NONE_ANSWERED: &str =
     "no alert source has answered yet: the header says why (sitrep sources for the whole line)";
@@ -104,6 +104,10 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             (
                 "z",
                 "group the alerts by name (Enter opens or closes a group)",
+            ),
+            (
+                "Enter on an alert",
+                "show it in full: Enter opens its incident, s silences it there (/silence), d declares from it",
             ),
         ],
     ),
