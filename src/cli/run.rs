@@ -127,11 +127,7 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<Ran, CliError> {
             let ending = match status {
                 Ok(status) => {
                     use std::os::unix::process::ExitStatusExt;
-                    match (status.code(), status.signal()) {
-                        (Some(code), _) => Ending::Exited(code),
-                        (None, Some(sig)) => Ending::Signal(sig),
-                        (None, None) => Ending::NotStarted("no exit status".into()),
-                    }
+                    Ending::from_status(status.code(), status.signal())
                 }
                 Err(e) => Ending::NotStarted(format!("cannot wait for it: {e}")),
             };

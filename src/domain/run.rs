@@ -98,6 +98,16 @@ pub enum Ending {
 }
 
 impl Ending {
+    /// How a process ended, from its exit code or the signal that killed it (as
+    /// `ExitStatus` says them).
+    pub fn from_status(code: Option<i32>, signal: Option<i32>) -> Self {
+        match (code, signal) {
+            (Some(code), _) => Self::Exited(code),
+            (None, Some(sig)) => Self::Signal(sig),
+            (None, None) => Self::NotStarted("no exit status".into()),
+        }
+    }
+
     /// The exit code sitrep gives back: the command's, 128 + the signal like a shell,
     /// 127 for a command that is not there and 126 for one that cannot run.
     pub fn exit_code(&self, not_found: bool) -> i32 {

@@ -116,15 +116,8 @@ fn make(config: &Config, target: &Target, request: &SilenceRequest) -> Result<St
             &ends_shown,
             &request.why,
         );
-        let logged = NewEntry::typed(EntryKind::Note, &request.author, &text, now)
-            .map_err(|e| e.to_string())
-            .and_then(|entry| {
-                store
-                    .append_entry(request.incident, &entry)
-                    .map_err(|e| e.to_string())
-            });
-        match logged {
-            Ok(_) => made.push(format!("{} (silence {})", alert.name, created.id)),
+        match note(&mut store, request.incident, &request.author, &text) {
+            Ok(()) => made.push(format!("{} (silence {})", alert.name, created.id)),
             Err(e) => failed.push(format!(
                 "silence {} of {} was made on {} but could not be logged: {e}",
                 created.id, alert.name, source.name
@@ -132,13 +125,31 @@ fn make(config: &Config, target: &Target, request: &SilenceRequest) -> Result<St
         }
     }
     let made_text = format!("silenced until {ends_shown}: {}", made.join(", "));
-    match (made.is_empty(), failed.is_empty()) {
-        (_, true) => Ok(sanitize_line(&made_text)),
-        (true, false) => Err(sanitize_line(&failed.join("; "))),
-        (false, false) => Err(sanitize_line(&format!(
-            "{}; {made_text}",
-            failed.join("; ")
-        ))),
+    outcome(!made.is_empty(), &made_text, &failed)
+}
+
+/// Records `text` as a note of `author` in the incident's timeline.
+fn note(
+    store: &mut Store,
+    incident: crate::domain::IncidentId,
+    author: &str,
+    text: &str,
+) -> Result<(), String> {
+    let now = truncate_to_millis(Utc::now());
+    let entry = NewEntry::typed(EntryKind::Note, author, text, now).map_err(|e| e.to_string())?;
+    store
+        .append_entry(incident, &entry)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// What several acts came to: `done` alone is `Ok`; any failure is an `Err` that
+/// names the failures first and what was done after them.
+fn outcome(any_done: bool, done: &str, failed: &[String]) -> Result<String, String> {
+    match (any_done, failed.is_empty()) {
+        (_, true) => Ok(sanitize_line(done)),
+        (false, false) => Err(sanitize_line(&failed.join("; "))),
+        (true, false) => Err(sanitize_line(&format!("{}; {done}", failed.join("; ")))),
     }
 }
 
@@ -162,26 +173,32 @@ fn expire(config: &Config, target: &Target, request: &UnsilenceRequest) -> Resul
             continue;
         }
         let text = silence::expired_text(id, &source.name);
-        let now = truncate_to_millis(Utc::now());
-        let logged = NewEntry::typed(EntryKind::Note, &request.author, &text, now)
-            .map_err(|e| e.to_string())
-            .and_then(|entry| {
-                store
-                    .append_entry(request.incident, &entry)
-                    .map_err(|e| e.to_string())
-            });
-        match logged {
-            Ok(_) => done.push(text),
+        match note(&mut store, request.incident, &request.author, &text) {
+            Ok(()) => done.push(text),
             Err(e) => failed.push(format!("{text} but could not be logged: {e}")),
         }
     }
-    match (done.is_empty(), failed.is_empty()) {
-        (_, true) => Ok(sanitize_line(&done.join("; "))),
-        (true, false) => Err(sanitize_line(&failed.join("; "))),
-        (false, false) => Err(sanitize_line(&format!(
-            "{}; {}",
-            failed.join("; "),
-            done.join("; ")
-        ))),
+    outcome(!done.is_empty(), &done.join("; "), &failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::outcome;
+
+    #[test]
+    fn a_partial_outcome_is_an_error_that_says_what_was_done_too() {
+        let failed = vec!["ChatSlow on us: 401".to_string()];
+        assert_eq!(
+            outcome(true, "silenced: RoomDown", &[]),
+            Ok("silenced: RoomDown".into())
+        );
+        assert_eq!(
+            outcome(false, "silenced: ", &failed),
+            Err("ChatSlow on us: 401".into())
+        );
+        assert_eq!(
+            outcome(true, "silenced: RoomDown", &failed),
+            Err("ChatSlow on us: 401; silenced: RoomDown".into())
+        );
     }
 }

@@ -243,11 +243,7 @@ fn wait(slot: &Mutex<Option<Child>>) -> Ending {
         match child.try_wait() {
             Ok(Some(status)) => {
                 guard.take();
-                return match (status.code(), status.signal()) {
-                    (Some(code), _) => Ending::Exited(code),
-                    (None, Some(sig)) => Ending::Signal(sig),
-                    (None, None) => Ending::NotStarted("no exit status".into()),
-                };
+                return Ending::from_status(status.code(), status.signal());
             }
             Ok(None) => {}
             Err(e) => {
