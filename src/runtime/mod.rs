@@ -228,11 +228,7 @@ async fn event_loop(
             for act in acts {
                 match actions.as_mut() {
                     Some(actions) => actions.handle(act, &tx),
-                    None => {
-                        let _ = tx.send(Msg::RunEnded(Err(
-                            "not done: sitrep has no database to record it in".into(),
-                        )));
-                    }
+                    None => actions::unavailable(&act, &tx),
                 }
             }
             if let Err(why) = worker.run_all(effects) {
