@@ -1,7 +1,9 @@
 //! `sitrep silence` against real Alertmanagers: made from a firing alert, shown as
 //! silenced, listed, expired, each recorded in the timeline; and nothing recorded
 //! when it was not done (matches nothing, refused login, source down). An HA pair
-//! shows a silence made on one member on the other.
+//! shows a silence made on one member on the other. The same from the TUI with
+//! `/silence` and `/unsilence` (tmux): the matchers asked about, the source down, a
+//! source that hangs while typing still echoes, an HA pair.
 
 mod common;
 
@@ -717,5 +719,52 @@ fn the_tui_stays_responsive_while_a_silence_hangs_and_then_says_it_was_not_made(
     tmux.keys(&["q"]);
     tmux.wait_for("Quit anyway?");
     tmux.keys(&["y"]);
+    tmux.wait_for("EXIT=0");
+}
+
+#[test]
+fn slash_silence_on_an_ha_pair_is_made_once_and_shows_on_both_members() {
+    let (first, second) = Server::alertmanager_pair();
+    first.post_alerts(ALERTS);
+    second.post_alerts(ALERTS);
+    let dir = world(&[&first.url, &second.url]);
+    let dir = dir.path();
+    let us = fingerprint_of(dir, "us-east");
+    assert!(sitrep(
+        dir,
+        &[
+            "declare",
+            "--title",
+            "Chat slow",
+            "--severity",
+            "p2",
+            "--alert",
+            &us
+        ],
+    )
+    .status
+    .success());
+    let tmux = tui(dir);
+    tmux.wait_for("StreamStartBurn");
+    tmux.keys(&["Tab"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("#1 P2 investigating");
+    tmux.text("/silence 30m pair");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Silence 1 alert until");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("silenced until");
+    assert!(!screen.contains("not yet visible"), "{screen}");
+    let listed = json(dir, &["silence", "1", "--list"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1, "made once: {listed}");
+    let id = listed[0]["silence"]["id"].as_str().unwrap();
+    for member in [&first.url, &second.url] {
+        let (status, body) =
+            common::backend::http("GET", &format!("{member}/api/v2/silence/{id}"), "").unwrap();
+        assert_eq!(status, 200, "{member}: {body}");
+    }
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
     tmux.wait_for("EXIT=0");
 }

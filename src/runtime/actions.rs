@@ -130,7 +130,20 @@ fn make(config: &Config, target: &Target, request: &SilenceRequest) -> Result<St
             &request.why,
         );
         match note(&mut store, request.incident, &request.author, &text) {
-            Ok(()) => made.push(format!("{} (silence {})", alert.name, created.id)),
+            Ok(()) => made.push(format!(
+                "{} (silence {}{})",
+                alert.name,
+                created.id,
+                // An HA pair gossips silences: say when a member did not show it.
+                if created.not_seen_by.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; not yet visible on {} after 5s",
+                        created.not_seen_by.join(", ")
+                    )
+                }
+            )),
             Err(e) => failed.push(format!(
                 "silence {} of {} was made on {} but could not be logged: {e}",
                 created.id, alert.name, source.name
