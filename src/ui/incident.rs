@@ -68,8 +68,14 @@ fn render_run(theme: &Theme, frame: &mut Frame, area: Rect, run: &crate::app::Ru
         Some(Ok(ended)) => (format!("{ended} · Esc closes"), theme.dim()),
         Some(Err(why)) => (format!("{why} · Esc closes"), theme.error()),
     };
+    let total = run.lines.len() as u64 + run.dropped;
+    let count = if total > rows as u64 {
+        format!(" ({total} lines, the last {rows} shown)")
+    } else {
+        String::new()
+    };
     let title = Line::from(vec![
-        Span::raw(format!(" $ {} — ", run.command)),
+        Span::raw(format!(" $ {}{count} — ", run.command)),
         Span::styled(status, style),
         Span::raw(" "),
     ]);

@@ -506,3 +506,20 @@ fn a_form_field_not_being_edited_shows_the_start_of_its_text() {
     let out = screen(&s, 100, 40);
     assert!(out.contains("START-of-title"), "{out}");
 }
+
+#[test]
+fn the_run_pane_shows_the_newest_lines_and_how_many_there_were() {
+    let mut s = incident_view();
+    typing(&mut s, "/run make deploy");
+    update(&mut s, special(Key::Enter));
+    update(&mut s, special(Key::Enter));
+    let lines: Vec<String> = (1..=30).map(|n| format!("step {n}")).collect();
+    update(&mut s, Msg::RunOutput(lines));
+    let out = screen(&s, 100, 40);
+    assert!(
+        out.contains("$ make deploy (30 lines, the last 10 shown) — running"),
+        "{out}"
+    );
+    assert!(out.contains("step 30") && out.contains("step 21"), "{out}");
+    assert!(!out.contains("step 20 "), "{out}");
+}
