@@ -649,15 +649,24 @@ fn slash_silence_with_the_alertmanager_down_says_so_and_logs_nothing() {
 #[test]
 fn the_tui_stays_responsive_while_a_silence_hangs_and_then_says_it_was_not_made() {
     use std::time::{Duration, Instant};
-    // An Alertmanager that shows one alert and never answers a new silence.
-    let alert = r#"[{"fingerprint": "f00dfeed00000001", "labels": {"alertname": "StreamStartBurn", "severity": "critical", "service": "room", "region": "eu-west"},
-        "annotations": {}, "startsAt": "2026-11-25T10:00:00Z", "endsAt": "2026-11-25T23:00:00Z", "updatedAt": "2026-11-25T10:00:00Z",
-        "status": {"state": "active", "silencedBy": [], "inhibitedBy": []}, "receivers": [{"name": "x"}], "generatorURL": ""}]"#;
+    // An Alertmanager that shows one alert, firing from an hour ago until an hour
+    // from now (times from the clock: a fixed date turns it resolved one day), and
+    // never answers a new silence.
+    let now = chrono::Utc::now();
+    let at = |hours: i64| (now + chrono::Duration::hours(hours)).to_rfc3339();
+    let alert = format!(
+        r#"[{{"fingerprint": "f00dfeed00000001", "labels": {{"alertname": "StreamStartBurn", "severity": "critical", "service": "room", "region": "eu-west"}},
+        "annotations": {{}}, "startsAt": "{}", "endsAt": "{}", "updatedAt": "{}",
+        "status": {{"state": "active", "silencedBy": [], "inhibitedBy": []}}, "receivers": [{{"name": "x"}}], "generatorURL": ""}}]"#,
+        at(-1),
+        at(1),
+        at(-1)
+    );
     let url = common::backend::scripted_with(move |head| {
         if head.starts_with("POST /api/v2/silences") {
             return None;
         }
-        Some(common::backend::reply("200 OK", alert))
+        Some(common::backend::reply("200 OK", &alert))
     });
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
