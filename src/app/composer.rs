@@ -114,6 +114,15 @@ fn navigate(state: &mut State, id: IncidentId, input: Input) -> Vec<Effect> {
                     state.composer.focused = false;
                     return run(state, id, &format!("/{}", command.name), Origin::Shortcut);
                 }
+                // A draft is never replaced by a shortcut: it stays, and the line
+                // under it says how to get to the command.
+                Some(command) if state.composer.has_text() => {
+                    state.composer.error = Some(format!(
+                        "'{c}' not used: your unsent line is kept (Enter writes it; \
+                         delete it first for /{})",
+                        command.name
+                    ));
+                }
                 Some(command) => {
                     state.composer.text = single_line(&format!("/{} ", command.name));
                 }

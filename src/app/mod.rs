@@ -330,6 +330,19 @@ pub struct Composer {
     pub error: Option<String>,
     /// A write of this text is under way; it stays until the store answers this request.
     pub pending: Option<RequestId>,
+    /// The incident the line is typed for.
+    pub incident: Option<IncidentId>,
+    /// Unsent lines of other incidents, put aside when another incident was opened
+    /// and brought back when theirs is: a draft is never written to the wrong one.
+    drafts: std::collections::HashMap<IncidentId, Draft>,
+}
+
+/// A line put aside: its text and kind, and the write of it under way, if any.
+#[derive(Debug, Clone)]
+struct Draft {
+    text: String,
+    kind: EntryKind,
+    pending: Option<RequestId>,
 }
 
 impl Composer {
@@ -340,7 +353,64 @@ impl Composer {
             focused: false,
             error: None,
             pending: None,
+            incident: None,
+            drafts: std::collections::HashMap::new(),
         }
+    }
+
+    /// The composer now types for incident `id`: the line of the incident it typed for
+    /// is put aside (with its kind and any write of it under way), and `id`'s own
+    /// unsent line comes back.
+    pub fn switch_to(&mut self, id: IncidentId) {
+        if self.incident == Some(id) {
+            return;
+        }
+        if let Some(previous) = self.incident {
+            if self.has_text() {
+                let draft = Draft {
+                    text: self.content(),
+                    kind: self.kind,
+                    pending: self.pending,
+                };
+                self.drafts.insert(previous, draft);
+            }
+        }
+        self.incident = Some(id);
+        self.error = None;
+        match self.drafts.remove(&id) {
+            Some(draft) => {
+                self.text = single_line(&draft.text);
+                self.text.move_cursor(ratatui_textarea::CursorMove::End);
+                self.kind = draft.kind;
+                self.pending = draft.pending;
+            }
+            None => {
+                self.text = single_line("");
+                self.pending = None;
+            }
+        }
+    }
+
+    /// The store answered `request` for a line put aside: saved, it is gone (`true`);
+    /// failed, it stays, to be written again when its incident is opened.
+    pub fn settle_draft(&mut self, request: RequestId, saved: bool) {
+        let Some(id) = self
+            .drafts
+            .iter()
+            .find_map(|(id, d)| (d.pending == Some(request)).then_some(*id))
+        else {
+            return;
+        };
+        if saved {
+            self.drafts.remove(&id);
+        } else if let Some(draft) = self.drafts.get_mut(&id) {
+            draft.pending = None;
+        }
+    }
+
+    /// Unsent lines put aside for other incidents.
+    pub fn drafts_elsewhere(&self) -> usize {
+        self.drafts.values().filter(|d| d.pending.is_none()).count()
     }
 
     pub fn content(&self) -> String {
@@ -514,7 +584,7 @@ impl State {
             Layer::Form(f) => f.has_text(),
             _ => false,
         };
-        layer_text || self.composer.has_text()
+        layer_text || self.composer.has_text() || self.composer.drafts_elsewhere() > 0
     }
 }
 

@@ -337,6 +337,110 @@ fn in_nav_mode_a_shortcut_starts_its_command_and_changes_nothing_by_itself() {
 }
 
 #[test]
+fn in_nav_mode_a_shortcut_never_replaces_an_unsent_draft() {
+    let mut s = in_incident();
+    typed(&mut s, "rolled back room to v41");
+    update(&mut s, key(Key::Esc));
+    // r would start /resolve: the draft stays as typed, nothing is asked or written.
+    assert!(update(&mut s, ch('r')).is_empty());
+    assert!(s.composer.focused, "back to typing, at the draft");
+    assert_eq!(s.composer.content(), "rolled back room to v41");
+    assert!(matches!(s.layer, Layer::None));
+    let why = s.composer.error.clone().unwrap_or_default();
+    assert!(
+        why.contains("unsent line is kept") && why.contains("/resolve"),
+        "{why}"
+    );
+    // Enter writes the draft as the entry it is.
+    let (_, write) = only_request(update(&mut s, key(Key::Enter)));
+    assert!(
+        matches!(&write, Write::Append(_, entry) if entry.text == "rolled back room to v41"),
+        "{write:?}"
+    );
+}
+
+/// Backs out of the incident view and opens the other incident of `state()`.
+fn open_the_other_incident(s: &mut State, other: i64) {
+    update(s, key(Key::Esc));
+    update(s, key(Key::Esc));
+    assert_eq!(s.view, View::Dashboard);
+    for step in [Key::Up, Key::Down] {
+        update(s, key(step));
+        if s.listed().get(s.selected).map(|i| i.id) == Some(IncidentId(other)) {
+            break;
+        }
+    }
+    assert_eq!(
+        update(s, key(Key::Enter)),
+        vec![Effect::LoadRecord(IncidentId(other))]
+    );
+    update(s, Msg::RecordLoaded(record(other)));
+}
+
+#[test]
+fn a_draft_stays_with_its_incident_and_is_never_written_to_another() {
+    let mut s = in_incident();
+    update(&mut s, key(Key::Tab));
+    typed(&mut s, "rolled back room to v41");
+    open_the_other_incident(&mut s, 2);
+    assert_eq!(s.composer.content(), "", "#2 opens with an empty line");
+    assert_eq!(
+        update(&mut s, key(Key::Enter)),
+        vec![],
+        "nothing to write into #2"
+    );
+    typed(&mut s, "cdn purge started");
+    // Back in #1 its draft is there, with its kind, and Enter writes it to #1.
+    open_the_other_incident(&mut s, 1);
+    assert_eq!(s.composer.content(), "rolled back room to v41");
+    assert_eq!(s.composer.kind, EntryKind::Comms);
+    let (request, write) = only_request(update(&mut s, key(Key::Enter)));
+    let (Write::Post(IncidentId(1), entry) | Write::Append(IncidentId(1), entry)) = &write else {
+        panic!("written to #1: {write:?}")
+    };
+    assert_eq!(
+        (entry.text.as_str(), entry.kind),
+        ("rolled back room to v41", EntryKind::Comms)
+    );
+    update(&mut s, Msg::Saved(request, Saved::Appended(stored(entry))));
+    assert_eq!(s.composer.content(), "");
+    // #2's draft is still kept, so quitting asks first.
+    update(&mut s, key(Key::Esc));
+    update(&mut s, ch('q'));
+    assert!(
+        matches!(s.layer, Layer::ConfirmQuit),
+        "asks: #2 has an unsent line"
+    );
+}
+
+#[test]
+fn a_draft_sent_just_before_leaving_is_cleared_when_saved_and_kept_when_it_fails() {
+    for saved in [true, false] {
+        let mut s = in_incident();
+        typed(&mut s, "rolled back room to v41");
+        let (request, write) = only_request(update(&mut s, key(Key::Enter)));
+        let Write::Append(_, entry) = write else {
+            panic!("an entry")
+        };
+        open_the_other_incident(&mut s, 2);
+        let answer = if saved {
+            Msg::Saved(request, Saved::Appended(stored(&entry)))
+        } else {
+            Msg::StoreFailed {
+                request: Some(request),
+                error: "database is down".into(),
+            }
+        };
+        update(&mut s, answer);
+        assert_eq!(s.composer.content(), "", "#2's line is untouched");
+        open_the_other_incident(&mut s, 1);
+        let expected = if saved { "" } else { "rolled back room to v41" };
+        assert_eq!(s.composer.content(), expected, "saved: {saved}");
+        assert_eq!(s.composer.pending, None);
+    }
+}
+
+#[test]
 fn a_confirmation_ignores_stray_keys_and_esc_cancels_leaving_everything_as_it_was() {
     let mut s = in_incident();
     typed(&mut s, "/resolve rolled back room");
@@ -1247,6 +1351,26 @@ mod alert_flows {
         update(&mut s, Msg::Silenced(Err("RoomDown on eu: 401".into())));
         let banner = s.banner.clone().unwrap();
         assert!(banner.error && banner.text.starts_with("NOT SILENCED: "));
+    }
+
+    #[test]
+    fn s_on_an_alert_in_full_keeps_the_incidents_unsent_line() {
+        let (mut s, mut b) = watching();
+        s.incidents = vec![linked_incident(&["a"], "eu")];
+        s.composer.switch_to(IncidentId(7));
+        s.composer.text = crate::app::single_line("rolled back room to v41");
+        polled(
+            &mut s,
+            &mut b,
+            vec![alert("a", "RoomDown", "critical", "room", "eu", 1)],
+            5,
+        );
+        update(&mut s, key(Key::Enter));
+        update(&mut s, ch('s'));
+        assert_eq!(s.view, View::Incident(IncidentId(7)));
+        assert_eq!(s.composer.content(), "rolled back room to v41");
+        let why = s.composer.error.clone().unwrap_or_default();
+        assert!(why.contains("unsent line is kept"), "{why}");
     }
 
     #[test]

@@ -39,6 +39,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if request.is_some() && state.composer.pending == request {
                 state.composer.pending = None;
             }
+            if let Some(request) = request {
+                state.composer.settle_draft(request, false);
+            }
             if let Layer::Form(form) = &mut state.layer {
                 if request.is_some() && form.pending == request {
                     form.pending = None;
@@ -170,7 +173,9 @@ fn reload(state: &State) -> Vec<Effect> {
 }
 
 fn saved_effects(state: &mut State, request: RequestId, saved: Saved) -> Vec<Effect> {
-    // Whatever the composer sent (an entry or a command) is done: clear the line.
+    // Whatever the composer sent (an entry or a command) is done: clear the line, or
+    // forget it if it was put aside when another incident was opened meanwhile.
+    state.composer.settle_draft(request, true);
     if state.composer.pending == Some(request) {
         state.composer.pending = None;
         state.composer.text = single_line("");
@@ -238,6 +243,7 @@ fn open_incident(state: &mut State, id: crate::domain::IncidentId) {
     state.timeline_scroll = 0;
     state.composer.focused = true;
     state.composer.error = None;
+    state.composer.switch_to(id);
     if state.record.as_ref().map(|r| r.incident.id) != Some(id) {
         state.record = None;
     }
@@ -319,10 +325,19 @@ fn alert_key(
                 state.board.marked.clear();
                 state.board.marked.insert(alert.fingerprint.clone());
                 open_incident(state, id);
-                state.composer.text = single_line("/silence 1h ");
-                state.banner = Some(info(
-                    "say for how long and why, then Enter: the question shows the matchers".into(),
-                ));
+                if state.composer.has_text() {
+                    // The incident's unsent line is never replaced.
+                    state.composer.error = Some(
+                        "your unsent line is kept: Enter writes it; then /silence 1h why silences the marked alert"
+                            .into(),
+                    );
+                } else {
+                    state.composer.text = single_line("/silence 1h ");
+                    state.banner = Some(info(
+                        "say for how long and why, then Enter: the question shows the matchers"
+                            .into(),
+                    ));
+                }
                 return vec![Effect::LoadRecord(id)];
             }
             None => {
