@@ -631,6 +631,21 @@ fn the_comms_draft_is_posted_after_it_is_shown_and_only_with_its_public_words() 
     assert!(!posted.contains("internal title"), "{posted}");
     let timeline = timeline(dir.path());
     assert_eq!(count(&timeline, "posted to #incidents"), 1);
+    // A region with no public name would go out as a placeholder: refused, shown.
+    let edit = sitrep(dir.path(), &["edit", "1", "--add-region", "eu-west"]);
+    assert!(edit.status.success(), "{}", text(&edit));
+    let refused = sitrep(dir.path(), &["comms", "1", "--post", "--yes"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("placeholders ([REGIONS NOT NAMED])"),
+        "{}",
+        text(&refused)
+    );
+    assert_eq!(receiver.requests().len(), 1, "nothing more was sent");
+    assert_eq!(
+        count(&self::timeline(dir.path()), "posted to #incidents"),
+        1
+    );
 }
 
 #[test]
@@ -716,4 +731,73 @@ fn the_tui_finishes_an_update_another_sitrep_left_in_the_outbox() {
     let bodies: Vec<String> = receiver.requests().into_iter().map(|r| r.body).collect();
     assert_eq!(bodies.len(), 2, "one refused, one posted: {bodies:?}");
     assert_eq!(count(&timeline(dir.path()), "posted to #incidents"), 1);
+}
+
+#[test]
+fn slash_comms_post_in_the_tui_shows_the_draft_then_logs_and_posts_it_once() {
+    let receiver = Receiver::start(|_| Answer::Status(200));
+    let dir = world(&receiver.url, &slack(""));
+    declare(dir.path());
+    let tui = Tmux::start_with(
+        dir.path(),
+        &dir.path().join("sitrep.db"),
+        &format!(
+            "SITREP_CONFIG='{}'",
+            dir.path().join("config.toml").display()
+        ),
+    );
+    tui.wait_for("room 5xx in eu-west");
+    tui.keys(&["Enter"]);
+    tui.wait_for("mitigation ▸");
+    // Its region has no public name in the config: the draft holds a placeholder,
+    // and is not offered for posting.
+    tui.text("/comms post");
+    tui.keys(&["Enter"]);
+    let screen = tui.wait_for("comms draft not posted");
+    assert!(screen.contains("[REGIONS NOT NAMED]"), "{screen}");
+    let out = sitrep(dir.path(), &["edit", "1", "--remove-region", "eu-west"]);
+    assert!(out.status.success(), "{}", text(&out));
+    tui.wait_for("regions (none)");
+    tui.text("/comms post");
+    tui.keys(&["Enter"]);
+    // The whole draft, public words only, in the question.
+    let screen = tui.wait_for("post it to #incidents?");
+    assert!(
+        screen.contains("Investigating: Video rooms failing to start"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Some meetings in Europe cannot start"),
+        "{screen}"
+    );
+    // Esc: nothing logged, nothing sent.
+    tui.keys(&["Escape"]);
+    tui.wait_for("cancelled: nothing changed");
+    assert!(receiver.requests().is_empty());
+    assert_eq!(count(&timeline(dir.path()), "Video rooms failing"), 0);
+    tui.text("/comms post");
+    tui.keys(&["Enter"]);
+    tui.wait_for("post it to #incidents?");
+    tui.keys(&["Enter"]);
+    tui.wait_for("posted to #incidents");
+    receiver.wait_for(1);
+    let body: Value = serde_json::from_str(&receiver.requests()[0].body).unwrap();
+    let posted = body["text"].as_str().unwrap_or_default();
+    assert!(
+        posted.starts_with("Investigating: Video rooms failing to start"),
+        "{posted}"
+    );
+    assert!(
+        !posted.contains("room 5xx"),
+        "the internal title stays inside: {posted}"
+    );
+    assert!(!posted.contains("NOT NAMED"), "{posted}");
+    let timeline = timeline(dir.path());
+    let logged: Vec<_> = timeline
+        .iter()
+        .filter(|(kind, text)| kind == "comms" && text.starts_with("Investigating: Video rooms"))
+        .collect();
+    assert_eq!(logged.len(), 1, "{timeline:?}");
+    assert_eq!(count(&timeline, "posted to #incidents"), 1, "{timeline:?}");
+    assert_eq!(receiver.requests().len(), 1);
 }

@@ -152,10 +152,10 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "comms",
-        args: "",
-        help: "write the customer update draft to the exports folder",
+        args: "[post]",
+        help: "write the customer update draft to the exports folder; /comms post shows it, then logs it and posts it to the comms channels (asks first)",
         key: Some('c'),
-        choices: &[],
+        choices: &["post"],
     },
     Command {
         name: "help",
@@ -181,6 +181,8 @@ pub enum Action {
     OpenEditForm,
     Export,
     CommsDraft,
+    /// Render the customer update draft and ask before logging and posting it.
+    CommsPost,
     Help,
     /// Something done outside the database (a silence, a command), after `confirm`.
     Act {
@@ -578,9 +580,45 @@ pub fn parse(line: &str, ctx: &Context<'_>) -> Result<Action, String> {
         }
         "edit" => no_args(Action::OpenEditForm),
         "export" => no_args(Action::Export),
-        "comms" => no_args(Action::CommsDraft),
+        "comms" => match args {
+            "" => Ok(Action::CommsDraft),
+            "post" => comms_post(ctx),
+            _ => Err(usage()),
+        },
         _ => no_args(Action::Help),
     }
+}
+
+/// `/comms post`: refused, with the fix, where the draft must not go out: the demo, a
+/// drill, or a draft that would still carry placeholders for its public words.
+fn comms_post(ctx: &Context<'_>) -> Result<Action, String> {
+    let i = ctx.incident;
+    if ctx.demo {
+        return Err(
+            "the demo posts nowhere: its incidents are not real; /comms writes the draft to a file"
+                .into(),
+        );
+    }
+    if i.drill {
+        return Err(format!(
+            "#{} is a drill: its comms updates are not posted; /comms writes the draft to a file",
+            i.id
+        ));
+    }
+    let missing: Vec<&str> = [
+        ("public title", i.public_title.is_none()),
+        ("public impact", i.public_impact.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(name, missing)| missing.then_some(name))
+    .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "set the {} first (/edit): the draft would go out with placeholders; nothing was posted",
+            missing.join(" and ")
+        ));
+    }
+    Ok(Action::CommsPost)
 }
 
 /// `/silence DURATION why`: one silence per alert, each matching all of that alert's

@@ -538,3 +538,31 @@ fn run_splits_the_command_without_a_shell_and_asks_first() {
     };
     assert!(matches!(parse("/run true", &busy), Err(why) if why.contains("still running")));
 }
+
+#[test]
+fn comms_post_needs_the_public_words_and_a_real_incident_and_says_the_fix() {
+    let mut i = incident();
+    let refused = |i: &Incident, demo: bool| {
+        let mut ctx = context(i);
+        ctx.demo = demo;
+        parse("/comms post", &ctx).unwrap_err()
+    };
+    let why = refused(&i, false);
+    assert!(
+        why.contains("placeholders") && why.contains("public title and public impact"),
+        "{why}"
+    );
+    i.public_title = Some("Streams fail to start".into());
+    let why = refused(&i, false);
+    assert!(
+        why.starts_with("set the public impact first (/edit)"),
+        "{why}"
+    );
+    i.public_impact = Some("Some viewers cannot start streams".into());
+    assert_eq!(parse("/comms post", &context(&i)), Ok(Action::CommsPost));
+    assert!(refused(&i, true).starts_with("the demo posts nowhere"));
+    i.drill = true;
+    assert!(refused(&i, false).contains("is a drill"));
+    assert_eq!(run("/comms later"), Err("write /comms [post]".into()));
+    assert_eq!(complete("/comms p"), Some("/comms post".into()));
+}

@@ -270,12 +270,82 @@ fn run(state: &mut State, id: IncidentId, line: &str, origin: Origin) -> Vec<Eff
             cleared(state);
             return vec![Effect::CommsDraft(id)];
         }
+        Action::CommsPost => {
+            if state.post_channels.is_empty() {
+                let why = "no [[comms.channels]] in the config: nothing to post to (see 'sitrep config init'); /comms writes the draft to a file".to_string();
+                match origin {
+                    Origin::Composer => state.composer.error = Some(why),
+                    Origin::Shortcut => {
+                        state.banner = Some(Banner {
+                            error: true,
+                            text: why,
+                        })
+                    }
+                }
+                return Vec::new();
+            }
+            cleared(state);
+            return vec![Effect::DraftToPost(id)];
+        }
         Action::Help => {
             cleared(state);
             state.layer = Layer::Help(0);
         }
     }
     Vec::new()
+}
+
+/// The draft of `/comms post` is rendered: shown in full in a question, whose Enter
+/// logs it as a comms update and posts it. The composer is left alone (a line typed
+/// meanwhile is not the draft). Left that incident meanwhile: said on the banner.
+pub fn draft_to_post(state: &mut State, id: IncidentId, result: Result<String, String>) {
+    let text = match result {
+        Ok(text) => text,
+        Err(why) => {
+            state.banner = Some(Banner {
+                error: true,
+                text: format!("comms draft not posted: {why}"),
+            });
+            return;
+        }
+    };
+    let placeholders = crate::domain::outbox::placeholders(&text);
+    if !placeholders.is_empty() {
+        state.banner = Some(Banner {
+            error: true,
+            text: format!(
+                "comms draft not posted: it still holds {}] (for regions: name them under [comms.regions] in the config; /comms writes the draft to a file)",
+                placeholders.join("], ")
+            ),
+        });
+        return;
+    }
+    if state.view != View::Incident(id) || !matches!(state.layer, Layer::None) {
+        state.banner = Some(Banner {
+            error: false,
+            text: format!("the comms draft of #{id} is ready: /comms post there shows it"),
+        });
+        return;
+    }
+    match NewEntry::typed(EntryKind::Comms, &state.user, text.trim_end(), state.now) {
+        Ok(entry) => {
+            state.layer = Layer::Confirm(Box::new(Confirm {
+                question: format!(
+                    "Log this comms update on #{id} and post it to {}? (Esc: nothing written)\n\n{}",
+                    state.post_channels.join(", "),
+                    entry.text
+                ),
+                then: Then::Write(Write::Post(id, entry)),
+                origin: Origin::Shortcut,
+            }));
+        }
+        Err(e) => {
+            state.banner = Some(Banner {
+                error: true,
+                text: format!("comms draft not posted: {e}"),
+            })
+        }
+    }
 }
 
 /// Writes from the composer: the line stays (greyed) until the store answers this

@@ -67,6 +67,11 @@ pub enum Msg {
         what: &'static str,
         result: Result<std::path::PathBuf, String>,
     },
+    /// The customer update draft of `/comms post`, rendered, or why it could not be.
+    DraftToPostReady {
+        id: IncidentId,
+        result: Result<String, String>,
+    },
     /// Escalation after a P1 was declared, raised, downgraded or resolved: what it
     /// did, or (`Err`) why nobody was paged.
     Escalated(Result<String, String>),
@@ -116,6 +121,9 @@ pub enum Effect {
     Export(IncidentId),
     /// Write the customer update draft of an incident to a new file.
     CommsDraft(IncidentId),
+    /// Render the customer update draft of an incident, to be shown before it is
+    /// logged and posted (`DraftToPostReady`).
+    DraftToPost(IncidentId),
     /// Make silences in the alert sources and record each in the incident's log.
     Silence(Box<SilenceRequest>),
     /// Expire silences made for an incident and record each.

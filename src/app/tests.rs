@@ -440,6 +440,117 @@ fn a_draft_sent_just_before_leaving_is_cleared_when_saved_and_kept_when_it_fails
     }
 }
 
+/// Incident 1 with its public words set, shown, with a channel to post to.
+fn ready_to_post() -> State {
+    let mut s = in_incident();
+    s.post_channels = vec!["#incidents".into()];
+    let mut r = record(1);
+    r.incident.public_title = Some("Streams fail to start".into());
+    r.incident.public_impact = Some("Some viewers cannot start streams".into());
+    update(&mut s, Msg::RecordLoaded(r));
+    s
+}
+
+#[test]
+fn comms_post_shows_the_whole_draft_and_enter_logs_and_posts_exactly_it() {
+    let mut s = ready_to_post();
+    typed(&mut s, "/comms post");
+    assert_eq!(
+        update(&mut s, key(Key::Enter)),
+        vec![Effect::DraftToPost(IncidentId(1))]
+    );
+    assert_eq!(s.composer.content(), "", "the command line is done with");
+    // Typed while the draft renders: not the draft, left alone.
+    typed(&mut s, "half a thought");
+    let draft = "Investigating: Streams fail to start\n\nSome viewers cannot start streams.\n";
+    update(
+        &mut s,
+        Msg::DraftToPostReady {
+            id: IncidentId(1),
+            result: Ok(draft.into()),
+        },
+    );
+    let Layer::Confirm(confirm) = &s.layer else {
+        panic!("a question: {:?}", s.layer)
+    };
+    assert!(confirm.question.contains("post it to #incidents"));
+    assert!(
+        confirm.question.ends_with(draft.trim_end()),
+        "{}",
+        confirm.question
+    );
+    let (_, write) = only_request(update(&mut s, key(Key::Enter)));
+    let Write::Post(IncidentId(1), entry) = write else {
+        panic!("a post: {write:?}")
+    };
+    assert_eq!(entry.kind, EntryKind::Comms);
+    assert_eq!(entry.text, draft.trim_end());
+    assert_eq!(s.composer.content(), "half a thought");
+    assert_eq!(
+        s.composer.pending, None,
+        "the typed line is not what was sent"
+    );
+}
+
+#[test]
+fn comms_post_esc_writes_nothing_and_a_failed_draft_or_no_channel_says_why() {
+    let mut s = ready_to_post();
+    typed(&mut s, "/comms post");
+    update(&mut s, key(Key::Enter));
+    let ready = |result| Msg::DraftToPostReady {
+        id: IncidentId(1),
+        result,
+    };
+    update(&mut s, ready(Ok("Investigating".into())));
+    assert!(update(&mut s, key(Key::Esc)).is_empty());
+    assert!(matches!(s.layer, Layer::None));
+    // A draft still holding a placeholder is not for customers: no question.
+    update(
+        &mut s,
+        ready(Ok(
+            "Investigating: x\n[REGIONS NOT NAMED: name them]\n".into()
+        )),
+    );
+    assert!(matches!(s.layer, Layer::None));
+    let banner = s.banner.clone().unwrap();
+    assert!(
+        banner.error && banner.text.contains("[REGIONS NOT NAMED]"),
+        "{banner:?}"
+    );
+    update(
+        &mut s,
+        ready(Err("template 'comms-update.txt': syntax error".into())),
+    );
+    let banner = s.banner.clone().unwrap();
+    assert!(
+        banner.error && banner.text.contains("not posted: template"),
+        "{banner:?}"
+    );
+    // Ready after the responder left the incident: no question pops up elsewhere.
+    update(&mut s, key(Key::Esc));
+    update(&mut s, key(Key::Esc));
+    update(&mut s, ready(Ok("Investigating".into())));
+    assert!(matches!(s.layer, Layer::None));
+    assert!(s
+        .banner
+        .clone()
+        .unwrap()
+        .text
+        .contains("is ready: /comms post there"));
+    // No channel configured: refused at once, the line kept.
+    let mut s = ready_to_post();
+    s.post_channels.clear();
+    typed(&mut s, "/comms post");
+    assert!(update(&mut s, key(Key::Enter)).is_empty());
+    assert_eq!(s.composer.content(), "/comms post");
+    assert!(s
+        .composer
+        .error
+        .clone()
+        .unwrap()
+        .starts_with("no [[comms.channels]]"));
+}
+
 #[test]
 fn a_confirmation_ignores_stray_keys_and_esc_cancels_leaving_everything_as_it_was() {
     let mut s = in_incident();

@@ -105,6 +105,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.banner = Some(error(why));
             Vec::new()
         }
+        Msg::DraftToPostReady { id, result } => {
+            composer::draft_to_post(state, id, result);
+            Vec::new()
+        }
         Msg::Escalated(Ok(done)) => {
             state.banner = Some(info(done));
             Vec::new()

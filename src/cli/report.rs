@@ -173,6 +173,16 @@ fn post_draft(
             missing.join(" ")
         ))));
     }
+    // What the template still marks as missing (regions without public names, or a
+    // team template's own placeholders) is not for customers either.
+    let placeholders = crate::domain::outbox::placeholders(text);
+    if !placeholders.is_empty() {
+        eprint!("{text}");
+        return Err(CliError::from(DomainError::invalid(format!(
+            "the draft would go out with placeholders ({}): fill them in, then post; nothing was posted",
+            placeholders.join("], ") + "]"
+        ))));
+    }
     let names = super::post::check_channels(ctx)?;
     eprintln!("--- to be posted to {} ---", names.join(", "));
     eprint!("{text}");

@@ -155,9 +155,44 @@ pub fn slack_body(text: &str) -> serde_json::Value {
     serde_json::json!({ "text": text })
 }
 
+/// The placeholders a rendered comms draft still holds: `[WORDS IN CAPITALS: how to
+/// fill it]`, the way the templates mark a public field that is missing. A draft with
+/// one is not for customers yet; each is returned as written, up to its colon.
+pub fn placeholders(draft: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (start, _) in draft.match_indices('[') {
+        let rest = &draft[start + 1..];
+        let Some(colon) = rest.find(':') else {
+            continue;
+        };
+        let words = &rest[..colon];
+        let shouting = words.chars().any(|c| c.is_ascii_uppercase())
+            && words
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c == ' ' || c == '-' || c == '_');
+        if shouting && rest.contains(']') {
+            found.push(format!("[{words}"));
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_drafts_placeholders_are_found_and_ordinary_brackets_are_not() {
+        let draft = "Investigating: [PUBLIC TITLE MISSING: sitrep edit 1 --public-title \"…\"]\n\
+                     Affected: EU [beta].\n[REGIONS NOT NAMED: give them public names]\n\
+                     See [status page: https://status] and [1]: notes, [TODO]";
+        assert_eq!(
+            placeholders(draft),
+            vec!["[PUBLIC TITLE MISSING", "[REGIONS NOT NAMED"]
+        );
+        assert!(placeholders("All good [EU]: recovered").is_empty());
+        assert!(placeholders("Video rooms [EU, US] recovered.").is_empty());
+    }
 
     fn at(s: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_795_000_000 + s, 0).unwrap()

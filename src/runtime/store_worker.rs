@@ -185,6 +185,7 @@ fn execute(
         | Effect::InterruptRun => return None,
         Effect::Export(id) => return draft(store, exporter, tx, id, Draft::Postmortem),
         Effect::CommsDraft(id) => return draft(store, exporter, tx, id, Draft::Comms),
+        Effect::DraftToPost(id) => return draft(store, exporter, tx, id, Draft::ToPost),
         Effect::LoadIncidents => store
             .list_incidents(false)
             .map_or_else(|e| failed(None, e), Msg::IncidentsLoaded),
@@ -218,20 +219,42 @@ fn execute(
     })
 }
 
-/// Which document a draft is.
+/// Which document a draft is, and where it goes: a file, or back to the screen to be
+/// posted.
 #[derive(Debug, Clone, Copy)]
 enum Draft {
     Postmortem,
     Comms,
+    ToPost,
 }
 
 impl Draft {
     fn what(self) -> &'static str {
         match self {
             Self::Postmortem => "postmortem draft",
-            Self::Comms => "comms draft",
+            Self::Comms | Self::ToPost => "comms draft",
         }
     }
+
+    /// The message that answers a draft of this kind of incident `id`.
+    fn answer(self, id: crate::domain::IncidentId, result: Result<Rendered, String>) -> Msg {
+        match self {
+            Self::ToPost => Msg::DraftToPostReady {
+                id,
+                result: result.map(|r| r.text),
+            },
+            Self::Postmortem | Self::Comms => Msg::Exported {
+                what: self.what(),
+                result: result.and_then(|r| r.path.ok_or_else(|| "not written".to_string())),
+            },
+        }
+    }
+}
+
+/// A rendered draft, and the file it was written to (not for one to post).
+struct Rendered {
+    text: String,
+    path: Option<PathBuf>,
 }
 
 /// Loads the incident here (in order with the writes), then renders and writes the
@@ -256,23 +279,17 @@ fn draft(
                         crate::domain::text::sanitize_line(e)
                     );
                 }
-                let _ = tx.send(Msg::Exported {
-                    what: kind.what(),
-                    result,
-                });
+                let _ = tx.send(kind.answer(record.incident.id, result));
             });
             None
         }
-        Err(e) => Some(Msg::Exported {
-            what: kind.what(),
-            result: Err(e.to_string()),
-        }),
+        Err(e) => Some(kind.answer(id, Err(e.to_string()))),
     }
 }
 
-/// Renders the draft and writes it to a file of its own (never over one that
-/// exists), returning the file's path.
-fn export(record: &IncidentRecord, exporter: &Exporter, kind: Draft) -> Result<PathBuf, String> {
+/// Renders the draft and, unless it is one to post, writes it to a file of its own
+/// (never over one that exists).
+fn export(record: &IncidentRecord, exporter: &Exporter, kind: Draft) -> Result<Rendered, String> {
     let now = truncate_to_millis(Utc::now());
     let text = match kind {
         Draft::Postmortem => {
@@ -293,7 +310,7 @@ fn export(record: &IncidentRecord, exporter: &Exporter, kind: Draft) -> Result<P
             );
             exporter.templates.render(POSTMORTEM_TEMPLATE, &data)
         }
-        Draft::Comms => {
+        Draft::Comms | Draft::ToPost => {
             let data = context::comms_update(
                 &record.incident,
                 &record.timeline,
@@ -306,6 +323,9 @@ fn export(record: &IncidentRecord, exporter: &Exporter, kind: Draft) -> Result<P
         }
     }
     .map_err(|e| e.to_string())?;
+    if let Draft::ToPost = kind {
+        return Ok(Rendered { text, path: None });
+    }
     let dir = exporter
         .dir
         .as_deref()
@@ -314,13 +334,16 @@ fn export(record: &IncidentRecord, exporter: &Exporter, kind: Draft) -> Result<P
     let name = default_file_name(&record.incident, exporter.tz);
     let name = match kind {
         Draft::Postmortem => name,
-        Draft::Comms => name
+        Draft::Comms | Draft::ToPost => name
             .replacen("postmortem-", "comms-", 1)
             .replace(".md", ".txt"),
     };
     let path = free_path(dir, &name);
     write_document(&path, &text, false).map_err(|e| e.to_string())?;
-    Ok(path)
+    Ok(Rendered {
+        text,
+        path: Some(path),
+    })
 }
 fn apply(
     store: &mut Store,

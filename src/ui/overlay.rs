@@ -31,19 +31,31 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             )
         }
         Layer::Confirm(confirm) => {
-            let lines = vec![
-                Line::from(confirm.question.clone()),
-                Line::from(""),
-                Line::from(Span::styled(
-                    strings::KEYS_CONFIRM_CHANGE.trim(),
-                    theme.dim(),
-                )),
-            ];
-            let chars = confirm.question.chars().count() as u16;
-            let width = (chars + 4).clamp(40, 100).min(area.width);
-            // The question wraps (a silence lists its matchers): room for all of it.
-            let rows = chars / width.saturating_sub(3).max(1) + 1;
-            let rect = centered(area, width, (rows + 4).min(area.height));
+            // A question may hold lines of its own (a comms draft to post).
+            let mut lines: Vec<Line> = confirm.question.lines().map(Line::from).collect();
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
+                strings::KEYS_CONFIRM_CHANGE.trim(),
+                theme.dim(),
+            )));
+            let longest = confirm
+                .question
+                .lines()
+                .map(|l| l.chars().count())
+                .max()
+                .unwrap_or(0);
+            let width = (u16::try_from(longest).unwrap_or(u16::MAX).saturating_add(4))
+                .clamp(40, 100)
+                .min(area.width);
+            // Each line wraps (a silence lists its matchers): room for all of it.
+            let inner = usize::from(width.saturating_sub(3).max(1));
+            let rows: usize = confirm
+                .question
+                .lines()
+                .map(|l| l.chars().count() / inner + 1)
+                .sum();
+            let rows = u16::try_from(rows).unwrap_or(u16::MAX);
+            let rect = centered(area, width, rows.saturating_add(4).min(area.height));
             frame.render_widget(Clear, rect);
             frame.render_widget(
                 Paragraph::new(lines)

@@ -377,6 +377,21 @@ fn snapshots_of_every_screen() {
     typing(&mut confirming, "/resolve rolled back room to v41");
     update(&mut confirming, special(Key::Enter));
     snapshot("composer-confirm", &confirming);
+    let mut posting = incident_view();
+    posting.post_channels = vec!["#incidents".into(), "#status".into()];
+    let id = crate::domain::IncidentId(1);
+    update(
+        &mut posting,
+        Msg::DraftToPostReady {
+            id,
+            result: Ok("Investigating: Video rooms failing to start\nPosted 2026-11-18 11:10Z\n\n\
+                 Some meetings in Europe cannot start.\n\n\
+                 We are investigating reports of a problem and will share more as soon as we know it.\n\n\
+                 Affected: Europe.\n\nNext update by 2026-11-18 11:40Z.\n"
+                .into()),
+        },
+    );
+    snapshot("comms-post-confirm", &posting);
     let mut navigating = incident_view();
     update(&mut navigating, special(Key::Esc));
     snapshot("incident-nav", &navigating);
