@@ -40,7 +40,7 @@ fn typing_key(state: &mut State, id: IncidentId, input: Input) -> Vec<Effect> {
         Key::Enter => return submit(state, id),
         _ if state.composer.pending.is_some() => {}
         _ => {
-            state.composer.text.input(input);
+            super::edit_line(&mut state.composer.text, input);
             state.composer.error = None;
         }
     }

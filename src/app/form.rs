@@ -287,7 +287,7 @@ impl Form {
                 };
             }
             (_, Some((_, FieldInput::Text(text)))) => {
-                text.input(input);
+                super::edit_line(text, input);
             }
             (_, None) => {}
         }

@@ -596,6 +596,23 @@ impl State {
     }
 }
 
+/// A key typed into a line of text. Ctrl-U deletes to the start of the line, as in a
+/// shell (the text area's own Ctrl-U is undo, which surprised people clearing a
+/// line), and Ctrl-Z undoes; every other key is the text area's.
+pub fn edit_line(area: &mut TextArea<'static>, input: ratatui_textarea::Input) {
+    match input.key {
+        ratatui_textarea::Key::Char('u') if input.ctrl && !input.alt => {
+            area.delete_line_by_head();
+        }
+        ratatui_textarea::Key::Char('z') if input.ctrl && !input.alt => {
+            area.undo();
+        }
+        _ => {
+            area.input(input);
+        }
+    }
+}
+
 /// A single-line text area with the app's look left to the view.
 pub fn single_line(text: &str) -> TextArea<'static> {
     let mut area = TextArea::new(vec![text.to_string()]);

@@ -552,6 +552,26 @@ fn comms_post_esc_writes_nothing_and_a_failed_draft_or_no_channel_says_why() {
 }
 
 #[test]
+fn ctrl_u_clears_to_the_start_of_the_line_as_in_a_shell_and_ctrl_z_undoes_it() {
+    let ctrl = |c: char| {
+        Msg::Key(Input {
+            key: Key::Char(c),
+            ctrl: true,
+            ..Input::default()
+        })
+    };
+    let mut s = in_incident();
+    typed(&mut s, "/comms pos");
+    update(&mut s, ctrl('u'));
+    assert_eq!(s.composer.content(), "");
+    typed(&mut s, "rolled back");
+    assert_eq!(s.composer.content(), "rolled back");
+    update(&mut s, ctrl('u'));
+    update(&mut s, ctrl('z'));
+    assert_eq!(s.composer.content(), "rolled back");
+}
+
+#[test]
 fn a_confirmation_ignores_stray_keys_and_esc_cancels_leaving_everything_as_it_was() {
     let mut s = in_incident();
     typed(&mut s, "/resolve rolled back room");

@@ -456,7 +456,7 @@ fn search_key(state: &mut State, mut search: Box<TextArea<'static>>, input: Inpu
         Key::Enter => {}
         Key::Esc => state.filter.clear(),
         _ => {
-            search.input(input);
+            super::edit_line(&mut search, input);
             state.filter = search.lines().join(" ").trim().to_string();
             state.layer = Layer::Search(search);
         }

@@ -38,6 +38,10 @@ pub const HELP_INCIDENT_KEYS: &[(&str, &str)] = &[
         "an action, typed on purpose (below); // writes a line starting with /",
     ),
     (
+        "Ctrl-U / K / W",
+        "delete to the start of the line / to its end / the word before; Ctrl-Z undoes",
+    ),
+    (
         "Esc",
         "NAV mode: scroll the timeline, single-letter shortcuts; Esc again goes back",
     ),
