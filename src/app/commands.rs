@@ -792,18 +792,30 @@ pub fn kind_prefix(line: &str) -> Option<(EntryKind, &str)> {
     })
 }
 
-/// The one line under the composer: what Enter will do with what is typed.
-pub fn hint(line: &str, kind: &str) -> String {
+/// The one line under the composer: what Enter will do with what is typed, an entry of
+/// `kind` unless a prefix or a command says otherwise. `posts_to`: the channels a comms
+/// update is posted to, when it is.
+pub fn hint(line: &str, kind: EntryKind, posts_to: Option<&str>) -> String {
+    let enter = |kind: EntryKind| match (kind, posts_to) {
+        (EntryKind::Comms, Some(to)) => {
+            format!("Enter logs a comms update and posts it to {to} (asks first)")
+        }
+        _ => format!("Enter writes a {kind} entry"),
+    };
     if let Some((chosen, _)) = kind_prefix(line) {
-        return format!("Enter writes a {chosen} entry (the prefix chose it; the text follows it)");
+        return format!(
+            "{} (the prefix chose it; the text follows it)",
+            enter(chosen)
+        );
     }
     let Some(rest) = line.strip_prefix('/') else {
         return format!(
-            "Enter writes a {kind} entry · Tab changes the kind (or start with comms: / note: / mitigation:) · / command · Esc navigates"
+            "{} · Tab changes the kind (or start with comms: / note: / mitigation:) · / command · Esc navigates",
+            enter(kind)
         );
     };
     if rest.starts_with('/') {
-        return format!("Enter writes a {kind} entry starting with /");
+        return format!("{} starting with /", enter(kind));
     }
     let name = rest.split(' ').next().unwrap_or("");
     if let Some(command) = find(name) {

@@ -218,12 +218,16 @@ fn tab_completes_commands_then_their_choices() {
 
 #[test]
 fn the_hint_says_what_enter_will_do() {
-    assert!(hint("rolled back", "mitigation").starts_with("Enter writes a mitigation entry"));
-    assert_eq!(hint("/st", "note"), "/status · Tab completes");
-    assert!(hint("/status ", "note")
+    assert!(hint("rolled back", EntryKind::Mitigation, None)
+        .starts_with("Enter writes a mitigation entry"));
+    assert_eq!(
+        hint("/st", EntryKind::Note, None),
+        "/status · Tab completes"
+    );
+    assert!(hint("/status ", EntryKind::Note, None)
         .starts_with("/status investigating|identified|monitoring|resolved — change the status"));
-    assert!(hint("/zz", "note").starts_with("no command '/zz'"));
-    assert!(hint("//x", "comms").contains("comms entry starting with /"));
+    assert!(hint("/zz", EntryKind::Note, None).starts_with("no command '/zz'"));
+    assert!(hint("//x", EntryKind::Comms, None).contains("comms entry starting with /"));
 }
 
 #[test]
@@ -300,7 +304,15 @@ fn a_kind_prefix_chooses_the_kind_of_one_entry() {
     for plain in ["comms are down", "c: x", "notes: x", "/comms", "", "é"] {
         assert_eq!(kind_prefix(plain), None, "{plain}");
     }
-    assert!(hint("comms: x", "mitigation").starts_with("Enter writes a comms entry"));
+    assert!(hint("comms: x", EntryKind::Mitigation, None).starts_with("Enter writes a comms entry"));
+    // With channels to post to, a comms update says that Enter posts it.
+    let posts = Some("#incidents");
+    assert!(hint("comms: x", EntryKind::Mitigation, posts)
+        .starts_with("Enter logs a comms update and posts it to #incidents (asks first)"));
+    assert!(hint("we rolled back", EntryKind::Comms, posts)
+        .starts_with("Enter logs a comms update and posts"));
+    assert!(hint("rolled back", EntryKind::Mitigation, posts)
+        .starts_with("Enter writes a mitigation entry"));
 }
 
 #[test]

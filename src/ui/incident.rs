@@ -12,7 +12,7 @@ use super::theme::Theme;
 use crate::app::State;
 use crate::domain::metrics::{incident_times, next_customer_update};
 use crate::domain::parse::format_duration;
-use crate::domain::{Severity, TimelineEntry};
+use crate::domain::{EntryKind, Severity, TimelineEntry};
 use crate::format::{clock, list as list_or_none, time as time_short};
 use crate::store::IncidentRecord;
 
@@ -381,7 +381,11 @@ fn render_composer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) 
         None if c.focused => Line::from(Span::styled(
             format!(
                 " {} ",
-                crate::app::commands::hint(&c.content(), c.kind.as_str())
+                crate::app::commands::hint(
+                    &c.content(),
+                    c.kind,
+                    crate::app::composer::posting_to(state, EntryKind::Comms).as_deref()
+                )
             ),
             theme.dim(),
         )),
