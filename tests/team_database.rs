@@ -699,3 +699,139 @@ fn db_copy_moves_a_local_log_whole_and_a_rerun_copies_nothing() {
     assert_eq!(titles.len(), 1004);
     assert!(titles.contains(&"elsewhere 2".to_string()));
 }
+
+/// What a responder does besides appending, done with a `sitrep_responder` login
+/// (not the owner that ran `db init`): a comms update posted through the outbox, with
+/// one failed try (the delivery row is claimed, updated and finished), an amended
+/// entry, a follow-up added, edited, done and cancelled. A grant missing from the
+/// role model would fail here.
+#[test]
+fn a_responder_role_posts_through_the_outbox_amends_and_changes_follow_ups() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let pg = Postgres::start();
+    team(&pg);
+    let tries = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&tries);
+    let hook = common::backend::scripted_with(move |_| {
+        let status = match counted.fetch_add(1, Ordering::SeqCst) {
+            0 => "500 Internal Server Error",
+            _ => "200 OK",
+        };
+        Some(common::backend::reply(status, "ok"))
+    });
+    let home = tempfile::tempdir().unwrap();
+    let url_file = home.path().join("hook-url");
+    std::fs::write(&url_file, format!("{hook}/hook\n")).unwrap();
+    std::fs::set_permissions(
+        &url_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[comms.channels]]\nname = \"#incidents\"\nurl_file = \"{}\"\n",
+            url_file.display()
+        ),
+    )
+    .unwrap();
+    let alice = url_as(&pg, "alice");
+    let run = |args: &[&str]| {
+        json(
+            sitrep(&alice, home.path(), "alice")
+                .env("SITREP_CONFIG", &config)
+                .args(args),
+        )
+    };
+    run(&["declare", "--title", "room down", "--severity", "P2"]);
+    let posted = run(&[
+        "log",
+        "1",
+        "--kind",
+        "comms",
+        "--post",
+        "We rolled back; errors are falling.",
+    ]);
+    assert_eq!(posted["posts"][0]["posted"], true, "{posted}");
+    assert_eq!(tries.load(Ordering::SeqCst), 2, "one 500, then the 200");
+    let entry = posted["entry"]["id"].as_i64().unwrap().to_string();
+    run(&["amend", &entry, "We rolled back room; errors are falling."]);
+    run(&[
+        "followup", "add", "1", "--owner", "bob", "pin", "the", "release",
+    ]);
+    run(&["followup", "edit", "1", "--owner", "carol"]);
+    run(&[
+        "followup", "add", "1", "--owner", "bob", "write", "a", "runbook",
+    ]);
+    run(&["followup", "done", "2"]);
+    run(&[
+        "followup",
+        "cancel",
+        "1",
+        "--reason",
+        "covered by the release freeze",
+    ]);
+    let record = run(&["show", "1"]);
+    let timeline = record["timeline"].as_array().unwrap();
+    let posted_entries = timeline
+        .iter()
+        .filter(|e| e["text"].as_str().unwrap().contains("posted to #incidents"))
+        .count();
+    assert_eq!(posted_entries, 1, "{timeline:?}");
+    assert!(
+        timeline
+            .iter()
+            .all(|e| e["db_role"].as_str() == Some("alice")),
+        "every entry signed by the responder's own role: {timeline:?}"
+    );
+    let follow_ups = record["follow_ups"].as_array().unwrap();
+    assert_eq!(follow_ups.len(), 2, "{follow_ups:?}");
+}
+
+/// A login the owner never granted `sitrep_responder`: one line that says which grant
+/// is missing and who can give it (not a hint about read-only files), exit 5, and
+/// nothing written.
+#[test]
+fn a_login_without_the_responder_role_is_told_which_grant_it_needs() {
+    let pg = Postgres::start();
+    team(&pg);
+    let home = tempfile::tempdir().unwrap();
+    json(sitrep(&url_as(&pg, "alice"), home.path(), "alice").args([
+        "declare",
+        "--title",
+        "room down",
+        "--severity",
+        "P2",
+    ]));
+    pg.client("team")
+        .batch_execute("CREATE ROLE mallory LOGIN PASSWORD 'mallory-pw'")
+        .unwrap();
+    let mallory = url_as(&pg, "mallory");
+    for args in [&["log", "1", "rolled back"][..], &["show", "1"]] {
+        let out = sitrep(&mallory, home.path(), "mallory")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(5), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains("permission denied") && stderr.contains("GRANT sitrep_responder TO"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("read-only"), "{stderr}");
+    }
+    let record = json(sitrep(&url_as(&pg, "alice"), home.path(), "alice").args(["show", "1"]));
+    let texts: Vec<&str> = record["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        !texts.iter().any(|t| t.contains("rolled back")),
+        "{texts:?}"
+    );
+}

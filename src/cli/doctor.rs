@@ -253,6 +253,9 @@ fn database(paths: &Paths, config: Option<&Config>) -> Check {
                 })
                 .unwrap_or_default();
             let fix = match (&target, &write_error) {
+                (Target::Postgres(_), StoreError::NoPrivilege { .. }) => {
+                    "ask the database owner to grant your role sitrep_responder"
+                }
                 (Target::Postgres(_), _) => {
                     "check the server is up and your login (PGPASSWORD, ~/.pgpass, sslmode)"
                 }

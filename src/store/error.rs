@@ -46,6 +46,10 @@ pub enum StoreError {
     Corrupt { path: PathBuf, detail: String },
     #[error("database '{}': {detail}", path.display())]
     Other { path: PathBuf, detail: String },
+    /// The team database refused the role that logged in a read or a write; nothing was
+    /// written.
+    #[error("database '{target}' refused your role: {detail} (the role you log in as needs sitrep_responder: the database owner runs GRANT sitrep_responder TO <your role>; 'sitrep db init' creates it)")]
+    NoPrivilege { target: String, detail: String },
     /// The team database cannot be reached or refused the login; nothing was written.
     #[error("database '{target}' is unavailable: {detail}")]
     Unavailable { target: String, detail: String },

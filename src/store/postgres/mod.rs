@@ -285,10 +285,7 @@ pub fn error(target: &str, e: &postgres::Error) -> StoreError {
                 target,
                 detail: format!("{detail} (create it: see 'Team database' in the README)"),
             },
-            &SqlState::INSUFFICIENT_PRIVILEGE => StoreError::ReadOnly {
-                path: target.into(),
-                detail,
-            },
+            &SqlState::INSUFFICIENT_PRIVILEGE => StoreError::NoPrivilege { target, detail },
             &SqlState::LOCK_NOT_AVAILABLE => StoreError::Locked {
                 path: target.into(),
             },
