@@ -62,6 +62,22 @@ const ALERTS: &str = r#"[
   {"labels": {"alertname": "StreamStartBurn", "severity": "critical", "service": "room", "region": "us-east"}}
 ]"#;
 
+/// A silence's matchers as `name=value`, in the order the Alertmanager lists them.
+fn name_value_pairs(silence: &Value) -> Vec<String> {
+    silence["matchers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{}={}",
+                m["name"].as_str().unwrap(),
+                m["value"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn a_silence_from_an_alert_mutes_it_is_logged_listed_and_expired() {
     let am = Server::alertmanager();
@@ -114,18 +130,7 @@ fn a_silence_from_an_alert_mutes_it_is_logged_listed_and_expired() {
     assert_eq!(silence["createdBy"], "alice");
     assert_eq!(silence["comment"], "sitrep incident #1: rolling back room");
     let id = silence["id"].as_str().unwrap().to_string();
-    let matchers: Vec<String> = silence["matchers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            format!(
-                "{}={}",
-                m["name"].as_str().unwrap(),
-                m["value"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let matchers = name_value_pairs(silence);
     assert_eq!(
         matchers,
         vec![
@@ -506,18 +511,7 @@ fn slash_silence_in_the_tui_silences_the_incidents_linked_alert_after_showing_it
         screen.contains(&format!("StreamStartBurn (silence {id})")),
         "{screen}"
     );
-    let matchers: Vec<String> = silence["matchers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            format!(
-                "{}={}",
-                m["name"].as_str().unwrap(),
-                m["value"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let matchers = name_value_pairs(silence);
     assert_eq!(
         matchers,
         [

@@ -195,15 +195,7 @@ fn run(state: &mut State, id: IncidentId, line: &str, origin: Origin) -> Vec<Eff
     let action = match commands::parse(line, &ctx) {
         Ok(action) => action,
         Err(why) => {
-            match origin {
-                Origin::Composer => state.composer.error = Some(why),
-                Origin::Shortcut => {
-                    state.banner = Some(Banner {
-                        error: true,
-                        text: why,
-                    })
-                }
-            }
+            refuse(state, origin, why);
             return Vec::new();
         }
     };
@@ -272,16 +264,8 @@ fn run(state: &mut State, id: IncidentId, line: &str, origin: Origin) -> Vec<Eff
         }
         Action::CommsPost => {
             if state.post_channels.is_empty() {
-                let why = "no [[comms.channels]] in the config: nothing to post to (see 'sitrep config init'); /comms writes the draft to a file".to_string();
-                match origin {
-                    Origin::Composer => state.composer.error = Some(why),
-                    Origin::Shortcut => {
-                        state.banner = Some(Banner {
-                            error: true,
-                            text: why,
-                        })
-                    }
-                }
+                let why = "no [[comms.channels]] in the config: nothing to post to (see 'sitrep config init'); /comms writes the draft to a file";
+                refuse(state, origin, why.into());
                 return Vec::new();
             }
             cleared(state);
@@ -293,6 +277,20 @@ fn run(state: &mut State, id: IncidentId, line: &str, origin: Origin) -> Vec<Eff
         }
     }
     Vec::new()
+}
+
+/// Why a line was not acted on: under the composer it came from, or on the banner for
+/// a shortcut (the composer holds something else then).
+fn refuse(state: &mut State, origin: Origin, why: String) {
+    match origin {
+        Origin::Composer => state.composer.error = Some(why),
+        Origin::Shortcut => {
+            state.banner = Some(Banner {
+                error: true,
+                text: why,
+            })
+        }
+    }
 }
 
 /// The draft of `/comms post` is rendered: shown in full in a question, whose Enter
