@@ -530,6 +530,16 @@ fn slash_silence_in_the_tui_silences_the_incidents_linked_alert_after_showing_it
         "{entry}"
     );
     tmux.wait_for(&format!("(silence {id})"));
+    // /silences lists it as the Alertmanager reports it now.
+    tmux.text("/silences");
+    tmux.keys(&["Enter"]);
+    let shown = tmux.wait_for("Silences of #1 (1)");
+    assert!(shown.contains("active  until "), "{shown}");
+    assert!(shown.contains(&id[..8]), "{shown}");
+    assert!(shown.contains("by alice: rolling back room"), "{shown}");
+    assert!(shown.contains(r#"region="eu-west""#), "{shown}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for_gone("Silences of #1");
     // Once the source says it is silenced, there is nothing left to silence.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     tmux.text("/silence 1h again");
@@ -572,6 +582,12 @@ fn slash_silence_in_the_tui_silences_the_incidents_linked_alert_after_showing_it
     // Nothing left to end (once the timeline is re-read), and resolving no longer
     // names it.
     tmux.wait_for(&format!("alice: silence {id} expired on prod"));
+    tmux.text("/silences");
+    tmux.keys(&["Enter"]);
+    let shown = tmux.wait_for("Silences of #1 (1)");
+    assert!(shown.contains("expired ended "), "{shown}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for_gone("Silences of #1");
     tmux.text("/unsilence");
     tmux.keys(&["Enter"]);
     tmux.wait_for("no silence made through sitrep that is not expired");
@@ -634,6 +650,11 @@ fn slash_silence_with_the_alertmanager_down_says_so_and_logs_nothing() {
         before,
         "nothing logged that was not done"
     );
+    // Listing says the source cannot be read: one red line, no empty list.
+    tmux.text("/silences");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("silences not read: source 'prod'");
+    assert!(!screen.contains("Silences of #1"), "{screen}");
     tmux.keys(&["Escape"]);
     tmux.keys(&["Escape"]);
     tmux.keys(&["q"]);

@@ -123,6 +123,13 @@ pub const COMMANDS: &[Command] = &[
         choices: &[],
     },
     Command {
+        name: "silences",
+        args: "",
+        help: "list this incident's silences in every Alertmanager: state, end, matchers",
+        key: None,
+        choices: &[],
+    },
+    Command {
         name: "run",
         args: "CMD [ARGS…]",
         help: "run a command (no shell) with its output in a pane, logged as mitigation before it starts and when it ends; Ctrl-C stops it (asks first)",
@@ -183,6 +190,8 @@ pub enum Action {
     CommsDraft,
     /// Render the customer update draft and ask before logging and posting it.
     CommsPost,
+    /// Ask the alert sources for the incident's silences, to be listed.
+    ListSilences,
     Help,
     /// Something done outside the database (a silence, a command), after `confirm`.
     Act {
@@ -578,6 +587,8 @@ pub fn parse(line: &str, ctx: &Context<'_>) -> Result<Action, String> {
                 })),
             })
         }
+        "silences" if ctx.demo => Err("the demo feed has no Alertmanager: no silences".into()),
+        "silences" => no_args(Action::ListSilences),
         "edit" => no_args(Action::OpenEditForm),
         "export" => no_args(Action::Export),
         "comms" => match args {

@@ -578,3 +578,21 @@ fn comms_post_needs_the_public_words_and_a_real_incident_and_says_the_fix() {
     assert_eq!(run("/comms later"), Err("write /comms [post]".into()));
     assert_eq!(complete("/comms p"), Some("/comms post".into()));
 }
+
+#[test]
+fn slash_silences_lists_without_arguments_and_not_in_the_demo() {
+    assert_eq!(run("/silences"), Ok(Action::ListSilences));
+    assert_eq!(
+        run("/silences all"),
+        Err("/silences takes no arguments".into())
+    );
+    let i = incident();
+    let mut ctx = context(&i);
+    ctx.demo = true;
+    assert!(parse("/silences", &ctx)
+        .unwrap_err()
+        .contains("demo feed has no Alertmanager"));
+    // `/silence` and `/silences` are told apart, and Tab offers both.
+    assert!(run("/silence").is_err());
+    assert_eq!(complete("/silen"), Some("/silence".into()));
+}

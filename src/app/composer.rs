@@ -271,6 +271,14 @@ fn run(state: &mut State, id: IncidentId, line: &str, origin: Origin) -> Vec<Eff
             cleared(state);
             return vec![Effect::DraftToPost(id)];
         }
+        Action::ListSilences => {
+            cleared(state);
+            state.banner = Some(Banner {
+                error: false,
+                text: "asking the Alertmanagers for this incident's silences…".into(),
+            });
+            return vec![Effect::ListSilences(id)];
+        }
         Action::Help => {
             cleared(state);
             state.layer = Layer::Help(0);

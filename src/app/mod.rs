@@ -82,6 +82,11 @@ pub enum Msg {
     Silenced(Result<String, String>),
     /// Silences asked to end with `/unsilence`: what was expired, or what was not.
     Unsilenced(Result<String, String>),
+    /// The silences of incident `id` (`/silences`), or why they could not be read.
+    SilencesListed {
+        id: IncidentId,
+        result: Result<Vec<crate::domain::silence::Listed>, String>,
+    },
     /// Lines a command started with `/run` wrote (stdout and stderr as they came).
     RunOutput(Vec<String>),
     /// The command of `/run` ended (the first line of its log entry), or (`Err`) it
@@ -128,6 +133,8 @@ pub enum Effect {
     Silence(Box<SilenceRequest>),
     /// Expire silences made for an incident and record each.
     Unsilence(Box<UnsilenceRequest>),
+    /// Read an incident's silences from the alert sources (`SilencesListed`).
+    ListSilences(IncidentId),
     /// Run a command for an incident: logged before it starts and after it ends, its
     /// output sent back as `RunOutput`.
     Run(Box<RunRequest>),
@@ -142,7 +149,11 @@ impl Effect {
     pub fn is_action(&self) -> bool {
         matches!(
             self,
-            Self::Silence(_) | Self::Unsilence(_) | Self::Run(_) | Self::InterruptRun
+            Self::Silence(_)
+                | Self::Unsilence(_)
+                | Self::ListSilences(_)
+                | Self::Run(_)
+                | Self::InterruptRun
         )
     }
 }
@@ -284,6 +295,16 @@ pub enum Layer {
     Form(Box<Form>),
     /// One alert in full (Enter on the alerts pane), scrolled down this many lines.
     Alert(std::sync::Arc<crate::domain::alert::Alert>, usize),
+    /// An incident's silences (`/silences`), scrolled down this many lines.
+    Silences(Box<SilenceList>),
+}
+
+/// The silences `/silences` read for an incident, as the list shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SilenceList {
+    pub incident: IncidentId,
+    pub silences: Vec<crate::domain::silence::Listed>,
+    pub scroll: usize,
 }
 
 /// A change that must be confirmed, with the question that says what will change.

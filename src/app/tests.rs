@@ -571,6 +571,68 @@ fn ctrl_u_clears_to_the_start_of_the_line_as_in_a_shell_and_ctrl_z_undoes_it() {
     assert_eq!(s.composer.content(), "rolled back");
 }
 
+fn listed(id: &str, state: &str) -> crate::domain::silence::Listed {
+    crate::domain::silence::Listed {
+        id: id.into(),
+        source: "prod".into(),
+        state: state.into(),
+        ends_at: t(120),
+        matchers: r#"alertname="RoomDown""#.into(),
+        created_by: "alice".into(),
+        why: "rolling back".into(),
+    }
+}
+
+#[test]
+fn slash_silences_asks_the_sources_and_lists_what_they_say_over_the_incident() {
+    let mut s = in_incident();
+    typed(&mut s, "/silences");
+    assert_eq!(
+        update(&mut s, key(Key::Enter)),
+        vec![Effect::ListSilences(IncidentId(1))]
+    );
+    assert_eq!(s.composer.content(), "");
+    let answer = |result| Msg::SilencesListed {
+        id: IncidentId(1),
+        result,
+    };
+    update(
+        &mut s,
+        answer(Ok(vec![listed("s1", "active"), listed("s2", "expired")])),
+    );
+    let Layer::Silences(list) = &s.layer else {
+        panic!("the list: {:?}", s.layer)
+    };
+    assert_eq!(list.silences.len(), 2);
+    update(&mut s, key(Key::Down));
+    assert!(matches!(&s.layer, Layer::Silences(l) if l.scroll == 1));
+    // Any other key closes it and does nothing else.
+    assert!(update(&mut s, ch('r')).is_empty());
+    assert!(matches!(s.layer, Layer::None));
+    assert_eq!(s.composer.content(), "");
+    // None, unreadable, or the responder has moved on: said on the banner.
+    update(&mut s, answer(Ok(Vec::new())));
+    assert!(s
+        .banner
+        .clone()
+        .unwrap()
+        .text
+        .starts_with("no silences for #1"));
+    update(&mut s, answer(Err("source 'prod': 401".into())));
+    let banner = s.banner.clone().unwrap();
+    assert!(banner.error && banner.text.contains("not read: source 'prod': 401"));
+    update(&mut s, key(Key::Esc));
+    update(&mut s, key(Key::Esc));
+    update(&mut s, answer(Ok(vec![listed("s1", "active")])));
+    assert!(matches!(s.layer, Layer::None));
+    assert!(s
+        .banner
+        .clone()
+        .unwrap()
+        .text
+        .contains("/silences there lists them"));
+}
+
 #[test]
 fn a_confirmation_ignores_stray_keys_and_esc_cancels_leaving_everything_as_it_was() {
     let mut s = in_incident();

@@ -137,6 +137,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.banner = Some(error(format!("NOT EXPIRED: {why}")));
             Vec::new()
         }
+        Msg::SilencesListed { id, result } => {
+            silences_listed(state, id, result);
+            Vec::new()
+        }
         Msg::RunOutput(lines) => {
             if let Some(run) = state.run.as_mut().filter(|r| r.running()) {
                 run.lines.extend(lines);
@@ -297,10 +301,56 @@ fn key(state: &mut State, input: Input) -> Vec<Effect> {
         }
         Layer::Form(form) => form_key(state, form, input),
         Layer::Alert(alert, scroll) => alert_key(state, alert, scroll, input),
+        Layer::Silences(mut list) => {
+            // Arrows and pages scroll the list; any other key closes it.
+            list.scroll = match input.key {
+                Key::Down | Key::Char('j') => list.scroll.saturating_add(1),
+                Key::Up | Key::Char('k') => list.scroll.saturating_sub(1),
+                Key::PageDown => list.scroll.saturating_add(10),
+                Key::PageUp => list.scroll.saturating_sub(10),
+                _ => return Vec::new(),
+            };
+            state.layer = Layer::Silences(list);
+            Vec::new()
+        }
     }
 }
 
 /// The alert detail: scroll, open its incident, declare from it, or go back.
+/// `/silences` answered: the list over the incident it was asked in (a banner if
+/// there are none, it could not be read, or the responder has moved on).
+fn silences_listed(
+    state: &mut State,
+    id: crate::domain::IncidentId,
+    result: Result<Vec<crate::domain::silence::Listed>, String>,
+) {
+    match result {
+        Err(why) => state.banner = Some(error(format!("silences not read: {why}"))),
+        Ok(silences) if silences.is_empty() => {
+            state.banner = Some(info(format!(
+                "no silences for #{id} in any Alertmanager (/silence 2h why makes one)"
+            )));
+        }
+        Ok(mut silences) => {
+            // Those still in force first, soonest to end first; then the ended ones.
+            silences.sort_by_key(|s| (s.state == "expired", s.ends_at));
+            if state.view != View::Incident(id) || !matches!(state.layer, Layer::None) {
+                state.banner = Some(info(format!(
+                    "#{id} has {} silences: /silences there lists them",
+                    silences.len()
+                )));
+                return;
+            }
+            state.banner = None;
+            state.layer = Layer::Silences(Box::new(super::SilenceList {
+                incident: id,
+                silences,
+                scroll: 0,
+            }));
+        }
+    }
+}
+
 fn alert_key(
     state: &mut State,
     alert: std::sync::Arc<crate::domain::alert::Alert>,

@@ -246,19 +246,8 @@ fn incident_silences(
     args: &SilenceArgs,
 ) -> Result<Vec<(String, Silence)>, CliError> {
     let candidates = alertmanagers(ctx, args.source.as_deref())?;
-    let prefix = silence::comment_prefix(args.id);
-    let mut out = Vec::new();
-    for source in candidates {
-        let all =
-            block_on(api::list(source))?.map_err(|e| failed("cannot list silences", source, &e))?;
-        out.extend(
-            all.into_iter()
-                .filter(|s| s.comment.starts_with(&prefix))
-                .map(|s| (source.name.clone(), s)),
-        );
-    }
-    out.sort_by_key(|(_, s)| s.starts_at);
-    Ok(out)
+    block_on(api::of_incident(&candidates, args.id))?
+        .map_err(|(source, e)| failed("cannot list silences", source, &e))
 }
 
 fn list(ctx: &Context, args: &SilenceArgs) -> Result<String, CliError> {

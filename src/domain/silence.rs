@@ -4,10 +4,27 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::text::sanitize_line;
 use super::{DomainError, IncidentId};
+
+/// One of an incident's silences as its Alertmanager reports it now, for a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub id: String,
+    /// The name of the source it lives in.
+    pub source: String,
+    /// `active`, `pending` or `expired`, in the Alertmanager's words.
+    pub state: String,
+    pub ends_at: DateTime<Utc>,
+    /// Its matchers as written (`name="value", …`).
+    pub matchers: String,
+    pub created_by: String,
+    /// Why, as typed (the comment without the incident prefix).
+    pub why: String,
+}
 
 /// One Alertmanager matcher: `name="value"`, `name!="value"`, `name=~"re"`,
 /// `name!~"re"`.

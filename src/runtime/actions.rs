@@ -64,6 +64,21 @@ impl Actions {
                     )));
                 }
             },
+            Effect::ListSilences(id) => match &self.silencing {
+                Some((config, _)) => {
+                    let (config, tx) = (config.clone(), tx.clone());
+                    thread::spawn(move || {
+                        let result = list(&config, id);
+                        let _ = tx.send(Msg::SilencesListed { id, result });
+                    });
+                }
+                None => {
+                    let _ = tx.send(Msg::SilencesListed {
+                        id,
+                        result: Err("the demo feed has no Alertmanager: no silences".into()),
+                    });
+                }
+            },
             Effect::Run(run) => self.runner.start(*run, tx),
             Effect::InterruptRun => self.runner.interrupt(),
             _ => {}
@@ -84,6 +99,10 @@ pub fn unavailable(effect: &Effect, tx: &UnboundedSender<Msg>) {
         Effect::Silence(_) => Msg::Silenced(why()),
         Effect::Unsilence(_) => Msg::Unsilenced(why()),
         Effect::Run(_) => Msg::RunEnded(why()),
+        Effect::ListSilences(id) => Msg::SilencesListed {
+            id: *id,
+            result: Err("sitrep has no database, so no incident to list silences for".into()),
+        },
         _ => return,
     };
     let _ = tx.send(msg);
@@ -177,6 +196,41 @@ fn outcome(any_done: bool, done: &str, failed: &[String]) -> Result<String, Stri
         (false, false) => Err(sanitize_line(&failed.join("; "))),
         (true, false) => Err(sanitize_line(&format!("{}; {done}", failed.join("; ")))),
     }
+}
+
+/// The silences made for incident `id` in every Alertmanager source, as they are now.
+fn list(config: &Config, id: crate::domain::IncidentId) -> Result<Vec<silence::Listed>, String> {
+    let sources: Vec<&crate::sources::Source> = config
+        .sources
+        .iter()
+        .filter(|s| s.kind == crate::sources::SourceKind::Alertmanager)
+        .collect();
+    if sources.is_empty() {
+        return Err("no Alertmanager source is configured: silences live in one".into());
+    }
+    let found = crate::sources::block_on(api::of_incident(&sources, id))
+        .map_err(|e| e.to_string())?
+        .map_err(|(source, e)| {
+            sanitize_line(&format!("source '{}': {}", source.name, e.cleaned()))
+        })?;
+    let prefix = silence::comment_prefix(id);
+    Ok(found
+        .into_iter()
+        .map(|(source, s)| silence::Listed {
+            why: s
+                .comment
+                .strip_prefix(&prefix)
+                .unwrap_or(&s.comment)
+                .trim()
+                .to_string(),
+            matchers: silence::shown(&s.matchers),
+            id: s.id,
+            source,
+            state: s.status.state,
+            ends_at: s.ends_at,
+            created_by: s.created_by,
+        })
+        .collect())
 }
 
 /// Expires each silence and records it; says what was expired, or (`Err`) what was

@@ -181,6 +181,7 @@ fn execute(
         Effect::Quit
         | Effect::Silence(_)
         | Effect::Unsilence(_)
+        | Effect::ListSilences(_)
         | Effect::Run(_)
         | Effect::InterruptRun => return None,
         Effect::Export(id) => return draft(store, exporter, tx, id, Draft::Postmortem),

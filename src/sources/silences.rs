@@ -45,6 +45,7 @@ impl Silence {
         self.status.state = sanitize_line(&self.status.state);
         self.created_by = sanitize_line(&self.created_by);
         self.comment = sanitize_line(&self.comment);
+        // Matchers are made safe where they are shown (`Matcher`'s Display).
         self
     }
 }
@@ -174,6 +175,27 @@ pub async fn list(source: &Source) -> Result<Vec<Silence>, SourceError> {
     Err(SourceError::Connect(errors.join("; ")))
 }
 
+/// The silences made for incident `id` (their comment starts with its prefix) in each
+/// of `sources`, oldest first, each with its source's name; or the first source that
+/// could not be read, with why.
+pub async fn of_incident<'a>(
+    sources: &[&'a Source],
+    id: crate::domain::IncidentId,
+) -> Result<Vec<(String, Silence)>, (&'a Source, SourceError)> {
+    let prefix = crate::domain::silence::comment_prefix(id);
+    let mut out = Vec::new();
+    for &source in sources {
+        let all = list(source).await.map_err(|e| (source, e))?;
+        out.extend(
+            all.into_iter()
+                .filter(|s| s.comment.starts_with(&prefix))
+                .map(|s| (source.name.clone(), s)),
+        );
+    }
+    out.sort_by_key(|(_, s)| s.starts_at);
+    Ok(out)
+}
+
 /// Expires silence `id` (the first answering member; the others learn it by gossip).
 pub async fn expire(source: &Source, id: &str) -> Result<(), SourceError> {
     alertmanager(source)?;
@@ -190,4 +212,30 @@ pub async fn expire(source: &Source, id: &str) -> Result<(), SourceError> {
         }
     }
     Err(SourceError::Connect(errors.join("; ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Silence;
+
+    #[test]
+    fn a_listed_silence_never_carries_escapes_or_invisible_text_to_the_screen() {
+        let body = r#"{"id": "s1\u001b[2J", "status": {"state": "active"},
+            "matchers": [{"name": "alert\u001b]0;pwned\u0007name", "value": "Room\u202eDown", "isRegex": false}],
+            "startsAt": "2026-11-25T10:00:00Z", "endsAt": "2026-11-25T12:00:00Z",
+            "createdBy": "bob\u001b[31m", "comment": "sitrep incident #1: why\r\nforged line"}"#;
+        let silence: Silence = serde_json::from_str(body).unwrap();
+        let cleaned = silence.cleaned();
+        let shown = format!(
+            "{} {} {} {}",
+            cleaned.id,
+            crate::domain::silence::shown(&cleaned.matchers),
+            cleaned.created_by,
+            cleaned.comment
+        );
+        for bad in ['\u{1b}', '\u{7}', '\u{202e}', '\r', '\n'] {
+            assert!(!shown.contains(bad), "{bad:?} in {shown:?}");
+        }
+        assert!(shown.contains('␛'), "made visible, not dropped: {shown}");
+    }
 }

@@ -164,6 +164,7 @@ fn footer_keys(state: &State) -> &'static str {
         (Layer::Search(_), _) => strings::KEYS_SEARCH,
         (Layer::ConfirmQuit, _) => strings::KEYS_CONFIRM,
         (Layer::Alert(..), _) => strings::KEYS_ALERT,
+        (Layer::Silences(_), _) => strings::KEYS_SILENCES,
         (Layer::None, View::Incident(_)) => strings::KEYS_COMPOSER,
         (Layer::None, View::Dashboard)
             if state.pane == crate::app::Pane::Alerts && !state.board.sources.is_empty() =>

@@ -66,6 +66,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
         Layer::Form(form) => render_form(theme, frame, area, form),
         Layer::Alert(alert, scroll) => render_alert(state, theme, frame, area, alert, *scroll),
+        Layer::Silences(list) => render_silences(state, theme, frame, area, list),
         Layer::Search(search) => {
             let rect = Rect {
                 x: area.x,
@@ -87,6 +88,46 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 /// One alert in full: what it is, where it stands, its incident, every label and
 /// annotation, and its links. Its text was made safe where it arrived.
+/// `/silences`: each of the incident's silences as its Alertmanager reports it now,
+/// the ones still in force first in colour, with its end, matchers and why.
+fn render_silences(
+    state: &State,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    list: &crate::app::SilenceList,
+) {
+    let tz = state.time_display;
+    let mut lines = Vec::new();
+    for s in &list.silences {
+        let style = match s.state.as_str() {
+            "active" => theme.warning(),
+            "pending" => theme.title(),
+            _ => theme.dim(),
+        };
+        let when = if s.state == "expired" {
+            format!("ended {}", crate::format::minute(s.ends_at, tz))
+        } else {
+            format!(
+                "until {} (in {})",
+                crate::format::minute(s.ends_at, tz),
+                crate::domain::parse::format_duration(s.ends_at - state.now)
+            )
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<8}", s.state), style),
+            Span::raw(format!("{when} · {} on {}", s.id, s.source)),
+        ]));
+        lines.push(Line::from(format!("         {}", s.matchers)));
+        lines.push(Line::from(Span::styled(
+            format!("         by {}: {}", s.created_by, s.why),
+            theme.dim(),
+        )));
+    }
+    let title = format!(" Silences of #{} ({}) ", list.incident, list.silences.len());
+    render_scrolled(frame, area, &title, lines, list.scroll);
+}
+
 fn render_alert(
     state: &State,
     theme: &Theme,
@@ -235,7 +276,13 @@ fn render_help(state: &State, frame: &mut Frame, area: Rect, scroll: usize) {
 /// lines: the help and an alert's details.
 fn render_scrolled(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, scroll: usize) {
     let width = area.width.saturating_sub(4).min(110);
-    let height = (lines.len() as u16).saturating_add(2).min(area.height);
+    // As tall as the lines once wrapped inside the borders.
+    let inner = usize::from(width.saturating_sub(2).max(1));
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let height = u16::try_from(rows)
+        .unwrap_or(u16::MAX)
+        .saturating_add(2)
+        .min(area.height);
     let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);
     frame.render_widget(

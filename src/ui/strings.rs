@@ -57,6 +57,8 @@ pub const KEYS_FORM: &str = " Tab/↑↓ field · ←→ severity · Enter save 
 pub const KEYS_FORM_EDIT: &str = " Tab/↑↓ field · Enter save · Esc cancel";
 pub const KEYS_CONFIRM: &str = " y quit · any other key stays";
 pub const KEYS_HELP: &str = " ↑↓ PgUp PgDn scroll · any other key closes help";
+pub const KEYS_SILENCES: &str =
+    " ↑↓ PgUp PgDn scroll · any other key closes · /unsilence [ID] expires";
 pub const CONFIRM_QUIT: &str = "An input holds text that is not saved. Quit anyway? (y/N)";
 pub const CONFIRM_QUIT_RUNNING: &str =
     "A command started with /run is still running: quitting stops it (SIGTERM) and logs how it ended. Quit? (y/N)";

@@ -392,6 +392,27 @@ fn snapshots_of_every_screen() {
         },
     );
     snapshot("comms-post-confirm", &posting);
+    let mut listing = incident_view();
+    let silence = |id: &str, state: &str, minutes: i64| crate::domain::silence::Listed {
+        id: id.into(),
+        source: "prod".into(),
+        state: state.into(),
+        ends_at: t(minutes),
+        matchers: r#"alertname="StreamStartBurn", region="eu-west", service="room""#.into(),
+        created_by: "alice".into(),
+        why: "rolling back room".into(),
+    };
+    update(
+        &mut listing,
+        Msg::SilencesListed {
+            id: crate::domain::IncidentId(1),
+            result: Ok(vec![
+                silence("0b6c1e52-6c29-4b0e-9f58-3f3f0d2a1c01", "expired", -5),
+                silence("7e1d0a9c-2f44-4c1e-8f0e-5b9d8e6a4c02", "active", 120),
+            ]),
+        },
+    );
+    snapshot("silences", &listing);
     let mut navigating = incident_view();
     update(&mut navigating, special(Key::Esc));
     snapshot("incident-nav", &navigating);
