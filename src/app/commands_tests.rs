@@ -1,7 +1,8 @@
 use chrono::{DateTime, Utc};
 
 use super::*;
-use crate::domain::{Declaration, IncidentId, NewIncident};
+use crate::domain::alert::AlertState;
+use crate::domain::{Declaration, EntryId, FollowUpId, IncidentId, NewIncident, Severity, Status};
 
 fn now() -> DateTime<Utc> {
     DateTime::from_timestamp(1_795_000_000, 0).unwrap()
