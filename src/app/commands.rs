@@ -1,7 +1,8 @@
 //! The incident view's command table: every action a responder can take from the
-//! composer, as one list. Parsing (`parse`), Tab completion, the hint under the composer, the
-//! help overlay and the single-letter shortcuts of NAV mode all come from it, so a new
-//! action is one entry here. Pure: no I/O, no clock (the time comes in).
+//! composer, as one list. Parsing (`parse`), Tab completion, the hint under the
+//! composer, the help overlay and the single-letter shortcuts of NAV mode all come
+//! from it, so a new action is one entry here. Pure: no I/O, no clock (the time comes
+//! in).
 //!
 //! What is typed is the log; an action is a line that starts with `/`, typed on
 //! purpose. `//` starts a line that is text beginning with `/`.
