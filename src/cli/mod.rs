@@ -62,7 +62,10 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Options every subcommand takes, listed under their own heading in each `--help`,
+/// after the subcommand's own.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Config file [default: config.toml in the platform config dir]
     #[arg(long, global = true, env = "SITREP_CONFIG", value_name = "FILE")]

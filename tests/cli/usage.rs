@@ -234,3 +234,28 @@ fn completions_and_the_man_page_come_from_the_command_definition() {
         "no database for completions or the man page"
     );
 }
+
+/// A subcommand's help lists its own options first and the fourteen every command
+/// takes under their own heading, so `--title` is not lost among `--db` and `--demo`.
+#[test]
+fn a_subcommands_help_lists_its_own_options_before_the_global_ones() {
+    let sb = Sandbox::new();
+    for (args, own) in [
+        (&["declare", "--help"][..], "--severity"),
+        (&["edit", "--help"], "--remove-region"),
+        (&["silence", "--help"], "--matcher"),
+        (&["followup", "add", "--help"], "--owner"),
+    ] {
+        let help = sb.ok(args);
+        let global = help
+            .find("Global options:")
+            .unwrap_or_else(|| panic!("{args:?}: no global heading in\n{help}"));
+        let mine = help.find(own).unwrap_or_else(|| panic!("{args:?}: {own}"));
+        assert!(
+            mine < global,
+            "{args:?}: {own} after the global options\n{help}"
+        );
+        assert!(help[global..].contains("--db <FILE|URL>"), "{args:?}");
+        assert!(!help[..global].contains("--db <FILE|URL>"), "{args:?}");
+    }
+}
