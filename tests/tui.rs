@@ -631,6 +631,36 @@ fn slash_run_streams_output_into_a_pane_logs_before_and_after_and_ctrl_c_stops_i
     tmux.keys(&["Enter"]);
     tmux.wait_for("no-such-command-here could not start");
 
+    // A flood of output: typing still shows at once, the pane keeps the last lines,
+    // and the entry keeps the tail.
+    let baseline = tmux.echo_time("before the flood");
+    tmux.keys(&["C-u"]);
+    tmux.wait_for_gone("before the flood");
+    tmux.text("/run sh -c 'yes flood | head -n 2000000; echo flood-done'");
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("running · Ctrl-C stops it — $ sh -c 'yes flood");
+    let echo = tmux.echo_time("during the flood");
+    eprintln!("echo: {baseline:?} before, {echo:?} while a /run command floods its pane");
+    assert!(
+        echo < std::time::Duration::from_secs(1),
+        "echo took {echo:?} during the flood"
+    );
+    let screen = tmux.wait_for("sh exited 0 after");
+    assert!(screen.contains("flood-done"), "{screen}");
+    let last = timeline(&db).last().cloned().unwrap_or_default();
+    assert!(
+        last.starts_with("sh exited 0 after") && last.ends_with("  flood-done"),
+        "{last}"
+    );
+    assert_eq!(
+        last.matches("\n  flood").count(),
+        20,
+        "the last 20 lines: {last}"
+    );
+    tmux.keys(&["C-u"]);
+    tmux.wait_for_gone("during the flood");
+
     // Quitting while one runs asks, then stops it and logs how it ended.
     tmux.text("/run sh -c 'echo up; exec sleep 60'");
     tmux.keys(&["Enter"]);

@@ -87,8 +87,12 @@ pub enum Msg {
         id: IncidentId,
         result: Result<Vec<crate::domain::silence::Listed>, String>,
     },
-    /// Lines a command started with `/run` wrote (stdout and stderr as they came).
-    RunOutput(Vec<String>),
+    /// Lines a command started with `/run` wrote (stdout and stderr as they came),
+    /// after `skipped` earlier lines that would have scrolled out of the pane at once.
+    RunOutput {
+        lines: Vec<String>,
+        skipped: u64,
+    },
     /// The command of `/run` ended (the first line of its log entry), or (`Err`) it
     /// was not run or its ending could not be logged.
     RunEnded(Result<String, String>),

@@ -141,8 +141,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             silences_listed(state, id, result);
             Vec::new()
         }
-        Msg::RunOutput(lines) => {
+        Msg::RunOutput { lines, skipped } => {
             if let Some(run) = state.run.as_mut().filter(|r| r.running()) {
+                run.dropped += skipped;
                 run.lines.extend(lines);
                 while run.lines.len() > super::RunPane::KEPT {
                     run.lines.pop_front();

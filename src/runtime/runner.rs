@@ -33,6 +33,9 @@ const POLL: Duration = Duration::from_millis(50);
 const DRAIN: Duration = Duration::from_secs(2);
 /// Characters of one output line shown in the pane.
 const SHOWN_CHARS: usize = 400;
+/// While output floods in, lines go to the pane at most this often (then only those
+/// the pane can show); output that stops flowing goes at once.
+const BATCH: Duration = Duration::from_millis(25);
 
 /// The database a run is recorded in, on a connection of its own.
 #[derive(Clone)]
@@ -137,23 +140,20 @@ fn run_logged(
     let tail = Arc::new(Mutex::new(Tail::default()));
     let ending = match spawn(&run.argv) {
         Err(e) => {
-            let _ = tx.send(Msg::RunOutput(vec![sanitize_line(&format!(
-                "sitrep: {}: {e}",
-                run.argv.first().map_or("", String::as_str)
-            ))]));
+            let _ = tx.send(Msg::RunOutput {
+                lines: vec![sanitize_line(&format!(
+                    "sitrep: {}: {e}",
+                    run.argv.first().map_or("", String::as_str)
+                ))],
+                skipped: 0,
+            });
             Ending::NotStarted(e.to_string())
         }
         Ok(mut child) => {
             let (done_tx, done_rx) = mpsc::channel::<()>();
             let mut pumps = 0;
-            let out = child
-                .stdout
-                .take()
-                .map(|s| Box::new(s) as Box<dyn Read + Send>);
-            let err = child
-                .stderr
-                .take()
-                .map(|s| Box::new(s) as Box<dyn Read + Send>);
+            let out = child.stdout.take().map(|s| Box::new(s) as Box<dyn Output>);
+            let err = child.stderr.take().map(|s| Box::new(s) as Box<dyn Output>);
             for stream in [out, err].into_iter().flatten() {
                 let (tail, tx, done) = (Arc::clone(&tail), tx.clone(), done_tx.clone());
                 pumps += 1;
@@ -257,10 +257,14 @@ fn wait(slot: &Mutex<Option<Child>>) -> Ending {
 }
 
 /// Reads one output stream: into the tail (for the entry) and, line by line, to the
-/// pane.
-fn pump(mut from: impl Read, tail: &Mutex<Tail>, tx: &UnboundedSender<Msg>) {
+/// pane. A flood is not sent line by line to the UI loop: only the lines the pane can
+/// still show when they arrive are made safe and sent, at most every [`BATCH`], with
+/// the count of those skipped.
+fn pump(mut from: Box<dyn Output>, tail: &Mutex<Tail>, tx: &UnboundedSender<Msg>) {
     let mut buf = [0u8; 8192];
     let mut partial: Vec<u8> = Vec::new();
+    let mut pending = Pending::default();
+    let mut sent = Instant::now();
     loop {
         let n = match from.read(&mut buf) {
             Ok(0) => break,
@@ -271,26 +275,92 @@ fn pump(mut from: impl Read, tail: &Mutex<Tail>, tx: &UnboundedSender<Msg>) {
         if let Ok(mut tail) = tail.lock() {
             tail.feed(&buf[..n]);
         }
-        let mut lines = Vec::new();
         for piece in buf[..n].split_inclusive(|b| *b == b'\n') {
             match piece.strip_suffix(b"\n") {
                 Some(body) => {
                     if partial.len() < SHOWN_CHARS * 4 {
                         partial.extend_from_slice(body);
                     }
-                    lines.push(shown(&partial));
-                    partial.clear();
+                    pending.push(std::mem::take(&mut partial));
                 }
                 None if partial.len() < SHOWN_CHARS * 4 => partial.extend_from_slice(piece),
                 None => {}
             }
         }
-        if !lines.is_empty() && tx.send(Msg::RunOutput(lines)).is_err() {
-            return;
+        // Nothing more waiting in the pipe: the output is not flooding, so what came
+        // goes now.
+        if !pending.is_empty() && (sent.elapsed() >= BATCH || !from.has_more()) {
+            if tx.send(pending.take()).is_err() {
+                return;
+            }
+            sent = Instant::now();
         }
     }
     if !partial.is_empty() {
-        let _ = tx.send(Msg::RunOutput(vec![shown(&partial)]));
+        pending.push(partial);
+    }
+    if !pending.is_empty() {
+        let _ = tx.send(pending.take());
+    }
+}
+
+/// A child's output pipe, which can be asked whether more is waiting to be read.
+trait Output: Read + Send {
+    fn has_more(&self) -> bool;
+}
+
+impl Output for std::process::ChildStdout {
+    fn has_more(&self) -> bool {
+        readable_now(self)
+    }
+}
+
+impl Output for std::process::ChildStderr {
+    fn has_more(&self) -> bool {
+        readable_now(self)
+    }
+}
+
+/// Whether a read from `pipe` would return at once (data, or its end).
+fn readable_now(pipe: &impl std::os::fd::AsRawFd) -> bool {
+    let mut fd = libc::pollfd {
+        fd: pipe.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one pollfd for a descriptor the pipe owns, and no wait.
+    let ready = unsafe { libc::poll(&mut fd, 1, 0) };
+    ready > 0 && fd.revents != 0
+}
+
+/// Lines read and not sent yet: the last [`RunPane::KEPT`](crate::app::RunPane::KEPT),
+/// raw, and how many earlier ones were dropped unseen.
+#[derive(Default)]
+struct Pending {
+    lines: std::collections::VecDeque<Vec<u8>>,
+    skipped: u64,
+}
+
+impl Pending {
+    fn push(&mut self, line: Vec<u8>) {
+        self.lines.push_back(line);
+        if self.lines.len() > crate::app::RunPane::KEPT {
+            self.lines.pop_front();
+            self.skipped += 1;
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// The message for the pane, the lines made safe; empties this.
+    fn take(&mut self) -> Msg {
+        let lines = self.lines.drain(..).map(|l| shown(&l)).collect();
+        Msg::RunOutput {
+            lines,
+            skipped: std::mem::take(&mut self.skipped),
+        }
     }
 }
 
@@ -350,7 +420,7 @@ mod tests {
             "{ended:?}"
         );
         let mut shown = Vec::new();
-        while let Ok(Msg::RunOutput(lines)) = rx.try_recv() {
+        while let Ok(Msg::RunOutput { lines, .. }) = rx.try_recv() {
             shown.extend(lines);
         }
         shown.sort();
@@ -365,6 +435,46 @@ mod tests {
         );
         assert!(texts[n - 1].starts_with("sh exited 4 after"), "{texts:?}");
         assert!(timeline[n - 1].kind == EntryKind::Mitigation);
+    }
+
+    #[test]
+    fn a_flood_reaches_the_pane_in_few_messages_with_every_line_counted() {
+        let (_dir, to) = world();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let slot = Mutex::new(None);
+        let ended = run_logged(&to, &request(1, &["seq", "1", "300000"]), &slot, &tx);
+        assert!(ended.is_ok(), "{ended:?}");
+        let (mut messages, mut counted, mut last) = (0, 0u64, String::new());
+        while let Ok(Msg::RunOutput { lines, skipped }) = rx.try_recv() {
+            assert!(lines.len() <= crate::app::RunPane::KEPT);
+            messages += 1;
+            counted += skipped + lines.len() as u64;
+            last = lines.last().cloned().unwrap_or(last);
+        }
+        assert_eq!(counted, 300_000, "every line shown or counted");
+        assert_eq!(last, "300000");
+        // Line by line it was one message per 8 KiB read: about 240 here.
+        assert!(messages < 120, "{messages} messages for one flood");
+    }
+
+    #[test]
+    fn output_that_stops_on_a_full_read_is_shown_while_the_command_waits() {
+        let (_dir, to) = world();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        // Exactly 8,192 bytes (1,024 lines of 8), then nothing for a while.
+        let run = request(1, &["sh", "-c", "yes abcdefg | head -c 8192; exec sleep 3"]);
+        let runner = thread::spawn(move || run_logged(&to, &run, &Mutex::new(None), &tx));
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut seen = 0;
+        while seen < 1024 && Instant::now() < deadline {
+            match rx.try_recv() {
+                Ok(Msg::RunOutput { lines, skipped }) => seen += lines.len() as u64 + skipped,
+                _ => thread::sleep(Duration::from_millis(10)),
+            }
+        }
+        assert_eq!(seen, 1024, "shown before the command ended");
+        assert!(!runner.is_finished(), "the command was still sleeping");
+        assert!(runner.join().is_ok_and(|ended| ended.is_ok()));
     }
 
     #[test]

@@ -74,10 +74,12 @@ fn render_run(theme: &Theme, frame: &mut Frame, area: Rect, run: &crate::app::Ru
     } else {
         String::new()
     };
+    // How it stands comes first: a long command line is cut at the right edge, and
+    // "Ctrl-C stops it" must not be what is cut.
     let title = Line::from(vec![
-        Span::raw(format!(" $ {}{count} — ", run.command)),
-        Span::styled(status, style),
         Span::raw(" "),
+        Span::styled(status, style),
+        Span::raw(format!(" — $ {}{count} ", run.command)),
     ]);
     let lines = if lines.is_empty() {
         vec![Line::from(Span::styled("(no output yet)", theme.dim()))]

@@ -422,10 +422,13 @@ fn snapshots_of_every_screen() {
     update(&mut running, special(Key::Enter));
     update(
         &mut running,
-        Msg::RunOutput(vec![
-            "deployment.apps/room rolled back".into(),
-            "waiting for rollout to finish: 1 of 3 updated".into(),
-        ]),
+        Msg::RunOutput {
+            lines: vec![
+                "deployment.apps/room rolled back".into(),
+                "waiting for rollout to finish: 1 of 3 updated".into(),
+            ],
+            skipped: 0,
+        },
     );
     snapshot("run-pane", &running);
     update(
@@ -550,10 +553,10 @@ fn the_run_pane_shows_the_newest_lines_and_how_many_there_were() {
     update(&mut s, special(Key::Enter));
     update(&mut s, special(Key::Enter));
     let lines: Vec<String> = (1..=30).map(|n| format!("step {n}")).collect();
-    update(&mut s, Msg::RunOutput(lines));
+    update(&mut s, Msg::RunOutput { lines, skipped: 0 });
     let out = screen(&s, 100, 40);
     assert!(
-        out.contains("$ make deploy (30 lines, the last 10 shown) — running"),
+        out.contains("running · Ctrl-C stops it — $ make deploy (30 lines, the last 10 shown)"),
         "{out}"
     );
     assert!(out.contains("step 30") && out.contains("step 21"), "{out}");

@@ -95,6 +95,20 @@ impl Tmux {
             .success());
     }
 
+    /// Types `text` and measures how long it takes to show, polling the screen as
+    /// fast as tmux answers (at most ten seconds).
+    pub fn echo_time(&self, text: &str) -> Duration {
+        let started = Instant::now();
+        self.text(text);
+        while !self.screen().contains(text) {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "'{text}' never showed"
+            );
+        }
+        started.elapsed()
+    }
+
     pub fn screen(&self) -> String {
         String::from_utf8_lossy(
             &self

@@ -194,12 +194,25 @@ fn slash_run_shows_its_output_in_a_pane_ctrl_c_interrupts_and_esc_closes_it_once
     assert_eq!(pane.command, "kubectl rollout undo deploy/room");
     // Output arrives in batches; the pane keeps the last lines only.
     for n in 0..(RunPane::KEPT + 20) {
-        update(&mut s, Msg::RunOutput(vec![format!("line {n}")]));
+        let lines = vec![format!("line {n}")];
+        update(&mut s, Msg::RunOutput { lines, skipped: 0 });
     }
     let pane = s.run.clone().unwrap();
     assert_eq!(pane.lines.len(), RunPane::KEPT);
     assert_eq!(pane.dropped, 20);
     assert_eq!(pane.lines.back().map(String::as_str), Some("line 519"));
+    // A flood comes with the count of lines the runner skipped: all are counted.
+    let lines = vec!["last".to_string()];
+    update(
+        &mut s,
+        Msg::RunOutput {
+            lines,
+            skipped: 1_000,
+        },
+    );
+    let pane = s.run.clone().unwrap();
+    assert_eq!(pane.dropped, 1_021);
+    assert_eq!(pane.lines.back().map(String::as_str), Some("last"));
     // Another /run waits for this one.
     update(&mut s, key(Key::Enter));
     typed(&mut s, "/run true");
