@@ -792,3 +792,85 @@ fn slash_silence_on_an_ha_pair_is_made_once_and_shows_on_both_members() {
     tmux.keys(&["q"]);
     tmux.wait_for("EXIT=0");
 }
+
+/// Resolving in the TUI an incident whose silence is still in force asks, once the
+/// resolve is saved, whether to expire it; Enter expires it in the real Alertmanager
+/// and records it.
+#[test]
+fn resolving_in_the_tui_offers_to_expire_the_silences_still_in_force() {
+    let am = Server::alertmanager();
+    am.post_alerts(ALERTS);
+    let dir = world(&[&am.url]);
+    let dir = dir.path();
+    let eu = fingerprint_of(dir, "eu-west");
+    let out = sitrep(
+        dir,
+        &[
+            "declare",
+            "--title",
+            "Starts failing",
+            "--severity",
+            "p2",
+            "--alert",
+            &eu,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made = sitrep(
+        dir,
+        &[
+            "silence",
+            "1",
+            "--alert",
+            &eu,
+            "--for",
+            "2h",
+            "--comment",
+            "rolling back",
+        ],
+    );
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let id = json(dir, &["silence", "1", "--list"])[0]["silence"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tmux = tui(dir);
+    tmux.wait_for("StreamStartBurn");
+    tmux.keys(&["Tab"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&id);
+    tmux.text("/resolve rolled back");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("you are asked next");
+    tmux.keys(&["Enter"]);
+    let offer = tmux.wait_for("#1 is resolved, and its silences");
+    assert!(offer.contains(&id[..8]), "{offer}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&format!("silence {id} expired on prod"));
+    let listed = json(dir, &["silence", "1", "--list"]);
+    assert_eq!(
+        listed[0]["silence"]["status"]["state"], "expired",
+        "{listed}"
+    );
+    let texts = timeline_texts(dir);
+    assert!(
+        texts.contains(&"status: investigating → resolved".to_string()),
+        "{texts:?}"
+    );
+    assert_eq!(
+        texts.last().unwrap(),
+        &format!("silence {id} expired on prod")
+    );
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXIT=0");
+}

@@ -14,7 +14,7 @@ use crate::domain::alert::Alert;
 use crate::domain::{EntryKind, Incident};
 
 mod parse;
-pub use parse::parse;
+pub use parse::{expire_offer, parse};
 
 /// One command of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -368,7 +368,7 @@ fn resolve_names_the_silences_that_outlive_the_incident() {
     };
     match parse("/resolve", &ctx) {
         Ok(Action::Write { confirm: Some(q), .. }) => assert!(
-            q.ends_with("Its silences stay active until they end (s-9 until 12:00): /unsilence expires them."),
+            q.ends_with("Its silences stay active until they end (s-9 until 12:00); you are asked next whether to expire them."),
             "{q}"
         ),
         other => panic!("{other:?}"),

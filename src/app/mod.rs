@@ -506,6 +506,9 @@ pub struct State {
     pub run: Option<RunPane>,
     /// The id the next write gets.
     next_request: u64,
+    /// A write that resolves this incident is under way: once it is saved, expiring
+    /// the incident's silences is offered.
+    resolving: Option<(RequestId, IncidentId)>,
 }
 
 impl State {
@@ -541,6 +544,7 @@ impl State {
             post_channels: Vec::new(),
             run: None,
             next_request: 1,
+            resolving: None,
         }
     }
 
@@ -548,6 +552,15 @@ impl State {
     pub fn write(&mut self, write: Write) -> (RequestId, Effect) {
         let request = RequestId(self.next_request);
         self.next_request += 1;
+        if let Write::Resolve { id, .. }
+        | Write::Status {
+            id,
+            to: Status::Resolved,
+            ..
+        } = &write
+        {
+            self.resolving = Some((request, *id));
+        }
         (
             request,
             Effect::Write {
@@ -612,6 +625,17 @@ impl State {
     }
 
     /// Whether any input holds text that is not saved yet.
+    /// The resolve `request` is answered: which incident it resolved, once.
+    pub fn take_resolving(&mut self, request: RequestId) -> Option<IncidentId> {
+        match self.resolving {
+            Some((r, id)) if r == request => {
+                self.resolving = None;
+                Some(id)
+            }
+            _ => None,
+        }
+    }
+
     pub fn has_unsaved_text(&self) -> bool {
         let layer_text = match &self.layer {
             Layer::Form(f) => f.has_text(),

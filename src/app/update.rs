@@ -41,6 +41,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             if let Some(request) = request {
                 state.composer.settle_draft(request, false);
+                state.take_resolving(request);
             }
             if let Layer::Form(form) = &mut state.layer {
                 if request.is_some() && form.pending == request {
@@ -231,7 +232,30 @@ fn saved_effects(state: &mut State, request: RequestId, saved: Saved) -> Vec<Eff
             )))
         }
     }
+    if let Some(id) = state.take_resolving(request) {
+        offer_to_expire_silences(state, id);
+    }
     reload(state)
+}
+
+/// Resolved from this screen: the silences made for the incident that are still in
+/// force (by its timeline) are offered to be expired, one question for all of them.
+fn offer_to_expire_silences(state: &mut State, id: crate::domain::IncidentId) {
+    if state.view != View::Incident(id) || !matches!(state.layer, Layer::None) {
+        return;
+    }
+    let Some(record) = state.current_record().filter(|r| r.incident.id == id) else {
+        return;
+    };
+    if let Some((question, effect)) =
+        super::commands::expire_offer(id, &state.user, &record.timeline)
+    {
+        state.layer = Layer::Confirm(Box::new(super::Confirm {
+            question,
+            then: super::Then::Act(effect),
+            origin: composer::Origin::Shortcut,
+        }));
+    }
 }
 
 fn info(text: String) -> Banner {

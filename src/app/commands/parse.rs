@@ -9,7 +9,8 @@ use crate::app::{Effect, RunRequest, SilenceRequest, SilenceTarget, UnsilenceReq
 use crate::domain::alert::{Alert, AlertState};
 use crate::domain::parse::parse_due_date;
 use crate::domain::{
-    EntryId, EntryKind, FollowUpEdit, FollowUpId, IncidentEdit, NewFollowUp, Severity, Status,
+    EntryId, EntryKind, FollowUpEdit, FollowUpId, IncidentEdit, IncidentId, NewFollowUp, Severity,
+    Status,
 };
 
 /// Reads a submitted line: text, `//text`, or a command with its arguments. An error
@@ -109,7 +110,7 @@ pub fn parse(line: &str, ctx: &Context<'_>) -> Result<Action, String> {
             let silences = match left.as_slice() {
                 [] => String::new(),
                 left => format!(
-                    " Its silences stay active until they end ({}): /unsilence expires them.",
+                    " Its silences stay active until they end ({}); you are asked next whether to expire them.",
                     left.iter()
                         .map(|(s, _, until)| format!("{s} until {until}"))
                         .collect::<Vec<_>>()
@@ -337,23 +338,12 @@ pub fn parse(line: &str, ctx: &Context<'_>) -> Result<Action, String> {
                     })
                     .collect::<Result<_, _>>()?
             };
-            let shown = chosen
-                .iter()
-                .map(|(s, source, until)| format!("{s} on {source} (until {until})"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let (effect, shown) = unsilence(id, author, chosen);
             Ok(Action::Act {
                 confirm: format!(
                     "Expire {shown} for #{id}? The alerts they mute can notify again."
                 ),
-                effect: Effect::Unsilence(Box::new(UnsilenceRequest {
-                    incident: id,
-                    author,
-                    silences: chosen
-                        .into_iter()
-                        .map(|(s, source, _)| (s, source))
-                        .collect(),
-                })),
+                effect,
             })
         }
         "run" => {
@@ -388,6 +378,49 @@ pub fn parse(line: &str, ctx: &Context<'_>) -> Result<Action, String> {
         },
         _ => no_args(Action::Help),
     }
+}
+
+/// Expiring `chosen` silences (id, source, end as written) of incident `id`: the act,
+/// and the silences in words for its question.
+fn unsilence(
+    id: IncidentId,
+    author: String,
+    chosen: Vec<(String, String, String)>,
+) -> (Effect, String) {
+    let shown = chosen
+        .iter()
+        .map(|(s, source, until)| format!("{s} on {source} (until {until})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let effect = Effect::Unsilence(Box::new(UnsilenceRequest {
+        incident: id,
+        author,
+        silences: chosen
+            .into_iter()
+            .map(|(s, source, _)| (s, source))
+            .collect(),
+    }));
+    (effect, shown)
+}
+
+/// Just after incident `id` was resolved: if the timeline says silences made for it
+/// are still in force, the question offering to expire them all, and that act.
+pub fn expire_offer(
+    id: IncidentId,
+    author: &str,
+    timeline: &[crate::domain::TimelineEntry],
+) -> Option<(String, Effect)> {
+    let live = crate::domain::silence::unexpired(timeline.iter().map(|e| e.text.as_str()));
+    if live.is_empty() {
+        return None;
+    }
+    let (effect, shown) = unsilence(id, author.to_string(), live);
+    Some((
+        format!(
+            "#{id} is resolved, and its silences are still in force: {shown}. Expire them now, so the alerts they mute can notify again? (Esc keeps them; /unsilence later)"
+        ),
+        effect,
+    ))
 }
 
 /// `/comms post`: refused, with the fix, where the draft must not go out: the demo, a

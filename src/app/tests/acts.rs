@@ -257,3 +257,100 @@ fn slash_run_shows_its_output_in_a_pane_ctrl_c_interrupts_and_esc_closes_it_once
     assert!(update(&mut s, ctrl_c).is_empty());
     assert!(matches!(s.layer, Layer::ConfirmQuit));
 }
+
+/// Incident 1 shown, with one silence made for it and still in force.
+fn with_a_silence() -> State {
+    let mut s = in_incident();
+    let text = crate::domain::silence::created_text(
+        "s-9",
+        "prod",
+        &[crate::domain::silence::Matcher::equal("region", "eu")],
+        "13:00",
+        "noisy",
+    );
+    let mut r = record(1);
+    r.timeline.push(stored(
+        &NewEntry::typed(EntryKind::Note, "alice", &text, t(1)).unwrap(),
+    ));
+    update(&mut s, Msg::RecordLoaded(r));
+    s
+}
+
+fn resolved(s: &State) -> crate::store::Change {
+    let mut incident = s.current_record().unwrap().incident.clone();
+    incident.status = Status::Resolved;
+    crate::store::Change {
+        incident,
+        entries: Vec::new(),
+    }
+}
+
+#[test]
+fn resolving_offers_to_expire_the_silences_still_in_force_once_it_is_saved() {
+    let mut s = with_a_silence();
+    typed(&mut s, "/resolve rolled back");
+    update(&mut s, key(Key::Enter));
+    let Layer::Confirm(asked) = &s.layer else {
+        panic!("the resolve question")
+    };
+    assert!(asked
+        .question
+        .contains("you are asked next whether to expire them"));
+    let (request, write) = only_request(update(&mut s, key(Key::Enter)));
+    assert!(matches!(write, Write::Resolve { .. }));
+    // Nothing is offered before the resolve is saved.
+    assert!(matches!(s.layer, Layer::None));
+    let change = resolved(&s);
+    update(&mut s, Msg::Saved(request, Saved::Changed(change.clone())));
+    let Layer::Confirm(offer) = &s.layer else {
+        panic!("the offer: {:?}", s.layer)
+    };
+    assert!(
+        offer.question.starts_with(
+            "#1 is resolved, and its silences are still in force: s-9 on prod (until 13:00)"
+        ),
+        "{}",
+        offer.question
+    );
+    let effects = update(&mut s, key(Key::Enter));
+    let [Effect::Unsilence(request)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(request.silences, [("s-9".to_string(), "prod".to_string())]);
+    // A later change of the resolved incident offers nothing again.
+    typed(&mut s, "/sev P2");
+    update(&mut s, key(Key::Enter));
+    let (other, write) = only_request(update(&mut s, key(Key::Enter)));
+    assert!(matches!(write, Write::Severity { .. }));
+    update(&mut s, Msg::Saved(other, Saved::Changed(change)));
+    assert!(matches!(s.layer, Layer::None), "{:?}", s.layer);
+}
+
+#[test]
+fn declining_the_offer_keeps_the_silences_and_a_failed_resolve_offers_nothing() {
+    let mut s = with_a_silence();
+    typed(&mut s, "/resolve");
+    update(&mut s, key(Key::Enter));
+    let (request, _) = only_request(update(&mut s, key(Key::Enter)));
+    let change = resolved(&s);
+    update(&mut s, Msg::Saved(request, Saved::Changed(change)));
+    assert!(matches!(s.layer, Layer::Confirm(_)));
+    assert!(update(&mut s, key(Key::Esc)).is_empty());
+    assert!(matches!(s.layer, Layer::None));
+    // A resolve that fails: no offer, and the next save of anything offers none.
+    let mut s = with_a_silence();
+    typed(&mut s, "/status resolved");
+    update(&mut s, key(Key::Enter));
+    let (request, _) = only_request(update(&mut s, key(Key::Enter)));
+    update(
+        &mut s,
+        Msg::StoreFailed {
+            request: Some(request),
+            error: "database is down".into(),
+        },
+    );
+    assert!(matches!(s.layer, Layer::None));
+    let change = resolved(&s);
+    update(&mut s, Msg::Saved(request, Saved::Changed(change)));
+    assert!(matches!(s.layer, Layer::None));
+}
