@@ -444,6 +444,17 @@ fn tui(dir: &Path) -> common::tmux::Tmux {
     )
 }
 
+/// Declares incident #1, "Starts failing" (P2), linked to the alert `fingerprint`.
+fn declare_for(dir: &Path, fingerprint: &str) {
+    let args = ["declare", "--title", "Starts failing", "--severity", "p2"];
+    let out = sitrep(dir, &[&args[..], &["--alert", fingerprint]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn fingerprint_of(dir: &Path, region: &str) -> String {
     json(dir, &["alerts"])
         .as_array()
@@ -463,23 +474,7 @@ fn slash_silence_in_the_tui_silences_the_incidents_linked_alert_after_showing_it
     let dir = world(&[&am.url]);
     let dir = dir.path();
     let eu = fingerprint_of(dir, "eu-west");
-    let out = sitrep(
-        dir,
-        &[
-            "declare",
-            "--title",
-            "Starts failing",
-            "--severity",
-            "p2",
-            "--alert",
-            &eu,
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    declare_for(dir, &eu);
     let tmux = tui(dir);
     tmux.wait_for("StreamStartBurn");
     tmux.keys(&["Tab"]);
@@ -616,20 +611,7 @@ fn slash_silence_with_the_alertmanager_down_says_so_and_logs_nothing() {
     let dir = world(&[&am.url]);
     let dir = dir.path();
     let eu = fingerprint_of(dir, "eu-west");
-    assert!(sitrep(
-        dir,
-        &[
-            "declare",
-            "--title",
-            "Starts failing",
-            "--severity",
-            "p2",
-            "--alert",
-            &eu
-        ],
-    )
-    .status
-    .success());
+    declare_for(dir, &eu);
     let before = timeline_texts(dir);
     let tmux = tui(dir);
     tmux.wait_for("StreamStartBurn");
@@ -690,23 +672,7 @@ fn the_tui_stays_responsive_while_a_silence_hangs_and_then_says_it_was_not_made(
     )
     .unwrap();
     let dir = dir.path();
-    let out = sitrep(
-        dir,
-        &[
-            "declare",
-            "--title",
-            "Starts failing",
-            "--severity",
-            "p2",
-            "--alert",
-            "f00dfeed00000001",
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    declare_for(dir, "f00dfeed00000001");
     let before = timeline_texts(dir);
     let tmux = tui(dir);
     tmux.wait_for("StreamStartBurn");
@@ -803,23 +769,7 @@ fn resolving_in_the_tui_offers_to_expire_the_silences_still_in_force() {
     let dir = world(&[&am.url]);
     let dir = dir.path();
     let eu = fingerprint_of(dir, "eu-west");
-    let out = sitrep(
-        dir,
-        &[
-            "declare",
-            "--title",
-            "Starts failing",
-            "--severity",
-            "p2",
-            "--alert",
-            &eu,
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    declare_for(dir, &eu);
     let made = sitrep(
         dir,
         &[
