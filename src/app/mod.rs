@@ -624,7 +624,6 @@ impl State {
             .collect()
     }
 
-    /// Whether any input holds text that is not saved yet.
     /// The resolve `request` is answered: which incident it resolved, once.
     pub fn take_resolving(&mut self, request: RequestId) -> Option<IncidentId> {
         match self.resolving {
@@ -636,6 +635,8 @@ impl State {
         }
     }
 
+    /// Whether any input holds text that is not saved yet (an unsent line put aside
+    /// for another incident included).
     pub fn has_unsaved_text(&self) -> bool {
         let layer_text = match &self.layer {
             Layer::Form(f) => f.has_text(),
