@@ -326,7 +326,7 @@ pub fn draft_to_post(state: &mut State, id: IncidentId, result: Result<String, S
         });
         return;
     }
-    if state.view != View::Incident(id) || !matches!(state.layer, Layer::None) {
+    if !state.showing_only(id) {
         state.banner = Some(Banner {
             error: false,
             text: format!("the comms draft of #{id} is ready: /comms post there shows it"),

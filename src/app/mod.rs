@@ -624,6 +624,12 @@ impl State {
             .collect()
     }
 
+    /// Whether incident `id` is on screen with nothing over it: where an answer that
+    /// arrives later may open its question or list.
+    pub fn showing_only(&self, id: IncidentId) -> bool {
+        self.view == View::Incident(id) && matches!(self.layer, Layer::None)
+    }
+
     /// The resolve `request` is answered: which incident it resolved, once.
     pub fn take_resolving(&mut self, request: RequestId) -> Option<IncidentId> {
         match self.resolving {

@@ -241,7 +241,7 @@ fn saved_effects(state: &mut State, request: RequestId, saved: Saved) -> Vec<Eff
 /// Resolved from this screen: the silences made for the incident that are still in
 /// force (by its timeline) are offered to be expired, one question for all of them.
 fn offer_to_expire_silences(state: &mut State, id: crate::domain::IncidentId) {
-    if state.view != View::Incident(id) || !matches!(state.layer, Layer::None) {
+    if !state.showing_only(id) {
         return;
     }
     let Some(record) = state.current_record().filter(|r| r.incident.id == id) else {
@@ -300,16 +300,9 @@ fn key(state: &mut State, input: Input) -> Vec<Effect> {
     }
     match std::mem::replace(&mut state.layer, Layer::None) {
         Layer::None => base_key(state, input),
+        // Arrows and pages scroll the help and the silences; any other key closes them.
         Layer::Help(scroll) => {
-            // Arrows and pages scroll the help; any other key closes it.
-            let scrolled = match input.key {
-                Key::Down | Key::Char('j') => Some(scroll.saturating_add(1)),
-                Key::Up | Key::Char('k') => Some(scroll.saturating_sub(1)),
-                Key::PageDown => Some(scroll.saturating_add(10)),
-                Key::PageUp => Some(scroll.saturating_sub(10)),
-                _ => None,
-            };
-            if let Some(scroll) = scrolled {
+            if let Some(scroll) = scrolled(scroll, &input) {
                 state.layer = Layer::Help(scroll);
             }
             Vec::new()
@@ -327,21 +320,26 @@ fn key(state: &mut State, input: Input) -> Vec<Effect> {
         Layer::Form(form) => form_key(state, form, input),
         Layer::Alert(alert, scroll) => alert_key(state, alert, scroll, input),
         Layer::Silences(mut list) => {
-            // Arrows and pages scroll the list; any other key closes it.
-            list.scroll = match input.key {
-                Key::Down | Key::Char('j') => list.scroll.saturating_add(1),
-                Key::Up | Key::Char('k') => list.scroll.saturating_sub(1),
-                Key::PageDown => list.scroll.saturating_add(10),
-                Key::PageUp => list.scroll.saturating_sub(10),
-                _ => return Vec::new(),
-            };
-            state.layer = Layer::Silences(list);
+            if let Some(scroll) = scrolled(list.scroll, &input) {
+                list.scroll = scroll;
+                state.layer = Layer::Silences(list);
+            }
             Vec::new()
         }
     }
 }
 
-/// The alert detail: scroll, open its incident, declare from it, or go back.
+/// A scrolled overlay's new position for an arrow or page key; `None` for any other.
+fn scrolled(scroll: usize, input: &Input) -> Option<usize> {
+    match input.key {
+        Key::Down | Key::Char('j') => Some(scroll.saturating_add(1)),
+        Key::Up | Key::Char('k') => Some(scroll.saturating_sub(1)),
+        Key::PageDown => Some(scroll.saturating_add(10)),
+        Key::PageUp => Some(scroll.saturating_sub(10)),
+        _ => None,
+    }
+}
+
 /// `/silences` answered: the list over the incident it was asked in (a banner if
 /// there are none, it could not be read, or the responder has moved on).
 fn silences_listed(
@@ -359,7 +357,7 @@ fn silences_listed(
         Ok(mut silences) => {
             // Those still in force first, soonest to end first; then the ended ones.
             silences.sort_by_key(|s| (s.state == "expired", s.ends_at));
-            if state.view != View::Incident(id) || !matches!(state.layer, Layer::None) {
+            if !state.showing_only(id) {
                 state.banner = Some(info(format!(
                     "#{id} has {} silences: /silences there lists them",
                     silences.len()
@@ -376,6 +374,7 @@ fn silences_listed(
     }
 }
 
+/// The alert detail: scroll, open its incident, declare from it, or go back.
 fn alert_key(
     state: &mut State,
     alert: std::sync::Arc<crate::domain::alert::Alert>,
