@@ -12,7 +12,7 @@ use crate::domain::parse::parse_duration;
 use crate::domain::silence::{self, Matcher};
 use crate::domain::{DomainError, EntryKind, IncidentId, NewEntry};
 use crate::sources::silences::{self as api, Silence};
-use crate::sources::{Source, SourceError, SourceKind};
+use crate::sources::{Source, SourceError};
 
 #[derive(Debug, Args)]
 pub struct SilenceArgs {
@@ -52,12 +52,7 @@ fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, CliError> {
 
 /// The Alertmanager sources this command may use: the one named, else all of them.
 fn alertmanagers<'a>(ctx: &'a Context, named: Option<&str>) -> Result<Vec<&'a Source>, CliError> {
-    let all: Vec<&Source> = ctx
-        .config
-        .sources
-        .iter()
-        .filter(|s| s.kind == SourceKind::Alertmanager)
-        .collect();
+    let all: Vec<&Source> = ctx.config.alertmanagers().collect();
     match named {
         Some(name) => all
             .into_iter()

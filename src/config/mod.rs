@@ -398,6 +398,13 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<(), ConfigError> {
 }
 
 impl Config {
+    /// The configured sources that are Alertmanagers (where silences and pages go).
+    pub fn alertmanagers(&self) -> impl Iterator<Item = &Source> {
+        self.sources
+            .iter()
+            .filter(|s| s.kind == SourceKind::Alertmanager)
+    }
+
     /// The user's name, or an error that says how to set it.
     pub fn user(&self) -> Result<&str, ConfigError> {
         self.user.as_deref().ok_or(ConfigError::NoUser)

@@ -200,11 +200,7 @@ fn outcome(any_done: bool, done: &str, failed: &[String]) -> Result<String, Stri
 
 /// The silences made for incident `id` in every Alertmanager source, as they are now.
 fn list(config: &Config, id: crate::domain::IncidentId) -> Result<Vec<silence::Listed>, String> {
-    let sources: Vec<&crate::sources::Source> = config
-        .sources
-        .iter()
-        .filter(|s| s.kind == crate::sources::SourceKind::Alertmanager)
-        .collect();
+    let sources: Vec<&crate::sources::Source> = config.alertmanagers().collect();
     if sources.is_empty() {
         return Err("no Alertmanager source is configured: silences live in one".into());
     }

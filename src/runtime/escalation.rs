@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::domain::escalation::{self, Paging};
 use crate::domain::{IncidentId, NewEntry};
-use crate::sources::{Source, SourceKind};
+use crate::sources::Source;
 use crate::store::Store;
 
 /// What escalation did after a change, for the person who made it.
@@ -28,10 +28,7 @@ pub struct Escalated {
 }
 
 fn source(config: &Config) -> Option<&Source> {
-    let mut alertmanagers = config
-        .sources
-        .iter()
-        .filter(|s| s.kind == SourceKind::Alertmanager);
+    let mut alertmanagers = config.alertmanagers();
     match &config.escalation.source {
         Some(name) => alertmanagers.find(|s| &s.name == name),
         None => alertmanagers.next(),
