@@ -320,8 +320,8 @@ pub fn draft_to_post(state: &mut State, id: IncidentId, result: Result<String, S
         state.banner = Some(Banner {
             error: true,
             text: format!(
-                "comms draft not posted: it still holds {}] (for regions: name them under [comms.regions] in the config; /comms writes the draft to a file)",
-                placeholders.join("], ")
+                "comms draft not posted: it still holds {} (for regions: name them under [comms.regions] in the config; /comms writes the draft to a file)",
+                placeholders.join(", ")
             ),
         });
         return;

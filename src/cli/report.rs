@@ -180,7 +180,7 @@ fn post_draft(
         eprint!("{text}");
         return Err(CliError::from(DomainError::invalid(format!(
             "the draft would go out with placeholders ({}): fill them in, then post; nothing was posted",
-            placeholders.join("], ") + "]"
+            placeholders.join(", ")
         ))));
     }
     let names = super::post::check_channels(ctx)?;

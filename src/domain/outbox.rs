@@ -157,7 +157,7 @@ pub fn slack_body(text: &str) -> serde_json::Value {
 
 /// The placeholders a rendered comms draft still holds: `[WORDS IN CAPITALS: how to
 /// fill it]`, the way the templates mark a public field that is missing. A draft with
-/// one is not for customers yet; each is returned as written, up to its colon.
+/// one is not for customers yet; each is returned by its words: `[REGIONS NOT NAMED]`.
 pub fn placeholders(draft: &str) -> Vec<String> {
     let mut found = Vec::new();
     for (start, _) in draft.match_indices('[') {
@@ -171,7 +171,7 @@ pub fn placeholders(draft: &str) -> Vec<String> {
                 .chars()
                 .all(|c| c.is_ascii_uppercase() || c == ' ' || c == '-' || c == '_');
         if shouting && rest.contains(']') {
-            found.push(format!("[{words}"));
+            found.push(format!("[{words}]"));
         }
     }
     found
@@ -188,7 +188,7 @@ mod tests {
                      See [status page: https://status] and [1]: notes, [TODO]";
         assert_eq!(
             placeholders(draft),
-            vec!["[PUBLIC TITLE MISSING", "[REGIONS NOT NAMED"]
+            vec!["[PUBLIC TITLE MISSING]", "[REGIONS NOT NAMED]"]
         );
         assert!(placeholders("All good [EU]: recovered").is_empty());
         assert!(placeholders("Video rooms [EU, US] recovered.").is_empty());
