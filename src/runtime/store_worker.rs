@@ -237,25 +237,19 @@ impl Draft {
         }
     }
 
-    /// The message that answers a draft of this kind of incident `id`.
-    fn answer(self, id: crate::domain::IncidentId, result: Result<Rendered, String>) -> Msg {
+    /// The message that says a draft of this kind of incident `id` failed, and why.
+    fn failed(self, id: crate::domain::IncidentId, why: String) -> Msg {
         match self {
             Self::ToPost => Msg::DraftToPostReady {
                 id,
-                result: result.map(|r| r.text),
+                result: Err(why),
             },
             Self::Postmortem | Self::Comms => Msg::Exported {
                 what: self.what(),
-                result: result.and_then(|r| r.path.ok_or_else(|| "not written".to_string())),
+                result: Err(why),
             },
         }
     }
-}
-
-/// A rendered draft, and the file it was written to (not for one to post).
-struct Rendered {
-    text: String,
-    path: Option<PathBuf>,
 }
 
 /// Loads the incident here (in order with the writes), then renders and writes the
@@ -271,28 +265,40 @@ fn draft(
         Ok(record) => {
             let (exporter, tx) = (exporter.clone(), tx.clone());
             thread::spawn(move || {
-                let result = export(&record, &exporter, kind);
-                if let Err(e) = &result {
+                let text = render(&record, &exporter, kind);
+                // A draft to post goes back to the screen; the others to a file.
+                let done = match kind {
+                    Draft::ToPost => text.map(|text| Msg::DraftToPostReady {
+                        id,
+                        result: Ok(text),
+                    }),
+                    Draft::Postmortem | Draft::Comms => text
+                        .and_then(|text| write_out(&record, &exporter, kind, &text))
+                        .map(|path| Msg::Exported {
+                            what: kind.what(),
+                            result: Ok(path),
+                        }),
+                };
+                let msg = done.unwrap_or_else(|why| {
                     tracing::warn!(
-                        "{} of incident {} failed: {}",
+                        "{} of incident {id} failed: {}",
                         kind.what(),
-                        record.incident.id,
-                        crate::domain::text::sanitize_line(e)
+                        crate::domain::text::sanitize_line(&why)
                     );
-                }
-                let _ = tx.send(kind.answer(record.incident.id, result));
+                    kind.failed(id, why)
+                });
+                let _ = tx.send(msg);
             });
             None
         }
-        Err(e) => Some(kind.answer(id, Err(e.to_string()))),
+        Err(e) => Some(kind.failed(id, e.to_string())),
     }
 }
 
-/// Renders the draft and, unless it is one to post, writes it to a file of its own
-/// (never over one that exists).
-fn export(record: &IncidentRecord, exporter: &Exporter, kind: Draft) -> Result<Rendered, String> {
+/// Renders the draft of `kind` from the incident as loaded.
+fn render(record: &IncidentRecord, exporter: &Exporter, kind: Draft) -> Result<String, String> {
     let now = truncate_to_millis(Utc::now());
-    let text = match kind {
+    match kind {
         Draft::Postmortem => {
             let mut data = context::postmortem(
                 &record.incident,
@@ -323,10 +329,17 @@ fn export(record: &IncidentRecord, exporter: &Exporter, kind: Draft) -> Result<R
             exporter.templates.render(COMMS_TEXT_TEMPLATE, &data)
         }
     }
-    .map_err(|e| e.to_string())?;
-    if let Draft::ToPost = kind {
-        return Ok(Rendered { text, path: None });
-    }
+    .map_err(|e| e.to_string())
+}
+
+/// Writes a rendered draft to a file of its own (never over one that exists) in the
+/// exports directory, returning its path.
+fn write_out(
+    record: &IncidentRecord,
+    exporter: &Exporter,
+    kind: Draft,
+    text: &str,
+) -> Result<PathBuf, String> {
     let dir = exporter
         .dir
         .as_deref()
@@ -340,11 +353,8 @@ fn export(record: &IncidentRecord, exporter: &Exporter, kind: Draft) -> Result<R
             .replace(".md", ".txt"),
     };
     let path = free_path(dir, &name);
-    write_document(&path, &text, false).map_err(|e| e.to_string())?;
-    Ok(Rendered {
-        text,
-        path: Some(path),
-    })
+    write_document(&path, text, false).map_err(|e| e.to_string())?;
+    Ok(path)
 }
 fn apply(
     store: &mut Store,
