@@ -237,6 +237,12 @@ fn killed_after_first_try(dir: &Path, receiver: &Receiver, text: &str) {
     let _ = child.wait();
 }
 
+/// The TUI on the world's database and config (its channels).
+fn tui_in(dir: &Path) -> Tmux {
+    let config = format!("SITREP_CONFIG='{}'", dir.join("config.toml").display());
+    Tmux::start_with(dir, &dir.join("sitrep.db"), &config)
+}
+
 fn count(timeline: &[(String, String)], needle: &str) -> usize {
     timeline.iter().filter(|(_, t)| t.contains(needle)).count()
 }
@@ -716,14 +722,7 @@ fn the_tui_finishes_an_update_another_sitrep_left_in_the_outbox() {
     declare(dir.path());
     killed_after_first_try(dir.path(), &receiver, "left behind");
     receiver.then(|_| Answer::Status(200));
-    let tui = Tmux::start_with(
-        dir.path(),
-        &dir.path().join("sitrep.db"),
-        &format!(
-            "SITREP_CONFIG='{}'",
-            dir.path().join("config.toml").display()
-        ),
-    );
+    let tui = tui_in(dir.path());
     tui.wait_for("room 5xx in eu-west");
     let screen = tui.wait_for("posted to #incidents");
     assert!(screen.contains("comms update #"), "{screen}");
@@ -738,14 +737,7 @@ fn slash_comms_post_in_the_tui_shows_the_draft_then_logs_and_posts_it_once() {
     let receiver = Receiver::start(|_| Answer::Status(200));
     let dir = world(&receiver.url, &slack(""));
     declare(dir.path());
-    let tui = Tmux::start_with(
-        dir.path(),
-        &dir.path().join("sitrep.db"),
-        &format!(
-            "SITREP_CONFIG='{}'",
-            dir.path().join("config.toml").display()
-        ),
-    );
+    let tui = tui_in(dir.path());
     tui.wait_for("room 5xx in eu-west");
     tui.keys(&["Enter"]);
     tui.wait_for("mitigation ▸");

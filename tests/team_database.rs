@@ -104,12 +104,7 @@ fn a_server_restart_under_the_tui_loses_nothing_typed_and_catches_up() {
     tmux.keys(&["Escape", "q"]);
     tmux.wait_for("EXIT=0");
     let record = json(sitrep(&url, home.path(), "bob").args(["show", "1"]));
-    let texts: Vec<&str> = record["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["text"].as_str().unwrap())
-        .collect();
+    let texts = common::timeline_texts(&record);
     assert_eq!(
         texts
             .iter()
@@ -824,12 +819,7 @@ fn a_login_without_the_responder_role_is_told_which_grant_it_needs() {
         assert!(!stderr.contains("read-only"), "{stderr}");
     }
     let record = json(sitrep(&url_as(&pg, "alice"), home.path(), "alice").args(["show", "1"]));
-    let texts: Vec<&str> = record["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["text"].as_str().unwrap())
-        .collect();
+    let texts = common::timeline_texts(&record);
     assert!(
         !texts.iter().any(|t| t.contains("rolled back")),
         "{texts:?}"

@@ -180,12 +180,7 @@ fn sigterm_and_sighup_restore_the_terminal_and_keep_what_was_saved() {
             "SIG{signal}: the alternate screen was left:\n{screen}"
         );
         let record = cli(&db, &["show", "1"]);
-        let texts: Vec<&str> = record["timeline"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["text"].as_str().unwrap())
-            .collect();
+        let texts = common::timeline_texts(&record);
         assert!(
             texts.contains(&format!("noted before SIG{signal}").as_str()),
             "{texts:?}"

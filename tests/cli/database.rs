@@ -390,12 +390,7 @@ fn a_full_disk_is_reported_as_full_and_loses_nothing() {
     fs::remove_file(filler).unwrap();
     sb.json(&["--db", arg, "log", &id.to_string(), "after freeing space"]);
     let shown = sb.json(&["--db", arg, "show", &id.to_string()]);
-    let texts: Vec<&str> = shown["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["text"].as_str().unwrap())
-        .collect();
+    let texts = crate::common::timeline_texts(&shown);
     assert!(
         texts.contains(&"first step") && texts.contains(&"after freeing space"),
         "{texts:?}"
