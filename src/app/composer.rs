@@ -116,15 +116,14 @@ fn navigate(state: &mut State, id: IncidentId, input: Input) -> Vec<Effect> {
                 }
                 // A draft is never replaced by a shortcut: it stays, and the line
                 // under it says how to get to the command.
-                Some(command) if state.composer.has_text() => {
-                    state.composer.error = Some(format!(
-                        "'{c}' not used: your unsent line is kept (Enter writes it; \
-                         delete it first for /{})",
-                        command.name
-                    ));
-                }
                 Some(command) => {
-                    state.composer.text = single_line(&format!("/{} ", command.name));
+                    if !state.composer.start_command(&format!("/{} ", command.name)) {
+                        state.composer.error = Some(format!(
+                            "'{c}' not used: your unsent line is kept (Enter writes it; \
+                             delete it first for /{})",
+                            command.name
+                        ));
+                    }
                 }
                 // Any other key is the start of a line of text.
                 None => {

@@ -441,6 +441,16 @@ impl Composer {
         }
     }
 
+    /// Starts typing a command for a shortcut (`/silence 1h `), unless the line holds
+    /// unsent text: that is never replaced, and `false` says so.
+    pub fn start_command(&mut self, line: &str) -> bool {
+        if self.has_text() {
+            return false;
+        }
+        self.text = single_line(line);
+        true
+    }
+
     /// Unsent lines put aside for other incidents.
     pub fn drafts_elsewhere(&self) -> usize {
         self.drafts.values().filter(|d| d.pending.is_none()).count()

@@ -403,18 +403,16 @@ fn alert_key(
                 state.board.marked.clear();
                 state.board.marked.insert(alert.fingerprint.clone());
                 open_incident(state, id);
-                if state.composer.has_text() {
-                    // The incident's unsent line is never replaced.
-                    state.composer.error = Some(
-                        "your unsent line is kept: Enter writes it; then /silence 1h why silences the marked alert"
-                            .into(),
-                    );
-                } else {
-                    state.composer.text = single_line("/silence 1h ");
+                if state.composer.start_command("/silence 1h ") {
                     state.banner = Some(info(
                         "say for how long and why, then Enter: the question shows the matchers"
                             .into(),
                     ));
+                } else {
+                    state.composer.error = Some(
+                        "your unsent line is kept: Enter writes it; then /silence 1h why silences the marked alert"
+                            .into(),
+                    );
                 }
                 return vec![Effect::LoadRecord(id)];
             }
