@@ -824,3 +824,91 @@ fn resolving_in_the_tui_offers_to_expire_the_silences_still_in_force() {
     tmux.keys(&["q"]);
     tmux.wait_for("EXIT=0");
 }
+
+/// Two sitrep databases on one Alertmanager (another team's, or the demo's against a
+/// real source) each have an incident #1, and their silences carry the same comment
+/// prefix. Each incident lists, expires and offers only the silences its own timeline
+/// records making: resolving ours with --expire-silences leaves theirs in force.
+#[test]
+fn an_incident_of_the_same_number_in_another_database_keeps_its_silences() {
+    let am = Server::alertmanager();
+    am.post_alerts(ALERTS);
+    let ours = world(&[&am.url]);
+    let theirs = world(&[&am.url]);
+    let (ours, theirs) = (ours.path(), theirs.path());
+    let eu = fingerprint_of(ours, "eu-west");
+    let us = fingerprint_of(theirs, "us-east");
+    declare_for(ours, &eu);
+    declare_for(theirs, &us);
+    let silence = |dir: &Path, fp: &str, why: &str| {
+        let out = sitrep(
+            dir,
+            &[
+                "silence",
+                "1",
+                "--alert",
+                fp,
+                "--for",
+                "2h",
+                "--comment",
+                why,
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(dir, &["silence", "1", "--list"])[0]["silence"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let their_id = silence(theirs, &us, "their rollback");
+    let our_id = silence(ours, &eu, "our rollback");
+    let ids = |dir: &Path| -> Vec<String> {
+        json(dir, &["silence", "1", "--list"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["silence"]["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(ours), vec![our_id.as_str()]);
+    assert_eq!(ids(theirs), vec![their_id.as_str()]);
+    // Theirs is not ours to expire by id either.
+    let out = sitrep(ours, &["silence", "1", "--expire", &their_id]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = sitrep(ours, &["resolve", "1", "--expire-silences"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let state = |dir: &Path| {
+        json(dir, &["silence", "1", "--list"])[0]["silence"]["status"]["state"].clone()
+    };
+    assert_eq!(state(ours), "expired");
+    assert_eq!(state(theirs), "active", "their silence is left in force");
+    // In the TUI, /silences on theirs lists theirs alone.
+    let tmux = tui(theirs);
+    tmux.wait_for("StreamStartBurn");
+    tmux.keys(&["Tab"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&their_id);
+    tmux.text("/silences");
+    tmux.keys(&["Enter"]);
+    let shown = tmux.wait_for("Silences of #1 (1)");
+    assert!(shown.contains("by alice: their rollback"), "{shown}");
+    assert!(!shown.contains(&our_id[..8]), "{shown}");
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXIT=0");
+}

@@ -137,7 +137,8 @@ pub enum Effect {
     Silence(Box<SilenceRequest>),
     /// Expire silences made for an incident and record each.
     Unsilence(Box<UnsilenceRequest>),
-    /// Read an incident's silences from the alert sources (`SilencesListed`).
+    /// Read an incident's silences from the alert sources (`SilencesListed`): those
+    /// its timeline, as stored, records making.
     ListSilences(IncidentId),
     /// Run a command for an incident: logged before it starts and after it ends, its
     /// output sent back as `RunOutput`.

@@ -84,12 +84,12 @@ fn failed(what: &str, source: &Source, e: &SourceError) -> CliError {
 pub fn run(ctx: &Context, args: SilenceArgs) -> Result<String, CliError> {
     // The incident must exist before anything is done in its name.
     let mut store = ctx.open_store()?;
-    store.load_incident(args.id)?;
+    let made = silence::made_ids(&store.load_incident(args.id)?.timeline);
     if args.list {
-        return list(ctx, &args);
+        return list(ctx, &args, &made);
     }
     if let Some(id) = &args.expire {
-        return expire(ctx, &mut store, &args, id);
+        return expire(ctx, &mut store, &args, &made, id);
     }
     create(ctx, &mut store, &args)
 }
@@ -239,14 +239,15 @@ fn names(sources: &[&Source]) -> String {
 fn incident_silences(
     ctx: &Context,
     args: &SilenceArgs,
+    made: &[String],
 ) -> Result<Vec<(String, Silence)>, CliError> {
     let candidates = alertmanagers(ctx, args.source.as_deref())?;
-    block_on(api::of_incident(&candidates, args.id))?
+    block_on(api::of_incident(&candidates, args.id, made))?
         .map_err(|(source, e)| failed("cannot list silences", source, &e))
 }
 
-fn list(ctx: &Context, args: &SilenceArgs) -> Result<String, CliError> {
-    let silences = incident_silences(ctx, args)?;
+fn list(ctx: &Context, args: &SilenceArgs, made: &[String]) -> Result<String, CliError> {
+    let silences = incident_silences(ctx, args, made)?;
     if ctx.json {
         let rows: Vec<_> = silences
             .iter()
@@ -283,10 +284,11 @@ fn expire(
     ctx: &Context,
     store: &mut crate::store::Store,
     args: &SilenceArgs,
+    made: &[String],
     id: &str,
 ) -> Result<String, CliError> {
     let user = ctx.config.user()?.to_string();
-    let silences = incident_silences(ctx, args)?;
+    let silences = incident_silences(ctx, args, made)?;
     let Some((source_name, found)) = silences.iter().find(|(_, s)| s.id == id) else {
         return Err(CliError::Refused(format!(
             "silence '{}' is not one of incident {}'s (see 'sitrep silence {} --list')",
@@ -341,13 +343,17 @@ pub fn expire_active(
         list: false,
         expire: None,
     };
-    let silences = match incident_silences(ctx, &args) {
+    let made = match store.load_incident(id) {
+        Ok(record) => silence::made_ids(&record.timeline),
+        Err(e) => return vec![format!("silences not expired: {e}")],
+    };
+    let silences = match incident_silences(ctx, &args, &made) {
         Ok(s) => s,
         Err(e) => return vec![format!("silences not expired: {e}")],
     };
     let mut lines = Vec::new();
     for (_, found) in silences.iter().filter(|(_, s)| s.status.state == "active") {
-        lines.push(match expire(ctx, store, &args, &found.id) {
+        lines.push(match expire(ctx, store, &args, &made, &found.id) {
             Ok(done) if !ctx.json => done.trim_end().to_string(),
             Ok(_) => format!("silence {} expired", found.id),
             Err(e) => format!("silence {} not expired: {e}", found.id),

@@ -202,13 +202,12 @@ pub fn created_text(
     )
 }
 
-/// Silences the timeline says were made for the incident and not expired through
-/// sitrep: id, source and end as written (they may have ended on their own since).
-pub fn unexpired<'a>(
-    timeline: impl IntoIterator<Item = &'a str> + Clone,
-) -> Vec<(String, String, String)> {
+/// Silences the timeline says were made for the incident: id, source and end as
+/// written. Only these are the incident's: another database's incident of the same
+/// number writes the same comment prefix into the same Alertmanager.
+pub fn made<'a>(timeline: impl IntoIterator<Item = &'a str>) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
-    for text in timeline.clone() {
+    for text in timeline {
         let Some(rest) = text.strip_prefix("silenced on ") else {
             continue;
         };
@@ -221,12 +220,31 @@ pub fn unexpired<'a>(
         let Some((id, _)) = rest.split_once("):") else {
             continue;
         };
-        let expired = expired_text(id, source);
-        if !timeline.clone().into_iter().any(|t| t == expired) {
-            out.push((id.to_string(), source.to_string(), until.to_string()));
-        }
+        out.push((id.to_string(), source.to_string(), until.to_string()));
     }
     out
+}
+
+/// The ids of the silences `timeline` records making: the incident's own.
+pub fn made_ids(timeline: &[super::TimelineEntry]) -> Vec<String> {
+    made(timeline.iter().map(|e| e.text.as_str()))
+        .into_iter()
+        .map(|(id, _, _)| id)
+        .collect()
+}
+
+/// Silences the timeline says were made for the incident and not expired through
+/// sitrep: id, source and end as written (they may have ended on their own since).
+pub fn unexpired<'a>(
+    timeline: impl IntoIterator<Item = &'a str> + Clone,
+) -> Vec<(String, String, String)> {
+    made(timeline.clone())
+        .into_iter()
+        .filter(|(id, source, _)| {
+            let expired = expired_text(id, source);
+            !timeline.clone().into_iter().any(|t| t == expired)
+        })
+        .collect()
 }
 
 pub fn expired_text(id: &str, source: &str) -> String {

@@ -65,10 +65,10 @@ impl Actions {
                 }
             },
             Effect::ListSilences(id) => match &self.silencing {
-                Some((config, _)) => {
-                    let (config, tx) = (config.clone(), tx.clone());
+                Some((config, target)) => {
+                    let (config, target, tx) = (config.clone(), target.clone(), tx.clone());
                     thread::spawn(move || {
-                        let result = list(&config, id);
+                        let result = list(&config, &target, id);
                         let _ = tx.send(Msg::SilencesListed { id, result });
                     });
                 }
@@ -198,13 +198,22 @@ fn outcome(any_done: bool, done: &str, failed: &[String]) -> Result<String, Stri
     }
 }
 
-/// The silences made for incident `id` in every Alertmanager source, as they are now.
-fn list(config: &Config, id: crate::domain::IncidentId) -> Result<Vec<silence::Listed>, String> {
+/// The silences made for incident `id` (those its timeline, read here, records making)
+/// in every Alertmanager source, as they are now.
+fn list(
+    config: &Config,
+    target: &Target,
+    id: crate::domain::IncidentId,
+) -> Result<Vec<silence::Listed>, String> {
+    let made = Store::connect(target, config.busy_timeout, true)
+        .and_then(|mut store| store.load_incident(id))
+        .map(|record| silence::made_ids(&record.timeline))
+        .map_err(|e| format!("cannot read the incident's timeline: {e}"))?;
     let sources: Vec<&crate::sources::Source> = config.alertmanagers().collect();
     if sources.is_empty() {
         return Err("no Alertmanager source is configured: silences live in one".into());
     }
-    let found = crate::sources::block_on(api::of_incident(&sources, id))
+    let found = crate::sources::block_on(api::of_incident(&sources, id, &made))
         .map_err(|e| e.to_string())?
         .map_err(|(source, e)| {
             sanitize_line(&format!("source '{}': {}", source.name, e.cleaned()))

@@ -175,12 +175,15 @@ pub async fn list(source: &Source) -> Result<Vec<Silence>, SourceError> {
     Err(SourceError::Connect(errors.join("; ")))
 }
 
-/// The silences made for incident `id` (their comment starts with its prefix) in each
-/// of `sources`, oldest first, each with its source's name; or the first source that
-/// could not be read, with why.
+/// The silences made for incident `id` in each of `sources`, oldest first, each with
+/// its source's name; or the first source that could not be read, with why. A silence
+/// is the incident's when its timeline recorded making it (`made`, the ids) and its
+/// comment carries the incident's prefix: the prefix alone is shared by every
+/// database's incident of that number.
 pub async fn of_incident<'a>(
     sources: &[&'a Source],
     id: crate::domain::IncidentId,
+    made: &[String],
 ) -> Result<Vec<(String, Silence)>, (&'a Source, SourceError)> {
     let prefix = crate::domain::silence::comment_prefix(id);
     let mut out = Vec::new();
@@ -188,7 +191,7 @@ pub async fn of_incident<'a>(
         let all = list(source).await.map_err(|e| (source, e))?;
         out.extend(
             all.into_iter()
-                .filter(|s| s.comment.starts_with(&prefix))
+                .filter(|s| s.comment.starts_with(&prefix) && made.contains(&s.id))
                 .map(|s| (source.name.clone(), s)),
         );
     }
