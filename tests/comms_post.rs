@@ -325,6 +325,54 @@ fn a_slack_compatible_channel_gets_the_update_as_written_and_the_timeline_says_s
     assert_secret_nowhere(dir.path(), &[&out, &draft, &json]);
 }
 
+/// Slack's markup in a comms update (mentions that ping a whole channel or a group,
+/// a user mention, a disguised link) reaches the receiver as plain text: `&`, `<`
+/// and `>` escaped as Slack asks, so nothing is pinged or linked.
+#[test]
+fn every_mention_and_link_form_reaches_a_slack_channel_as_plain_text() {
+    let receiver = Receiver::start(|_| Answer::Status(200));
+    let dir = world(&receiver.url, &slack(""));
+    declare(dir.path());
+    let forms = [
+        "<!channel>",
+        "<!here>",
+        "<!everyone>",
+        "<@U024BE7LH>",
+        "<!subteam^SAZ94GDB8>",
+        "<#C024BE7LR|general>",
+        "<https://evil.example|click here>",
+        "<mailto:a@evil.example|support>",
+    ];
+    let update = format!("Rolled back & watching {}", forms.join(" "));
+    let out = sitrep(
+        dir.path(),
+        &["log", "1", "--kind", "comms", "--post", &update],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let requests = receiver.requests();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    let body: Value = serde_json::from_str(&requests[0].body).unwrap();
+    let sent = body["text"].as_str().unwrap();
+    assert!(
+        !sent.contains('<') && !sent.contains('>'),
+        "markup survived: {sent}"
+    );
+    assert!(
+        sent.starts_with("Rolled back &amp; watching &lt;!channel&gt; "),
+        "{sent}"
+    );
+    assert!(
+        sent.contains("&lt;https://evil.example|click here&gt;"),
+        "{sent}"
+    );
+    // The timeline keeps the update as it was typed.
+    assert!(
+        timeline(dir.path()).iter().any(|(_, t)| *t == update),
+        "{:?}",
+        timeline(dir.path())
+    );
+}
+
 #[test]
 fn a_generic_webhook_gets_a_body_from_its_template_that_is_always_json() {
     let receiver = Receiver::start(|_| Answer::Status(204));

@@ -151,8 +151,28 @@ pub fn failed_entry(
 }
 
 /// The body of a Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat).
+/// The text is escaped for the receiver's markup: `&`, `<` and `>` are sent as
+/// `&amp;`, `&lt;`, `&gt;`, so user text like `<!channel>`, `<@U024BE7LH>` or
+/// `<https://evil.example|click here>` reads as typed and pings or links nobody.
 pub fn slack_body(text: &str) -> serde_json::Value {
-    serde_json::json!({ "text": text })
+    serde_json::json!({ "text": slack_escape(text) })
+}
+
+/// Slack's own escaping of message text (the three characters its markup uses).
+pub fn slack_escape(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(['&', '<', '>']) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The placeholders a rendered comms draft still holds: `[WORDS IN CAPITALS: how to
@@ -273,5 +293,28 @@ mod tests {
             slack_body("rolled back \"room\" to v41").to_string(),
             r#"{"text":"rolled back \"room\" to v41"}"#
         );
+    }
+
+    #[test]
+    fn slack_bodies_ping_nobody_and_link_nowhere() {
+        for markup in [
+            "<!channel>",
+            "<!here>",
+            "<!everyone>",
+            "<@U024BE7LH>",
+            "<!subteam^SAZ94GDB8>",
+            "<#C024BE7LR>",
+            "<https://evil.example|click here>",
+            "<mailto:a@b.example|mail>",
+        ] {
+            let body = slack_body(&format!("update {markup} & more"));
+            let text = body["text"].as_str().unwrap_or_default();
+            assert!(!text.contains('<') && !text.contains('>'), "{text}");
+            assert!(
+                text.contains("&lt;") && text.contains("&amp; more"),
+                "{text}"
+            );
+        }
+        assert_eq!(slack_escape("a &amp; b"), "a &amp;amp; b");
     }
 }
