@@ -102,27 +102,37 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<Ran, CliError> {
             (Ending::NotStarted(e.to_string()), not_found)
         }
         Ok(mut child) => {
-            let pumps: Vec<_> = [
-                child.stdout.take().map(|out| {
-                    let tail = Arc::clone(&tail);
-                    // With --json stdout is the document's: the output goes to stderr.
-                    if ctx.json {
-                        std::thread::spawn(move || pump(out, std::io::stderr(), &tail))
-                    } else {
-                        std::thread::spawn(move || pump(out, std::io::stdout(), &tail))
-                    }
-                }),
-                child.stderr.take().map(|err| {
-                    let tail = Arc::clone(&tail);
-                    std::thread::spawn(move || pump(err, std::io::stderr(), &tail))
-                }),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
+            let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+            let mut pumps = 0;
+            let mut started_pump = |f: Box<dyn FnOnce() + Send>| {
+                let done = done_tx.clone();
+                pumps += 1;
+                std::thread::spawn(move || {
+                    f();
+                    let _ = done.send(());
+                });
+            };
+            if let Some(out) = child.stdout.take() {
+                let tail = Arc::clone(&tail);
+                // With --json stdout is the document's: the output goes to stderr.
+                if ctx.json {
+                    started_pump(Box::new(move || pump(out, std::io::stderr(), &tail)));
+                } else {
+                    started_pump(Box::new(move || pump(out, std::io::stdout(), &tail)));
+                }
+            }
+            if let Some(err) = child.stderr.take() {
+                let tail = Arc::clone(&tail);
+                started_pump(Box::new(move || pump(err, std::io::stderr(), &tail)));
+            }
+            drop(done_tx);
+            // Wait on the command itself, not on its output: a daemon it started may
+            // hold the pipes open for ever.
             let status = child.wait();
-            for p in pumps {
-                let _ = p.join();
+            if !crate::runtime::drained(&done_rx, pumps) {
+                if let Ok(mut tail) = tail.lock() {
+                    tail.held_open = true;
+                }
             }
             let ending = match status {
                 Ok(status) => {

@@ -176,6 +176,9 @@ pub fn finished_text(argv: &[String], ending: &Ending, elapsed: Duration, tail: 
             text.push_str(&line);
         }
     }
+    if tail.held_open {
+        text.push_str("\n(something it started still holds its output: not waited for)");
+    }
     text
 }
 
@@ -192,6 +195,9 @@ pub struct Tail {
     /// A NUL byte or invalid UTF-8 was seen: the output is data, not text, and no
     /// line of it is kept.
     binary: bool,
+    /// The command ended but its output stayed open (a process it started in the
+    /// background holds it): what came after the drain was not waited for.
+    pub held_open: bool,
 }
 
 impl Tail {

@@ -13,6 +13,9 @@ mod runner;
 mod store_worker;
 mod terminal;
 
+/// Used by `sitrep run` too: how long output held open after a command ended is waited for.
+pub use runner::drained;
+
 use std::time::Duration;
 
 use anyhow::Context as _;

@@ -167,13 +167,9 @@ fn run_logged(
                 *guard = Some(child);
             }
             let status = wait(slot);
-            // Output still open after the end (a daemon holding the pipe) is not
-            // waited for past DRAIN.
-            let deadline = Instant::now() + DRAIN;
-            for _ in 0..pumps {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if done_rx.recv_timeout(left).is_err() {
-                    break;
+            if !drained(&done_rx, pumps) {
+                if let Ok(mut tail) = tail.lock() {
+                    tail.held_open = true;
                 }
             }
             status
@@ -201,6 +197,17 @@ fn run_logged(
             sanitize_line(&e)
         )),
     }
+}
+
+/// After the command ended: waits for its `pumps` output readers to see the end of
+/// their streams (each sends on `done`), at most [`DRAIN`] in all. Output still open
+/// then (a daemon it started holds the pipe) is not waited for: `false`.
+pub fn drained(done: &mpsc::Receiver<()>, pumps: usize) -> bool {
+    let deadline = Instant::now() + DRAIN;
+    (0..pumps).all(|_| {
+        let left = deadline.saturating_duration_since(Instant::now());
+        done.recv_timeout(left).is_ok()
+    })
 }
 
 fn now_ms() -> chrono::DateTime<Utc> {

@@ -194,3 +194,44 @@ fn ctrl_c_goes_to_the_command_and_sitrep_records_how_it_ended() {
     );
     assert!(after.ends_with("\n  waiting"), "{after}");
 }
+
+/// A command that leaves a daemon behind holding its output (`sh` exits at once, the
+/// background `sleep` keeps the pipes open): sitrep waits on the command, not on
+/// the pipes, drains them for a bounded moment, and logs how it ended and that
+/// something it started still holds its output.
+#[test]
+fn a_command_that_leaves_a_daemon_holding_its_output_is_logged_when_it_exits() {
+    use std::time::{Duration, Instant};
+    let sb = Sandbox::new();
+    sb.declare("Stream starts failing");
+    let started = Instant::now();
+    let out = sb
+        .cmd()
+        .args([
+            "run",
+            "1",
+            "--",
+            "sh",
+            "-c",
+            "trap '' TERM; (sleep 60 &); echo started",
+        ])
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "sitrep run still waited for the daemon's pipe after 30 s"
+    );
+    let status = out.status;
+    assert_eq!(status.code(), Some(0));
+    let (_, after) = last_two(&sb);
+    assert!(after.starts_with("sh exited 0 after "), "{after}");
+    assert!(
+        after.contains("\n  started"),
+        "the output before the end is kept: {after}"
+    );
+    assert!(
+        after.contains("something it started still holds its output"),
+        "{after}"
+    );
+}
