@@ -19,6 +19,27 @@ pub const LEVEL_VAR: &str = "SITREP_LOG";
 /// How many daily files are kept.
 pub const KEEP_FILES: usize = 7;
 
+/// The appender opens today's file (and, at midnight UTC, the next day's) with the
+/// process umask, which leaves it readable by others. Each is made first, owner-only,
+/// and an existing one is narrowed to owner-only: the appender then appends to it and
+/// keeps its mode. Today's and the next two days' are made, which covers a TUI left
+/// open over two midnights.
+fn precreate_private_files(dir: &Path, now: chrono::DateTime<chrono::Utc>) {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    for day in 0..3 {
+        let date = now + chrono::Duration::days(day);
+        let path = dir.join(format!("sitrep.{}.log", date.format("%Y-%m-%d")));
+        let opened = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(&path);
+        if opened.is_ok() {
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+        }
+    }
+}
+
 /// Starts writing the log under `dir` (made owner-only) and logs panics there too.
 /// Never fails a command and says nothing when the log cannot be written (a
 /// read-only home would warn on every command): `sitrep doctor` checks it. Later
@@ -33,6 +54,7 @@ pub fn init(dir: &Path) {
 
 fn start(dir: &Path) -> Result<(), String> {
     crate::config::create_private_dir(dir).map_err(|e| e.to_string())?;
+    precreate_private_files(dir, chrono::Utc::now());
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix("sitrep")

@@ -110,6 +110,13 @@ fn a_failing_source_is_logged_by_the_cli_without_its_secrets() {
         &std::fs::metadata(&log_dir).unwrap().permissions(),
     );
     assert_eq!(mode & 0o077, 0, "log dir is owner-only: {mode:o}");
+    // And so is every log file in it, today's and those made ready for the next days.
+    let files: Vec<_> = std::fs::read_dir(&log_dir).unwrap().flatten().collect();
+    assert!(files.len() >= 2, "{files:?}");
+    for file in files {
+        let mode = std::os::unix::fs::PermissionsExt::mode(&file.metadata().unwrap().permissions());
+        assert_eq!(mode & 0o077, 0, "{:?} is owner-only: {mode:o}", file.path());
+    }
 }
 
 #[test]

@@ -20,7 +20,7 @@ pub enum StoreError {
     Domain(#[from] DomainError),
     #[error("database '{}' is locked by another process and stayed locked for the busy timeout; try again, or raise 'busy_timeout' in the config", path.display())]
     Locked { path: PathBuf },
-    #[error("database '{}' was written by a newer sitrep (schema version {found}; this sitrep knows up to {supported}); upgrade sitrep. The file was not changed", path.display())]
+    #[error("database '{}' was written by a newer sitrep (schema version {found}; this sitrep knows up to {supported}); upgrade sitrep. Nothing in it was changed", path.display())]
     TooNew {
         path: PathBuf,
         found: i64,
