@@ -77,7 +77,7 @@ fn incident(
 /// The fixture on `engine`: built through the store, so the review reads what the
 /// store wrote on either engine.
 fn fixture_on(engine: Engine) -> Db {
-    let db = Db::new(engine);
+    let db = Db::with_history(engine);
     let mut store = db.open();
     let room1 = incident(
         &mut store,
@@ -239,7 +239,7 @@ on_both_engines! {
 }
 
 fn groups_by_recorded_service(engine: Engine) {
-    let db = Db::new(engine);
+    let db = Db::with_history(engine);
     let mut store = db.open();
     let resolve = |store: &mut Store, id, at: i64, minutes: i64, cause| {
         let edit = IncidentEdit {

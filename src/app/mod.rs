@@ -36,6 +36,11 @@ pub enum Msg {
     Tick(DateTime<Utc>),
     IncidentsLoaded(Vec<Incident>),
     RecordLoaded(IncidentRecord),
+    /// The incidents could not be read (why): the dashboard says so in place of the
+    /// list, never "no open incidents", until a read succeeds.
+    IncidentsUnreadable(String),
+    /// This incident could not be read (why): its view says so until a read succeeds.
+    RecordUnreadable(IncidentId, String),
     /// The write of this request is on disk.
     Saved(RequestId, Saved),
     /// A write (its request) or a load (no request) failed; the message is shown, and
@@ -492,6 +497,10 @@ pub struct State {
     pub view: View,
     /// The incident shown in the incident view, once loaded.
     pub record: Option<IncidentRecord>,
+    /// Why the last read of the incidents failed; cleared by the next that succeeds.
+    pub incidents_unreadable: Option<String>,
+    /// Why the last read of an incident failed; cleared by the next that succeeds.
+    pub record_unreadable: Option<(IncidentId, String)>,
     /// Timeline entries scrolled up from the newest (0 = follow the newest).
     pub timeline_scroll: usize,
     pub composer: Composer,
@@ -540,6 +549,8 @@ impl State {
             filter: String::new(),
             view: View::Dashboard,
             record: None,
+            incidents_unreadable: None,
+            record_unreadable: None,
             timeline_scroll: 0,
             composer: Composer::new(),
             layer: Layer::None,

@@ -22,13 +22,29 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::IncidentsLoaded(incidents) => {
             state.incidents = incidents;
+            state.incidents_unreadable = None;
             state.selected = state.selected.min(state.listed().len().saturating_sub(1));
             Vec::new()
         }
         Msg::RecordLoaded(record) => {
+            if state
+                .record_unreadable
+                .as_ref()
+                .is_some_and(|(id, _)| *id == record.incident.id)
+            {
+                state.record_unreadable = None;
+            }
             if state.view == View::Incident(record.incident.id) {
                 state.record = Some(record);
             }
+            Vec::new()
+        }
+        Msg::IncidentsUnreadable(why) => {
+            state.incidents_unreadable = Some(why);
+            Vec::new()
+        }
+        Msg::RecordUnreadable(id, why) => {
+            state.record_unreadable = Some((id, why));
             Vec::new()
         }
         Msg::Saved(request, saved) => saved_effects(state, request, saved),

@@ -299,6 +299,21 @@ fn describe(store: &mut Store, name: String) -> Check {
             )
         }
     }
+    match store.rows_breaking_checks() {
+        Ok(rows) if rows.is_empty() => {}
+        Ok(rows) => {
+            return Check::fail(
+                "database",
+                name,
+                format!(
+                    "{detail} · written around sitrep before its checks: {} (shown as unreadable values and entries)",
+                    rows.join(", ")
+                ),
+                "they stay readable; a change to such an incident through sitrep rewrites its unreadable values",
+            )
+        }
+        Err(e) => detail.push_str(&format!(" · could not count rows that break its checks: {e}")),
+    }
     if d.read_only {
         return Check::fail(
             "database",

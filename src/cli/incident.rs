@@ -9,8 +9,8 @@ use super::{CliError, Context};
 use crate::domain::metrics::{incident_times, triage_remaining};
 use crate::domain::parse::{format_duration, parse_bool};
 use crate::domain::{
-    Declaration, DomainError, EntryId, EntryKind, Incident, IncidentEdit, IncidentId, NewEntry,
-    NewIncident, RootCause, Severity, Status, TimelineEntry,
+    Declaration, DomainError, EntryId, EntryKind, IncidentEdit, IncidentId, NewEntry, NewIncident,
+    RootCause, Severity, Status, TimelineEntry,
 };
 use crate::format;
 use crate::store::{Change, IncidentRecord, Store};
@@ -458,7 +458,7 @@ pub fn list(ctx: &Context, args: ListArgs) -> Result<String, CliError> {
                 } else {
                     i.services.join(",")
                 },
-                drill_marked(i),
+                i.marked_title(),
             ]
         })
         .collect();
@@ -474,14 +474,6 @@ pub fn list(ctx: &Context, args: ListArgs) -> Result<String, CliError> {
         ],
         &rows,
     ))
-}
-
-fn drill_marked(i: &Incident) -> String {
-    if i.drill {
-        format!("[drill] {}", i.title)
-    } else {
-        i.title.clone()
-    }
 }
 
 #[derive(Debug, Args)]
@@ -509,10 +501,19 @@ fn render_record(
     let zone = ctx.config.time_display;
     let i = &record.incident;
     let span = |d: Option<chrono::Duration>| d.map(format_duration).unwrap_or_else(|| "—".into());
-    let mut out = format!("incident {}: [{}] {}\n", i.id, i.severity, drill_marked(i));
+    let mut out = format!("incident {}: [{}] {}\n", i.id, i.severity, i.marked_title());
     let mut field = |name: &str, value: String| {
         out.push_str(&format!("  {name:<12}{}\n", format::hanging(&value, 14)));
     };
+    if !i.unreadable.is_empty() {
+        field(
+            "unreadable",
+            format!(
+                "⚠ {} (stored values written around sitrep; see 'sitrep doctor')",
+                i.unreadable.join("; ")
+            ),
+        );
+    }
     field("status", i.status.to_string());
     field("trigger", format::time(i.trigger_time, zone));
     field(

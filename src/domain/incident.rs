@@ -348,6 +348,7 @@ impl NewIncident {
             linked_alerts: self.linked_alerts,
             public_title: self.public_title,
             public_impact: self.public_impact,
+            unreadable: Vec::new(),
         }
     }
 }
@@ -400,6 +401,12 @@ pub struct Incident {
     pub public_title: Option<String>,
     #[serde(default)]
     pub public_impact: Option<String>,
+    /// Stored values that could not be read (a row written around sitrep, with
+    /// `psql` or `sqlite3`): each says which column and why. The incident is still
+    /// listed and shown, with the fields it could read; what could not be read is
+    /// shown as a placeholder, never left out in silence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<String>,
 }
 
 /// Changes to template and review fields, applied all together or not at all.
@@ -425,6 +432,20 @@ pub struct IncidentEdit {
 }
 
 impl Incident {
+    /// The title as lists show it: `[drill] ` before a rehearsal's, and
+    /// `[unreadable: N] ` before one whose stored row could not all be read.
+    pub fn marked_title(&self) -> String {
+        let mut out = String::new();
+        if !self.unreadable.is_empty() {
+            out.push_str(&format!("[unreadable: {}] ", self.unreadable.len()));
+        }
+        if self.drill {
+            out.push_str("[drill] ");
+        }
+        out.push_str(&self.title);
+        out
+    }
+
     /// The services this incident affects: those recorded, else (incidents from
     /// before services were recorded) the distinct services of its linked alerts.
     pub fn affected_services(&self, alerts: &[LinkedAlert]) -> Vec<String> {

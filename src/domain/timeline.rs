@@ -58,6 +58,10 @@ pub enum EntryKind {
     Alert,
     /// A follow-up was added or completed.
     Followup,
+    /// A stored row that could not be read (written around sitrep): shown in its
+    /// place with its id and the reason, never written by sitrep and never parsed
+    /// from a row (it is not in [`EntryKind::ALL`]).
+    Unreadable,
 }
 
 impl EntryKind {
@@ -82,6 +86,7 @@ impl EntryKind {
             Self::Role => "role",
             Self::Alert => "alert",
             Self::Followup => "followup",
+            Self::Unreadable => "unreadable",
         }
     }
 

@@ -187,12 +187,22 @@ fn execute(
         Effect::Export(id) => return draft(store, exporter, tx, id, Draft::Postmortem),
         Effect::CommsDraft(id) => return draft(store, exporter, tx, id, Draft::Comms),
         Effect::DraftToPost(id) => return draft(store, exporter, tx, id, Draft::ToPost),
-        Effect::LoadIncidents => store
-            .list_incidents(false)
-            .map_or_else(|e| failed(None, e), Msg::IncidentsLoaded),
-        Effect::LoadRecord(id) => store
-            .load_incident(id)
-            .map_or_else(|e| failed(None, e), Msg::RecordLoaded),
+        Effect::LoadIncidents => store.list_incidents(false).map_or_else(
+            |e| {
+                let why = crate::domain::text::sanitize_line(&e.to_string());
+                tracing::warn!("store: {why}");
+                Msg::IncidentsUnreadable(why)
+            },
+            Msg::IncidentsLoaded,
+        ),
+        Effect::LoadRecord(id) => store.load_incident(id).map_or_else(
+            |e| {
+                let why = crate::domain::text::sanitize_line(&e.to_string());
+                tracing::warn!("store: {why}");
+                Msg::RecordUnreadable(id, why)
+            },
+            Msg::RecordLoaded,
+        ),
         Effect::Write { request, write } => {
             let lifecycle = match &*write {
                 Write::Declare(new) => Some(new.declared_by.clone()),

@@ -120,6 +120,10 @@ pub trait Backend: Send {
     fn quick_check(&mut self) -> Result<Option<String>, StoreError> {
         Ok(None)
     }
+    /// Rows written before the database enforced what sitrep assumes that break it
+    /// (sitrep reads them as unreadable values): one line per table or rule, with the
+    /// count; empty when there are none.
+    fn rows_breaking_checks(&mut self) -> Result<Vec<String>, StoreError>;
     /// A value that changes whenever anyone commits, for engines without a change feed
     /// (SQLite's `data_version`); `None` where changes are pushed (PostgreSQL).
     fn change_token(&mut self) -> Result<Option<i64>, StoreError>;
@@ -251,6 +255,11 @@ impl Store {
         self.backend.quick_check()
     }
 
+    /// See [`Backend::rows_breaking_checks`] (`sitrep doctor`).
+    pub fn rows_breaking_checks(&mut self) -> Result<Vec<String>, StoreError> {
+        self.backend.rows_breaking_checks()
+    }
+
     /// The engine, its durability settings and the schema version.
     pub fn diagnostics(&mut self) -> Result<Diagnostics, StoreError> {
         self.backend.diagnostics()
@@ -347,8 +356,7 @@ impl Store {
         author: &str,
         now: DateTime<Utc>,
     ) -> Result<Change, StoreError> {
-        self.backend
-            .update_incident(id, &mut |i| i.change_status(to, author, now))
+        self.update(id, |i| i.change_status(to, author, now))
     }
 
     pub fn change_severity(
@@ -358,8 +366,7 @@ impl Store {
         author: &str,
         now: DateTime<Utc>,
     ) -> Result<Change, StoreError> {
-        self.backend
-            .update_incident(id, &mut |i| i.change_severity(to, author, now))
+        self.update(id, |i| i.change_severity(to, author, now))
     }
 
     pub fn assign(
@@ -370,8 +377,7 @@ impl Store {
         author: &str,
         now: DateTime<Utc>,
     ) -> Result<Change, StoreError> {
-        self.backend
-            .update_incident(id, &mut |i| i.assign(commander, comms_lead, author, now))
+        self.update(id, |i| i.assign(commander, comms_lead, author, now))
     }
 
     pub fn edit(
@@ -381,8 +387,7 @@ impl Store {
         author: &str,
         now: DateTime<Utc>,
     ) -> Result<Change, StoreError> {
-        self.backend
-            .update_incident(id, &mut |i| i.apply_edit(edit, author, now))
+        self.update(id, |i| i.apply_edit(edit, author, now))
     }
 
     pub fn resolve(
@@ -392,8 +397,34 @@ impl Store {
         author: &str,
         now: DateTime<Utc>,
     ) -> Result<Change, StoreError> {
-        self.backend
-            .update_incident(id, &mut |i| i.resolve(summary, author, now))
+        self.update(id, |i| i.resolve(summary, author, now))
+    }
+
+    /// Runs a lifecycle change on the stored incident. An incident with values that
+    /// could not be read is saved with what sitrep showed in their place, and the
+    /// change's entries say so first: the row is mended in the open, never silently.
+    fn update(
+        &mut self,
+        id: IncidentId,
+        mut change: impl FnMut(&mut Incident) -> Result<Vec<NewEntry>, DomainError>,
+    ) -> Result<Change, StoreError> {
+        self.backend.update_incident(id, &mut |incident| {
+            let replaced = std::mem::take(&mut incident.unreadable);
+            let mut entries = change(incident)?;
+            if let (false, Some(first)) = (replaced.is_empty(), entries.first()) {
+                let note = NewEntry::system(
+                    EntryKind::Note,
+                    &first.author,
+                    format!(
+                        "stored values that could not be read were saved as shown: {}",
+                        replaced.join("; ")
+                    ),
+                    first.at,
+                );
+                entries.insert(0, note);
+            }
+            Ok(entries)
+        })
     }
 
     /// Corrects a typed entry: the new text is added as a revision; the old text stays.

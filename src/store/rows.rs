@@ -1,10 +1,17 @@
 //! Mapping between domain values and columns, the same for both engines: rows are read
-//! through [`Columns`], which each backend implements for its own row type. Stored
-//! text that does not parse becomes a `BadValue` error naming the column, never a
-//! panic.
+//! through [`Columns`], which each backend implements for its own row type.
+//!
+//! The database is an input. On the team database every responder's login can write
+//! any bytes with `psql`, and on one host any process can write the file with
+//! `sqlite3`, so what is read back is treated like a backend's answer: every string
+//! leaves here sanitized (one place, both engines), and a row that does not decode is
+//! one unreadable row, never a failed list. An incident keeps what it could read and
+//! names what it could not ([`Incident::unreadable`]); an entry that cannot be read
+//! becomes an [`EntryKind::Unreadable`] entry in its place, with its id and the reason.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::domain::text::{sanitize_line_owned, sanitize_text_owned};
 use crate::domain::{
     EntryId, EntryKind, FollowUp, FollowUpId, FollowUpState, Incident, IncidentId, Revision,
     RootCause, Severity, Status, TimelineEntry,
@@ -19,14 +26,33 @@ pub const INCIDENT_COLUMNS: &str = "id, title, severity, status, commander, comm
 pub const FOLLOWUP_COLUMNS: &str =
     "id, incident_id, title, owner, due, created_ms, done_ms, cancelled_ms, cancel_reason";
 
-/// Typed access to the columns of one row, by position.
+/// Typed access to the columns of one row, by position. Backends implement the raw
+/// accessors; everything here reads text through the sanitizing ones.
 pub trait Columns {
     fn int(&self, i: usize) -> Result<i64, StoreError>;
     fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError>;
-    fn text(&self, i: usize) -> Result<String, StoreError>;
-    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError>;
+    /// The column's text exactly as stored: only for the sanitizing accessors below.
+    fn raw_text(&self, i: usize) -> Result<String, StoreError>;
+    /// Like [`Columns::raw_text`], `None` for NULL.
+    fn raw_opt_text(&self, i: usize) -> Result<Option<String>, StoreError>;
     fn boolean(&self, i: usize) -> Result<bool, StoreError>;
     fn opt_bool(&self, i: usize) -> Result<Option<bool>, StoreError>;
+
+    /// A single-line value (a title, a name, a region), sanitized: no control, bidi
+    /// or invisible format character and no line break survives.
+    fn line(&self, i: usize) -> Result<String, StoreError> {
+        self.raw_text(i).map(sanitize_line_owned)
+    }
+    fn opt_line(&self, i: usize) -> Result<Option<String>, StoreError> {
+        Ok(self.raw_opt_text(i)?.map(sanitize_line_owned))
+    }
+    /// Free text (an entry, a summary), sanitized; line breaks are kept.
+    fn free_text(&self, i: usize) -> Result<String, StoreError> {
+        self.raw_text(i).map(sanitize_text_owned)
+    }
+    fn opt_free_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        Ok(self.raw_opt_text(i)?.map(sanitize_text_owned))
+    }
 }
 
 pub fn millis(t: DateTime<Utc>) -> i64 {
@@ -43,62 +69,177 @@ pub fn optional_time(column: &str, ms: Option<i64>) -> Result<Option<DateTime<Ut
 }
 
 fn parsed<T: std::str::FromStr>(column: &str, text: &str) -> Result<T, StoreError> {
-    text.parse()
-        .map_err(|_| StoreError::BadValue(format!("{column} = '{text}'")))
+    text.parse().map_err(|_| {
+        StoreError::BadValue(format!(
+            "{column} = '{}'",
+            crate::domain::text::sanitize_line(text)
+        ))
+    })
 }
 
 pub fn json_list(values: &[String]) -> String {
     serde_json::to_string(values).unwrap_or_else(|_| "[]".to_string())
 }
 
+/// A JSON list of strings, each sanitized as a single line; another JSON value in the
+/// list (a number) is read as its text.
 fn list(column: &str, text: &str) -> Result<Vec<String>, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::BadValue(format!("{column}: {e}")))
+    let values: Vec<serde_json::Value> = serde_json::from_str(text)
+        .map_err(|e| StoreError::BadValue(format!("{column} is not a JSON list of names ({e})")))?;
+    Ok(values
+        .into_iter()
+        .map(|v| match v {
+            serde_json::Value::String(s) => sanitize_line_owned(s),
+            other => sanitize_line_owned(other.to_string()),
+        })
+        .filter(|s| !s.is_empty())
+        .collect())
+}
+
+/// Collects what could not be read from one row while the rest of it is read: each
+/// failed column gets a stand-in value and one line saying why.
+#[derive(Default)]
+struct Lenient {
+    problems: Vec<String>,
+}
+
+impl Lenient {
+    fn or<T>(&mut self, value: Result<T, StoreError>, stand_in: T) -> T {
+        match value {
+            Ok(v) => v,
+            Err(e) => {
+                self.problems.push(reason(&e));
+                stand_in
+            }
+        }
+    }
+}
+
+/// A read error in words, for an unreadable row: the store's own words for a bad
+/// value, sanitized.
+fn reason(e: &StoreError) -> String {
+    match e {
+        StoreError::BadValue(why) => crate::domain::text::sanitize_line(why),
+        other => crate::domain::text::sanitize_line(&other.to_string()),
+    }
+}
+
+/// What an unreadable text column is shown as.
+pub const UNREADABLE: &str = "(unreadable)";
+
+fn column<T>(name: &str, value: Result<T, StoreError>) -> Result<T, StoreError> {
+    value.map_err(|e| match e {
+        StoreError::BadValue(why) if why.starts_with(name) => StoreError::BadValue(why),
+        other => StoreError::BadValue(format!("{name}: {}", reason(&other))),
+    })
 }
 
 /// Reads an incident from a row selected with [`INCIDENT_COLUMNS`]; its linked alerts
-/// live in their own table and are filled in by the caller.
+/// live in their own table and are filled in by the caller. Only an unreadable id
+/// fails; any other column that cannot be read gets a stand-in and a line in
+/// [`Incident::unreadable`] (an unknown status reads as investigating, so the
+/// incident stays among the open ones; an unknown severity as P1, the loud one).
 pub fn incident(row: &impl Columns) -> Result<Incident, StoreError> {
-    let severity = row.text(2)?;
-    let status = row.text(3)?;
-    let regions = row.text(11)?;
-    let cohorts = row.text(12)?;
-    let services = row.opt_text(20)?.unwrap_or_else(|| "[]".into());
-    let root_cause = row.opt_text(14)?;
+    let id = IncidentId(row.int(0)?);
+    let mut l = Lenient::default();
+    let title = l.or(column("title", row.line(1)), UNREADABLE.into());
+    let severity = l.or(
+        column("severity", row.raw_text(2)).and_then(|s| parsed::<Severity>("severity", &s)),
+        Severity::P1,
+    );
+    let status = l.or(
+        column("status", row.raw_text(3)).and_then(|s| parsed::<Status>("status", &s)),
+        Status::Investigating,
+    );
+    let commander = l.or(column("commander", row.line(4)), UNREADABLE.into());
+    let comms_lead = l.or(column("comms_lead", row.opt_line(5)), None);
+    let trigger = column("trigger_ms", row.int(6)).and_then(|ms| time("trigger_ms", ms));
+    let declared = column("declared_ms", row.int(7)).and_then(|ms| time("declared_ms", ms));
+    // Each stands in for the other; the epoch only when neither can be read.
+    let stand_in = trigger
+        .as_ref()
+        .or(declared.as_ref())
+        .copied()
+        .unwrap_or(DateTime::UNIX_EPOCH);
+    let declared_at = l.or(declared, stand_in);
+    let trigger_time = l.or(trigger, declared_at);
+    let declared_by = l.or(column("declared_by", row.line(8)), UNREADABLE.into());
+    let mitigated_at = l.or(
+        column("mitigated_ms", row.opt_int(9)).and_then(|ms| optional_time("mitigated_ms", ms)),
+        None,
+    );
+    let resolved_at = l.or(
+        column("resolved_ms", row.opt_int(10)).and_then(|ms| optional_time("resolved_ms", ms)),
+        None,
+    );
+    let names = |l: &mut Lenient, name: &str, i: usize| {
+        l.or(
+            column(name, row.raw_opt_text(i))
+                .and_then(|t| list(name, t.as_deref().unwrap_or("[]"))),
+            Vec::new(),
+        )
+    };
+    let regions = names(&mut l, "regions", 11);
+    let cohorts = names(&mut l, "cohorts", 12);
+    let services = names(&mut l, "services", 20);
+    let summary = l.or(column("summary", row.opt_free_text(13)), None);
+    let root_cause = l.or(
+        column("root_cause", row.raw_opt_text(14))
+            .and_then(|c| c.map(|c| parsed::<RootCause>("root_cause", &c)).transpose()),
+        None,
+    );
+    let release_related = l.or(column("release_related", row.opt_bool(15)), None);
+    let rollback_performed = l.or(column("rollback_performed", row.opt_bool(16)), None);
+    let drill = l.or(column("drill", row.boolean(17)), false);
+    let public_title = l.or(column("public_title", row.opt_line(18)), None);
+    let public_impact = l.or(column("public_impact", row.opt_free_text(19)), None);
     Ok(Incident {
-        id: IncidentId(row.int(0)?),
-        title: row.text(1)?,
-        severity: parsed::<Severity>("severity", &severity)?,
-        status: parsed::<Status>("status", &status)?,
-        commander: row.text(4)?,
-        comms_lead: row.opt_text(5)?,
-        trigger_time: time("trigger_ms", row.int(6)?)?,
-        declared_at: time("declared_ms", row.int(7)?)?,
-        declared_by: row.text(8)?,
-        mitigated_at: optional_time("mitigated_ms", row.opt_int(9)?)?,
-        resolved_at: optional_time("resolved_ms", row.opt_int(10)?)?,
-        regions: list("regions", &regions)?,
-        cohorts: list("cohorts", &cohorts)?,
-        services: list("services", &services)?,
-        summary: row.opt_text(13)?,
-        public_title: row.opt_text(18)?,
-        public_impact: row.opt_text(19)?,
-        root_cause: root_cause
-            .map(|c| parsed::<RootCause>("root_cause", &c))
-            .transpose()?,
-        release_related: row.opt_bool(15)?,
-        rollback_performed: row.opt_bool(16)?,
-        drill: row.boolean(17)?,
+        id,
+        title,
+        severity,
+        status,
+        commander,
+        comms_lead,
+        trigger_time,
+        declared_at,
+        declared_by,
+        mitigated_at,
+        resolved_at,
+        regions,
+        cohorts,
+        services,
+        summary,
+        public_title,
+        public_impact,
+        root_cause,
+        release_related,
+        rollback_performed,
+        drill,
         linked_alerts: Vec::new(),
+        unreadable: l.problems,
     })
 }
 
 /// Reads an entry from `id, incident_id, at_ms, author, kind, text`, with its original
-/// text as the first revision; later revisions are appended by the caller.
-pub fn entry(row: &impl Columns) -> Result<TimelineEntry, StoreError> {
-    let kind = parsed::<EntryKind>("kind", &row.text(4)?)?;
-    let at = time("at_ms", row.int(2)?)?;
-    let author = row.text(3)?;
-    let text = row.text(5)?;
+/// text as the first revision; later revisions are attached by [`timeline`]. A row that
+/// cannot be read is an [`EntryKind::Unreadable`] entry in its place.
+pub fn entry(row: &impl Columns) -> TimelineEntry {
+    readable_entry(row).unwrap_or_else(|e| unreadable_entry(row, &reason(&e)))
+}
+
+/// [`entry`] from `id, incident_id, at_ms, author, kind, text, db_role`: the role the
+/// server recorded as having written it.
+pub fn entry_with_role(row: &impl Columns) -> TimelineEntry {
+    let mut entry = entry(row);
+    entry.db_role = row.opt_line(6).ok().flatten();
+    entry
+}
+
+fn readable_entry(row: &impl Columns) -> Result<TimelineEntry, StoreError> {
+    let kind = parsed::<EntryKind>("kind", &column("kind", row.raw_text(4))?)?;
+    let at = time("at_ms", column("at_ms", row.int(2))?)?;
+    let author = column("author", row.line(3))?;
+    let text = column("text", row.free_text(5))?;
     Ok(TimelineEntry {
         id: EntryId(row.int(0)?),
         incident_id: IncidentId(row.int(1)?),
@@ -117,39 +258,149 @@ pub fn entry(row: &impl Columns) -> Result<TimelineEntry, StoreError> {
     })
 }
 
-/// Reads a revision from `entry_id, at_ms, author, text, kind`.
-pub fn revision(row: &impl Columns) -> Result<(EntryId, Revision), StoreError> {
-    Ok((
-        EntryId(row.int(0)?),
-        Revision {
-            at: time("at_ms", row.int(1)?)?,
-            author: row.text(2)?,
-            text: row.text(3)?,
-            kind: row
-                .opt_text(4)?
+fn unreadable_entry(row: &impl Columns, why: &str) -> TimelineEntry {
+    let id = row.int(0).unwrap_or(0);
+    let at = row
+        .int(2)
+        .ok()
+        .and_then(DateTime::from_timestamp_millis)
+        .unwrap_or(DateTime::UNIX_EPOCH);
+    unreadable(
+        EntryId(id),
+        IncidentId(row.int(1).unwrap_or(0)),
+        at,
+        format!("unreadable entry #{id}: {why}"),
+    )
+}
+
+fn unreadable(
+    id: EntryId,
+    incident_id: IncidentId,
+    at: DateTime<Utc>,
+    text: String,
+) -> TimelineEntry {
+    // Nobody known wrote it; on the team database the login that did is its db role.
+    let author = UNREADABLE.to_string();
+    TimelineEntry {
+        id,
+        incident_id,
+        at,
+        author: author.clone(),
+        kind: EntryKind::Unreadable,
+        revisions: vec![Revision {
+            at,
+            author,
+            text: text.clone(),
+            kind: Some(EntryKind::Unreadable),
+        }],
+        text,
+        db_role: None,
+    }
+}
+
+/// A revision row: the entry it revises, and the revision or why it cannot be read
+/// (with the revision's own id).
+pub type RevisionRow = (EntryId, ReadRevision);
+
+/// A revision as read: the revision, or its own id and why it cannot be read.
+pub type ReadRevision = Result<Revision, (i64, String)>;
+
+/// Reads a revision from `entry_id, at_ms, author, text, kind, id`.
+pub fn revision(row: &impl Columns) -> Result<RevisionRow, StoreError> {
+    let entry = EntryId(row.int(0)?);
+    let read = || -> Result<Revision, StoreError> {
+        Ok(Revision {
+            at: time("at_ms", column("at_ms", row.int(1))?)?,
+            author: column("author", row.line(2))?,
+            text: column("text", row.free_text(3))?,
+            kind: column("kind", row.raw_opt_text(4))?
                 .map(|k| parsed::<EntryKind>("kind", &k))
                 .transpose()?,
-        },
+        })
+    };
+    Ok((
+        entry,
+        read().map_err(|e| (row.int(5).unwrap_or(0), reason(&e))),
     ))
 }
 
-/// Reads a follow-up from a row selected with [`FOLLOWUP_COLUMNS`].
+/// Gives each entry its revisions (the newest text is its text), in the order read.
+/// A revision that cannot be read leaves its entry as it stood before it and is shown
+/// as an unreadable entry right after it.
+pub fn timeline(entries: Vec<TimelineEntry>, revisions: Vec<RevisionRow>) -> Vec<TimelineEntry> {
+    if revisions.is_empty() {
+        return entries;
+    }
+    let mut by_entry: std::collections::HashMap<EntryId, Vec<ReadRevision>> =
+        std::collections::HashMap::new();
+    for (entry, revision) in revisions {
+        by_entry.entry(entry).or_default().push(revision);
+    }
+    let mut out = Vec::with_capacity(entries.len());
+    for mut entry in entries {
+        let mut bad = Vec::new();
+        for revision in by_entry.remove(&entry.id).unwrap_or_default() {
+            match revision {
+                // An unreadable entry has no revisions of its own to show.
+                Ok(r) if entry.kind != EntryKind::Unreadable => entry.apply(r),
+                Ok(_) => {}
+                Err((id, why)) => bad.push(unreadable(
+                    entry.id,
+                    entry.incident_id,
+                    entry.at,
+                    format!("unreadable revision #{id} of entry #{}: {why}", entry.id),
+                )),
+            }
+        }
+        out.push(entry);
+        out.extend(bad);
+    }
+    out
+}
+
+/// Reads a follow-up from a row selected with [`FOLLOWUP_COLUMNS`]. A column that
+/// cannot be read gets a stand-in, and its title says what could not be read.
 pub fn follow_up(row: &impl Columns) -> Result<FollowUp, StoreError> {
-    let due = row.opt_text(4)?;
-    let done_at = optional_time("done_ms", row.opt_int(6)?)?;
-    let cancelled_at = optional_time("cancelled_ms", row.opt_int(7)?)?;
+    let mut l = Lenient::default();
+    let due = l.or(
+        column("due", row.raw_opt_text(4)).and_then(|due| {
+            due.map(|d| {
+                NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {
+                    StoreError::BadValue(format!(
+                        "due = '{}'",
+                        crate::domain::text::sanitize_line(&d)
+                    ))
+                })
+            })
+            .transpose()
+        }),
+        None,
+    );
+    let done_at = l.or(
+        column("done_ms", row.opt_int(6)).and_then(|ms| optional_time("done_ms", ms)),
+        None,
+    );
+    let cancelled_at = l.or(
+        column("cancelled_ms", row.opt_int(7)).and_then(|ms| optional_time("cancelled_ms", ms)),
+        None,
+    );
+    let created_at = l.or(
+        column("created_ms", row.int(5)).and_then(|ms| time("created_ms", ms)),
+        DateTime::UNIX_EPOCH,
+    );
+    let mut title = l.or(column("title", row.line(2)), UNREADABLE.into());
+    let owner = l.or(column("owner", row.line(3)), UNREADABLE.into());
+    let cancel_reason = l.or(column("cancel_reason", row.opt_line(8)), None);
+    if !l.problems.is_empty() {
+        title = format!("{title} [unreadable: {}]", l.problems.join("; "));
+    }
     Ok(FollowUp {
         id: FollowUpId(row.int(0)?),
         incident_id: IncidentId(row.int(1)?),
-        title: row.text(2)?,
-        owner: row.text(3)?,
-        due: due
-            .map(|d| {
-                NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                    .map_err(|_| StoreError::BadValue(format!("due = '{d}'")))
-            })
-            .transpose()?,
-        created_at: time("created_ms", row.int(5)?)?,
+        title,
+        owner,
+        due,
+        created_at,
         state: if done_at.is_some() {
             FollowUpState::Done
         } else if cancelled_at.is_some() {
@@ -159,39 +410,64 @@ pub fn follow_up(row: &impl Columns) -> Result<FollowUp, StoreError> {
         },
         done_at,
         cancelled_at,
-        cancel_reason: row.opt_text(8)?,
+        cancel_reason,
     })
 }
 
 /// Reads a linked alert from `fingerprint, name, source, service, region, summary,
 /// runbook_url, generator_url, starts_ms`.
-pub fn linked_alert(row: &impl Columns) -> Result<crate::domain::alert::LinkedAlert, StoreError> {
+pub fn linked_alert(row: &impl Columns) -> crate::domain::alert::LinkedAlert {
     linked_alert_at(row, 0)
 }
 
-/// Like [`linked_alert`], with the columns starting at `first`.
-pub fn linked_alert_at(
-    row: &impl Columns,
-    first: usize,
-) -> Result<crate::domain::alert::LinkedAlert, StoreError> {
-    Ok(crate::domain::alert::LinkedAlert {
-        fingerprint: row.text(first)?,
-        name: row.text(first + 1)?,
-        source: row.text(first + 2)?,
-        service: row.opt_text(first + 3)?,
-        region: row.opt_text(first + 4)?,
-        summary: row.opt_text(first + 5)?,
-        runbook_url: row.opt_text(first + 6)?,
-        generator_url: row.opt_text(first + 7)?,
-        starts_at: optional_time("starts_ms", row.opt_int(first + 8)?)?,
-    })
+/// Like [`linked_alert`], with the columns starting at `first`. A column that cannot
+/// be read is shown as unreadable (an optional one as absent).
+pub fn linked_alert_at(row: &impl Columns, first: usize) -> crate::domain::alert::LinkedAlert {
+    let line = |i: usize| row.line(first + i).unwrap_or_else(|_| UNREADABLE.into());
+    let opt = |i: usize| row.opt_line(first + i).unwrap_or(None);
+    crate::domain::alert::LinkedAlert {
+        fingerprint: line(0),
+        name: line(1),
+        source: line(2),
+        service: opt(3),
+        region: opt(4),
+        summary: row.opt_free_text(first + 5).unwrap_or(None),
+        runbook_url: opt(6),
+        generator_url: opt(7),
+        starts_at: row
+            .opt_int(first + 8)
+            .ok()
+            .flatten()
+            .and_then(DateTime::from_timestamp_millis),
+    }
 }
 
-/// Gives an entry its later revisions: the newest text is its text.
-pub fn attach_revisions(entry: &mut TimelineEntry, revisions: Vec<Revision>) {
-    for revision in revisions {
-        entry.apply(revision);
+/// A linked alert's fingerprint as a list names it (`incident_id, fingerprint`).
+pub fn fingerprint(row: &impl Columns, i: usize) -> String {
+    row.line(i).unwrap_or_else(|_| UNREADABLE.into())
+}
+
+/// One entry with its revisions, for a correction: refused when a revision cannot be
+/// read, since the entry's current text is then not known.
+pub fn revised(
+    mut entry: TimelineEntry,
+    revisions: Vec<RevisionRow>,
+) -> Result<TimelineEntry, StoreError> {
+    if entry.kind == EntryKind::Unreadable {
+        return Err(StoreError::BadValue(entry.text));
     }
+    for (_, revision) in revisions {
+        match revision {
+            Ok(r) => entry.apply(r),
+            Err((id, why)) => {
+                return Err(StoreError::BadValue(format!(
+                    "revision #{id} of entry #{} cannot be read ({why}); it cannot be amended",
+                    entry.id
+                )))
+            }
+        }
+    }
+    Ok(entry)
 }
 
 /// Entries recording a lifecycle change are never timestamped before the newest entry
@@ -221,18 +497,22 @@ pub const DELIVERY_COLUMNS: &str = "d.id, d.incident_id, d.entry_id, d.channel, 
 /// Reads a delivery from a row selected with [`DELIVERY_COLUMNS`].
 pub fn delivery(row: &impl Columns) -> Result<crate::domain::outbox::Delivery, StoreError> {
     use crate::domain::outbox::{Delivery, DeliveryState};
-    let state = row.text(4)?;
+    let state = row.raw_text(4)?;
     Ok(Delivery {
         id: row.int(0)?,
         incident: IncidentId(row.int(1)?),
         entry: EntryId(row.int(2)?),
-        channel: row.text(3)?,
-        state: DeliveryState::parse(&state)
-            .ok_or_else(|| StoreError::BadValue(format!("comms_delivery.state = '{state}'")))?,
+        channel: row.line(3)?,
+        state: DeliveryState::parse(&state).ok_or_else(|| {
+            StoreError::BadValue(format!(
+                "comms_delivery.state = '{}'",
+                crate::domain::text::sanitize_line(&state)
+            ))
+        })?,
         attempts: u32::try_from(row.int(5)?).unwrap_or(0),
         next_at: time("next_ms", row.int(6)?)?,
         give_up_at: time("give_up_ms", row.int(7)?)?,
-        last_error: row.opt_text(8)?,
+        last_error: row.opt_line(8)?,
         done_at: optional_time("done_ms", row.opt_int(9)?)?,
     })
 }
@@ -242,8 +522,8 @@ pub fn delivery(row: &impl Columns) -> Result<crate::domain::outbox::Delivery, S
 pub fn claimed(row: &impl Columns) -> Result<crate::domain::outbox::Claimed, StoreError> {
     Ok(crate::domain::outbox::Claimed {
         delivery: delivery(row)?,
-        text: row.text(10)?,
-        author: row.text(11)?,
+        text: row.free_text(10)?,
+        author: row.line(11)?,
         at: time("at_ms", row.int(12)?)?,
     })
 }

@@ -353,7 +353,11 @@ fn render_incidents(state: &State, theme: &Theme, frame: &mut Frame, area: Rect)
         Pane::Incidents,
         format!(
             "{which} incidents ({}){filter} · R {} ",
-            listed.len(),
+            if state.incidents_unreadable.is_some() {
+                "?".to_string()
+            } else {
+                listed.len().to_string()
+            },
             if state.show_resolved {
                 "open"
             } else {
@@ -361,6 +365,20 @@ fn render_incidents(state: &State, theme: &Theme, frame: &mut Frame, area: Rect)
             }
         ),
     ));
+    if let Some(why) = &state.incidents_unreadable {
+        // Never "no open incidents" when they could not be read.
+        let text = Line::from(Span::styled(
+            format!("{}{why}", strings::INCIDENTS_UNREADABLE),
+            theme.error(),
+        ));
+        frame.render_widget(
+            Paragraph::new(text)
+                .wrap(ratatui::widgets::Wrap { trim: false })
+                .block(block),
+            area,
+        );
+        return;
+    }
     if listed.is_empty() {
         let empty = match (state.show_resolved, state.filter.is_empty()) {
             (_, false) => strings::NO_MATCH,
@@ -443,11 +461,7 @@ fn incident_row<'a>(state: &State, theme: &Theme, i: &'a Incident, keep: &[usize
         (None, Severity::P1) => Span::styled("⚠ none", theme.warning()),
         (None, Severity::P2) => Span::raw("—"),
     };
-    let title = if i.drill {
-        format!("[drill] {}", i.title)
-    } else {
-        i.title.clone()
-    };
+    let title = i.marked_title();
     Row::new(pick(
         vec![
             Line::from(format!("#{}", i.id)),

@@ -18,7 +18,19 @@ use crate::store::IncidentRecord;
 
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(record) = state.current_record() else {
-        frame.render_widget(Paragraph::new(strings::LOADING), area);
+        let text = match (&state.record_unreadable, state.view) {
+            (Some((id, why)), crate::app::View::Incident(shown)) if *id == shown => {
+                Line::from(Span::styled(
+                    format!("{}{why}", strings::RECORD_UNREADABLE),
+                    theme.error(),
+                ))
+            }
+            _ => Line::from(strings::LOADING),
+        };
+        frame.render_widget(
+            Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: false }),
+            area,
+        );
         return;
     };
     let follow_up_rows = record.follow_ups.len().min(4) as u16;
@@ -151,11 +163,21 @@ fn render_template(
         )),
     ];
     let drill = if i.drill { " [drill]" } else { "" };
-    let title = Line::from(vec![
-        Span::raw(format!(" #{} ", i.id)),
-        Span::styled(i.severity.as_str(), theme.severity(i.severity)),
-        Span::raw(format!(" {}{drill} · {} ", i.status, i.title)),
-    ]);
+    let title = Line::from(
+        vec![
+            Span::raw(format!(" #{} ", i.id)),
+            Span::styled(i.severity.as_str(), theme.severity(i.severity)),
+            Span::raw(format!(" {}{drill} · {} ", i.status, i.title)),
+        ]
+        .into_iter()
+        .chain((!i.unreadable.is_empty()).then(|| {
+            Span::styled(
+                format!("⚠ unreadable: {} ", i.unreadable.join("; ")),
+                theme.warning(),
+            )
+        }))
+        .collect::<Vec<_>>(),
+    );
     frame.render_widget(
         Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
         area,

@@ -68,6 +68,10 @@ pub const NO_MATCH: &str = "No incident matches the search. Esc clears it; / sea
 pub const KEYS_SEARCH: &str =
     " type to search title, #id, commander, region · Enter keep · Esc clear";
 pub const LOADING: &str = "loading…";
+pub const RECORD_UNREADABLE: &str =
+    "This incident cannot be read right now (it is read again on every change): ";
+pub const INCIDENTS_UNREADABLE: &str =
+    "⚠ The incidents cannot be read, so none are listed (they may be open): ";
 pub const P1_NEEDS_COMMS: &str = "⚠ a P1 needs a comms lead: name one (or later: /comms-lead NAME)";
 pub const NO_COMMS_LEAD_P1: &str = "⚠ none — P1 needs one (/comms-lead NAME)";
 

@@ -562,3 +562,47 @@ fn the_run_pane_shows_the_newest_lines_and_how_many_there_were() {
     assert!(out.contains("step 30") && out.contains("step 21"), "{out}");
     assert!(!out.contains("step 20 "), "{out}");
 }
+
+#[test]
+fn incidents_that_cannot_be_read_are_never_shown_as_no_open_incidents() {
+    let mut s = State::new(
+        "alice".into(),
+        TimeDisplay::Utc,
+        Duration::minutes(30),
+        t(45),
+    );
+    update(&mut s, Msg::IncidentsUnreadable("team db down".into()));
+    let out = screen(&s, 100, 24);
+    assert!(!out.contains("No open incidents"), "{out}");
+    assert!(out.contains("The incidents cannot be read"), "{out}");
+    assert!(out.contains("team db down"), "{out}");
+    assert!(out.contains("Open incidents (?)"), "{out}");
+    // The next read that succeeds clears it.
+    update(&mut s, Msg::IncidentsLoaded(Vec::new()));
+    let out = screen(&s, 100, 24);
+    assert!(out.contains("No open incidents"), "{out}");
+    assert!(!out.contains("cannot be read"), "{out}");
+}
+
+#[test]
+fn an_incident_that_cannot_be_read_says_why_instead_of_loading_and_clears_when_it_reads() {
+    let mut s = incident_view();
+    let record = s.record.take().expect("loaded");
+    let id = record.incident.id;
+    update(&mut s, Msg::RecordUnreadable(id, "bad row".into()));
+    let out = screen(&s, 100, 24);
+    assert!(!out.contains("loading…"), "{out}");
+    assert!(
+        out.contains("cannot be read right now") && out.contains("bad row"),
+        "{out}"
+    );
+    let mut marked = record;
+    marked.incident.unreadable = vec!["root_cause = 'sabotage'".into()];
+    update(&mut s, Msg::RecordLoaded(marked));
+    let out = screen(&s, 120, 24);
+    assert!(!out.contains("cannot be read right now"), "{out}");
+    assert!(
+        out.contains("⚠ unreadable: root_cause = 'sabotage'"),
+        "{out}"
+    );
+}

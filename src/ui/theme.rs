@@ -85,6 +85,7 @@ impl Theme {
             EntryKind::Status | EntryKind::Severity | EntryKind::Role => self.fg(Color::Magenta),
             EntryKind::Alert => self.fg(Color::Red),
             EntryKind::Followup => self.fg(Color::Blue),
+            EntryKind::Unreadable => self.fg(Color::Red).add_modifier(Modifier::REVERSED),
         }
     }
 }

@@ -156,7 +156,7 @@ fn a_database_locked_by_another_writer_exits_5_after_the_busy_timeout_and_writes
         .execute_batch(
             "BEGIN IMMEDIATE;
              INSERT INTO timeline_entry (incident_id, at_ms, author, kind, text)
-             VALUES (1, 0, 'holder', 'note', 'held by the test');",
+             VALUES (1, unixepoch() * 1000, 'holder', 'note', 'held by the test');",
         )
         .unwrap();
     let started = Instant::now();

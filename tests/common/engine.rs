@@ -44,6 +44,20 @@ impl Db {
         }
     }
 
+    /// Like [`Db::new`], for tests that write a past (incidents declared weeks ago):
+    /// on PostgreSQL the owner's sessions keep the times they write, as `db copy`
+    /// does (`sitrep.keep_times`), where the server would otherwise date an entry
+    /// more than ten minutes off by its own clock.
+    pub fn with_history(engine: Engine) -> Self {
+        let db = Self::new(engine);
+        if let Some(pg) = &db.pg {
+            pg.client("sitrep")
+                .batch_execute("ALTER DATABASE sitrep SET sitrep.keep_times = 'on'")
+                .unwrap();
+        }
+        db
+    }
+
     pub fn target(&self) -> Target {
         Target::parse(OsStr::new(&self.spec)).unwrap()
     }

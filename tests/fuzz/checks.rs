@@ -246,6 +246,135 @@ pub fn database(data: &[u8]) {
     let _ = sitrep::store::Store::open_for_reading(&file, timeout);
 }
 
+/// Rows written around sitrep into a sitrep database, as another process with
+/// `sqlite3` (or a responder with `psql`) could: `data` is cut at 0xff bytes into
+/// column values (a first byte of 0 makes an integer of the rest, 1 a blob, 2 NULL,
+/// anything else text, invalid UTF-8 kept as bytes), and the file's own checks are
+/// dropped first, as in a file written before them. Whatever they hold: the list,
+/// each incident, the review and the follow-ups still read (one bad row is one
+/// unreadable row), and no string read back holds a character the sanitizer stops.
+pub fn stored_rows(data: &[u8]) {
+    use rusqlite::types::Value as Sql;
+    let Ok(dir) = tempfile::tempdir() else { return };
+    let file = dir.path().join("rows.db");
+    let timeout = std::time::Duration::from_millis(200);
+    if sitrep::store::Store::open(&file, timeout).is_err() {
+        return;
+    }
+    let Ok(conn) = rusqlite::Connection::open(&file) else {
+        return;
+    };
+    let _ = conn.execute_batch(
+        "DROP TRIGGER timeline_entry_checked; DROP TRIGGER entry_revision_checked; \
+         DROP TRIGGER incident_checked; DROP TRIGGER incident_checked_on_update; \
+         DROP TRIGGER followup_checked; DROP TRIGGER followup_checked_on_update;",
+    );
+    let fields: Vec<&[u8]> = data.split(|b| *b == 0xff).collect();
+    let mut next = 0;
+    let mut value = || -> Sql {
+        let field = fields
+            .get(next % fields.len().max(1))
+            .copied()
+            .unwrap_or(&[]);
+        next += 1;
+        match field.split_first() {
+            Some((0, rest)) => {
+                let mut n = [0u8; 8];
+                for (i, b) in rest.iter().take(8).enumerate() {
+                    n[i] = *b;
+                }
+                Sql::Integer(i64::from_le_bytes(n))
+            }
+            Some((1, rest)) => Sql::Blob(rest.to_vec()),
+            Some((2, _)) => Sql::Null,
+            _ => match std::str::from_utf8(field) {
+                Ok(text) => Sql::Text(text.to_string()),
+                // Bytes that are not UTF-8, stored as text the way sqlite3 can.
+                Err(_) => Sql::Blob(field.to_vec()),
+            },
+        }
+    };
+    let mut insert = |sql: &str, columns: usize, fixed: &[Sql]| {
+        let mut values: Vec<Sql> = fixed.to_vec();
+        values.extend((fixed.len()..columns).map(|_| value()));
+        let _ = conn.execute(sql, rusqlite::params_from_iter(values));
+    };
+    insert(
+        "INSERT INTO incident (id, title, severity, status, commander, comms_lead, trigger_ms, \
+         declared_ms, declared_by, mitigated_ms, resolved_ms, regions, cohorts, summary, root_cause, \
+         release_related, rollback_performed, drill, public_title, public_impact, services) \
+         VALUES (1, ?2, 'P1', 'investigating', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
+         ?17, coalesce(?18, 0), ?19, ?20, coalesce(?21, '[]'))",
+        21,
+        &[Sql::Integer(1)],
+    );
+    for _ in 0..3 {
+        insert(
+            "INSERT INTO timeline_entry (incident_id, at_ms, author, kind, text) VALUES (1, ?2, ?3, ?4, ?5)",
+            5,
+            &[Sql::Integer(1)],
+        );
+    }
+    insert(
+        "INSERT INTO entry_revision (entry_id, at_ms, author, text, kind) VALUES (1, ?2, ?3, ?4, ?5)",
+        5,
+        &[Sql::Integer(1)],
+    );
+    insert(
+        "INSERT INTO followup (incident_id, title, owner, due, created_ms, done_ms, cancelled_ms, cancel_reason) \
+         VALUES (1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        8,
+        &[Sql::Integer(1)],
+    );
+    insert(
+        "INSERT INTO linked_alert (incident_id, fingerprint, name, source, service, region, summary, \
+         runbook_url, generator_url, starts_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        10,
+        &[],
+    );
+    drop(conn);
+    let Ok(mut store) = sitrep::store::Store::open(&file, timeout) else {
+        panic!("a file with bad rows could not be opened again");
+    };
+    let incidents = store
+        .list_incidents(false)
+        .unwrap_or_else(|e| panic!("one bad row failed the list: {e}"));
+    let mut seen = serde_json::to_value(&incidents).unwrap_or_default();
+    for incident in &incidents {
+        let record = store
+            .load_incident(incident.id)
+            .unwrap_or_else(|e| panic!("one bad row failed incident {}: {e}", incident.id));
+        seen = serde_json::json!([seen, serde_json::to_value(&record).unwrap_or_default()]);
+    }
+    let review = store
+        .review_data()
+        .unwrap_or_else(|e| panic!("one bad row failed the review: {e}"));
+    let follow_ups = store
+        .list_follow_ups(&sitrep::store::FollowUpFilter::default())
+        .unwrap_or_else(|e| panic!("one bad row failed the follow-ups: {e}"));
+    seen = serde_json::json!([
+        seen,
+        serde_json::to_value(&review.1).unwrap_or_default(),
+        serde_json::to_value(&follow_ups).unwrap_or_default()
+    ]);
+    assert_strings_clean(&seen);
+}
+
+/// Every string in `value` (keys too) is clean text.
+fn assert_strings_clean(value: &serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => assert_clean_text("a stored value read back", s),
+        serde_json::Value::Array(items) => items.iter().for_each(assert_strings_clean),
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                assert_clean_line("a key", k);
+                assert_strings_clean(v);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// One check: arbitrary bytes in, a panic only for a broken promise.
 pub type Check = fn(&[u8]);
 
@@ -259,4 +388,5 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("config", config),
     ("parsers", parsers),
     ("database", database),
+    ("stored_rows", stored_rows),
 ];

@@ -19,6 +19,9 @@ impl PgStore {
         renumber: bool,
     ) -> Result<CopyReport, StoreError> {
         self.write(|tx| {
+            // The copied entries keep their times (the stamping trigger honours this
+            // only for members of the tables' owner role).
+            tx.batch_execute("SET LOCAL sitrep.keep_times = 'on'")?;
             let mut report = CopyReport::default();
             for record in records {
                 import_one(tx, record, renumber, &mut report)?;
@@ -215,6 +218,11 @@ fn import_entry(
     fresh_id: bool,
     report: &mut CopyReport,
 ) -> Result<(), StoreError> {
+    if entry.kind == crate::domain::EntryKind::Unreadable {
+        // What the source could not read is not copied as if it were an entry.
+        tracing::warn!("db copy: skipped {}", entry.text);
+        return Ok(());
+    }
     let original = entry
         .revisions
         .first()
@@ -256,12 +264,13 @@ fn import_entry(
         .try_get(0)?;
     for revision in entry.revisions.iter().skip(1).skip(have as usize) {
         tx.execute(
-            "INSERT INTO entry_revision (entry_id, at_ms, author, text) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO entry_revision (entry_id, at_ms, author, text, kind) VALUES ($1, $2, $3, $4, $5)",
             &[
                 &entry_id,
                 &millis(revision.at),
                 &revision.author,
                 &revision.text,
+                &revision.kind.map(|k| k.as_str()),
             ],
         )?;
         report.revisions += 1;

@@ -329,10 +329,10 @@ impl Columns for postgres::Row {
     fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
         Ok(self.try_get(i)?)
     }
-    fn text(&self, i: usize) -> Result<String, StoreError> {
+    fn raw_text(&self, i: usize) -> Result<String, StoreError> {
         Ok(self.try_get(i)?)
     }
-    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+    fn raw_opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
         Ok(self.try_get(i)?)
     }
     fn boolean(&self, i: usize) -> Result<bool, StoreError> {
@@ -371,6 +371,15 @@ impl Backend for PgStore {
                     )?
                     .get(0),
             })
+        })
+    }
+
+    fn rows_breaking_checks(&mut self) -> Result<Vec<String>, StoreError> {
+        self.read(|tx| {
+            Ok(schema::rows_breaking_constraints(tx)?
+                .into_iter()
+                .map(|(table, check, n)| format!("{n} {table} row(s) break {check}"))
+                .collect())
         })
     }
 
@@ -623,7 +632,7 @@ impl Backend for PgStore {
                 )?
                 .iter()
                 .map(rows::linked_alert)
-                .collect::<Result<Vec<_>, _>>()?;
+                .collect();
             Ok(IncidentRecord {
                 incident,
                 timeline,
@@ -646,7 +655,7 @@ impl Backend for PgStore {
                 alerts
                     .entry(incident)
                     .or_default()
-                    .push(rows::linked_alert_at(&row, 1)?);
+                    .push(rows::linked_alert_at(&row, 1));
             }
             let reviewed = incidents
                 .into_iter()
@@ -696,7 +705,7 @@ fn query_incidents(tx: &mut Transaction<'_>, open_only: bool) -> Result<Vec<Inci
         linked
             .entry(row.try_get(0)?)
             .or_default()
-            .push(row.try_get(1)?);
+            .push(rows::fingerprint(&row, 1));
     }
     for incident in &mut out {
         incident.linked_alerts = linked.remove(&incident.id.0).unwrap_or_default();
@@ -723,8 +732,8 @@ fn load_incident_row(
             &[&id.0],
         )?
         .iter()
-        .map(|r| r.try_get(0))
-        .collect::<Result<_, _>>()?;
+        .map(|r| rows::fingerprint(r, 0))
+        .collect();
     Ok(incident)
 }
 
@@ -791,7 +800,7 @@ fn sync_linked_alerts(
     fingerprints: &[String],
 ) -> Result<(), StoreError> {
     tx.execute(
-        "DELETE FROM linked_alert WHERE incident_id = $1 AND NOT (fingerprint = ANY($2))",
+        "SELECT sitrep_unlink_alerts($1, $2)",
         &[&id.0, &fingerprints],
     )?;
     for fingerprint in fingerprints {
@@ -805,7 +814,7 @@ fn sync_linked_alerts(
 }
 
 const INSERT_ENTRY: &str = "INSERT INTO timeline_entry (incident_id, at_ms, author, kind, text) \
-     VALUES ($1, $2, $3, $4, $5) RETURNING id, db_role";
+     VALUES ($1, $2, $3, $4, $5) RETURNING id, db_role, at_ms";
 
 fn insert_entry(
     tx: &mut Transaction<'_>,
@@ -819,13 +828,14 @@ fn insert_entry(
     stored_entry(id, e, &row)
 }
 
-/// The entry as stored, from the `id, db_role` an insert returned.
+/// The entry as stored, from the `id, db_role, at_ms` an insert returned (the server
+/// signs it and may date it by its own clock).
 fn stored_entry(
     id: IncidentId,
     e: &NewEntry,
     row: &postgres::Row,
 ) -> Result<TimelineEntry, StoreError> {
-    let at = rows::time("at_ms", millis(e.at))?;
+    let at = rows::time("at_ms", row.try_get(2)?)?;
     Ok(TimelineEntry {
         id: EntryId(row.try_get(0)?),
         incident_id: id,
@@ -847,35 +857,25 @@ fn load_timeline(
     tx: &mut Transaction<'_>,
     id: IncidentId,
 ) -> Result<Vec<TimelineEntry>, StoreError> {
-    let mut entries = tx
+    let entries = tx
         .query(
             "SELECT id, incident_id, at_ms, author, kind, text, db_role FROM timeline_entry \
              WHERE incident_id = $1 ORDER BY at_ms, id",
             &[&id.0],
         )?
         .iter()
-        .map(entry_with_role)
+        .map(rows::entry_with_role)
+        .collect();
+    let revisions = tx
+        .query(
+            "SELECT r.entry_id, r.at_ms, r.author, r.text, r.kind, r.id FROM entry_revision r \
+             JOIN timeline_entry e ON e.id = r.entry_id WHERE e.incident_id = $1 ORDER BY r.id",
+            &[&id.0],
+        )?
+        .iter()
+        .map(rows::revision)
         .collect::<Result<Vec<_>, _>>()?;
-    let mut revisions: HashMap<EntryId, Vec<Revision>> = HashMap::new();
-    for row in tx.query(
-        "SELECT r.entry_id, r.at_ms, r.author, r.text, r.kind FROM entry_revision r \
-         JOIN timeline_entry e ON e.id = r.entry_id WHERE e.incident_id = $1 ORDER BY r.id",
-        &[&id.0],
-    )? {
-        let (entry_id, revision) = rows::revision(&row)?;
-        revisions.entry(entry_id).or_default().push(revision);
-    }
-    for entry in &mut entries {
-        rows::attach_revisions(entry, revisions.remove(&entry.id).unwrap_or_default());
-    }
-    Ok(entries)
-}
-
-/// An entry from `id, incident_id, at_ms, author, kind, text, db_role`.
-fn entry_with_role(row: &postgres::Row) -> Result<TimelineEntry, StoreError> {
-    let mut entry = rows::entry(row)?;
-    entry.db_role = Some(row.try_get(6)?);
-    Ok(entry)
+    Ok(rows::timeline(entries, revisions))
 }
 
 fn load_entry(tx: &mut Transaction<'_>, id: EntryId) -> Result<TimelineEntry, StoreError> {
@@ -885,17 +885,15 @@ fn load_entry(tx: &mut Transaction<'_>, id: EntryId) -> Result<TimelineEntry, St
             &[&id.0],
         )?
         .ok_or(StoreError::EntryNotFound(id))?;
-    let mut entry = entry_with_role(&row)?;
     let revisions = tx
         .query(
-            "SELECT entry_id, at_ms, author, text, kind FROM entry_revision WHERE entry_id = $1 ORDER BY id",
+            "SELECT entry_id, at_ms, author, text, kind, id FROM entry_revision WHERE entry_id = $1 ORDER BY id",
             &[&id.0],
         )?
         .iter()
-        .map(|r| rows::revision(r).map(|(_, rev)| rev))
+        .map(rows::revision)
         .collect::<Result<Vec<_>, _>>()?;
-    rows::attach_revisions(&mut entry, revisions);
-    Ok(entry)
+    rows::revised(rows::entry_with_role(&row), revisions)
 }
 
 fn query_follow_ups(

@@ -155,7 +155,141 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX comms_delivery_due ON comms_delivery (state, next_ms);
     "#,
+    // 7: the database enforces what sitrep assumes, since every responder's login can
+    // write rows with psql. Constraints are NOT VALID: they hold for every row written
+    // from now on, and rows that already break them stay readable (sitrep reads them
+    // as unreadable values) and are counted by `sitrep doctor`. Who wrote an entry and
+    // when is the server's word, not the client's.
+    r#"
+    CREATE FUNCTION sitrep_name_list(value TEXT) RETURNS BOOLEAN
+        LANGUAGE plpgsql IMMUTABLE AS $$
+    BEGIN
+        RETURN jsonb_typeof(value::jsonb) = 'array' AND NOT EXISTS (
+            SELECT 1 FROM jsonb_array_elements(value::jsonb) e WHERE jsonb_typeof(e) <> 'string');
+    EXCEPTION WHEN others THEN
+        RETURN FALSE;
+    END $$;
+    CREATE FUNCTION sitrep_day(value TEXT) RETURNS BOOLEAN LANGUAGE plpgsql IMMUTABLE AS $$
+    BEGIN
+        RETURN value ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' AND to_char(value::date, 'YYYY-MM-DD') = value;
+    EXCEPTION WHEN others THEN
+        RETURN FALSE;
+    END $$;
+
+    ALTER TABLE timeline_entry ADD CONSTRAINT timeline_entry_kind_known CHECK
+        (kind IN ('mitigation', 'comms', 'note', 'status', 'severity', 'role', 'alert', 'followup')) NOT VALID;
+    ALTER TABLE timeline_entry ADD CONSTRAINT timeline_entry_at_sane CHECK
+        (at_ms BETWEEN 946684800000 AND 4102444800000) NOT VALID;
+    ALTER TABLE entry_revision ADD CONSTRAINT entry_revision_kind_typed CHECK
+        (kind IS NULL OR kind IN ('mitigation', 'comms', 'note')) NOT VALID;
+    ALTER TABLE entry_revision ADD CONSTRAINT entry_revision_at_sane CHECK
+        (at_ms BETWEEN 946684800000 AND 4102444800000) NOT VALID;
+    ALTER TABLE incident ADD CONSTRAINT incident_root_cause_known CHECK
+        (root_cause IS NULL OR root_cause IN ('release', 'config', 'capacity', 'dependency',
+         'infrastructure', 'network', 'data', 'security', 'unknown')) NOT VALID;
+    ALTER TABLE incident ADD CONSTRAINT incident_lists_are_names CHECK
+        (sitrep_name_list(regions) AND sitrep_name_list(cohorts) AND sitrep_name_list(services)) NOT VALID;
+    ALTER TABLE incident ADD CONSTRAINT incident_times_sane CHECK
+        (trigger_ms BETWEEN 946684800000 AND 4102444800000
+         AND declared_ms BETWEEN 946684800000 AND 4102444800000
+         AND (mitigated_ms IS NULL OR mitigated_ms BETWEEN 946684800000 AND 4102444800000)
+         AND (resolved_ms IS NULL OR resolved_ms BETWEEN 946684800000 AND 4102444800000)) NOT VALID;
+    ALTER TABLE followup ADD CONSTRAINT followup_due_is_a_day CHECK
+        (due IS NULL OR sitrep_day(due)) NOT VALID;
+    ALTER TABLE followup ADD CONSTRAINT followup_times_sane CHECK
+        (created_ms BETWEEN 946684800000 AND 4102444800000
+         AND (done_ms IS NULL OR done_ms BETWEEN 946684800000 AND 4102444800000)
+         AND (cancelled_ms IS NULL OR cancelled_ms BETWEEN 946684800000 AND 4102444800000)) NOT VALID;
+
+    -- Every entry, revision and new incident is signed with the login that wrote it
+    -- (session_user, whatever the client sent) and dated by the server's clock when the
+    -- client's is more than ten minutes off. Only `sitrep db copy`, run by a member of
+    -- the tables' owner role, keeps the original times (it sets sitrep.keep_times).
+    CREATE FUNCTION sitrep_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        now_ms BIGINT := (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT;
+        keep BOOLEAN := coalesce(current_setting('sitrep.keep_times', true), '') = 'on'
+            AND pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
+    BEGIN
+        IF TG_TABLE_NAME = 'incident' THEN
+            IF TG_OP = 'UPDATE' THEN
+                -- sitrep never changes when an incident was declared; a row from
+                -- before the checks with a declared time that is no time gets the
+                -- trigger time sitrep showed in its place, so it can be changed.
+                IF NEW.declared_ms NOT BETWEEN 946684800000 AND 4102444800000 THEN
+                    NEW.declared_ms := NEW.trigger_ms;
+                END IF;
+            ELSIF NOT keep AND NEW.declared_ms NOT BETWEEN now_ms - 600000 AND now_ms + 600000 THEN
+                NEW.declared_ms := now_ms;
+            END IF;
+            RETURN NEW;
+        END IF;
+        NEW.db_role := session_user;
+        IF NOT keep AND NEW.at_ms NOT BETWEEN now_ms - 600000 AND now_ms + 600000 THEN
+            NEW.at_ms := now_ms;
+        END IF;
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER timeline_entry_stamped BEFORE INSERT ON timeline_entry
+        FOR EACH ROW EXECUTE FUNCTION sitrep_stamp();
+    CREATE TRIGGER entry_revision_stamped BEFORE INSERT ON entry_revision
+        FOR EACH ROW EXECUTE FUNCTION sitrep_stamp();
+    CREATE TRIGGER incident_stamped BEFORE INSERT OR UPDATE ON incident
+        FOR EACH ROW EXECUTE FUNCTION sitrep_stamp();
+
+    -- Unlinking alerts without a DELETE grant on the table (which would also let a
+    -- login take an exclusive lock on it): one function that deletes only that.
+    CREATE FUNCTION sitrep_unlink_alerts(incident BIGINT, keep TEXT[]) RETURNS VOID
+        LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+        DELETE FROM linked_alert WHERE incident_id = incident AND NOT (fingerprint = ANY(keep))
+    $$;
+    REVOKE ALL ON FUNCTION sitrep_unlink_alerts(BIGINT, TEXT[]) FROM PUBLIC;
+    "#,
 ];
+
+/// The constraints migration 7 adds, by table, for `sitrep doctor`'s count of the
+/// rows written before them that break them.
+pub const CHECKED: &[(&str, &str)] = &[
+    ("timeline_entry", "timeline_entry_kind_known"),
+    ("timeline_entry", "timeline_entry_at_sane"),
+    ("entry_revision", "entry_revision_kind_typed"),
+    ("entry_revision", "entry_revision_at_sane"),
+    ("incident", "incident_root_cause_known"),
+    ("incident", "incident_lists_are_names"),
+    ("incident", "incident_times_sane"),
+    ("followup", "followup_due_is_a_day"),
+    ("followup", "followup_times_sane"),
+];
+
+/// Counts the rows that break a constraint added NOT VALID (rows from before it), by
+/// table: what `sitrep doctor` reports. Reads each constraint's own expression from
+/// the catalog, so the count is of exactly what the database enforces.
+pub fn rows_breaking_constraints(
+    client: &mut impl postgres::GenericClient,
+) -> Result<Vec<(String, String, i64)>, postgres::Error> {
+    let mut out = Vec::new();
+    for (table, name) in CHECKED {
+        let Some(row) = client.query_opt(
+            "SELECT pg_get_expr(conbin, conrelid) FROM pg_constraint \
+             WHERE conname = $1 AND conrelid = to_regclass($2)",
+            &[name, table],
+        )?
+        else {
+            continue;
+        };
+        let expr: String = row.get(0);
+        let count: i64 = client
+            .query_one(
+                &format!("SELECT count(*) FROM {table} WHERE NOT coalesce(({expr}), TRUE)"),
+                &[],
+            )?
+            .get(0);
+        if count > 0 {
+            out.push((table.to_string(), name.to_string(), count));
+        }
+    }
+    Ok(out)
+}
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {
@@ -256,8 +390,16 @@ END $roles$;
 GRANT USAGE ON SCHEMA public TO sitrep_responder;
 GRANT SELECT ON sitrep_schema, incident, timeline_entry, entry_revision, followup, linked_alert, comms_delivery TO sitrep_responder;
 GRANT INSERT ON incident, timeline_entry, entry_revision, followup, linked_alert, comms_delivery TO sitrep_responder;
-GRANT UPDATE ON incident, followup, comms_delivery TO sitrep_responder;
-GRANT DELETE ON linked_alert TO sitrep_responder;
+-- UPDATE by column, never on the whole table: a table-wide UPDATE or DELETE grant also
+-- lets a login LOCK TABLE in exclusive mode and stall every sitrep. Column grants are
+-- what sitrep's statements use (and FOR UPDATE needs one); LOCK TABLE needs more.
+REVOKE UPDATE, DELETE, TRUNCATE ON incident, followup, comms_delivery, linked_alert FROM sitrep_responder;
+GRANT UPDATE (title, severity, status, commander, comms_lead, trigger_ms, mitigated_ms, resolved_ms,
+    regions, cohorts, summary, root_cause, release_related, rollback_performed, drill,
+    public_title, public_impact, services) ON incident TO sitrep_responder;
+GRANT UPDATE (title, owner, due, done_ms, cancelled_ms, cancel_reason) ON followup TO sitrep_responder;
+GRANT UPDATE (state, attempts, next_ms, lease_ms, last_error, done_ms) ON comms_delivery TO sitrep_responder;
+GRANT EXECUTE ON FUNCTION sitrep_unlink_alerts(BIGINT, TEXT[]) TO sitrep_responder;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO sitrep_responder;
 REVOKE UPDATE, DELETE, TRUNCATE ON timeline_entry, entry_revision FROM PUBLIC, sitrep_responder;
 "#;
@@ -265,6 +407,21 @@ REVOKE UPDATE, DELETE, TRUNCATE ON timeline_entry, entry_revision FROM PUBLIC, s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_constraints_name_every_kind_and_root_cause_sitrep_writes() {
+        let checks = MIGRATIONS[6];
+        for kind in crate::domain::EntryKind::ALL {
+            assert!(checks.contains(&format!("'{}'", kind.as_str())), "{kind}");
+        }
+        assert!(!checks.contains("'unreadable'"));
+        for cause in crate::domain::RootCause::ALL {
+            assert!(
+                checks.contains(&format!("'{}'", cause.as_str())),
+                "{cause:?}"
+            );
+        }
+    }
 
     #[test]
     fn the_printed_lock_is_the_one_migrations_take() {

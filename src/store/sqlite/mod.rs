@@ -178,6 +178,15 @@ impl Backend for SqliteStore {
         })
     }
 
+    fn rows_breaking_checks(&mut self) -> Result<Vec<String>, StoreError> {
+        self.read(|conn| {
+            Ok(schema::rows_breaking_checks(conn)?
+                .into_iter()
+                .map(|(table, n)| format!("{n} {table} row(s)"))
+                .collect())
+        })
+    }
+
     fn change_token(&mut self) -> Result<Option<i64>, StoreError> {
         self.read(|conn| Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?))
             .map(Some)
@@ -427,8 +436,10 @@ impl Backend for SqliteStore {
             let mut rows = stmt.query([])?;
             let mut alerts: HashMap<i64, Vec<LinkedAlert>> = HashMap::new();
             while let Some(row) = rows.next()? {
-                let incident: i64 = row.get(0)?;
-                alerts.entry(incident).or_default().push(rows::linked_alert_at(row, 1)?);
+                // A row whose incident id is not a number belongs to no incident.
+                if let Ok(incident) = row.int(0) {
+                    alerts.entry(incident).or_default().push(rows::linked_alert_at(row, 1));
+                }
             }
             let reviewed = incidents
                 .into_iter()
@@ -543,7 +554,12 @@ fn query_incidents(conn: &Connection, open_only: bool) -> Result<Vec<Incident>, 
     let mut rows = stmt.query([])?;
     let mut linked: HashMap<i64, Vec<String>> = HashMap::new();
     while let Some(row) = rows.next()? {
-        linked.entry(row.get(0)?).or_default().push(row.get(1)?);
+        if let Ok(incident) = row.int(0) {
+            linked
+                .entry(incident)
+                .or_default()
+                .push(rows::fingerprint(row, 1));
+        }
     }
     for incident in &mut out {
         incident.linked_alerts = linked.remove(&incident.id.0).unwrap_or_default();
@@ -560,7 +576,7 @@ fn sync_linked_alerts(
 ) -> Result<(), StoreError> {
     let existing: Vec<String> = tx
         .prepare_cached("SELECT fingerprint FROM linked_alert WHERE incident_id = ?1")?
-        .query_map([id.0], |r| r.get(0))?
+        .query_map([id.0], |r| Ok(rows::fingerprint(r, 0)))?
         .collect::<Result<_, _>>()?;
     for gone in existing.iter().filter(|f| !fingerprints.contains(f)) {
         tx.execute(
@@ -591,7 +607,7 @@ fn load_incident_row(conn: &Connection, id: IncidentId) -> Result<Incident, Stor
         .prepare_cached(
             "SELECT fingerprint FROM linked_alert WHERE incident_id = ?1 ORDER BY rowid",
         )?
-        .query_map([id.0], |r| r.get(0))?
+        .query_map([id.0], |r| Ok(rows::fingerprint(r, 0)))?
         .collect::<Result<_, _>>()?;
     Ok(incident)
 }
@@ -668,24 +684,18 @@ fn load_timeline(conn: &Connection, id: IncidentId) -> Result<Vec<TimelineEntry>
     let mut rows = stmt.query([id.0])?;
     let mut entries = Vec::new();
     while let Some(row) = rows.next()? {
-        entries.push(rows::entry(row)?);
+        entries.push(rows::entry(row));
     }
     let mut stmt = conn.prepare_cached(
-        "SELECT r.entry_id, r.at_ms, r.author, r.text, r.kind FROM entry_revision r \
+        "SELECT r.entry_id, r.at_ms, r.author, r.text, r.kind, r.id FROM entry_revision r \
          JOIN timeline_entry e ON e.id = r.entry_id WHERE e.incident_id = ?1 ORDER BY r.id",
     )?;
     let mut rows = stmt.query([id.0])?;
-    let mut revisions: HashMap<EntryId, Vec<Revision>> = HashMap::new();
+    let mut revisions = Vec::new();
     while let Some(row) = rows.next()? {
-        let (entry_id, revision) = rows::revision(row)?;
-        revisions.entry(entry_id).or_default().push(revision);
+        revisions.push(rows::revision(row)?);
     }
-    if !revisions.is_empty() {
-        for entry in &mut entries {
-            rows::attach_revisions(entry, revisions.remove(&entry.id).unwrap_or_default());
-        }
-    }
-    Ok(entries)
+    Ok(rows::timeline(entries, revisions))
 }
 
 fn load_linked_alerts(conn: &Connection, id: IncidentId) -> Result<Vec<LinkedAlert>, StoreError> {
@@ -696,30 +706,29 @@ fn load_linked_alerts(conn: &Connection, id: IncidentId) -> Result<Vec<LinkedAle
     let mut rows = stmt.query([id.0])?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
-        out.push(rows::linked_alert(row)?);
+        out.push(rows::linked_alert(row));
     }
     Ok(out)
 }
 
 fn load_entry(conn: &Connection, id: EntryId) -> Result<TimelineEntry, StoreError> {
-    let mut entry = conn
+    let entry = conn
         .query_row(
             "SELECT id, incident_id, at_ms, author, kind, text FROM timeline_entry WHERE id = ?1",
             [id.0],
             |row| Ok(rows::entry(row)),
         )
         .optional()?
-        .ok_or(StoreError::EntryNotFound(id))??;
+        .ok_or(StoreError::EntryNotFound(id))?;
     let mut stmt = conn.prepare_cached(
-        "SELECT entry_id, at_ms, author, text, kind FROM entry_revision WHERE entry_id = ?1 ORDER BY id",
+        "SELECT entry_id, at_ms, author, text, kind, id FROM entry_revision WHERE entry_id = ?1 ORDER BY id",
     )?;
     let mut rows = stmt.query([id.0])?;
     let mut revisions = Vec::new();
     while let Some(row) = rows.next()? {
-        revisions.push(rows::revision(row)?.1);
+        revisions.push(rows::revision(row)?);
     }
-    rows::attach_revisions(&mut entry, revisions);
-    Ok(entry)
+    rows::revised(entry, revisions)
 }
 
 fn query_follow_ups(
@@ -750,11 +759,22 @@ impl Columns for rusqlite::Row<'_> {
     fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
         Ok(self.get(i)?)
     }
-    fn text(&self, i: usize) -> Result<String, StoreError> {
-        Ok(self.get(i)?)
+    /// Any stored value as text: SQLite keeps whatever type a writer gave a column
+    /// (a number, a blob, bytes that are not UTF-8), so each is read as what it says.
+    fn raw_text(&self, i: usize) -> Result<String, StoreError> {
+        self.raw_opt_text(i)?
+            .ok_or_else(|| StoreError::BadValue(format!("column {i} is NULL")))
     }
-    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
-        Ok(self.get(i)?)
+    fn raw_opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        use rusqlite::types::ValueRef;
+        Ok(match self.get_ref(i)? {
+            ValueRef::Null => None,
+            ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
+                Some(String::from_utf8_lossy(bytes).into_owned())
+            }
+            ValueRef::Integer(n) => Some(n.to_string()),
+            ValueRef::Real(x) => Some(x.to_string()),
+        })
     }
     fn boolean(&self, i: usize) -> Result<bool, StoreError> {
         Ok(self.get(i)?)

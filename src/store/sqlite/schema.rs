@@ -146,7 +146,126 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX comms_delivery_due ON comms_delivery (state, next_ms);
     "#,
+    // 10: the file enforces what sitrep assumes, since any process on the host that can
+    // write it (sqlite3, a script) can write any bytes. SQLite cannot add a CHECK to a
+    // table that exists, so triggers refuse a bad row on insert and update; rows that
+    // were there before stay readable (sitrep reads them as unreadable values) and are
+    // counted by `sitrep doctor`. Times are milliseconds from 2000 to 2100, and an
+    // entry is not dated more than ten minutes ahead of this host's clock.
+    r#"
+    CREATE TRIGGER timeline_entry_checked BEFORE INSERT ON timeline_entry
+    WHEN NEW.kind NOT IN ('mitigation', 'comms', 'note', 'status', 'severity', 'role', 'alert', 'followup')
+        OR typeof(NEW.kind) <> 'text' OR typeof(NEW.text) <> 'text' OR typeof(NEW.author) <> 'text'
+        OR typeof(NEW.at_ms) <> 'integer' OR NEW.at_ms NOT BETWEEN 946684800000 AND 4102444800000
+        OR NEW.at_ms > unixepoch() * 1000 + 600000
+    BEGIN SELECT RAISE(ABORT, 'sitrep: a timeline entry needs a known kind, text, and a time no later than now'); END;
+
+    CREATE TRIGGER entry_revision_checked BEFORE INSERT ON entry_revision
+    WHEN (NEW.kind IS NOT NULL AND NEW.kind NOT IN ('mitigation', 'comms', 'note'))
+        OR typeof(NEW.text) <> 'text' OR typeof(NEW.author) <> 'text'
+        OR typeof(NEW.at_ms) <> 'integer' OR NEW.at_ms NOT BETWEEN 946684800000 AND 4102444800000
+        OR NEW.at_ms > unixepoch() * 1000 + 600000
+    BEGIN SELECT RAISE(ABORT, 'sitrep: a revision needs a typed kind, text, and a time no later than now'); END;
+
+    CREATE TRIGGER incident_checked BEFORE INSERT ON incident
+    WHEN NOT coalesce((
+        (NEW.root_cause IS NULL OR NEW.root_cause IN ('release', 'config', 'capacity', 'dependency',
+            'infrastructure', 'network', 'data', 'security', 'unknown'))
+        AND typeof(NEW.title) = 'text' AND typeof(NEW.commander) = 'text'
+        AND typeof(NEW.declared_by) = 'text'
+        AND coalesce(CASE WHEN json_valid(NEW.regions) THEN json_type(NEW.regions) END, '') = 'array'
+        AND coalesce(CASE WHEN json_valid(NEW.cohorts) THEN json_type(NEW.cohorts) END, '') = 'array'
+        AND coalesce(CASE WHEN json_valid(NEW.services) THEN json_type(NEW.services) END, '') = 'array'
+        AND typeof(NEW.trigger_ms) = 'integer' AND NEW.trigger_ms BETWEEN 946684800000 AND 4102444800000
+        AND typeof(NEW.declared_ms) = 'integer' AND NEW.declared_ms BETWEEN 946684800000 AND 4102444800000
+        AND (NEW.mitigated_ms IS NULL OR NEW.mitigated_ms BETWEEN 946684800000 AND 4102444800000)
+        AND (NEW.resolved_ms IS NULL OR NEW.resolved_ms BETWEEN 946684800000 AND 4102444800000)
+        ), 0)
+    BEGIN SELECT RAISE(ABORT, 'sitrep: an incident row needs known values, JSON name lists and sane times'); END;
+
+    CREATE TRIGGER incident_checked_on_update BEFORE UPDATE ON incident
+    WHEN NOT coalesce((
+        (NEW.root_cause IS NULL OR NEW.root_cause IN ('release', 'config', 'capacity', 'dependency',
+            'infrastructure', 'network', 'data', 'security', 'unknown'))
+        AND typeof(NEW.title) = 'text' AND typeof(NEW.commander) = 'text'
+        AND coalesce(CASE WHEN json_valid(NEW.regions) THEN json_type(NEW.regions) END, '') = 'array'
+        AND coalesce(CASE WHEN json_valid(NEW.cohorts) THEN json_type(NEW.cohorts) END, '') = 'array'
+        AND coalesce(CASE WHEN json_valid(NEW.services) THEN json_type(NEW.services) END, '') = 'array'
+        AND typeof(NEW.trigger_ms) = 'integer' AND NEW.trigger_ms BETWEEN 946684800000 AND 4102444800000
+        -- sitrep never changes when an incident was declared: checked only if changed.
+        AND (NEW.declared_ms IS OLD.declared_ms
+             OR (typeof(NEW.declared_ms) = 'integer' AND NEW.declared_ms BETWEEN 946684800000 AND 4102444800000))
+        AND (NEW.mitigated_ms IS NULL OR NEW.mitigated_ms BETWEEN 946684800000 AND 4102444800000)
+        AND (NEW.resolved_ms IS NULL OR NEW.resolved_ms BETWEEN 946684800000 AND 4102444800000)
+        ), 0)
+    BEGIN SELECT RAISE(ABORT, 'sitrep: an incident row needs known values, JSON name lists and sane times'); END;
+
+    CREATE TRIGGER followup_checked BEFORE INSERT ON followup
+    WHEN (NEW.due IS NOT NULL AND date(NEW.due) IS NOT NEW.due)
+        OR typeof(NEW.title) <> 'text' OR typeof(NEW.owner) <> 'text'
+        OR typeof(NEW.created_ms) <> 'integer' OR NEW.created_ms NOT BETWEEN 946684800000 AND 4102444800000
+    BEGIN SELECT RAISE(ABORT, 'sitrep: a follow-up needs a title, an owner, a YYYY-MM-DD due date and a sane time'); END;
+
+    CREATE TRIGGER followup_checked_on_update BEFORE UPDATE ON followup
+    WHEN (NEW.due IS NOT NULL AND date(NEW.due) IS NOT NEW.due)
+        OR typeof(NEW.title) <> 'text' OR typeof(NEW.owner) <> 'text'
+        OR (NEW.done_ms IS NOT NULL AND NEW.done_ms NOT BETWEEN 946684800000 AND 4102444800000)
+        OR (NEW.cancelled_ms IS NOT NULL AND NEW.cancelled_ms NOT BETWEEN 946684800000 AND 4102444800000)
+    BEGIN SELECT RAISE(ABORT, 'sitrep: a follow-up needs a title, an owner, a YYYY-MM-DD due date and sane times'); END;
+    "#,
 ];
+
+/// For `sitrep doctor`: what each table's rows must be, as the checks of migration 10
+/// say it (the same conditions, as SQL over the stored rows), to count the rows that
+/// were written before the checks and break them.
+pub const ROW_CHECKS: &[(&str, &str)] = &[
+    (
+        "timeline_entry",
+        "kind IN ('mitigation', 'comms', 'note', 'status', 'severity', 'role', 'alert', 'followup') \
+         AND typeof(kind) = 'text' AND typeof(text) = 'text' AND typeof(author) = 'text' \
+         AND typeof(at_ms) = 'integer' AND at_ms BETWEEN 946684800000 AND 4102444800000",
+    ),
+    (
+        "entry_revision",
+        "(kind IS NULL OR kind IN ('mitigation', 'comms', 'note')) AND typeof(text) = 'text' \
+         AND typeof(author) = 'text' AND typeof(at_ms) = 'integer' \
+         AND at_ms BETWEEN 946684800000 AND 4102444800000",
+    ),
+    (
+        "incident",
+        "(root_cause IS NULL OR root_cause IN ('release', 'config', 'capacity', 'dependency', \
+         'infrastructure', 'network', 'data', 'security', 'unknown')) \
+         AND typeof(title) = 'text' AND typeof(commander) = 'text' \
+         AND coalesce(CASE WHEN json_valid(regions) THEN json_type(regions) END, '') = 'array' \
+         AND coalesce(CASE WHEN json_valid(cohorts) THEN json_type(cohorts) END, '') = 'array' \
+         AND coalesce(CASE WHEN json_valid(services) THEN json_type(services) END, '') = 'array' \
+         AND typeof(trigger_ms) = 'integer' AND trigger_ms BETWEEN 946684800000 AND 4102444800000 \
+         AND typeof(declared_ms) = 'integer' AND declared_ms BETWEEN 946684800000 AND 4102444800000 \
+         AND (mitigated_ms IS NULL OR mitigated_ms BETWEEN 946684800000 AND 4102444800000) \
+         AND (resolved_ms IS NULL OR resolved_ms BETWEEN 946684800000 AND 4102444800000)",
+    ),
+    (
+        "followup",
+        "(due IS NULL OR date(due) IS due) AND typeof(title) = 'text' AND typeof(owner) = 'text' \
+         AND typeof(created_ms) = 'integer' AND created_ms BETWEEN 946684800000 AND 4102444800000",
+    ),
+];
+
+/// Rows written before the checks of migration 10 that break them, by table.
+pub fn rows_breaking_checks(conn: &Connection) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut out = Vec::new();
+    for (table, ok) in ROW_CHECKS {
+        let count: i64 = conn.query_row(
+            &format!("SELECT count(*) FROM {table} WHERE NOT coalesce(({ok}), 0)"),
+            [],
+            |r| r.get(0),
+        )?;
+        if count > 0 {
+            out.push((table.to_string(), count));
+        }
+    }
+    Ok(out)
+}
 
 /// `PRAGMA application_id` of a sitrep database ("sitr"): another program's SQLite
 /// file is told apart from ours before anything is written to it.
