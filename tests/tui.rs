@@ -54,9 +54,14 @@ fn declare_log_and_resolve_in_the_tui_then_read_it_back_with_the_cli() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("saved mitigation entry");
     tmux.keys(&["Tab"]); // mitigation → comms
+    let screen = tmux.wait_for("a customer update");
+    assert!(screen.contains("comms · a customer update"), "{screen}");
     tmux.text("status page: investigating stream failures");
     tmux.keys(&["Enter"]);
     tmux.wait_for("saved comms entry");
+    // After one customer update the next line is an internal step again.
+    let screen = tmux.wait_for("mitigation ▸");
+    assert!(!screen.contains("a customer update"), "{screen}");
     tmux.text("/status resolved");
     tmux.keys(&["Enter"]);
     tmux.wait_for("Change the status of #1 from investigating to resolved?");

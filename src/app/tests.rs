@@ -222,6 +222,27 @@ fn the_issue_sequence_writes_a_mitigation_and_a_comms_update_and_nothing_else() 
 }
 
 #[test]
+fn after_a_customer_update_is_saved_the_next_line_is_an_internal_step_again() {
+    let mut s = in_incident();
+    update(&mut s, key(Key::Tab));
+    typed(&mut s, "We are investigating failed stream starts");
+    let (request, write) = only_request(update(&mut s, key(Key::Enter)));
+    let Write::Append(_, comms) = write else {
+        panic!("an entry")
+    };
+    assert_eq!(comms.kind, EntryKind::Comms);
+    // Still comms while it saves: a failure keeps the update as typed.
+    assert_eq!(s.composer.kind, EntryKind::Comms);
+    update(&mut s, Msg::Saved(request, Saved::Appended(stored(&comms))));
+    assert_eq!(s.composer.kind, EntryKind::Mitigation);
+    typed(&mut s, "auth-svc pods OOMKilled, bumping limits to 2Gi");
+    let Write::Append(_, next) = only_write(update(&mut s, key(Key::Enter))) else {
+        panic!("an entry")
+    };
+    assert_eq!(next.kind, EntryKind::Mitigation, "never a customer update");
+}
+
+#[test]
 fn page_up_in_nav_mode_stops_at_the_oldest_entry() {
     let mut s = in_incident();
     update(&mut s, key(Key::Esc));

@@ -6,7 +6,7 @@ use super::alerts::{declaration_from, AlertBoard, RowRef};
 use super::composer;
 use super::form::{Form, FormPurpose};
 use super::{single_line, Banner, Effect, Layer, Msg, Pane, RequestId, Saved, State, View, Write};
-use crate::domain::NewIncident;
+use crate::domain::{EntryKind, NewIncident};
 
 /// Applies one message and returns the effects the runtime should carry out.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -202,7 +202,8 @@ fn saved_effects(state: &mut State, request: RequestId, saved: Saved) -> Vec<Eff
     // Whatever the composer sent (an entry or a command) is done: clear the line, or
     // forget it if it was put aside when another incident was opened meanwhile.
     state.composer.settle_draft(request, true);
-    if state.composer.pending == Some(request) {
+    let composers = state.composer.pending == Some(request);
+    if composers {
         state.composer.pending = None;
         state.composer.text = single_line("");
         state.composer.error = None;
@@ -217,11 +218,19 @@ fn saved_effects(state: &mut State, request: RequestId, saved: Saved) -> Vec<Eff
             state.layer = Layer::None;
             open_incident(state, id);
         }
-        Saved::Appended(entry) if state.composer.pending == Some(request) => {
-            state.composer.pending = None;
-            state.composer.text = single_line("");
-            state.timeline_scroll = 0;
-            state.banner = Some(info(format!("saved {} entry {}", entry.kind, entry.id)));
+        // One customer update at a time: after the composer's own comms entry the
+        // next line is an internal step again, never a note that reaches customers
+        // because the kind stayed on comms.
+        Saved::Appended(entry)
+            if composers
+                && entry.kind == EntryKind::Comms
+                && state.composer.kind == EntryKind::Comms =>
+        {
+            state.composer.kind = EntryKind::Mitigation;
+            state.banner = Some(info(format!(
+                "saved comms entry {}; the next line is a mitigation step again (Tab for another customer update)",
+                entry.id
+            )));
         }
         Saved::Changed(change) => {
             if matches!(&state.layer, Layer::Form(f) if f.purpose != FormPurpose::Declare && f.pending == Some(request))

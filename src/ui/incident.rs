@@ -395,10 +395,21 @@ fn render_composer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) 
     let posts = crate::app::composer::posting_to(state, c.kind)
         .map(|to| format!(" → posts to {to}"))
         .unwrap_or_default();
+    // What the next Enter says to customers must be plain: shown reversed, named.
+    let (kind_style, customers) = if c.kind == EntryKind::Comms {
+        (
+            theme
+                .kind(c.kind)
+                .add_modifier(ratatui::style::Modifier::REVERSED),
+            strings::COMPOSER_TO_CUSTOMERS,
+        )
+    } else {
+        (theme.kind(c.kind), "")
+    };
     let title = Line::from(vec![
         Span::raw(" "),
-        Span::styled(c.kind.as_str(), theme.kind(c.kind)),
-        Span::raw(format!("{posts} ▸{status} ")),
+        Span::styled(c.kind.as_str(), kind_style),
+        Span::raw(format!("{posts}{customers} ▸{status} ")),
     ]);
     let below = match &c.error {
         Some(why) => Line::from(Span::styled(format!(" ✗ {why} "), theme.error())),
