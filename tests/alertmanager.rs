@@ -491,3 +491,36 @@ fn tls_works_with_an_extra_ca_and_fails_clearly_without_it() {
         "{stderr}"
     );
 }
+
+/// The fingerprint sitrep computes for an alert from Prometheus (which sends none)
+/// is the one Alertmanager reports for the same labels, so one alert seen through
+/// both sources is one alert.
+#[test]
+fn the_fingerprint_computed_from_labels_is_alertmanagers_own() {
+    let am = Server::alertmanager();
+    am.post_alerts(
+        r#"[{"labels": {"alertname": "RoomStartFail", "service": "room", "region": "eu-west", "severity": "page"}},
+            {"labels": {"alertname": "ChatSlow", "a": "", "z": "ünïcode ✓"}},
+            {"labels": {"alertname": "X"}}]"#,
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let alerts: Vec<Value> = loop {
+        let (_, body) =
+            common::backend::http("GET", &format!("{}/api/v2/alerts", am.url), "").unwrap();
+        let alerts: Vec<Value> = serde_json::from_str(&body).unwrap();
+        if alerts.len() == 3 || std::time::Instant::now() > deadline {
+            break alerts;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(alerts.len(), 3, "{alerts:?}");
+    for alert in alerts {
+        let labels: std::collections::BTreeMap<String, String> =
+            serde_json::from_value(alert["labels"].clone()).unwrap();
+        assert_eq!(
+            sitrep::domain::alert::label_fingerprint(&labels),
+            alert["fingerprint"].as_str().unwrap(),
+            "{labels:?}"
+        );
+    }
+}

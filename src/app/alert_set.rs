@@ -231,11 +231,11 @@ impl Builder {
         for new in &change.arrived {
             self.first_seen.entry(new.fingerprint.clone()).or_insert(at);
         }
-        let all: Vec<Arc<Alert>> = self
-            .sources
-            .iter()
-            .flat_map(|(_, s)| s.alerts.iter().cloned())
-            .collect();
+        let all = crate::domain::alert::one_per_fingerprint(
+            self.sources
+                .iter()
+                .flat_map(|(_, s)| s.alerts.iter().cloned()),
+        );
         let set = AlertSet::build(all, &self.first_seen);
         // Forget what is gone everywhere, so that it is new again if it comes back.
         for gone in &change.gone {

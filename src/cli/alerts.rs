@@ -154,12 +154,13 @@ pub fn alerts(ctx: &Context, args: AlertsArgs) -> Result<String, CliError> {
             results
         }
     };
-    let mut alerts: Vec<std::sync::Arc<Alert>> = results
-        .into_iter()
-        .filter_map(|(_, r)| r.ok())
-        .flat_map(|s| s.alerts)
-        .filter(|a| args.severity.is_none() || a.severity == args.severity)
-        .collect();
+    let mut alerts: Vec<std::sync::Arc<Alert>> = crate::domain::alert::one_per_fingerprint(
+        results
+            .into_iter()
+            .filter_map(|(_, r)| r.ok())
+            .flat_map(|s| s.alerts),
+    );
+    alerts.retain(|a| args.severity.is_none() || a.severity == args.severity);
     // Sorted as pointers: moving whole alerts costs more than comparing them.
     alerts.sort_by(|a, b| crate::domain::alert::display_order(a, b));
     let alerts: Vec<&Alert> = alerts.iter().map(|a| &**a).collect();

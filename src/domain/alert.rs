@@ -260,17 +260,34 @@ impl LinkedAlert {
     }
 }
 
-/// A stable fingerprint from an alert's labels (FNV-1a over sorted `name=value`
-/// pairs), for backends that send none.
+/// An alert's fingerprint from its labels, for backends that send none: exactly
+/// Prometheus' `model.LabelSet.Fingerprint`, which Alertmanager reports (64-bit
+/// FNV-1a over the labels sorted by name, a 0xff byte after each name and after
+/// each value), so one alert seen through Prometheus and through Alertmanager is one
+/// alert.
 pub fn label_fingerprint(labels: &BTreeMap<String, String>) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for (k, v) in labels {
-        for byte in k.bytes().chain([0xff]).chain(v.bytes()).chain([0xfe]) {
+        for byte in k.bytes().chain([0xff]).chain(v.bytes()).chain([0xff]) {
             hash ^= u64::from(byte);
             hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
         }
     }
     format!("{hash:016x}")
+}
+
+/// Alerts of several sources, each listed once: one alert seen through two sources
+/// (Prometheus forwarding to Alertmanager) has one fingerprint and is kept as the
+/// first source in the given order reports it, the way an HA pair's members are
+/// merged.
+pub fn one_per_fingerprint(
+    alerts: impl IntoIterator<Item = std::sync::Arc<Alert>>,
+) -> Vec<std::sync::Arc<Alert>> {
+    let mut seen = std::collections::HashSet::new();
+    alerts
+        .into_iter()
+        .filter(|a| seen.insert(a.fingerprint.clone()))
+        .collect()
 }
 
 /// A URL from a backend, made safe to show and to keep: one line, no credentials.

@@ -256,6 +256,20 @@ impl Server {
     /// Prometheus evaluating `rules` every second and scraping `target`
     /// (`host:port`) every second.
     pub fn prometheus_scraping(rules: &'static str, target: Option<String>) -> Self {
+        Self::prometheus_configured(rules, target, String::new())
+    }
+
+    /// Prometheus evaluating `rules` every second and sending its alerts to the
+    /// Alertmanager at `alertmanager` (`host:port`), as most teams run it.
+    pub fn prometheus_alerting_to(rules: &'static str, alertmanager: &str) -> Self {
+        Self::prometheus_configured(
+            rules,
+            None,
+            format!("alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['{alertmanager}']\n"),
+        )
+    }
+
+    fn prometheus_configured(rules: &'static str, target: Option<String>, extra: String) -> Self {
         Self::start(
             "prometheus",
             "prometheus",
@@ -267,7 +281,7 @@ impl Server {
                 std::fs::write(
                     &config,
 format!(
-                        "global:\n  evaluation_interval: 1s\n  scrape_interval: 1s\nrule_files:\n  - {}\n{}",
+                        "global:\n  evaluation_interval: 1s\n  scrape_interval: 1s\nrule_files:\n  - {}\n{extra}{}",
                         rule_file.display(),
                         target
                             .as_ref()
@@ -276,11 +290,17 @@ format!(
                     )
                 )
                 .unwrap();
-                vec![
+                let mut args = vec![
                     format!("--config.file={}", config.display()),
                     format!("--storage.tsdb.path={}", dir.join("data").display()),
                     format!("--web.listen-address=127.0.0.1:{port}"),
-                ]
+                ];
+                if !extra.is_empty() {
+                    // The first send can come before the Alertmanager is discovered
+                    // and is dropped; the next is resend-delay later (1m by default).
+                    args.push("--rules.alert.resend-delay=1s".into());
+                }
+                args
             },
             Some("/-/ready"),
         )
