@@ -254,6 +254,56 @@ fn a_restarted_alertmanager_is_not_a_resolution_and_the_alert_fires_again() {
     );
 }
 
+/// With its Alertmanager down, a source's alerts are its last good answer: each row
+/// says `stale` and for how long, in words (visible without colour), never
+/// `firing`; once it answers again they are live again.
+#[test]
+fn a_down_sources_alerts_read_stale_on_every_row_until_it_answers() {
+    let mut am = Server::alertmanager();
+    am.post_alerts(
+        r#"[{"labels": {"alertname": "RoomStartFail", "severity": "critical", "service": "room", "region": "eu-west"}}]"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[[sources]]\nname = \"eu\"\nkind = \"alertmanager\"\nurls = [\"{}\"]\npoll_interval = \"1s\"\n", am.url),
+    )
+    .unwrap();
+    let tmux = Tmux::start_with(
+        dir.path(),
+        &db,
+        &format!("SITREP_CONFIG='{}'", config.display()),
+    );
+    let row = |screen: &str| {
+        screen
+            .lines()
+            .find(|l| l.starts_with("│[") && l.contains("RoomStartFail"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let screen = tmux.wait_for("RoomStartFail");
+    assert!(row(&screen).contains("firing"), "{screen}");
+    let down = std::thread::spawn(move || {
+        am.restart_after(std::time::Duration::from_secs(4));
+        am
+    });
+    let screen = tmux.wait_for("stale ");
+    assert!(row(&screen).contains("stale"), "{screen}");
+    assert!(!row(&screen).contains("firing"), "{screen}");
+    let am = down.join().unwrap();
+    // Alertmanager keeps no alerts across a restart: posted again, live again.
+    am.post_alerts(
+        r#"[{"labels": {"alertname": "RoomStartFail", "severity": "critical", "service": "room", "region": "eu-west"}}]"#,
+    );
+    tmux.wait_for_gone("stale ");
+    let screen = tmux.wait_for("firing");
+    assert!(row(&screen).contains("firing"), "{screen}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXIT=0");
+}
+
 /// A source that cannot be read (its token variable is not set) shows as failing with
 /// the reason; the TUI starts and the log works.
 #[test]

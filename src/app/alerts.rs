@@ -86,6 +86,15 @@ fn open_links(incidents: &[Incident]) -> HashMap<&str, Vec<IncidentId>> {
 }
 
 impl AlertBoard {
+    /// Since when `source` has been failing: its alerts are from its last good
+    /// answer, and may no longer be true.
+    pub fn stale_since(&self, source: &str) -> Option<DateTime<Utc>> {
+        self.sources
+            .iter()
+            .find(|s| s.name == source)
+            .and_then(|s| s.health.failing_since)
+    }
+
     pub fn new(sources: Vec<SourceView>) -> Self {
         Self {
             sources,

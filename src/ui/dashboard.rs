@@ -217,6 +217,16 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let age = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map_or_else(|| "?".to_string(), |t| format_duration(state.now - t))
     };
+    // A failing source's rows are its last good answer: said in words on each row,
+    // so it is visible without colour, never read as live.
+    let state_cell =
+        |a: &crate::domain::alert::Alert, live: String| match board.stale_since(&a.source) {
+            Some(since) => Line::from(Span::styled(
+                format!("stale {}", format_duration(state.now - since)),
+                theme.warning(),
+            )),
+            None => Line::from(live),
+        };
     let rows: Vec<Row> = shown
         .iter()
         .zip(names)
@@ -246,7 +256,7 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                             sev.map_or("—", Severity::as_str),
                             sev.map_or_else(|| theme.dim(), |s| theme.severity(s)),
                         )),
-                        Line::from(format!("{} firing", group.firing)),
+                        state_cell(lead, format!("{} firing", group.firing)),
                         Line::from(name),
                         Line::from(dash(&lead.service)),
                         Line::from(dash(&lead.region)),
@@ -281,7 +291,7 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                         Line::from(mark),
                         Line::from(Span::styled(new, theme.warning())),
                         Line::from(Span::styled(sev, sev_style)),
-                        Line::from(a.state.as_str()),
+                        state_cell(a, a.state.as_str().to_string()),
                         Line::from(name),
                         Line::from(dash(&a.service)),
                         Line::from(dash(&a.region)),

@@ -606,3 +606,47 @@ fn an_incident_that_cannot_be_read_says_why_instead_of_loading_and_clears_when_i
         "{out}"
     );
 }
+
+#[test]
+fn a_failing_sources_rows_say_stale_and_since_when_not_firing() {
+    use crate::domain::alert::{normalize, LabelMapping, RawAlert};
+    let mut s = watching();
+    let mut builder = crate::app::alert_set::Builder::new(&["DEMO", "us"]);
+    let labels = [("alertname", "RoomStartFail"), ("severity", "critical")]
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
+    let alert = normalize(
+        "us",
+        RawAlert {
+            fingerprint: "u1".into(),
+            labels,
+            starts_at: Some(t(10)),
+            ..RawAlert::default()
+        },
+        &LabelMapping::default(),
+    );
+    update(
+        &mut s,
+        Msg::Alerts(Box::new(builder.apply("us", Ok(vec![alert]), t(30)))),
+    );
+    let live = screen(&s, 160, 48);
+    let row = |out: &str| {
+        out.lines()
+            .find(|l| l.starts_with("│[") && l.contains("RoomStartFail"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(row(&live).contains("firing"), "{live}");
+    update(
+        &mut s,
+        Msg::Alerts(Box::new(builder.failed(
+            "us",
+            "cannot connect".into(),
+            t(40),
+        ))),
+    );
+    let stale = screen(&s, 160, 48);
+    assert!(row(&stale).contains("stale 5m"), "{stale}");
+    assert!(!row(&stale).contains("firing"), "{stale}");
+}
