@@ -246,7 +246,7 @@ fn bad_rows_from_before_the_checks_are_each_one_unreadable_row_on_postgres() {
         shown.contains("stored values that could not be read were saved as shown"),
         "{shown}"
     );
-    assert!(!shown.contains("  unreadable  ⚠"), "mended: {shown}");
+    assert!(!shown.contains("  unreadable     ⚠"), "mended: {shown}");
 }
 
 /// After the migration, what a responder's login can still write is sanitized on

@@ -503,7 +503,8 @@ fn render_record(
     let span = |d: Option<chrono::Duration>| d.map(format_duration).unwrap_or_else(|| "—".into());
     let mut out = format!("incident {}: [{}] {}\n", i.id, i.severity, i.marked_title());
     let mut field = |name: &str, value: String| {
-        out.push_str(&format!("  {name:<12}{}\n", format::hanging(&value, 14)));
+        // Wide enough for the longest label ("public impact") and a gap.
+        out.push_str(&format!("  {name:<15}{}\n", format::hanging(&value, 17)));
     };
     if !i.unreadable.is_empty() {
         field(

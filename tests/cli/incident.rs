@@ -311,13 +311,13 @@ fn show_prints_the_template_times_timeline_and_follow_ups() {
     let text = sb.ok(&["show", "1"]);
     for needle in [
         "incident 1: [P1] Stream starts failing",
-        "status      investigating",
-        "trigger     2021-01-01 02:00",
+        "status         investigating",
+        "trigger        2021-01-01 02:00",
         "by alice",
-        "commander   alice",
-        "comms lead  carol",
-        "regions     eu-west",
-        "cohorts     android",
+        "commander      alice",
+        "comms lead     carol",
+        "regions        eu-west",
+        "cohorts        android",
         "timeline (5 entries)",
         "comms       alice: posted to the status page",
         "follow-ups",
@@ -561,4 +561,36 @@ fn service_is_a_field_set_at_declare_and_edit_and_recorded_in_the_timeline() {
     // The postmortem names them.
     let draft = sb.ok(&["export", "1", "-o", "-"]);
     assert!(draft.contains("- Services: room, chat"), "{draft}");
+}
+
+#[test]
+fn show_keeps_a_gap_between_every_label_and_its_value() {
+    let sb = Sandbox::new();
+    sb.ok(&[
+        "declare",
+        "--title",
+        "room 5xx in eu-west",
+        "--severity",
+        "P2",
+        "--public-title",
+        "Live video starts failing",
+        "--public-impact",
+        "Some viewers cannot start streams",
+    ]);
+    let text = sb.ok(&["show", "1"]);
+    for line in text
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+    {
+        let label = &line[2..line.len().min(17)];
+        assert!(
+            label.ends_with(' ') || line.len() <= 17,
+            "label runs into its value: {line:?}"
+        );
+    }
+    assert!(
+        text.contains("  public title   Live video starts failing"),
+        "{text}"
+    );
+    assert!(text.contains("  public impact  Some viewers"), "{text}");
 }
