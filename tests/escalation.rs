@@ -381,3 +381,42 @@ fn editing_a_paging_incident_moves_its_page_and_resolve_ends_them_all() {
     assert!(sitrep(dir, &["resolve", "1"]).status.success());
     assert!(pages(&am).is_empty());
 }
+
+/// Reopening a resolved P1 pages again: the CLI says so before it does, and
+/// `--no-page` reopens it without a page.
+#[test]
+fn reopening_a_resolved_p1_says_it_pages_and_no_page_reopens_quietly() {
+    let am = Server::alertmanager();
+    let dir = world(&am.url, "");
+    let dir = dir.path();
+    for title in ["room down", "chat down"] {
+        let out = sitrep(dir, &["declare", "--title", title, "--severity", "P1"]);
+        assert!(out.status.success(), "{out:?}");
+    }
+    for id in ["1", "2"] {
+        let out = sitrep(dir, &["resolve", id]);
+        assert!(out.status.success(), "{out:?}");
+    }
+    assert!(pages(&am).is_empty(), "resolving ended the pages");
+    let out = sitrep(dir, &["status", "1", "investigating"]);
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("reopening a P1 pages again through Alertmanager"),
+        "{stderr}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("paged through Alertmanager 'prod'"),
+        "{out:?}"
+    );
+    assert_eq!(pages(&am).len(), 1);
+    let out = sitrep(dir, &["status", "2", "investigating", "--no-page"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("reopened without paging"),
+        "{out:?}"
+    );
+    let firing = pages(&am);
+    assert_eq!(firing.len(), 1, "only #1 pages: {firing:?}");
+    assert_eq!(firing[0]["labels"]["incident"], "1");
+}

@@ -220,6 +220,12 @@ pub struct Context<'a> {
     pub time_display: crate::config::TimeDisplay,
     /// A `/run` command is still running.
     pub running: bool,
+    /// The incident's linked alerts still firing now, as `Name in region`: a resolve
+    /// names them before it is confirmed.
+    pub linked_firing: Vec<String>,
+    /// A P1 pages through Alertmanager here (escalation on, not the demo): reopening
+    /// one says so before it is confirmed.
+    pub pages: bool,
 }
 
 /// The command named exactly `name`.

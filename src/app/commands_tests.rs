@@ -33,6 +33,8 @@ fn context(i: &Incident) -> Context<'_> {
         demo: false,
         time_display: crate::config::TimeDisplay::Utc,
         running: false,
+        linked_firing: Vec::new(),
+        pages: false,
     }
 }
 
@@ -596,4 +598,57 @@ fn slash_silences_lists_without_arguments_and_not_in_the_demo() {
     // `/silence` and `/silences` are told apart, and Tab offers both.
     assert!(run("/silence").is_err());
     assert_eq!(complete("/silen"), Some("/silence".into()));
+}
+
+#[test]
+fn resolving_names_the_linked_alerts_that_still_fire_before_enter() {
+    let i = incident();
+    let ctx = Context {
+        linked_firing: vec!["RoomStartFail in eu-west".into()],
+        ..context(&i)
+    };
+    for line in ["/resolve rolled back", "/status resolved"] {
+        let Ok(Action::Write {
+            confirm: Some(q), ..
+        }) = parse(line, &ctx)
+        else {
+            panic!("{line}: a question")
+        };
+        assert!(
+            q.contains("⚠ RoomStartFail in eu-west is still firing."),
+            "{q}"
+        );
+    }
+    let Ok(Action::Write {
+        confirm: Some(q), ..
+    }) = parse("/resolve", &context(&i))
+    else {
+        panic!("a question")
+    };
+    assert!(!q.contains("firing"), "{q}");
+}
+
+#[test]
+fn reopening_a_resolved_p1_says_it_pages_again_when_it_does() {
+    let mut i = incident();
+    i.severity = crate::domain::Severity::P1;
+    i.status = crate::domain::Status::Resolved;
+    let question = |pages: bool| {
+        let ctx = Context {
+            pages,
+            ..context(&i)
+        };
+        match parse("/status investigating", &ctx) {
+            Ok(Action::Write {
+                confirm: Some(q), ..
+            }) => q,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(
+        question(true).contains("Reopening a P1 pages again"),
+        "{}",
+        question(true)
+    );
+    assert!(!question(false).contains("pages"), "{}", question(false));
 }

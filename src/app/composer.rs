@@ -190,6 +190,18 @@ fn run(state: &mut State, id: IncidentId, line: &str, origin: Origin) -> Vec<Eff
         demo: state.board.is_demo(),
         time_display: state.time_display,
         running: state.run.as_ref().is_some_and(super::RunPane::running),
+        linked_firing: record
+            .incident
+            .linked_alerts
+            .iter()
+            .filter_map(|fp| state.board.set().get(fp))
+            .filter(|a| a.state == crate::domain::alert::AlertState::Firing)
+            .map(|a| match &a.region {
+                Some(region) => format!("{} in {region}", a.name),
+                None => a.name.clone(),
+            })
+            .collect(),
+        pages: state.pages && !state.board.is_demo(),
     };
     let action = match commands::parse(line, &ctx) {
         Ok(action) => action,

@@ -522,6 +522,9 @@ pub struct State {
     pub comms_every: Duration,
     /// Where comms updates are posted (config `[[comms.channels]]`; none in the demo).
     pub post_channels: Vec<String>,
+    /// A P1 pages through Alertmanager from here (escalation is on): questions that
+    /// would page say so.
+    pub pages: bool,
     /// The command started with `/run`, running or ended and not closed yet.
     pub run: Option<RunPane>,
     /// The id the next write gets.
@@ -564,6 +567,7 @@ impl State {
             database_down: None,
             comms_every: Duration::minutes(30),
             post_channels: Vec::new(),
+            pages: false,
             run: None,
             next_request: 1,
             resolving: None,

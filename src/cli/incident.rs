@@ -234,11 +234,28 @@ pub struct StatusArgs {
     id: IncidentId,
     /// investigating, identified, monitoring or resolved
     status: Status,
+    /// Reopening a resolved P1 pages again through Alertmanager: reopen it without
+    /// paging
+    #[arg(long)]
+    no_page: bool,
 }
 
 pub fn status(ctx: &Context, args: StatusArgs) -> Result<String, CliError> {
     let mut store = ctx.open_store()?;
+    let before = store.load_incident(args.id)?.incident;
+    let reopens_p1 =
+        before.severity == Severity::P1 && !before.status.is_open() && args.status.is_open();
     let change = store.change_status(args.id, args.status, ctx.config.user()?, ctx.now)?;
+    if reopens_p1 && ctx.config.escalation.enabled && !ctx.feed.is_demo() {
+        if args.no_page {
+            eprintln!("incident {}: reopened without paging (--no-page)", args.id);
+            return change_output_paging(ctx, &mut store, change, false);
+        }
+        eprintln!(
+            "incident {}: reopening a P1 pages again through Alertmanager (--no-page reopens it quietly)",
+            args.id
+        );
+    }
     change_output(ctx, &mut store, change)
 }
 
@@ -403,8 +420,21 @@ pub fn resolve(ctx: &Context, args: ResolveArgs) -> Result<String, CliError> {
 
 /// The incident document (with what was written) for `--json`, else a line per entry.
 /// Lifecycle changes page (or end the page) first.
-fn change_output(ctx: &Context, store: &mut Store, mut change: Change) -> Result<String, CliError> {
-    escalate(ctx, store, &mut change);
+fn change_output(ctx: &Context, store: &mut Store, change: Change) -> Result<String, CliError> {
+    change_output_paging(ctx, store, change, true)
+}
+
+/// What a lifecycle change prints; with `page`, after paging (or ending the page) as
+/// the incident now stands.
+fn change_output_paging(
+    ctx: &Context,
+    store: &mut Store,
+    mut change: Change,
+    page: bool,
+) -> Result<String, CliError> {
+    if page {
+        escalate(ctx, store, &mut change);
+    }
     if ctx.json {
         let record = store.load_incident(change.incident.id)?;
         return ctx.json(&document(ctx, record, change.entries));

@@ -104,6 +104,7 @@ pub fn run(
     if post_through.is_some() {
         state.post_channels = outbox::channel_names(config);
     }
+    state.pages = config.escalation.enabled && exporter.escalation.is_some();
     let warnings: Vec<&str> = config
         .sources
         .iter()

@@ -48,9 +48,20 @@ pub fn parse(line: &str, ctx: &Context<'_>) -> Result<Action, String> {
             if to == i.status {
                 return Err(format!("#{id} is already {to}"));
             }
+            let pages =
+                if ctx.pages && i.severity == Severity::P1 && !i.status.is_open() && to.is_open() {
+                    " Reopening a P1 pages again through Alertmanager."
+                } else {
+                    ""
+                };
+            let firing = if to == Status::Resolved {
+                still_firing(&ctx.linked_firing)
+            } else {
+                String::new()
+            };
             Ok(Action::Write {
                 confirm: Some(format!(
-                    "Change the status of #{id} from {} to {to}?",
+                    "Change the status of #{id} from {} to {to}?{firing}{pages}",
                     i.status
                 )),
                 write: Write::Status { id, to, author, at },
@@ -117,8 +128,12 @@ pub fn parse(line: &str, ctx: &Context<'_>) -> Result<Action, String> {
                         .join(", ")
                 ),
             };
+            let firing = still_firing(&ctx.linked_firing);
             Ok(Action::Write {
-                confirm: Some(format!("Resolve #{id} {} — {shown}?{silences}", i.title)),
+                confirm: Some(format!(
+                    "Resolve #{id} {} — {shown}?{firing}{silences}",
+                    i.title
+                )),
                 write: Write::Resolve {
                     id,
                     summary,
@@ -544,4 +559,13 @@ fn person(raw: &str) -> Option<String> {
 
 fn looks_like_due(word: &str) -> bool {
     word.starts_with('+') || (word.len() == 10 && word.as_bytes().get(4) == Some(&b'-'))
+}
+
+/// For a resolve question: the linked alerts that still fire, named.
+fn still_firing(alerts: &[String]) -> String {
+    match alerts {
+        [] => String::new(),
+        [one] => format!(" ⚠ {one} is still firing."),
+        many => format!(" ⚠ still firing: {}.", many.join(", ")),
+    }
 }
