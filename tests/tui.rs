@@ -125,6 +125,46 @@ fn declare_log_and_resolve_in_the_tui_then_read_it_back_with_the_cli() {
     assert!(kinds_and_texts.contains(&("status".into(), "status: investigating → resolved".into())));
 }
 
+/// Entries are stamped when Enter is pressed, not at the once-a-second tick: three
+/// lines typed within a second get three times, in order, not one shared fraction.
+#[test]
+fn entries_are_stamped_when_enter_is_pressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    cli(
+        &db,
+        &["declare", "--title", "Chat latency", "--severity", "P2"],
+    );
+    let tmux = Tmux::start(dir.path(), &db);
+    tmux.wait_for("Chat latency");
+    tmux.keys(&["Tab", "Enter"]);
+    tmux.wait_for("#1 P2 investigating");
+    for (i, line) in ["first step", "second step", "third step"]
+        .iter()
+        .enumerate()
+    {
+        tmux.text(line);
+        tmux.keys(&["Enter"]);
+        tmux.wait_for(&format!("saved mitigation entry {}", i + 3));
+        std::thread::sleep(std::time::Duration::from_millis(37 * (i as u64 + 1)));
+    }
+    let record = cli(&db, &["show", "1"]);
+    let times: Vec<chrono::DateTime<chrono::Utc>> = record["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["text"].as_str().is_some_and(|t| t.ends_with(" step")))
+        .map(|e| serde_json::from_value(e["at"].clone()).unwrap())
+        .collect();
+    assert_eq!(times.len(), 3, "{record}");
+    assert!(times.windows(2).all(|w| w[0] < w[1]), "in order: {times:?}");
+    let fractions: std::collections::BTreeSet<u32> =
+        times.iter().map(|t| t.timestamp_subsec_millis()).collect();
+    assert!(fractions.len() > 1, "one shared tick fraction: {times:?}");
+    tmux.keys(&["Escape", "q"]);
+    tmux.wait_for("EXIT=0");
+}
+
 #[test]
 fn a_second_process_writing_shows_up_on_screen_without_a_restart() {
     let dir = tempfile::tempdir().unwrap();

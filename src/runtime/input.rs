@@ -12,7 +12,14 @@ use crate::app::Msg;
 pub fn spawn(tx: UnboundedSender<Msg>) {
     thread::spawn(move || loop {
         let msg = match event::read() {
-            Ok(Event::Key(key)) if key.kind == KeyEventKind::Press => Msg::Key(key.into()),
+            Ok(Event::Key(key)) if key.kind == KeyEventKind::Press => {
+                // The clock as the key was pressed: an entry written or confirmed by
+                // it is stamped now, not at the last once-a-second tick.
+                if tx.send(Msg::Tick(super::now())).is_err() {
+                    return;
+                }
+                Msg::Key(key.into())
+            }
             Ok(Event::Paste(text)) => Msg::Paste(text),
             Ok(Event::Resize(..)) => Msg::Tick(super::now()),
             Ok(_) => continue,
