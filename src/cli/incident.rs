@@ -514,7 +514,7 @@ pub struct ShowArgs {
 
 pub fn show(ctx: &Context, args: ShowArgs) -> Result<String, CliError> {
     let record = ctx.open_store_for_reading()?.load_incident(args.id)?;
-    let times = incident_times(&record.incident, ctx.now);
+    let times = crate::domain::metrics::logged_times(&record.incident, &record.timeline, ctx.now);
     let triage = triage_remaining(&record.incident, ctx.config.p2_triage_window, ctx.now);
     if ctx.json {
         return ctx.json(&document(ctx, record, Vec::new()));
@@ -551,8 +551,11 @@ fn render_record(
         "declared",
         format!("{} by {}", format::time(i.declared_at, zone), i.declared_by),
     );
-    if let Some(t) = i.mitigated_at {
-        field("mitigated", format::time(t, zone));
+    if let Some((t, by)) = crate::domain::metrics::mitigated(i, &record.timeline) {
+        field(
+            "mitigated",
+            format!("{} ({})", format::time(t, zone), by.as_str()),
+        );
     }
     if let Some(t) = i.resolved_at {
         field("resolved", format::time(t, zone));

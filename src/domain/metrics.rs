@@ -31,6 +31,57 @@ pub fn incident_times(incident: &Incident, now: DateTime<Utc>) -> IncidentTimes 
     }
 }
 
+/// What marks an incident mitigated: its first mitigation step or its status
+/// reaching monitoring, whichever came first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MitigatedBy {
+    /// The first mitigation entry (a command only started, `running: …`, is not one).
+    Step,
+    /// The status reached monitoring (or resolved).
+    Status,
+}
+
+impl MitigatedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Step => "first mitigation step",
+            Self::Status => "status monitoring",
+        }
+    }
+}
+
+/// When `incident` was mitigated by its log: the first mitigation step or the status
+/// reaching monitoring, whichever came first, and which it was.
+pub fn mitigated(
+    incident: &Incident,
+    timeline: &[super::TimelineEntry],
+) -> Option<(DateTime<Utc>, MitigatedBy)> {
+    let step = timeline
+        .iter()
+        .filter(|e| e.kind == super::EntryKind::Mitigation && !e.text.starts_with("running: "))
+        .map(|e| e.at)
+        .min();
+    match (step, incident.mitigated_at) {
+        (Some(step), Some(status)) if status < step => Some((status, MitigatedBy::Status)),
+        (Some(step), _) => Some((step, MitigatedBy::Step)),
+        (None, Some(status)) => Some((status, MitigatedBy::Status)),
+        (None, None) => None,
+    }
+}
+
+/// [`incident_times`] with time to mitigate by [`mitigated`]: what the postmortem
+/// and `show` report.
+pub fn logged_times(
+    incident: &Incident,
+    timeline: &[super::TimelineEntry],
+    now: DateTime<Utc>,
+) -> IncidentTimes {
+    let mut times = incident_times(incident, now);
+    times.time_to_mitigate =
+        mitigated(incident, timeline).map(|(at, _)| non_negative(at - incident.trigger_time));
+    times
+}
+
 /// Time left to triage a P2 that is still being investigated, counted from the
 /// trigger time; negative once the window has passed. `None` when no triage clock
 /// runs (P1, or already past investigating).
@@ -90,6 +141,44 @@ mod tests {
         NewIncident::declare(d, "alice", t(4))
             .unwrap()
             .into_incident(IncidentId(1))
+    }
+
+    #[test]
+    fn mitigated_is_the_first_step_or_monitoring_whichever_came_first() {
+        let mut i = incident(Severity::P1);
+        let entry = |kind, text: &str, at| crate::domain::TimelineEntry {
+            id: crate::domain::EntryId(1),
+            incident_id: IncidentId(1),
+            at,
+            author: "alice".into(),
+            kind,
+            text: text.into(),
+            revisions: Vec::new(),
+            db_role: None,
+        };
+        assert_eq!(mitigated(&i, &[]), None);
+        let log = [
+            entry(
+                crate::domain::EntryKind::Mitigation,
+                "running: kubectl rollout undo",
+                t(5),
+            ),
+            entry(crate::domain::EntryKind::Note, "looking", t(6)),
+            entry(
+                crate::domain::EntryKind::Mitigation,
+                "rolled back room",
+                t(10),
+            ),
+        ];
+        assert_eq!(mitigated(&i, &log), Some((t(10), MitigatedBy::Step)));
+        i.mitigated_at = Some(t(30));
+        assert_eq!(mitigated(&i, &log), Some((t(10), MitigatedBy::Step)));
+        assert_eq!(
+            logged_times(&i, &log, t(40)).time_to_mitigate,
+            Some(Duration::minutes(10))
+        );
+        i.mitigated_at = Some(t(8));
+        assert_eq!(mitigated(&i, &log), Some((t(8), MitigatedBy::Status)));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::config::TimeDisplay;
 use crate::domain::alert::{AlertEvent, LinkedAlert};
-use crate::domain::metrics::incident_times;
+use crate::domain::metrics::{logged_times, mitigated};
 use crate::domain::parse::format_duration;
 use crate::domain::slo::IncidentBudget;
 use crate::domain::{EntryKind, FollowUp, Incident, Status, TimelineEntry};
@@ -207,7 +207,7 @@ pub fn postmortem(
     tz: TimeDisplay,
     now: DateTime<Utc>,
 ) -> Postmortem {
-    let t = incident_times(incident, now);
+    let t = logged_times(incident, timeline, now);
     let span = |d: Option<Duration>| d.map(format_duration).unwrap_or_else(|| "—".into());
     let when = |d: Option<DateTime<Utc>>| d.map(|d| time(d, tz)).unwrap_or_else(|| "—".into());
     let today = now.date_naive();
@@ -216,7 +216,10 @@ pub fn postmortem(
         times: Times {
             trigger: time(incident.trigger_time, tz),
             declared: time(incident.declared_at, tz),
-            mitigated: when(incident.mitigated_at),
+            mitigated: mitigated(incident, timeline).map_or_else(
+                || "—".into(),
+                |(at, by)| format!("{} ({})", time(at, tz), by.as_str()),
+            ),
             resolved: if incident.status == Status::Resolved {
                 when(incident.resolved_at)
             } else {

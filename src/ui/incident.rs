@@ -10,7 +10,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use super::strings;
 use super::theme::Theme;
 use crate::app::State;
-use crate::domain::metrics::{incident_times, next_customer_update};
+use crate::domain::metrics::next_customer_update;
 use crate::domain::parse::format_duration;
 use crate::domain::{EntryKind, Severity, TimelineEntry};
 use crate::format::{clock, list as list_or_none, time as time_short};
@@ -112,7 +112,7 @@ fn render_template(
     record: &IncidentRecord,
 ) {
     let i = &record.incident;
-    let times = incident_times(i, state.now);
+    let times = crate::domain::metrics::logged_times(i, &record.timeline, state.now);
     let zone = state.time_display;
     let span = |d: Option<chrono::Duration>| d.map(format_duration).unwrap_or_else(|| "—".into());
     let comms = match (&i.comms_lead, i.severity) {
