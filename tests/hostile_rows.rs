@@ -14,31 +14,7 @@ use common::postgres::Postgres;
 use common::tmux::Tmux;
 use serde_json::Value;
 
-fn sitrep(db: &str, home: &Path, user: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sitrep"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("SITREP_") || key.starts_with("PG") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("SITREP_DB", db)
-        .env("SITREP_USER", user)
-        .env("SITREP_TIME_DISPLAY", "utc")
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"));
-    cmd
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("output is UTF-8")
-}
+use common::{ok, responder as sitrep};
 
 /// What must never leave sitrep toward a terminal or a document: C0 controls but
 /// line feed, DEL, C1 controls, bidi embeddings/overrides/isolates, line and

@@ -5,38 +5,13 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use common::postgres::Postgres;
 use common::tmux::Tmux;
 use serde_json::Value;
 
-/// `sitrep` as a responder on their own host: their own home, user and database URL.
-fn sitrep(url: &str, home: &Path, user: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sitrep"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("SITREP_") || key.starts_with("PG") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("SITREP_DB", url)
-        .env("SITREP_USER", user)
-        .env("SITREP_TIME_DISPLAY", "utc")
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"));
-    cmd
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use common::{ok, responder as sitrep};
 
 fn json(cmd: &mut Command) -> Value {
     serde_json::from_str(&ok(cmd.arg("--json").output().unwrap())).unwrap()
