@@ -589,3 +589,73 @@ proptest::proptest! {
         checks::stored_rows(&data);
     }
 }
+
+/// A team database from before schema 7 with the old role model (table-wide UPDATE
+/// and DELETE grants), upgraded by the owner's ordinary sitrep, not `db init`: the
+/// migration narrows the grants itself, and a responder can still change incidents
+/// (unlinking alerts goes through the new function) but no longer lock a table.
+#[test]
+fn the_upgrade_narrows_an_existing_responder_role_without_another_db_init() {
+    let pg = Postgres::start();
+    let url = pg.database("team");
+    let mut owner = pg.client("team");
+    team_schema_at(&mut owner, 6);
+    owner
+        .batch_execute(
+            "CREATE ROLE sitrep_responder NOLOGIN; \
+             GRANT USAGE ON SCHEMA public TO sitrep_responder; \
+             GRANT SELECT ON sitrep_schema, incident, timeline_entry, entry_revision, followup, linked_alert, comms_delivery TO sitrep_responder; \
+             GRANT INSERT ON incident, timeline_entry, entry_revision, followup, linked_alert, comms_delivery TO sitrep_responder; \
+             GRANT UPDATE ON incident, followup, comms_delivery TO sitrep_responder; \
+             GRANT DELETE ON linked_alert TO sitrep_responder; \
+             GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO sitrep_responder; \
+             CREATE ROLE alice LOGIN PASSWORD 'alice-pw' IN ROLE sitrep_responder;",
+        )
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    ok(sitrep(&url, home.path(), "admin")
+        .args(["list"])
+        .output()
+        .unwrap());
+    let alice = pg.url_for("alice", "alice-pw", "team");
+    ok(sitrep(&alice, home.path(), "alice")
+        .args([
+            "declare",
+            "--title",
+            "room down",
+            "--severity",
+            "P2",
+            "--alert",
+            "fp-1",
+        ])
+        .output()
+        .unwrap());
+    ok(sitrep(&alice, home.path(), "alice")
+        .args(["edit", "1", "--unlink-alert", "fp-1"])
+        .output()
+        .unwrap());
+    ok(sitrep(&alice, home.path(), "alice")
+        .args(["resolve", "1"])
+        .output()
+        .unwrap());
+    let record: Value = serde_json::from_str(&ok(sitrep(&alice, home.path(), "alice")
+        .args(["show", "1", "--json"])
+        .output()
+        .unwrap()))
+    .unwrap();
+    assert_eq!(
+        record["incident"]["linked_alerts"],
+        serde_json::json!([]),
+        "{record}"
+    );
+    assert_eq!(record["incident"]["status"], "resolved");
+    let mut as_alice = postgres::Client::connect(&alice, postgres::NoTls).unwrap();
+    let err = as_alice
+        .batch_execute("BEGIN; LOCK TABLE incident IN ACCESS EXCLUSIVE MODE; COMMIT")
+        .expect_err("no lock");
+    assert_eq!(
+        err.code(),
+        Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+        "{err:?}"
+    );
+}

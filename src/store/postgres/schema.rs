@@ -244,6 +244,19 @@ pub const MIGRATIONS: &[&str] = &[
         DELETE FROM linked_alert WHERE incident_id = incident AND NOT (fingerprint = ANY(keep))
     $$;
     REVOKE ALL ON FUNCTION sitrep_unlink_alerts(BIGINT, TEXT[]) FROM PUBLIC;
+    -- A database whose role model exists already gets the narrower grants now, so a
+    -- responder's sitrep keeps working after the upgrade without another db init.
+    DO $grants$ BEGIN
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sitrep_responder') THEN
+            GRANT EXECUTE ON FUNCTION sitrep_unlink_alerts(BIGINT, TEXT[]) TO sitrep_responder;
+            REVOKE UPDATE, DELETE, TRUNCATE ON incident, followup, comms_delivery, linked_alert FROM sitrep_responder;
+            GRANT UPDATE (title, severity, status, commander, comms_lead, trigger_ms, mitigated_ms, resolved_ms,
+                regions, cohorts, summary, root_cause, release_related, rollback_performed, drill,
+                public_title, public_impact, services) ON incident TO sitrep_responder;
+            GRANT UPDATE (title, owner, due, done_ms, cancelled_ms, cancel_reason) ON followup TO sitrep_responder;
+            GRANT UPDATE (state, attempts, next_ms, lease_ms, last_error, done_ms) ON comms_delivery TO sitrep_responder;
+        END IF;
+    END $grants$;
     "#,
 ];
 
