@@ -102,22 +102,66 @@ impl Server {
         args: impl Fn(&Path, u16) -> Vec<String>,
         ready: Option<&str>,
     ) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let args = args(dir.path(), port);
-        let child = Self::spawn(binary, &args, dir.path());
-        let scheme = if ready.is_some() { "http" } else { "https" };
-        let server = Self {
-            child,
-            url: format!("{scheme}://127.0.0.1:{port}"),
-            _dir: dir,
-            name,
-            binary: binary.to_string(),
-            args,
-            ready: ready.map(str::to_string),
-        };
-        server.wait_ready(port);
-        server
+        // A free port can be handed out twice before either taker binds it (two
+        // free_port calls, one for gossip): a server that loses that race is started
+        // again on another port.
+        for attempt in 1.. {
+            let dir = tempfile::tempdir().unwrap();
+            let port = free_port();
+            let args = args(dir.path(), port);
+            let child = Self::spawn(binary, &args, dir.path());
+            let scheme = if ready.is_some() { "http" } else { "https" };
+            let mut server = Self {
+                child,
+                url: format!("{scheme}://127.0.0.1:{port}"),
+                _dir: dir,
+                name,
+                binary: binary.to_string(),
+                args,
+                ready: ready.map(str::to_string),
+            };
+            if attempt < 4 && server.lost_its_port() {
+                let _ = server.child.kill();
+                let _ = server.child.wait();
+                continue;
+            }
+            server.wait_ready(port);
+            return server;
+        }
+        unreachable!("the loop returns or panics")
+    }
+
+    /// Whether the server exited at once because its port was taken meanwhile.
+    fn lost_its_port(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            let log =
+                std::fs::read_to_string(self._dir.path().join("server.log")).unwrap_or_default();
+            if log.contains("address already in use") {
+                return true;
+            }
+            if self.ready_now() {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
+    fn ready_now(&self) -> bool {
+        let port: u16 = self
+            .url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        match self.ready.as_deref() {
+            Some(path) => matches!(
+                http("GET", &format!("{}{path}", self.url), ""),
+                Ok((200, _))
+            ),
+            None => TcpStream::connect(("127.0.0.1", port)).is_ok(),
+        }
     }
 
     fn spawn(binary: &str, args: &[String], dir: &Path) -> Child {
