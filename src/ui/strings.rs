@@ -69,7 +69,7 @@ pub const KEYS_SEARCH: &str =
     " type to search title, #id, commander, region · Enter keep · Esc clear";
 pub const LOADING: &str = "loading…";
 /// After the kind in the composer's title while it writes customer updates.
-pub const COMPOSER_TO_CUSTOMERS: &str = " · a customer update (Tab: back to notes)";
+pub const COMPOSER_TO_CUSTOMERS: &str = " · a customer update";
 pub const RECORD_UNREADABLE: &str =
     "This incident cannot be read right now (it is read again on every change): ";
 pub const INCIDENTS_UNREADABLE: &str =

@@ -31,7 +31,23 @@ pub fn sitrep_on(db: &Path) -> Command {
     cmd
 }
 
+/// A loopback port nothing listens on, for a server a test starts. Taken below the
+/// kernel's ephemeral range (32768 and up here), which the tests' own outgoing
+/// connections draw from: a port found free there can be the local port of a
+/// connection a moment later. Never the same port twice in one test process.
 pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    // Test binaries run one after another: start each at its own offset.
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let span = 12_000u16;
+    let offset = (std::process::id() % u32::from(span)) as u16;
+    for _ in 0..span {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = 20_000 + (offset.wrapping_add(n.wrapping_mul(7))) % span;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
