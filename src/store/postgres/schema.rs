@@ -244,17 +244,24 @@ pub const MIGRATIONS: &[&str] = &[
         DELETE FROM linked_alert WHERE incident_id = incident AND NOT (fingerprint = ANY(keep))
     $$;
     REVOKE ALL ON FUNCTION sitrep_unlink_alerts(BIGINT, TEXT[]) FROM PUBLIC;
-    -- A database whose role model exists already gets the narrower grants now, so a
-    -- responder's sitrep keeps working after the upgrade without another db init.
+    -- The responder's write grants, in one place: by column, never table-wide (a
+    -- table-wide UPDATE or DELETE grant also lets a login LOCK TABLE in exclusive
+    -- mode). Called by the role model (db init) and, for a database whose role
+    -- exists already, right here, so an upgrade needs no second db init.
+    CREATE FUNCTION sitrep_grant_responder_writes() RETURNS VOID LANGUAGE plpgsql AS $$
+    BEGIN
+        REVOKE UPDATE, DELETE, TRUNCATE ON incident, followup, comms_delivery, linked_alert FROM sitrep_responder;
+        GRANT UPDATE (title, severity, status, commander, comms_lead, trigger_ms, mitigated_ms, resolved_ms,
+            regions, cohorts, summary, root_cause, release_related, rollback_performed, drill,
+            public_title, public_impact, services) ON incident TO sitrep_responder;
+        GRANT UPDATE (title, owner, due, done_ms, cancelled_ms, cancel_reason) ON followup TO sitrep_responder;
+        GRANT UPDATE (state, attempts, next_ms, lease_ms, last_error, done_ms) ON comms_delivery TO sitrep_responder;
+        GRANT EXECUTE ON FUNCTION sitrep_unlink_alerts(BIGINT, TEXT[]) TO sitrep_responder;
+    END $$;
+    REVOKE ALL ON FUNCTION sitrep_grant_responder_writes() FROM PUBLIC;
     DO $grants$ BEGIN
         IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sitrep_responder') THEN
-            GRANT EXECUTE ON FUNCTION sitrep_unlink_alerts(BIGINT, TEXT[]) TO sitrep_responder;
-            REVOKE UPDATE, DELETE, TRUNCATE ON incident, followup, comms_delivery, linked_alert FROM sitrep_responder;
-            GRANT UPDATE (title, severity, status, commander, comms_lead, trigger_ms, mitigated_ms, resolved_ms,
-                regions, cohorts, summary, root_cause, release_related, rollback_performed, drill,
-                public_title, public_impact, services) ON incident TO sitrep_responder;
-            GRANT UPDATE (title, owner, due, done_ms, cancelled_ms, cancel_reason) ON followup TO sitrep_responder;
-            GRANT UPDATE (state, attempts, next_ms, lease_ms, last_error, done_ms) ON comms_delivery TO sitrep_responder;
+            PERFORM sitrep_grant_responder_writes();
         END IF;
     END $grants$;
     "#,
@@ -403,16 +410,8 @@ END $roles$;
 GRANT USAGE ON SCHEMA public TO sitrep_responder;
 GRANT SELECT ON sitrep_schema, incident, timeline_entry, entry_revision, followup, linked_alert, comms_delivery TO sitrep_responder;
 GRANT INSERT ON incident, timeline_entry, entry_revision, followup, linked_alert, comms_delivery TO sitrep_responder;
--- UPDATE by column, never on the whole table: a table-wide UPDATE or DELETE grant also
--- lets a login LOCK TABLE in exclusive mode and stall every sitrep. Column grants are
--- what sitrep's statements use (and FOR UPDATE needs one); LOCK TABLE needs more.
-REVOKE UPDATE, DELETE, TRUNCATE ON incident, followup, comms_delivery, linked_alert FROM sitrep_responder;
-GRANT UPDATE (title, severity, status, commander, comms_lead, trigger_ms, mitigated_ms, resolved_ms,
-    regions, cohorts, summary, root_cause, release_related, rollback_performed, drill,
-    public_title, public_impact, services) ON incident TO sitrep_responder;
-GRANT UPDATE (title, owner, due, done_ms, cancelled_ms, cancel_reason) ON followup TO sitrep_responder;
-GRANT UPDATE (state, attempts, next_ms, lease_ms, last_error, done_ms) ON comms_delivery TO sitrep_responder;
-GRANT EXECUTE ON FUNCTION sitrep_unlink_alerts(BIGINT, TEXT[]) TO sitrep_responder;
+-- UPDATE by column and no DELETE (see migration 7's sitrep_grant_responder_writes).
+SELECT sitrep_grant_responder_writes();
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO sitrep_responder;
 REVOKE UPDATE, DELETE, TRUNCATE ON timeline_entry, entry_revision FROM PUBLIC, sitrep_responder;
 "#;
