@@ -82,6 +82,10 @@ struct EscalationFile {
     enabled: Option<bool>,
     /// Which Alertmanager source (default: the first).
     source: Option<String>,
+    /// Labels set on the page (default: `severity = "critical"`).
+    labels: Option<std::collections::BTreeMap<String, String>>,
+    /// The page's link back for receivers; `{incident}` is the number.
+    generator_url: Option<String>,
 }
 
 /// P1 means immediate escalation: a `SitrepIncident` alert posted to the team's
@@ -93,6 +97,8 @@ pub struct Escalation {
     pub enabled: bool,
     /// The Alertmanager source to post to; `None`: the first one.
     pub source: Option<String>,
+    /// The page's labels and link back.
+    pub page: crate::domain::escalation::PageOptions,
 }
 
 impl Default for Escalation {
@@ -100,6 +106,7 @@ impl Default for Escalation {
         Self {
             enabled: true,
             source: None,
+            page: Default::default(),
         }
     }
 }
@@ -434,7 +441,8 @@ impl Config {
             }
             None => DEFAULT_BUSY_TIMEOUT,
         };
-        let sources = if overrides.alertmanager.is_empty() && overrides.prometheus.is_empty() {
+        let one_off = !(overrides.alertmanager.is_empty() && overrides.prometheus.is_empty());
+        let sources = if !one_off {
             file.sources
                 .into_iter()
                 .map(sources::source)
@@ -493,7 +501,11 @@ impl Config {
             .map(channels::channel)
             .collect::<Result<Vec<_>, _>>()?;
         channels::check_names(&channels)?;
-        if let Some(name) = &file.escalation.source {
+        // A one-off source (`--alertmanager URL`) replaces the configured ones, and
+        // escalation follows it: the configured `[escalation] source` names a source
+        // this run does not have, which is no error for a command that only reads.
+        let escalation_source = file.escalation.source.filter(|_| !one_off);
+        if let Some(name) = &escalation_source {
             if !sources
                 .iter()
                 .any(|s| &s.name == name && s.kind == SourceKind::Alertmanager)
@@ -504,13 +516,15 @@ impl Config {
                 });
             }
         }
+        let page = page_options(file.escalation.labels, file.escalation.generator_url)?;
         Ok(Self {
             escalation: Escalation {
+                page,
                 enabled: file
                     .escalation
                     .enabled
                     .unwrap_or_else(|| sources.iter().any(|s| s.kind == SourceKind::Alertmanager)),
-                source: file.escalation.source,
+                source: escalation_source,
             },
             db: file.db.filter(|d| !d.trim().is_empty()),
             comms: Comms {
@@ -530,6 +544,63 @@ impl Config {
             busy_timeout,
         })
     }
+}
+
+/// The page's labels and link as configured: label names as Prometheus takes
+/// them, never sitrep's own, and a link a receiver can open.
+fn page_options(
+    labels: Option<std::collections::BTreeMap<String, String>>,
+    generator_url: Option<String>,
+) -> Result<crate::domain::escalation::PageOptions, ConfigError> {
+    use crate::domain::escalation::{PageOptions, OWN_LABELS};
+    let mut page = PageOptions::default();
+    if let Some(labels) = labels {
+        for (name, value) in &labels {
+            let valid = name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let detail = if !valid {
+                Some(format!(
+                    "'{}' is not a label name (letters, digits and _, not starting with a digit)",
+                    sanitize_line(name)
+                ))
+            } else if OWN_LABELS.contains(&name.as_str()) {
+                Some(format!("'{name}' is sitrep's own label; it cannot be set"))
+            } else if value.trim().is_empty() {
+                Some(format!("label '{name}' has an empty value"))
+            } else {
+                None
+            };
+            if let Some(detail) = detail {
+                return Err(ConfigError::Value {
+                    key: "escalation labels".into(),
+                    detail,
+                });
+            }
+        }
+        page.labels = labels
+            .into_iter()
+            .map(|(k, v)| (k, sanitize_line(&v)))
+            .collect();
+    }
+    if let Some(url) = generator_url.filter(|u| !u.trim().is_empty()) {
+        let url = url.trim().to_string();
+        if !(url.starts_with("https://") || url.starts_with("http://"))
+            || url.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(ConfigError::Value {
+                key: "escalation generator_url".into(),
+                detail: format!(
+                    "'{}' must be an http:// or https:// address without spaces",
+                    sanitize_line(&url)
+                ),
+            });
+        }
+        page.generator_url = Some(url);
+    }
+    Ok(page)
 }
 
 pub(super) fn positive_duration(key: &str, raw: &str) -> Result<Duration, ConfigError> {
@@ -684,11 +755,13 @@ pub const EXAMPLE: &str = r##"# sitrep configuration.
 # url_file = "/etc/sitrep/statuspage-url"
 
 # P1 means immediate escalation: declaring a P1 (or raising one to P1) posts a
-# SitrepIncident alert (severity="page") to an Alertmanager source, so the routes you
-# already have page the right people; resolving or downgrading ends it.
+# SitrepIncident alert (severity="critical") to an Alertmanager source, so the routes
+# you already have page the right people; resolving or downgrading ends it.
 # [escalation]
 # enabled = true
 # source = "prod"                   # default: the first Alertmanager source
+# labels = { severity = "critical", team = "sre" }   # set on the page
+# generator_url = "https://wiki.example.com/incidents/{incident}"  # receivers link here
 
 # Which labels mean what. The defaults understand Sloth and Pyrra.
 # [labels]
