@@ -97,7 +97,8 @@ fn a_p1_pages_through_alertmanager_until_downgraded_or_resolved() {
     let firing = pages(&am);
     assert_eq!(firing.len(), 1, "{firing:?}");
     let page = &firing[0];
-    assert_eq!(page["labels"]["severity"], "page");
+    // PagerDuty's Events API v2 takes critical, error, warning or info.
+    assert_eq!(page["labels"]["severity"], "critical");
     assert_eq!(page["labels"]["incident"], "1");
     assert_eq!(page["labels"]["service"], "room");
     assert_eq!(page["labels"]["region"], "eu-west");
@@ -419,4 +420,95 @@ fn reopening_a_resolved_p1_says_it_pages_and_no_page_reopens_quietly() {
     let firing = pages(&am);
     assert_eq!(firing.len(), 1, "only #1 pages: {firing:?}");
     assert_eq!(firing[0]["labels"]["incident"], "1");
+}
+
+/// A one-off `--alertmanager URL` replaces the configured sources for that run,
+/// and escalation follows it: a configured `[escalation] source` that names a
+/// source the run does not have is no error (issue 24, item 16).
+#[test]
+fn a_one_off_source_replaces_the_configured_escalation_source() {
+    let configured = Server::alertmanager();
+    let one_off = Server::alertmanager();
+    let dir = world(&configured.url, "\n[escalation]\nsource = \"prod\"\n");
+    let dir = dir.path();
+    let out = sitrep(dir, &["--alertmanager", &one_off.url, "alerts"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = sitrep(
+        dir,
+        &[
+            "--alertmanager",
+            &one_off.url,
+            "declare",
+            "--title",
+            "x",
+            "--severity",
+            "p1",
+            "--comms-lead",
+            "b",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(pages(&one_off).len(), 1);
+    assert!(pages(&configured).is_empty());
+}
+
+/// The page's labels and its link back are the team's to set (issue 24, item 18);
+/// sitrep's own labels are not, and a bad one is a config error that says which.
+#[test]
+fn the_page_carries_the_teams_labels_and_a_link_back() {
+    let am = Server::alertmanager();
+    let dir = world(
+        &am.url,
+        "\n[escalation]\nlabels = { severity = \"error\", team = \"sre\" }\ngenerator_url = \"https://wiki.example.com/incidents/{incident}\"\n",
+    );
+    let dir = dir.path();
+    let out = sitrep(
+        dir,
+        &[
+            "declare",
+            "--title",
+            "x",
+            "--severity",
+            "p1",
+            "--comms-lead",
+            "b",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let firing = pages(&am);
+    assert_eq!(firing.len(), 1, "{firing:?}");
+    assert_eq!(firing[0]["labels"]["severity"], "error");
+    assert_eq!(firing[0]["labels"]["team"], "sre");
+    assert_eq!(firing[0]["labels"]["incident"], "1");
+    assert_eq!(
+        firing[0]["generatorURL"],
+        "https://wiki.example.com/incidents/1"
+    );
+    assert!(timeline(dir)
+        .iter()
+        .any(|t| t.contains("SitrepIncident severity=\"error\" for #1")));
+    for (extra, says) in [
+        ("labels = { incident = \"7\" }", "sitrep's own label"),
+        ("labels = { \"1bad\" = \"x\" }", "not a label name"),
+        ("labels = { team = \" \" }", "empty value"),
+        ("generator_url = \"wiki/incidents\"", "http:// or https://"),
+    ] {
+        let bad = world(&am.url, &format!("\n[escalation]\n{extra}\n"));
+        let out = sitrep(bad.path(), &["list"]);
+        assert_eq!(out.status.code(), Some(2), "{extra}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{extra}: {err}");
+    }
 }

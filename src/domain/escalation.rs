@@ -19,6 +19,30 @@ const PAGED: &str = "paged through Alertmanager";
 const PAGE_ENDED: &str = "page ended through Alertmanager";
 const FAILED: &str = "escalation failed";
 
+/// How sitrep's page is labelled for the team's routes and receivers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageOptions {
+    /// Labels set on the page beside sitrep's own (`alertname`, `incident`,
+    /// `service`, `region`); by default `severity="critical"`, which PagerDuty's
+    /// and Opsgenie's receivers take as it is.
+    pub labels: BTreeMap<String, String>,
+    /// Where a receiver links back to (the runbook, the status page); `{incident}`
+    /// is replaced by the incident's number. None: no link.
+    pub generator_url: Option<String>,
+}
+
+impl Default for PageOptions {
+    fn default() -> Self {
+        Self {
+            labels: BTreeMap::from([("severity".to_string(), "critical".to_string())]),
+            generator_url: None,
+        }
+    }
+}
+
+/// Labels a team cannot set on the page: they are how sitrep finds its own page.
+pub const OWN_LABELS: [&str; 2] = ["alertname", "incident"];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Paging {
     /// Post the alert firing (again: posting it is idempotent).
@@ -71,19 +95,30 @@ pub fn paged_incident(alert: &super::alert::Alert) -> Option<super::IncidentId> 
 }
 
 /// Labels of the alert: what routes it (and identifies it).
-pub fn labels(incident: &Incident) -> BTreeMap<String, String> {
-    let mut labels = BTreeMap::from([
-        ("alertname".to_string(), ALERT_NAME.to_string()),
-        ("severity".to_string(), "page".to_string()),
-        ("incident".to_string(), incident.id.0.to_string()),
-    ]);
+pub fn labels(incident: &Incident, options: &PageOptions) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::new();
     if !incident.services.is_empty() {
         labels.insert("service".into(), incident.services.join(","));
     }
     if !incident.regions.is_empty() {
         labels.insert("region".into(), incident.regions.join(","));
     }
+    for (name, value) in &options.labels {
+        if !OWN_LABELS.contains(&name.as_str()) {
+            labels.insert(name.clone(), value.clone());
+        }
+    }
+    labels.insert("alertname".to_string(), ALERT_NAME.to_string());
+    labels.insert("incident".to_string(), incident.id.0.to_string());
     labels
+}
+
+/// The page's link back (`generatorURL`), if the team configured one.
+pub fn generator_url(incident: &Incident, options: &PageOptions) -> Option<String> {
+    options
+        .generator_url
+        .as_ref()
+        .map(|url| url.replace("{incident}", &incident.id.0.to_string()))
 }
 
 pub fn annotations(incident: &Incident) -> BTreeMap<String, String> {
@@ -113,11 +148,21 @@ pub fn ends_at(paging: Paging, now: DateTime<Utc>) -> DateTime<Utc> {
     }
 }
 
-pub fn done_text(paging: Paging, source: &str, incident: &Incident) -> String {
+pub fn done_text(
+    paging: Paging,
+    source: &str,
+    incident: &Incident,
+    options: &PageOptions,
+) -> String {
     match paging {
         Paging::Fire => format!(
-            "{PAGED} '{}': {ALERT_NAME} severity=\"page\" for #{} (P1)",
+            "{PAGED} '{}': {ALERT_NAME}{} for #{} (P1)",
             sanitize_line(source),
+            options
+                .labels
+                .get("severity")
+                .map(|s| format!(" severity=\"{}\"", sanitize_line(s)))
+                .unwrap_or_default(),
             incident.id
         ),
         Paging::End => format!(
@@ -182,7 +227,12 @@ mod tests {
     fn a_p1_pages_once_and_ends_on_resolve_or_downgrade() {
         let mut i = p1();
         assert_eq!(decide(&i, &[]), Some((Paging::Fire, true)));
-        let paged = note(&done_text(Paging::Fire, "prod", &i));
+        let paged = note(&done_text(
+            Paging::Fire,
+            "prod",
+            &i,
+            &PageOptions::default(),
+        ));
         assert_eq!(
             decide(&i, std::slice::from_ref(&paged)),
             Some((Paging::Fire, false)),
@@ -193,7 +243,7 @@ mod tests {
             decide(&i, std::slice::from_ref(&paged)),
             Some((Paging::End, true))
         );
-        let ended = note(&done_text(Paging::End, "prod", &i));
+        let ended = note(&done_text(Paging::End, "prod", &i, &PageOptions::default()));
         assert_eq!(decide(&i, &[paged.clone(), ended.clone()]), None);
         i.severity = Severity::P1;
         i.status = Status::Resolved;
@@ -217,9 +267,9 @@ mod tests {
     #[test]
     fn the_alert_carries_the_incident() {
         let i = p1();
-        let l = labels(&i);
+        let l = labels(&i, &PageOptions::default());
         assert_eq!(l["alertname"], "SitrepIncident");
-        assert_eq!(l["severity"], "page");
+        assert_eq!(l["severity"], "critical");
         assert_eq!(l["incident"], "4");
         assert_eq!(l["service"], "room");
         assert_eq!(l["region"], "eu-west");
@@ -227,5 +277,30 @@ mod tests {
         assert_eq!(a["commander"], "alice");
         assert_eq!(a["comms_lead"], "carol");
         assert_eq!(a["summary"], "P1 incident #4: Stream starts failing");
+    }
+
+    #[test]
+    fn a_team_labels_its_page_but_cannot_hide_whose_it_is() {
+        let i = p1();
+        let options = PageOptions {
+            labels: BTreeMap::from([
+                ("severity".to_string(), "error".to_string()),
+                ("team".to_string(), "sre".to_string()),
+                ("incident".to_string(), "99".to_string()),
+                ("alertname".to_string(), "Other".to_string()),
+            ]),
+            generator_url: Some("https://status.example.com/incidents/{incident}".into()),
+        };
+        let l = labels(&i, &options);
+        assert_eq!(l["severity"], "error");
+        assert_eq!(l["team"], "sre");
+        assert_eq!(l["incident"], "4");
+        assert_eq!(l["alertname"], "SitrepIncident");
+        assert_eq!(
+            generator_url(&i, &options).as_deref(),
+            Some("https://status.example.com/incidents/4")
+        );
+        assert_eq!(generator_url(&i, &PageOptions::default()), None);
+        assert!(done_text(Paging::Fire, "prod", &i, &options).contains("severity=\"error\""));
     }
 }

@@ -56,8 +56,9 @@ pub fn after_change(
         ),
         Some(source) => crate::sources::block_on(crate::sources::escalation::post(
             source,
-            &escalation::labels(&record.incident),
+            &escalation::labels(&record.incident, &config.escalation.page),
             &escalation::annotations(&record.incident),
+            escalation::generator_url(&record.incident, &config.escalation.page).as_deref(),
             record.incident.declared_at,
             escalation::ends_at(paging, now),
         ))
@@ -69,7 +70,8 @@ pub fn after_change(
     };
     let (text, outcome) = match result {
         Ok(name) => {
-            let text = escalation::done_text(paging, &name, &record.incident);
+            let text =
+                escalation::done_text(paging, &name, &record.incident, &config.escalation.page);
             if !news {
                 return None;
             }

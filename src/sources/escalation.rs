@@ -47,6 +47,7 @@ pub async fn post(
     source: &Source,
     labels: &BTreeMap<String, String>,
     annotations: &BTreeMap<String, String>,
+    generator_url: Option<&str>,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
 ) -> Result<Vec<String>, SourceError> {
@@ -58,12 +59,16 @@ pub async fn post(
         )));
     }
     let client = http::client(&source.http)?;
-    let mut alerts = vec![json!({
+    let mut page = json!({
         "labels": labels,
         "annotations": annotations,
         "startsAt": starts_at,
         "endsAt": ends_at,
-    })];
+    });
+    if let Some(url) = generator_url {
+        page["generatorURL"] = json!(url);
+    }
+    let mut alerts = vec![page];
     if let Some(id) = labels.get("incident") {
         let now = Utc::now();
         for stale in pages_of(&client, source, id).await {
