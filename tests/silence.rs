@@ -912,3 +912,68 @@ fn an_incident_of_the_same_number_in_another_database_keeps_its_silences() {
     tmux.keys(&["q"]);
     tmux.wait_for("EXIT=0");
 }
+
+/// Resolving asks the Alertmanagers which silences are still in force, as
+/// `silence --list` does: one expired with amtool (here: its API, which amtool
+/// calls) is not named; when no Alertmanager answers, the timeline's list is
+/// shown and says where it came from (issue 24, item 19).
+#[test]
+fn resolving_names_only_silences_alertmanager_still_holds() {
+    let am = Server::alertmanager();
+    am.post_alerts(ALERTS);
+    let dir = world(&[&am.url]);
+    let dir = dir.path();
+    for title in ["Starts failing", "Chat slow"] {
+        let out = sitrep(dir, &["declare", "--title", title, "--severity", "p2"]);
+        assert!(out.status.success());
+    }
+    for incident in ["1", "2"] {
+        let out = sitrep(
+            dir,
+            &[
+                "silence",
+                incident,
+                "--matcher",
+                r#"region="eu-west""#,
+                "--comment",
+                "noisy",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let first = json(dir, &["silence", "1", "--list"])[0]["silence"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) =
+        common::backend::http("DELETE", &format!("{}/api/v2/silence/{first}", am.url), "").unwrap();
+    assert_eq!(status, 200, "{body}");
+    let out = sitrep(dir, &["resolve", "1"]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("note: silence"), "{stderr}");
+
+    let second = json(dir, &["silence", "2", "--list"])[0]["silence"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    drop(am);
+    let out = sitrep(dir, &["resolve", "2"]);
+    assert!(
+        out.status.success(),
+        "resolving never waits on Alertmanager"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot ask the Alertmanagers") && stderr.contains("the timeline says"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("silence {second} on prod")),
+        "{stderr}"
+    );
+}

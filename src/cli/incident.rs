@@ -405,14 +405,33 @@ pub fn resolve(ctx: &Context, args: ResolveArgs) -> Result<String, CliError> {
             eprintln!("{line}");
         }
     } else if let Ok(record) = store.load_incident(args.id) {
-        // Silences made for it outlive the incident: say so, with the way out.
-        let left =
-            crate::domain::silence::unexpired(record.timeline.iter().map(|e| e.text.as_str()));
-        for (silence, source, until) in left {
-            eprintln!(
-                "note: silence {silence} on {source} (until {until}) was made for this incident; expire it with 'sitrep silence {} --expire {silence}'",
-                args.id
-            );
+        // Silences made for it outlive the incident: say so, with the way out. The
+        // Alertmanagers know which are still in force; the timeline is the fallback.
+        let made = crate::domain::silence::made_ids(&record.timeline);
+        if !made.is_empty() {
+            let tz = ctx.config.time_display;
+            let left: Vec<(String, String, String)> = match super::silence::in_force(
+                ctx, &made, args.id,
+            ) {
+                Ok(silences) => silences
+                    .into_iter()
+                    .map(|(source, s)| (s.id, source, crate::format::time(s.ends_at, tz)))
+                    .collect(),
+                Err(e) => {
+                    eprintln!(
+                            "note: cannot ask the Alertmanagers which silences are still in force ({e}); the timeline says:"
+                        );
+                    crate::domain::silence::unexpired(
+                        record.timeline.iter().map(|e| e.text.as_str()),
+                    )
+                }
+            };
+            for (silence, source, until) in left {
+                eprintln!(
+                    "note: silence {silence} on {source} (until {until}) was made for this incident; expire it with 'sitrep silence {} --expire {silence}'",
+                    args.id
+                );
+            }
         }
     }
     change_output(ctx, &mut store, change)

@@ -325,6 +325,37 @@ fn expire(
     Ok(format!("silence {} expired on {}\n", found.id, source.name))
 }
 
+impl SilenceArgs {
+    /// Incident `id`'s silences on every Alertmanager source, doing nothing else.
+    fn of(id: IncidentId) -> Self {
+        Self {
+            id,
+            alert: None,
+            matchers: Vec::new(),
+            duration: String::new(),
+            comment: None,
+            source: None,
+            anyway: false,
+            list: false,
+            expire: None,
+        }
+    }
+}
+
+/// The silences made for incident `id` that are still in force (active or not yet
+/// started), as the Alertmanagers report them now: a silence expired elsewhere (with
+/// `amtool`, in the web UI) is not among them, though the timeline never heard of it.
+pub fn in_force(
+    ctx: &Context,
+    made: &[String],
+    id: IncidentId,
+) -> Result<Vec<(String, Silence)>, CliError> {
+    Ok(incident_silences(ctx, &SilenceArgs::of(id), made)?
+        .into_iter()
+        .filter(|(_, s)| s.status.state != "expired")
+        .collect())
+}
+
 /// `resolve --expire-silences`: expires every silence of incident `id` that is still
 /// active, each recorded; says what it did (or could not do) line by line.
 pub fn expire_active(
@@ -332,17 +363,7 @@ pub fn expire_active(
     store: &mut crate::store::Store,
     id: IncidentId,
 ) -> Vec<String> {
-    let args = SilenceArgs {
-        id,
-        alert: None,
-        matchers: Vec::new(),
-        duration: String::new(),
-        comment: None,
-        source: None,
-        anyway: false,
-        list: false,
-        expire: None,
-    };
+    let args = SilenceArgs::of(id);
     let made = match store.load_incident(id) {
         Ok(record) => silence::made_ids(&record.timeline),
         Err(e) => return vec![format!("silences not expired: {e}")],
