@@ -524,3 +524,116 @@ fn the_fingerprint_computed_from_labels_is_alertmanagers_own() {
         );
     }
 }
+
+/// `declare --alert FP` looks the alert up as the TUI's declare does: its
+/// service, region and start fill what was not given, and `show` names it; an
+/// unknown fingerprint and an unreachable source are said, and the incident is
+/// declared all the same (issue 24, item 14). `link` is the CLI's `/link`, with
+/// prefixes as `alerts --wide` shows them (item 15).
+#[test]
+fn declare_looks_up_the_alert_and_link_links_and_unlinks() {
+    let am = Server::alertmanager();
+    am.post_alerts(
+        r#"[{"labels": {"alertname": "RoomStartFail", "service": "room", "region": "eu-west", "severity": "critical"},
+             "annotations": {"summary": "stream starts failing"},
+             "startsAt": "2026-12-07T03:10:00Z"},
+            {"labels": {"alertname": "ChatSlow", "service": "chat", "region": "us-east", "severity": "warning"}}]"#,
+    );
+    let env = Env::new(&source("prod", &am.url, ""));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let alerts = loop {
+        let (alerts, _) = env.alerts_json(&[]);
+        if alerts.len() == 2 || std::time::Instant::now() > deadline {
+            break alerts;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let fp = |name: &str| {
+        alerts.iter().find(|a| a["name"] == name).unwrap()["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (room, chat) = (fp("RoomStartFail"), fp("ChatSlow"));
+    let out = env.run(&[
+        "declare",
+        "--title",
+        "Starts failing",
+        "--severity",
+        "p1",
+        "--comms-lead",
+        "b",
+        "--alert",
+        &room,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = env.run(&["show", "1", "--json"]);
+    let doc: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let incident = &doc["incident"];
+    assert_eq!(incident["services"], serde_json::json!(["room"]), "{doc}");
+    assert_eq!(incident["regions"], serde_json::json!(["eu-west"]), "{doc}");
+    assert_eq!(incident["trigger_time"], "2026-12-07T03:10:00Z", "{doc}");
+    let text = String::from_utf8_lossy(&env.run(&["show", "1"]).stdout).into_owned();
+    assert!(text.contains("RoomStartFail"), "{text}");
+
+    // Linked by a prefix, as `alerts --wide` shows it; once, not twice.
+    let out = env.run(&["link", "1", &chat[..8]]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let linked = |env: &Env| {
+        let doc: Value = serde_json::from_slice(&env.run(&["show", "1", "--json"]).stdout).unwrap();
+        doc["incident"]["linked_alerts"].clone()
+    };
+    assert_eq!(linked(&env), serde_json::json!([room, chat]));
+    let again = env.run(&["link", "1", &chat]);
+    assert_eq!(again.status.code(), Some(4), "{again:?}");
+    // Unlinking what it does not link changes nothing and says so.
+    let out = env.run(&["link", "1", "--unlink", "nope"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not link 'nope'"));
+    let out = env.run(&["link", "1", "--unlink", &chat]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(linked(&env), serde_json::json!([room]));
+
+    // An unknown fingerprint: said, and declared all the same.
+    let out = env.run(&[
+        "declare",
+        "--title",
+        "Other",
+        "--severity",
+        "p2",
+        "--alert",
+        "0123456789abcdef",
+    ]);
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("no source reports an alert with fingerprint '0123456789abcdef'"),
+        "{out:?}"
+    );
+    // No source answering: said, and declared all the same.
+    drop(am);
+    let out = env.run(&[
+        "declare",
+        "--title",
+        "Third",
+        "--severity",
+        "p2",
+        "--alert",
+        &room,
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot look up the alerts"), "{stderr}");
+}

@@ -9,9 +9,9 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Utc};
 
 use super::alert_set::{AlertSet, Built, Group};
-use crate::domain::alert::{Alert, AlertEvent, LinkedAlert};
+use crate::domain::alert::{Alert, AlertEvent};
 use crate::domain::health::SourceHealth;
-use crate::domain::{Declaration, Incident, IncidentId, NewEntry, Severity};
+use crate::domain::{Incident, IncidentId, NewEntry};
 
 /// One source as the TUI knows it.
 #[derive(Debug, Clone)]
@@ -401,41 +401,5 @@ impl AlertBoard {
                 .collect(),
             None => Vec::new(),
         }
-    }
-}
-
-/// A declaration prefilled from alerts: title from the first, the highest severity,
-/// their regions, the earliest start as trigger time, and their fingerprints linked.
-pub fn declaration_from(alerts: &[&Alert]) -> Declaration {
-    let Some(first) = alerts.first() else {
-        return Declaration::default();
-    };
-    let what = first.summary.clone().unwrap_or_else(|| first.name.clone());
-    let mut title = match &first.service {
-        Some(service) => format!("{service}: {what}"),
-        None => what,
-    };
-    if alerts.len() > 1 {
-        title.push_str(&format!(" (+{} more alerts)", alerts.len() - 1));
-    }
-    let mut regions: Vec<String> = Vec::new();
-    for region in alerts.iter().filter_map(|a| a.region.clone()) {
-        if !regions.contains(&region) {
-            regions.push(region);
-        }
-    }
-    let severity = if alerts.iter().any(|a| a.severity == Some(Severity::P1)) {
-        Severity::P1
-    } else {
-        Severity::P2
-    };
-    Declaration {
-        title,
-        severity: Some(severity),
-        regions,
-        trigger_time: alerts.iter().filter_map(|a| a.starts_at).min(),
-        linked_alerts: alerts.iter().map(|a| a.fingerprint.clone()).collect(),
-        alerts: alerts.iter().map(|a| LinkedAlert::from(*a)).collect(),
-        ..Declaration::default()
     }
 }

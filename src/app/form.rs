@@ -125,7 +125,7 @@ impl Form {
         )
     }
 
-    /// Declaring from alerts: `prefill` (see `alerts::declaration_from`) fills title,
+    /// Declaring from alerts: `prefill` (see `domain::alert::declaration_from`) fills title,
     /// severity and regions; its trigger time and alert links are carried along.
     pub fn declare_from(prefill: Declaration, commander: &str, display: TimeDisplay) -> Self {
         let mut form = Self::declare(commander, display);

@@ -2,10 +2,11 @@
 
 use ratatui_textarea::{Input, Key, TextArea};
 
-use super::alerts::{declaration_from, AlertBoard, RowRef};
+use super::alerts::{AlertBoard, RowRef};
 use super::composer;
 use super::form::{Form, FormPurpose};
 use super::{single_line, Banner, Effect, Layer, Msg, Pane, RequestId, Saved, State, View, Write};
+use crate::domain::alert::declaration_from;
 use crate::domain::{EntryKind, NewIncident};
 
 /// Applies one message and returns the effects the runtime should carry out.

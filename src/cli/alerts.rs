@@ -140,11 +140,17 @@ fn report_failures(
     Ok(())
 }
 
-pub fn alerts(ctx: &Context, args: AlertsArgs) -> Result<String, CliError> {
+/// The alerts the sources (all, or the one named; the demo feed when it plays)
+/// report now, one per fingerprint; failing sources are warned about on stderr, and
+/// it fails only when every source failed.
+pub(super) fn live(
+    ctx: &Context,
+    only: Option<&str>,
+) -> Result<Vec<std::sync::Arc<Alert>>, CliError> {
     let results: Vec<(String, Result<Snapshot, SourceError>)> = match demo_snapshot(ctx)? {
         Some(demo) => vec![(demo.source.clone(), Ok(demo))],
         None => {
-            let chosen = configured(ctx, args.source.as_deref())?;
+            let chosen = configured(ctx, only)?;
             let results: Vec<_> = chosen
                 .iter()
                 .map(|s| s.name.clone())
@@ -154,12 +160,16 @@ pub fn alerts(ctx: &Context, args: AlertsArgs) -> Result<String, CliError> {
             results
         }
     };
-    let mut alerts: Vec<std::sync::Arc<Alert>> = crate::domain::alert::one_per_fingerprint(
+    Ok(crate::domain::alert::one_per_fingerprint(
         results
             .into_iter()
             .filter_map(|(_, r)| r.ok())
             .flat_map(|s| s.alerts),
-    );
+    ))
+}
+
+pub fn alerts(ctx: &Context, args: AlertsArgs) -> Result<String, CliError> {
+    let mut alerts = live(ctx, args.source.as_deref())?;
     alerts.retain(|a| args.severity.is_none() || a.severity == args.severity);
     // Sorted as pointers: moving whole alerts costs more than comparing them.
     alerts.sort_by(|a, b| crate::domain::alert::display_order(a, b));

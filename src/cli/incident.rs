@@ -109,21 +109,38 @@ pub struct DeclareArgs {
 }
 
 pub fn declare(ctx: &Context, args: DeclareArgs) -> Result<String, CliError> {
-    let declaration = Declaration {
+    let trigger_time = when(ctx, args.trigger_time.as_deref())?;
+    let mut declaration = Declaration {
         title: args.title,
         severity: Some(args.severity),
         commander: args.commander,
         comms_lead: args.comms_lead,
-        trigger_time: when(ctx, args.trigger_time.as_deref())?,
+        trigger_time,
         regions: args.regions,
         cohorts: args.cohorts,
         services: args.services,
-        linked_alerts: args.alerts,
+        linked_alerts: Vec::new(),
         alerts: Vec::new(),
         drill: args.drill,
         public_title: args.public_title,
         public_impact: args.public_impact,
     };
+    if !args.alerts.is_empty() {
+        // As the TUI's declare does: the alerts' name, service, regions and start,
+        // looked up in the sources now; what is not found is linked by fingerprint.
+        let found = looked_up(ctx, &args.alerts);
+        let refs: Vec<&crate::domain::alert::Alert> =
+            found.iter().filter_map(|(_, a)| a.as_deref()).collect();
+        let from_alerts = crate::domain::alert::declaration_from(&refs);
+        if declaration.regions.is_empty() {
+            declaration.regions = from_alerts.regions;
+        }
+        if args.trigger_time.is_none() {
+            declaration.trigger_time = from_alerts.trigger_time.or(declaration.trigger_time);
+        }
+        declaration.alerts = from_alerts.alerts;
+        declaration.linked_alerts = found.into_iter().map(|(fp, _)| fp).collect();
+    }
     let new = NewIncident::declare(declaration, ctx.config.user()?, ctx.now)?;
     let mut store = ctx.open_store()?;
     let mut change = store.declare(new)?;
@@ -149,6 +166,49 @@ pub fn declare(ctx: &Context, args: DeclareArgs) -> Result<String, CliError> {
         out.push_str(&format!("incident {}: {}\n", incident.id, e.text));
     }
     Ok(out)
+}
+
+/// Each fingerprint given (or a unique prefix of one, as `alerts --wide` shows them)
+/// with the live alert it names, when a source reports it; says on stderr what could
+/// not be looked up.
+fn looked_up(
+    ctx: &Context,
+    given: &[String],
+) -> Vec<(String, Option<std::sync::Arc<crate::domain::alert::Alert>>)> {
+    let live = match super::alerts::live(ctx, None) {
+        Ok(live) => live,
+        Err(e) => {
+            eprintln!(
+                "warning: cannot look up the alerts ({e}); linked by fingerprint only, with no name, service, region or start"
+            );
+            return given.iter().map(|fp| (fp.clone(), None)).collect();
+        }
+    };
+    given
+        .iter()
+        .map(|fp| {
+            let exact = live.iter().find(|a| a.fingerprint == *fp);
+            let by_prefix = || {
+                let mut matching = live
+                    .iter()
+                    .filter(|a| fp.len() >= 4 && a.fingerprint.starts_with(fp.as_str()));
+                match (matching.next(), matching.next()) {
+                    (Some(one), None) => Some(one),
+                    _ => None,
+                }
+            };
+            match exact.or_else(by_prefix) {
+                Some(alert) => (alert.fingerprint.clone(), Some(alert.clone())),
+                None => {
+                    eprintln!(
+                        "warning: no source reports an alert with fingerprint '{}' now (see 'sitrep alerts --wide'); linked by fingerprint only",
+                        crate::domain::text::sanitize_line(fp)
+                    );
+                    (fp.clone(), None)
+                }
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug, Args)]
@@ -376,6 +436,60 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<String, CliError> {
         .into());
     }
     let mut store = ctx.open_store()?;
+    let change = store.edit(args.id, &edit, ctx.config.user()?, ctx.now)?;
+    change_output(ctx, &mut store, change)
+}
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// Incident id
+    id: IncidentId,
+    /// Alert fingerprints, or unique prefixes of them (see 'sitrep alerts --wide')
+    #[arg(required = true, num_args = 1.., value_name = "FINGERPRINT")]
+    fingerprints: Vec<String>,
+    /// Unlink them instead
+    #[arg(long)]
+    unlink: bool,
+}
+
+/// `link`: the CLI's `/link`, linking live alerts to an incident (or unlinking).
+pub fn link(ctx: &Context, args: LinkArgs) -> Result<String, CliError> {
+    let mut store = ctx.open_store()?;
+    let incident = store.load_incident(args.id)?.incident;
+    let edit = if args.unlink {
+        let (linked, not): (Vec<String>, Vec<String>) = args
+            .fingerprints
+            .into_iter()
+            .partition(|fp| incident.linked_alerts.contains(fp));
+        if let Some(fp) = not.first() {
+            return Err(CliError::Refused(format!(
+                "incident {} does not link '{}'; nothing was unlinked (linked: {})",
+                args.id,
+                crate::domain::text::sanitize_line(fp),
+                format::list(&incident.linked_alerts)
+            )));
+        }
+        IncidentEdit {
+            unlink_alerts: linked,
+            ..IncidentEdit::default()
+        }
+    } else {
+        let new: Vec<String> = looked_up(ctx, &args.fingerprints)
+            .into_iter()
+            .map(|(fp, _)| fp)
+            .filter(|fp| !incident.linked_alerts.contains(fp))
+            .collect();
+        if new.is_empty() {
+            return Err(CliError::Refused(format!(
+                "incident {} already links every alert named",
+                args.id
+            )));
+        }
+        IncidentEdit {
+            link_alerts: new,
+            ..IncidentEdit::default()
+        }
+    };
     let change = store.edit(args.id, &edit, ctx.config.user()?, ctx.now)?;
     change_output(ctx, &mut store, change)
 }

@@ -170,6 +170,8 @@ pub enum Command {
     Assign(incident::AssignArgs),
     /// Change template or review fields; every change is recorded in the timeline
     Edit(incident::EditArgs),
+    /// Link live alerts to an incident by fingerprint (--unlink to undo), as /link does
+    Link(incident::LinkArgs),
     /// Resolve an incident, optionally recording a summary
     Resolve(incident::ResolveArgs),
     /// List incidents, newest first
@@ -565,6 +567,7 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         Command::Severity(args) => incident::severity(&ctx, args),
         Command::Assign(args) => incident::assign(&ctx, args),
         Command::Edit(args) => incident::edit(&ctx, args),
+        Command::Link(args) => incident::link(&ctx, args),
         Command::Resolve(args) => incident::resolve(&ctx, args),
         Command::List(args) => incident::list(&ctx, args),
         Command::Show(args) => incident::show(&ctx, args),

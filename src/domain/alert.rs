@@ -453,6 +453,57 @@ impl AlertEvent {
     }
 }
 
+/// Whether `text` has `word` as a whole word (any case): "room 5xx" names "room",
+/// "RoomDown" does not.
+fn names_word(text: &str, word: &str) -> bool {
+    let (text, word) = (text.to_lowercase(), word.to_lowercase());
+    if word.is_empty() {
+        return false;
+    }
+    text.match_indices(&word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// A declaration prefilled from alerts: title from the first, the highest severity,
+/// their regions, the earliest start as trigger time, and their fingerprints linked.
+pub fn declaration_from(alerts: &[&Alert]) -> super::Declaration {
+    let Some(first) = alerts.first() else {
+        return super::Declaration::default();
+    };
+    let what = first.summary.clone().unwrap_or_else(|| first.name.clone());
+    // The service once: "room: stream starts failing", never "room: room 5xx…".
+    // The other alerts are linked, not counted in the title (it heads the postmortem).
+    let title = match &first.service {
+        Some(service) if !names_word(&what, service) => {
+            format!("{service}: {what}")
+        }
+        _ => what,
+    };
+    let mut regions: Vec<String> = Vec::new();
+    for region in alerts.iter().filter_map(|a| a.region.clone()) {
+        if !regions.contains(&region) {
+            regions.push(region);
+        }
+    }
+    let severity = if alerts.iter().any(|a| a.severity == Some(Severity::P1)) {
+        Severity::P1
+    } else {
+        Severity::P2
+    };
+    super::Declaration {
+        title,
+        severity: Some(severity),
+        regions,
+        trigger_time: alerts.iter().filter_map(|a| a.starts_at).min(),
+        linked_alerts: alerts.iter().map(|a| a.fingerprint.clone()).collect(),
+        alerts: alerts.iter().map(|a| LinkedAlert::from(*a)).collect(),
+        ..super::Declaration::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
