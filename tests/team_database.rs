@@ -33,7 +33,9 @@ fn a_server_restart_under_the_tui_loses_nothing_typed_and_catches_up() {
         "P2",
     ]));
     let tmux = Tmux::start(home.path(), Path::new(&url));
-    tmux.wait_for("Chat latency");
+    let screen = tmux.wait_for("Chat latency");
+    // The header names the team database the log is on (never the password).
+    assert!(screen.contains("team sitrep on "), "{screen}");
     tmux.keys(&["Tab", "Enter"]);
     tmux.wait_for("#1 P2 investigating");
 

@@ -516,6 +516,9 @@ pub struct State {
     pub slo_errors: Vec<(String, String)>,
     /// A rehearsal: every incident declared here is a drill.
     pub drill: bool,
+    /// Which database this log is on, as the header names it (`team sitrep on
+    /// db1`, `local sitrep.db`); None in the demo, which says DEMO.
+    pub database: Option<String>,
     /// The team database is unreachable: since when, and why.
     pub database_down: Option<(DateTime<Utc>, String)>,
     /// How often customers are promised an update (config `comms.update_every`).
@@ -564,6 +567,7 @@ impl State {
             slos: Vec::new(),
             slo_errors: Vec::new(),
             drill: false,
+            database: None,
             database_down: None,
             comms_every: Duration::minutes(30),
             post_channels: Vec::new(),

@@ -215,6 +215,8 @@ fn saved_effects(state: &mut State, request: RequestId, saved: Saved) -> Vec<Eff
             let id = change.incident.id;
             // The marks were for this declaration: they are done with.
             state.board.marked.clear();
+            // Back on the dashboard, the new incident is listed: the open ones.
+            state.show_resolved = false;
             state.banner = Some(info(format!("declared incident {id}")));
             state.layer = Layer::None;
             open_incident(state, id);
@@ -528,6 +530,8 @@ fn alerts_key(state: &mut State, input: Input) -> Vec<Effect> {
             }
         }
         Key::Char('z') => board.toggle_grouped(),
+        // The incidents pane says "R for resolved ones" whichever pane has focus.
+        Key::Char('R') => toggle_resolved(state),
         Key::Enter | Key::Right | Key::Char('l')
             if matches!(board.row(board.selected), Some(RowRef::Group(_))) =>
         {
@@ -563,6 +567,12 @@ fn search_key(state: &mut State, mut search: Box<TextArea<'static>>, input: Inpu
     Vec::new()
 }
 
+/// The incidents pane lists the open incidents, or the resolved ones.
+fn toggle_resolved(state: &mut State) {
+    state.show_resolved = !state.show_resolved;
+    state.selected = 0;
+}
+
 fn incidents_key(state: &mut State, input: Input) -> Vec<Effect> {
     let last = state.listed().len().saturating_sub(1);
     match input.key {
@@ -579,10 +589,7 @@ fn incidents_key(state: &mut State, input: Input) -> Vec<Effect> {
         Key::Char('d') => {
             state.layer = Layer::Form(Box::new(Form::declare(&state.user, state.time_display)))
         }
-        Key::Char('R') => {
-            state.show_resolved = !state.show_resolved;
-            state.selected = 0;
-        }
+        Key::Char('R') => toggle_resolved(state),
         Key::Char('/') => {
             state.layer = Layer::Search(Box::new(single_line(&state.filter)));
         }

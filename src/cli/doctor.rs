@@ -347,11 +347,22 @@ fn source_fix(source: &Source, e: &SourceError) -> String {
 fn sources(ctx: &Context) -> Result<Vec<Check>, CliError> {
     let configured = &ctx.config.sources;
     if configured.is_empty() {
-        return Ok(vec![Check::ok(
-            "source",
-            "",
-            "none configured: the TUI plays the built-in demo (add [[sources]] to the config)",
-        )]);
+        // What the TUI would do: the demo only when no database is named either.
+        let tui = crate::config::Feed::decide(
+            false,
+            false,
+            ctx.paths.database_explicit,
+            &ctx.config,
+            crate::config::Reads::Tui,
+        );
+        let detail = if tui.is_demo() {
+            "none configured: the TUI plays the built-in demo (add [[sources]] to the config)"
+                .to_string()
+        } else {
+            "none configured: the TUI shows this database's incidents and no alerts (add [[sources]] to the config)"
+                .to_string()
+        };
+        return Ok(vec![Check::ok("source", "", detail)]);
     }
     let results = alerts::read_all(ctx, configured)?;
     Ok(configured

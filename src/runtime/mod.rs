@@ -72,6 +72,7 @@ pub fn run(
         },
         posting: None,
     };
+    let database_named = page_through.as_ref().map(crate::store::Target::short);
     let actions = page_through
         .clone()
         .map(|target| actions::Actions::new(config, target, demo_seed.is_some()));
@@ -100,6 +101,9 @@ pub fn run(
     let mut state =
         State::new(user, config.time_display, config.p2_triage_window, now()).with_sources(views);
     state.drill = drill;
+    if demo_seed.is_none() {
+        state.database = database_named;
+    }
     state.comms_every = config.comms.update_every;
     if post_through.is_some() {
         state.post_channels = outbox::channel_names(config);

@@ -28,6 +28,29 @@ impl Target {
         }
     }
 
+    /// A few words a header can hold: `team sitrep on db1` (database and host, no
+    /// user or password), `local sitrep.db` (the file's name).
+    pub fn short(&self) -> String {
+        let text = match self {
+            Self::Sqlite(path) => format!(
+                "local {}",
+                path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned()
+                )
+            ),
+            Self::Postgres(pg) => {
+                let host = if pg.host.starts_with('/') {
+                    "local socket"
+                } else {
+                    pg.host.as_str()
+                };
+                format!("team {} on {host}", pg.dbname)
+            }
+        };
+        crate::domain::text::sanitize_line(&text)
+    }
+
     pub fn is_postgres(&self) -> bool {
         matches!(self, Self::Postgres(_))
     }

@@ -67,6 +67,9 @@ fn render_header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(" DRILL ", theme.alarm()));
     }
     spans.push(Span::raw(format!(" {}  ", state.user)));
+    if let Some(database) = &state.database {
+        spans.push(Span::raw(format!("{database}  ")));
+    }
     spans.push(Span::styled(format!("{local} · {utc}"), theme.dim()));
     if let Some((since, why)) = &state.database_down {
         spans.push(Span::raw("  "));

@@ -328,6 +328,19 @@ fn watching() -> State {
 }
 
 #[test]
+fn the_header_names_the_database_the_log_is_on() {
+    let mut s = dashboard();
+    s.database = Some("team sitrep on db1.example".into());
+    let out = screen(&s, 120, 30);
+    assert!(
+        out.lines()
+            .next()
+            .is_some_and(|l| l.contains("team sitrep on db1.example")),
+        "{out}"
+    );
+}
+
+#[test]
 fn watching_alerts_shows_demo_health_new_marks_and_the_unlinked_p1() {
     let out = screen(&watching(), 160, 48);
     assert!(out.contains(" DEMO "), "{out}");

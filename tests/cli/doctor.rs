@@ -274,3 +274,27 @@ fn a_comms_channel_without_its_url_says_which_variable_and_never_posts() {
     assert!(stdout.contains("URL set (not posted to"), "{stdout}");
     assert!(!stdout.contains("XXSECRETXX"), "{stdout}");
 }
+
+/// With no source, doctor says what the TUI will do: the demo only when no
+/// database is named either; on a named (team) database it shows that log, with
+/// no alerts, and doctor must not promise the demo (issue 24, item 9).
+#[test]
+fn with_no_source_doctor_says_what_the_tui_will_show() {
+    let sb = Sandbox::new();
+    sb.write_config("");
+    let out = sb.run(&["doctor"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("the TUI shows this database's incidents and no alerts"),
+        "{text}"
+    );
+    assert!(!text.contains("built-in demo"), "{text}");
+    let out = sb
+        .cmd()
+        .env_remove("SITREP_DB")
+        .arg("doctor")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("the TUI plays the built-in demo"), "{text}");
+}

@@ -559,3 +559,33 @@ fn an_unlinked_alert_shown_in_full_declares_from_itself_and_esc_goes_back() {
         "the declare form, from the alert"
     );
 }
+
+/// `R` lists the resolved incidents whichever pane has focus (the incidents pane
+/// says "R for resolved ones" while the alerts pane has it), and a declaration
+/// made while they are listed brings back the open ones, where it is.
+#[test]
+fn r_works_from_the_alerts_pane_and_declaring_lists_the_open_incidents_again() {
+    let (mut s, _) = watching();
+    assert_eq!(
+        s.pane,
+        Pane::Alerts,
+        "alerts first when a source is watched"
+    );
+    update(&mut s, ch('R'));
+    assert!(s.show_resolved);
+    update(&mut s, ch('R'));
+    assert!(!s.show_resolved);
+    update(&mut s, ch('R'));
+    update(&mut s, ch('d'));
+    typed(&mut s, "Chat is down");
+    let Write::Declare(new) = only_write(update(&mut s, key(Key::Enter))) else {
+        panic!("expected a declare");
+    };
+    let change = crate::store::Change {
+        incident: new.into_incident(IncidentId(3)),
+        entries: Vec::new(),
+    };
+    let request = form_request(&s);
+    update(&mut s, Msg::Saved(request, Saved::Declared(change)));
+    assert!(!s.show_resolved, "the new open incident is listed");
+}
