@@ -48,6 +48,56 @@ pub fn clock(t: DateTime<Utc>, display: TimeDisplay) -> String {
     }
 }
 
+/// An entry's text with each UTC time it records (`2026-12-07T03:54:18Z`, as alert
+/// entries store them) shown the way the timeline shows times: `03:54:18` in the
+/// display zone, with the date when it is not the entry's (`at`) own day.
+pub fn shown_times(
+    text: &str,
+    at: DateTime<Utc>,
+    display: TimeDisplay,
+) -> std::borrow::Cow<'_, str> {
+    const LEN: usize = "2026-12-07T03:54:18Z".len();
+    let bytes = text.as_bytes();
+    let stamp_at = |i: usize| {
+        let b = bytes.get(i..i + LEN)?;
+        let digits = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+        let ok = digits.iter().all(|&d| b[d].is_ascii_digit())
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b[10] == b'T'
+            && b[13] == b':'
+            && b[16] == b':'
+            && b[19] == b'Z';
+        ok.then(|| DateTime::parse_from_rfc3339(&text[i..i + LEN]).ok())
+            .flatten()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    if !text.contains('T') || !(0..bytes.len()).any(|i| stamp_at(i).is_some()) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let day = |t: DateTime<Utc>| match display {
+        TimeDisplay::Utc => t.date_naive(),
+        TimeDisplay::Local => t.with_timezone(&Local).date_naive(),
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(t) = stamp_at(i) {
+            if day(t) == day(at) {
+                out.push_str(&clock(t, display));
+            } else {
+                out.push_str(&minute(t, display));
+            }
+            i += LEN;
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Like [`time`] with milliseconds, for timeline entries.
 pub fn time_ms(t: DateTime<Utc>, display: TimeDisplay) -> String {
     match display {
@@ -137,5 +187,34 @@ mod tests {
     fn utc_times_are_marked_z() {
         let t = DateTime::from_timestamp_millis(1_795_000_000_123).unwrap();
         assert_eq!(time_ms(t, TimeDisplay::Utc), "2026-11-18 11:06:40.123Z");
+    }
+}
+
+#[cfg(test)]
+mod shown_times_tests {
+    use super::*;
+
+    #[test]
+    fn stored_utc_times_read_like_the_timeline() {
+        let at = DateTime::parse_from_rfc3339("2026-12-07T04:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let text = "alert fired: RoomDown (fingerprint ab, started 2026-12-07T03:54:18Z)";
+        assert_eq!(
+            shown_times(text, at, TimeDisplay::Utc),
+            "alert fired: RoomDown (fingerprint ab, started 03:54:18Z)"
+        );
+        assert_eq!(
+            shown_times("started 2026-12-06T23:10:00Z ✓", at, TimeDisplay::Utc),
+            "started 2026-12-06 23:10 ✓"
+        );
+        assert!(matches!(
+            shown_times("no time here: 2026-12-07T03:54", at, TimeDisplay::Utc),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            shown_times("ü2026-13-07T03:54:18Z", at, TimeDisplay::Utc),
+            "ü2026-13-07T03:54:18Z"
+        );
     }
 }

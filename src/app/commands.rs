@@ -97,8 +97,8 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: "amend",
         args: "ENTRY-ID new text",
-        help: "correct an entry (the old text is kept)",
-        key: None,
+        help: "correct an entry (the old text is kept); in NAV mode m amends the selected one",
+        key: Some('m'),
         choices: &[],
     },
     Command {

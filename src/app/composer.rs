@@ -64,6 +64,17 @@ pub fn next_kind(kind: EntryKind) -> EntryKind {
     }
 }
 
+/// The entry NAV mode has selected: the bottom one on screen (scrolling moves it).
+/// None while typing, under an overlay, or before the record is loaded.
+pub fn selected_entry(state: &State) -> Option<&crate::domain::TimelineEntry> {
+    if state.composer.focused || !matches!(state.layer, super::Layer::None) {
+        return None;
+    }
+    let timeline = &state.current_record()?.timeline;
+    let scroll = state.timeline_scroll.min(timeline.len().saturating_sub(1));
+    timeline.len().checked_sub(1 + scroll).map(|i| &timeline[i])
+}
+
 fn navigating_key(state: &mut State, id: IncidentId, input: Input) -> Vec<Effect> {
     let effects = navigate(state, id, input);
     // Scrolling up stops at the oldest entry: Down answers at once after PgUp spam.
@@ -107,7 +118,21 @@ fn navigate(state: &mut State, id: IncidentId, input: Input) -> Vec<Effect> {
             if state.composer.pending.is_some() {
                 return Vec::new();
             }
+            // `m` amends the selected entry: its id is filled in.
+            let selected = selected_entry(state).map(|e| e.id);
             match commands::by_key(c) {
+                Some(command) if command.name == "amend" => {
+                    let Some(entry) = selected else {
+                        state.composer.error = Some("no entry to amend yet".into());
+                        return Vec::new();
+                    };
+                    if !state.composer.start_command(&format!("/amend {entry} ")) {
+                        state.composer.error = Some(format!(
+                            "'{c}' not used: your unsent line is kept (Enter writes it; \
+                             delete it first to amend entry {entry})"
+                        ));
+                    }
+                }
                 // A shortcut starts typing its command; one with no arguments runs as
                 // if typed (and asks first if it is loud).
                 Some(command) if command.args.is_empty() => {

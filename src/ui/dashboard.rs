@@ -74,20 +74,41 @@ fn render_slos(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let title = format!(" SLOs ({}, {paging} paging) ", state.slos.len());
     let visible = usize::from(area.height.saturating_sub(3));
     let rate = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| format!("{v:.1}x"));
+    let compact = area.width < 120;
+    let mut rows_alerting = 0;
     let mut rows: Vec<Row> = state
         .slos
         .iter()
         .take(visible)
         .map(|s| {
+            // Narrow screens say the threshold in short (`page 14.4x 1h/5m`), so
+            // that neither it nor the SLO's name is cut.
+            let threshold = |t: crate::domain::slo::Threshold| {
+                if compact {
+                    format!(
+                        "{} {}x {}/{}",
+                        if t.page { "page" } else { "ticket" },
+                        t.burn,
+                        t.long,
+                        t.short
+                    )
+                } else {
+                    t.name.to_string()
+                }
+            };
             let (alert, style) = match s.crossed {
-                Some(t) if t.page => (format!("⚠ {}", t.name), theme.error()),
-                Some(t) => (t.name.to_string(), theme.warning()),
+                Some(t) if t.page => (format!("⚠ {}", threshold(t)), theme.error()),
+                Some(t) => (threshold(t), theme.warning()),
                 None if !s.problems.is_empty() => (s.problems.join("; "), theme.dim()),
                 None => ("—".to_string(), theme.dim()),
             };
             let budget = s
                 .budget_remaining
                 .map_or_else(|| "—".to_string(), |b| format!("{:.0}%", b * 100.0));
+            if s.crossed.is_some() {
+                rows_alerting =
+                    rows_alerting.max(unicode_width::UnicodeWidthStr::width(alert.as_str()));
+            }
             Row::new(vec![
                 Line::from(s.slo.clone()),
                 Line::from(s.region.clone()),
@@ -114,17 +135,26 @@ fn render_slos(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 ])
             }),
     );
-    let header =
-        Row::new(["SLO", "REGION", "BURN 1H", "BURN 6H", "BUDGET", "ALERTING"]).style(theme.dim());
+    // ALERTING is read whole (`⚠ page: 14.4x over 1h`); the SLO's name gives way.
+    let alerting = rows_alerting.max("ALERTING".len()) as u16;
+    let header = Row::new([
+        "SLO",
+        "REGION",
+        "BURN 1H",
+        "BURN 6H",
+        "BUDGET LEFT",
+        "ALERTING",
+    ])
+    .style(theme.dim());
     let table = Table::new(
         rows,
         [
-            Constraint::Length(24),
+            Constraint::Min(12),
             Constraint::Length(9),
-            Constraint::Length(8),
-            Constraint::Length(8),
             Constraint::Length(7),
-            Constraint::Min(10),
+            Constraint::Length(7),
+            Constraint::Length(11),
+            Constraint::Length(alerting),
         ],
     )
     .header(header)
@@ -213,6 +243,17 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .max()
         .unwrap_or(0)
         .clamp(5, 24) as u16;
+    // The SLO column is as wide as the SLO names on screen, 3 to 32.
+    let slo_width = shown
+        .iter()
+        .filter_map(|(_, r)| match *r {
+            RowRef::Alert(i) => set.alerts[i].slo.as_deref(),
+            RowRef::Group(g) => set.alerts[set.groups[g].members[0]].slo.as_deref(),
+        })
+        .map(unicode_width::UnicodeWidthStr::width)
+        .max()
+        .unwrap_or(0)
+        .clamp(3, 32) as u16;
     let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
     let age = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map_or_else(|| "?".to_string(), |t| format_duration(state.now - t))
@@ -333,7 +374,7 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 },
                 Constraint::Length(10),
                 Constraint::Length(9),
-                Constraint::Length(14),
+                Constraint::Length(slo_width),
                 Constraint::Length(6),
                 Constraint::Length(4),
                 Constraint::Min(10),

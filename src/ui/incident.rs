@@ -221,13 +221,22 @@ fn render_timeline(
     // fit are built, however long the timeline.
     let scroll = state.timeline_scroll.min(timeline.len().saturating_sub(1));
     let end = timeline.len() - scroll;
+    // In NAV mode the bottom entry is the selected one (`m` amends it).
+    let selected = crate::app::composer::selected_entry(state).map(|e| e.id);
+    let id_width = timeline.last().map_or(2, |e| e.id.0.to_string().len() + 1);
     let mut blocks: Vec<Vec<Line>> = Vec::new();
     let mut used = 0;
     for entry in timeline[..end].iter().rev() {
         if used >= height {
             break;
         }
-        let lines = entry_lines(state, theme, entry, width);
+        let lines = entry_lines(
+            state,
+            theme,
+            entry,
+            width,
+            (id_width, selected == Some(entry.id)),
+        );
         used += lines.len();
         blocks.push(lines);
     }
@@ -246,34 +255,42 @@ fn render_timeline(
     );
 }
 
-/// One entry as screen rows: time and kind label, then the author and text wrapped
-/// under it to `width` columns.
+/// One entry as screen rows: time, id (dim; `▶` before the selected one) and kind
+/// label, then the author and text wrapped under it to `width` columns.
 fn entry_lines(
     state: &State,
     theme: &Theme,
     e: &TimelineEntry,
     width: usize,
+    (id_width, selected): (usize, bool),
 ) -> Vec<Line<'static>> {
-    let prefix = format!(
-        "{} {:<10} ",
-        clock(e.at, state.time_display),
-        e.kind.as_str()
+    let time = clock(e.at, state.time_display);
+    let id = format!(
+        "{}{:>id_width$}",
+        if selected { '▶' } else { ' ' },
+        format!("#{}", e.id.0)
     );
-    let prefix_width = prefix.width();
+    let kind = format!(" {:<10} ", e.kind.as_str());
+    let prefix_width = time.width() + id.width() + kind.width();
     let amended = if e.was_amended() { " (amended)" } else { "" };
     let body = format!(
         "{}: {}{amended}",
         e.signed_author(),
-        e.text.replace('\n', " ⏎ ")
+        crate::format::shown_times(&e.text, e.at, state.time_display).replace('\n', " ⏎ ")
     );
     let chunks = wrap(&body, width.saturating_sub(prefix_width).max(8));
     let mut lines = Vec::with_capacity(chunks.len());
     for (n, chunk) in chunks.into_iter().enumerate() {
         if n == 0 {
-            let (time, kind) = prefix.split_at(prefix.find(' ').unwrap_or(0));
+            let id_style = if selected {
+                theme.selected()
+            } else {
+                theme.dim()
+            };
             lines.push(Line::from(vec![
-                Span::styled(time.to_string(), theme.dim()),
-                Span::styled(kind.to_string(), theme.kind(e.kind)),
+                Span::styled(time.clone(), theme.dim()),
+                Span::styled(id.clone(), id_style),
+                Span::styled(kind.clone(), theme.kind(e.kind)),
                 Span::raw(chunk),
             ]));
         } else {
@@ -286,7 +303,7 @@ fn entry_lines(
 /// Splits `text` into rows of at most `width` display columns, breaking between
 /// words; only a word longer than a whole row is broken inside (wide characters
 /// count two). Spaces at a break are dropped.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut out = vec![String::new()];
     let mut used = 0;
@@ -370,15 +387,31 @@ fn render_follow_ups(state: &State, frame: &mut Frame, area: Rect, record: &Inci
 }
 
 /// The NAV-mode footer: each command's shortcut, from the command table.
-pub fn nav_keys() -> &'static str {
-    static KEYS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    KEYS.get_or_init(|| {
-        let shortcuts: Vec<String> = crate::app::commands::COMMANDS
+/// NAV mode's keys, most needed first: select and amend (with the selected entry's
+/// id), export and comms, then the other shortcuts in the command table's order.
+pub fn nav_keys(selected: Option<&TimelineEntry>) -> String {
+    const FIRST: [&str; 4] = ["amend", "export", "comms", "status"];
+    let commands = crate::app::commands::COMMANDS;
+    let keyed = |name: &str| commands.iter().find(|c| c.name == name && c.key.is_some());
+    let mut items = vec!["↑↓ select".to_string()];
+    for name in FIRST {
+        if let Some(c) = keyed(name) {
+            let key = c.key.unwrap_or(' ');
+            items.push(match (name, selected) {
+                ("amend", Some(e)) => format!("{key} amend #{}", e.id),
+                _ => format!("{key} {}", c.name),
+            });
+        }
+    }
+    items.push("? all keys".into());
+    items.push("Esc back".into());
+    items.extend(
+        commands
             .iter()
-            .filter_map(|c| c.key.map(|k| format!("{k} {}", c.name)))
-            .collect();
-        format!(" {}{}", shortcuts.join(" · "), strings::KEYS_NAV_TAIL)
-    })
+            .filter(|c| !FIRST.contains(&c.name))
+            .filter_map(|c| c.key.map(|k| format!("{k} {}", c.name))),
+    );
+    format!(" {}{}", items.join(" · "), strings::KEYS_NAV_TAIL)
 }
 
 /// The composer: the kind and mode on top, the line, and under it what Enter will do

@@ -135,6 +135,7 @@ fn render_footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             .is_some_and(|r| r.running() && r.incident == id),
         View::Dashboard => false,
     };
+    let width = usize::from(area.width);
     let line = if in_incident && state.composer.focused {
         let keys = if running {
             strings::KEYS_COMPOSER_RUNNING
@@ -143,17 +144,54 @@ fn render_footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         };
         Line::from(vec![
             Span::styled(strings::MODE_TYPE, theme.mode_type()),
-            Span::styled(keys, theme.dim()),
+            Span::styled(
+                fitted(keys, width - strings::MODE_TYPE.len().min(width)),
+                theme.dim(),
+            ),
         ])
     } else if in_incident {
+        let keys = incident::nav_keys(crate::app::composer::selected_entry(state));
         Line::from(vec![
             Span::styled(strings::MODE_NAV, theme.mode_nav()),
-            Span::styled(incident::nav_keys(), theme.dim()),
+            Span::styled(
+                fitted(&keys, width - strings::MODE_NAV.len().min(width)),
+                theme.dim(),
+            ),
         ])
     } else {
-        Line::from(Span::styled(footer_keys(state), theme.dim()))
+        Line::from(Span::styled(fitted(footer_keys(state), width), theme.dim()))
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A footer's keys (` a · b · c`, most needed first) cut to whole keys that fit in
+/// `width` columns; `? …` (the way to every key) and `Esc …` (the way out) are kept
+/// whatever is cut.
+fn fitted(keys: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    const GAP: &str = " · ";
+    let items: Vec<&str> = keys.trim_start().split(GAP).collect();
+    let cost = |items: &[&str]| {
+        1 + items.iter().map(|i| i.width()).sum::<usize>()
+            + items.len().saturating_sub(1) * GAP.width()
+    };
+    if cost(&items) <= width {
+        return keys.to_string();
+    }
+    let kept = |i: &&str| i.starts_with("? ") || i.starts_with("Esc ");
+    let always: Vec<&str> = items.iter().copied().filter(kept).collect();
+    let mut out: Vec<&str> = Vec::new();
+    for item in items.iter().copied().filter(|i| !kept(i)) {
+        let mut trial = out.clone();
+        trial.push(item);
+        trial.extend(&always);
+        if cost(&trial) > width {
+            break;
+        }
+        out.push(item);
+    }
+    out.extend(always);
+    format!(" {}", out.join(GAP))
 }
 
 fn footer_keys(state: &State) -> &'static str {

@@ -228,10 +228,21 @@ fn render_help(state: &State, frame: &mut Frame, area: Rect, scroll: usize) {
         crate::app::View::Incident(_) => "incident",
     };
     let mut lines = Vec::new();
+    // Wrapped by hand, so that a long explanation keeps its column under itself.
+    let inner = usize::from(help_width(area).saturating_sub(2));
     let mut section = |title: &str, keys: Vec<(String, String)>| {
         lines.push(Line::from(Span::raw(format!("— {title} —"))));
         for (key, what) in keys {
-            lines.push(Line::from(format!("  {key:<24}{what}")));
+            let key = format!("  {key:<24}");
+            let indent = unicode_width::UnicodeWidthStr::width(key.as_str());
+            let rows = super::incident::wrap(&what, inner.saturating_sub(indent).max(12));
+            for (n, row) in rows.into_iter().enumerate() {
+                lines.push(Line::from(if n == 0 {
+                    format!("{key}{row}")
+                } else {
+                    format!("{}{row}", " ".repeat(indent))
+                }));
+            }
         }
     };
     for (screen, keys) in strings::HELP
@@ -274,8 +285,12 @@ fn render_help(state: &State, frame: &mut Frame, area: Rect, scroll: usize) {
 
 /// A box as tall as its lines (up to the screen), wrapped and scrolled down `scroll`
 /// lines: the help and an alert's details.
+fn help_width(area: Rect) -> u16 {
+    area.width.saturating_sub(4).min(110)
+}
+
 fn render_scrolled(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, scroll: usize) {
-    let width = area.width.saturating_sub(4).min(110);
+    let width = help_width(area);
     // As tall as the lines once wrapped inside the borders.
     let inner = usize::from(width.saturating_sub(2).max(1));
     let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
@@ -284,6 +299,8 @@ fn render_scrolled(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>,
         .saturating_add(2)
         .min(area.height);
     let rect = centered(area, width, height);
+    // Never past the end: the last row stays at the bottom, not an empty box.
+    let scroll = scroll.min(rows.saturating_sub(usize::from(height.saturating_sub(2))));
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
@@ -310,7 +327,14 @@ fn render_form(theme: &Theme, frame: &mut Frame, area: Rect, form: &Form) {
     } else {
         1
     };
-    let height = (form.fields.len() as u16) * per_field + 3;
+    // The line under the fields wraps: an error that lists the valid values is
+    // read whole (up to three rows).
+    let message = form_message(theme, form);
+    let message_rows = message.as_ref().map_or(1, |(text, _)| {
+        let inner = usize::from(area.width.min(72).saturating_sub(2)).max(1);
+        (unicode_width::UnicodeWidthStr::width(text.as_str()).div_ceil(inner)).clamp(1, 3) as u16
+    });
+    let height = (form.fields.len() as u16) * per_field + 2 + message_rows;
     let rect = centered(area, 72, height);
     frame.render_widget(Clear, rect);
     let name = match form.purpose {
@@ -328,7 +352,7 @@ fn render_form(theme: &Theme, frame: &mut Frame, area: Rect, form: &Form) {
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let mut constraints = vec![Constraint::Length(per_field); form.fields.len()];
-    constraints.push(Constraint::Length(1));
+    constraints.push(Constraint::Length(message_rows));
     let areas = Layout::vertical(constraints).split(inner);
     for (index, ((id, input), slot)) in form.fields.iter().zip(areas.iter()).enumerate() {
         let focused = form.focus == index;
@@ -381,26 +405,34 @@ fn render_form(theme: &Theme, frame: &mut Frame, area: Rect, form: &Form) {
             }
         }
     }
-    let Some(slot) = areas.last() else {
+    let (Some(slot), Some((text, style))) = (areas.last(), message) else {
         return;
     };
+    frame.render_widget(
+        Paragraph::new(text).style(style).wrap(Wrap { trim: false }),
+        *slot,
+    );
+}
+
+/// The line under a form's fields: why Enter did nothing, else a warning or where
+/// the declaration came from.
+fn form_message(theme: &Theme, form: &Form) -> Option<(String, ratatui::style::Style)> {
     let p1_without_comms = form.purpose == FormPurpose::Declare
         && form.value(FieldId::Severity) == "P1"
         && form.value(FieldId::CommsLead).trim().is_empty();
-    let (text, style) = if let Some(error) = &form.error {
-        (format!("⚠ {error}"), theme.error())
+    if let Some(error) = &form.error {
+        Some((format!("⚠ {error}"), theme.error()))
     } else if p1_without_comms {
-        (strings::P1_NEEDS_COMMS.to_string(), theme.warning())
+        Some((strings::P1_NEEDS_COMMS.to_string(), theme.warning()))
     } else if !form.linked_alerts.is_empty() {
-        (
+        Some((
             format!(
                 "from {} alert(s), linked; trigger time from the earliest",
                 form.linked_alerts.len()
             ),
             theme.dim(),
-        )
+        ))
     } else {
-        return;
-    };
-    frame.render_widget(Paragraph::new(text).style(style), *slot);
+        None
+    }
 }

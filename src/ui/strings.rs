@@ -1,7 +1,7 @@
 //! Every user-facing label of the TUI, in one place.
 
 pub const TOO_SMALL: &str = "sitrep: terminal too small — enlarge it (q quits)";
-pub const KEYS_ALERTS: &str = " ↑↓/jk select · Space mark · d declare from alerts · Enter details · z group by name · Tab incidents · ? all keys · q quit";
+pub const KEYS_ALERTS: &str = " ↑↓/jk select · d declare · Enter details · Space mark · Tab incidents · ? all keys · R resolved · z group by name · q quit";
 /// The footer under one alert's details.
 pub const KEYS_ALERT: &str =
     " Enter open its incident · s silence it · d declare from it · ↑↓/jk scroll · Esc back";
@@ -19,9 +19,8 @@ pub const MODE_TYPE: &str = " TYPE ";
 pub const KEYS_COMPOSER: &str =
     " Enter write · Tab kind (or complete a /command) · / command · Esc navigate · Ctrl-C quit";
 pub const KEYS_COMPOSER_RUNNING: &str =
-    " Enter write · Tab kind · / command · Esc navigate · Ctrl-C stops the running command";
-pub const KEYS_NAV_TAIL: &str =
-    " · ↑↓ scroll · other keys type · Enter type · ? all keys · q quit · Esc back";
+    " Ctrl-C stops the running command · Enter write · Tab kind · Esc navigate · / command";
+pub const KEYS_NAV_TAIL: &str = " · other keys type · Enter type · q quit";
 pub const KEYS_CONFIRM_CHANGE: &str = " Enter confirms · Esc cancels";
 /// The incident view's keys besides the commands, for the help.
 pub const HELP_INCIDENT_KEYS: &[(&str, &str)] = &[
