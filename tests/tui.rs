@@ -777,3 +777,75 @@ fn slash_run_streams_output_into_a_pane_logs_before_and_after_and_ctrl_c_stops_i
         "{texts:?}"
     );
 }
+
+/// Entry ids are on screen, NAV mode selects an entry and `m` starts `/amend ID `
+/// on it (issue 24, item 3); at 80x24 and 160x48 the NAV footer keeps `e export`,
+/// `c comms`, `?` and `Esc` (item 20).
+#[test]
+fn nav_mode_selects_an_entry_and_m_amends_it_at_80_and_160_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("amend.db");
+    cli(
+        &db,
+        &["declare", "--title", "Chat down", "--severity", "p2"],
+    );
+    let first = cli(
+        &db,
+        &[
+            "log",
+            "1",
+            "--kind",
+            "mitigation",
+            "rolled back chat to v41",
+        ],
+    );
+    cli(&db, &["log", "1", "--kind", "note", "pods look fine"]);
+    let first_id = first["id"].as_i64().unwrap();
+    let tmux = Tmux::start(dir.path(), &db);
+    tmux.resize(80, 24);
+    tmux.wait_for("Chat down");
+    tmux.keys(&["Tab", "Enter"]);
+    tmux.wait_for("#1 P2 investigating");
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for(" NAV ");
+    let footer = screen.lines().rev().find(|l| l.contains(" NAV ")).unwrap();
+    for key in ["e export", "c comms", "? all keys", "Esc back", "m amend #"] {
+        assert!(footer.contains(key), "80 columns: {key} in {footer:?}");
+    }
+    assert!(
+        screen.contains(&format!("#{first_id} mitigation")),
+        "ids on screen: {screen}"
+    );
+    // Up selects the entry before the newest: the mitigation step.
+    tmux.keys(&["Up"]);
+    let screen = tmux.wait_for(&format!("m amend #{first_id}"));
+    assert!(screen.contains(&format!("▶#{first_id}")), "{screen}");
+    tmux.keys(&["m"]);
+    tmux.wait_for(&format!("/amend {first_id} "));
+    tmux.text("rolled back chat to v40");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("(amended)");
+    let record = cli(&db, &["show", "1"]);
+    let amended = record["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"].as_i64() == Some(first_id))
+        .unwrap();
+    assert_eq!(amended["text"], "rolled back chat to v40", "{record}");
+
+    tmux.resize(160, 48);
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for(" NAV ");
+    let footer = screen.lines().rev().find(|l| l.contains(" NAV ")).unwrap();
+    for key in [
+        "e export",
+        "c comms",
+        "? all keys",
+        "Esc back",
+        "s status",
+        "r resolve",
+    ] {
+        assert!(footer.contains(key), "160 columns: {key} in {footer:?}");
+    }
+}

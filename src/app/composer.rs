@@ -113,13 +113,14 @@ fn navigate(state: &mut State, id: IncidentId, input: Input) -> Vec<Effect> {
         Key::Home | Key::Char('g') if plain => state.timeline_scroll = usize::MAX,
         Key::End | Key::Char('G') if plain => state.timeline_scroll = 0,
         Key::Char(c) if plain => {
+            // `m` amends the selected entry: its id is filled in (read before the
+            // composer takes focus, which ends the selection).
+            let selected = selected_entry(state).map(|e| e.id);
             state.composer.focused = true;
             state.composer.error = None;
             if state.composer.pending.is_some() {
                 return Vec::new();
             }
-            // `m` amends the selected entry: its id is filled in.
-            let selected = selected_entry(state).map(|e| e.id);
             match commands::by_key(c) {
                 Some(command) if command.name == "amend" => {
                     let Some(entry) = selected else {

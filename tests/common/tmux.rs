@@ -74,6 +74,24 @@ impl Tmux {
             .unwrap()
     }
 
+    /// Resizes the terminal to `cols` x `rows`, as a user dragging the window would.
+    pub fn resize(&self, cols: u16, rows: u16) {
+        let out = self.tmux(&[
+            "resize-window",
+            "-t",
+            &self.session,
+            "-x",
+            &cols.to_string(),
+            "-y",
+            &rows.to_string(),
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux resize failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     pub fn keys(&self, keys: &[&str]) {
         for k in keys {
             assert!(self
