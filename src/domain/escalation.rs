@@ -51,6 +51,11 @@ pub enum Paging {
     End,
 }
 
+/// Whether an entry's text is sitrep paging, ending a page, or failing to.
+pub fn is_page_entry(text: &str) -> bool {
+    text.starts_with(PAGED) || text.starts_with(PAGE_ENDED) || text.starts_with(FAILED)
+}
+
 /// What to do after a change: whether to page, and whether that is news for the
 /// timeline (firing already is not, ending is).
 pub fn decide(incident: &Incident, timeline: &[TimelineEntry]) -> Option<(Paging, bool)> {

@@ -87,6 +87,82 @@ pub fn started_text(argv: &[String]) -> String {
     format!("running: {}", command_line(argv))
 }
 
+/// A command run for an incident, as its two timeline entries record it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded<'a> {
+    /// The entry written before it started (`running: …`).
+    pub started: &'a super::TimelineEntry,
+    /// The command line as written.
+    pub command: &'a str,
+    /// The entry written when it ended, if one was (none: it may still run, or
+    /// sitrep was killed first).
+    pub finished: Option<&'a super::TimelineEntry>,
+}
+
+impl Recorded<'_> {
+    /// How it ended, in the words its entry used: `exited 3 after 0.1s`.
+    pub fn outcome(&self) -> String {
+        match self.finished {
+            Some(e) => {
+                let first = e.text.lines().next().unwrap_or_default();
+                ending_of(first).map_or_else(|| first.to_string(), |(_, how)| how.to_string())
+            }
+            None => "no end recorded".into(),
+        }
+    }
+
+    /// It ran and exited 0.
+    pub fn succeeded(&self) -> bool {
+        self.finished.is_some_and(|e| {
+            let first = e.text.lines().next().unwrap_or_default();
+            ending_of(first).is_some_and(|(_, how)| how.starts_with("exited 0 after "))
+        })
+    }
+}
+
+/// `(name, how)` of a first line that [`finished_text`] wrote: `("sh", "exited 3
+/// after 0.1s")`.
+fn ending_of(line: &str) -> Option<(&str, &str)> {
+    let (name, how) = line.split_once(' ')?;
+    let exited = how
+        .strip_prefix("exited ")
+        .and_then(|rest| rest.split_once(" after "))
+        .is_some_and(|(code, _)| code.parse::<i32>().is_ok());
+    (exited || how.starts_with("killed by ") || how.starts_with("could not start: "))
+        .then_some((name, how))
+}
+
+/// The commands `timeline` records running, each with the entry that says how it
+/// ended (the first later ending entry of the same program).
+pub fn recorded(timeline: &[super::TimelineEntry]) -> Vec<Recorded<'_>> {
+    let mut out: Vec<Recorded> = Vec::new();
+    let mut ended = vec![false; timeline.len()];
+    for (n, entry) in timeline.iter().enumerate() {
+        let Some(command) = entry.text.strip_prefix("running: ") else {
+            continue;
+        };
+        let program = command
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .trim_matches('\'');
+        let finished = timeline.iter().enumerate().skip(n + 1).find(|(m, e)| {
+            !ended[*m]
+                && ending_of(e.text.lines().next().unwrap_or_default())
+                    .is_some_and(|(name, _)| name == program)
+        });
+        if let Some((m, _)) = finished {
+            ended[m] = true;
+        }
+        out.push(Recorded {
+            started: entry,
+            command,
+            finished: finished.map(|(_, e)| e),
+        });
+    }
+    out
+}
+
 /// How a command ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ending {

@@ -133,6 +133,30 @@ fn alert_state(
     }
 }
 
+/// A command run for the incident (`sitrep run`, `/run`): what, when, how it ended.
+#[derive(Debug, Serialize)]
+pub struct CommandRow {
+    pub at: String,
+    pub command: String,
+    /// `exited 0 after 1.2s`, `killed by SIGTERM (15) after 3.0s`, `could not start: …`.
+    pub outcome: String,
+    pub succeeded: bool,
+}
+
+/// A silence made for the incident, and whether it outlived it.
+#[derive(Debug, Serialize)]
+pub struct SilenceRow {
+    pub at: String,
+    pub id: String,
+    pub source: String,
+    pub until: String,
+    /// The matchers and why, as the timeline recorded them.
+    pub what: String,
+    /// `expired at …`, `still in force when the incident was resolved (until …)`,
+    /// `ended on its own at …`, or `in force (until …)` while open.
+    pub state: String,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Postmortem {
     pub incident: IncidentFields,
@@ -145,6 +169,11 @@ pub struct Postmortem {
     pub comms: Vec<Line>,
     pub follow_ups: Vec<FollowUpRow>,
     pub alerts: Vec<AlertRow>,
+    /// Commands run for the incident, with how each ended (not mitigation steps).
+    pub commands: Vec<CommandRow>,
+    pub silences: Vec<SilenceRow>,
+    /// Pages sitrep sent and ended through Alertmanager.
+    pub pages: Vec<Line>,
     /// Read from Prometheus for the SLOs of the incident's services; `None` when no
     /// SLO is configured, and the template asks for the figure.
     pub error_budget: Option<IncidentBudget>,
@@ -156,6 +185,102 @@ fn yes_no_unset(value: Option<bool>) -> String {
         Some(false) => "no".into(),
         None => "not assessed yet".into(),
     }
+}
+
+/// The first entry that speaks of a rollback (`rolled back room to v41`, `kubectl
+/// rollout undo …`, a revert), for a postmortem whose "rollback performed" was left
+/// unset: the draft points at it instead of saying nothing is known.
+fn rollback_entry(timeline: &[TimelineEntry]) -> Option<&TimelineEntry> {
+    const WORDS: [&str; 6] = [
+        "roll back",
+        "rolled back",
+        "rollback",
+        "rollout undo",
+        "revert",
+        "rolling back",
+    ];
+    timeline
+        .iter()
+        .filter(|e| matches!(e.kind, EntryKind::Mitigation | EntryKind::Note))
+        .find(|e| {
+            let text = e.text.to_lowercase();
+            WORDS.iter().any(|w| text.contains(w))
+        })
+}
+
+fn rollback_field(incident: &Incident, timeline: &[TimelineEntry], tz: TimeDisplay) -> String {
+    match (incident.rollback_performed, rollback_entry(timeline)) {
+        (None, Some(e)) => format!(
+            "not assessed yet; the timeline records one at {}: \"{}\" (set it with `sitrep edit {} --rollback-performed yes`)",
+            time(e.at, tz),
+            e.text.lines().next().unwrap_or_default(),
+            incident.id
+        ),
+        (value, _) => yes_no_unset(value),
+    }
+}
+
+/// A silence's end as the timeline wrote it (`2026-11-24 03:04:05Z` or with an
+/// offset), read back.
+fn shown_time(text: &str) -> Option<DateTime<Utc>> {
+    let text = match text.strip_suffix('Z') {
+        Some(utc) => format!("{utc}+00:00"),
+        None => text.to_string(),
+    };
+    DateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%:z")
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn silence_rows(
+    incident: &Incident,
+    timeline: &[TimelineEntry],
+    tz: TimeDisplay,
+) -> Vec<SilenceRow> {
+    let mut rows = Vec::new();
+    for entry in timeline {
+        let Some((id, source, until)) = crate::domain::silence::made([entry.text.as_str()])
+            .into_iter()
+            .next()
+        else {
+            continue;
+        };
+        let expired = crate::domain::silence::expired_text(&id, &source);
+        let expired_at = timeline.iter().find(|e| e.text == expired).map(|e| e.at);
+        let ends = shown_time(&until);
+        let resolved = incident
+            .resolved_at
+            .filter(|_| incident.status == Status::Resolved);
+        let state = match (expired_at, ends, resolved) {
+            (Some(at), _, Some(r)) if at > r => format!(
+                "still in force when the incident was resolved; expired at {}",
+                time(at, tz)
+            ),
+            (Some(at), _, _) => format!("expired at {}", time(at, tz)),
+            (None, Some(end), Some(r)) if end <= r => {
+                format!("ended on its own at {}", time(end, tz))
+            }
+            (None, _, Some(_)) => format!(
+                "still in force when the incident was resolved (until {until}); expire it with `sitrep silence {} --expire {id}`",
+                incident.id
+            ),
+            (None, _, None) => format!("in force (until {until})"),
+        };
+        let what = entry
+            .text
+            .split_once("): ")
+            .map(|(_, what)| what.to_string())
+            .unwrap_or_default();
+        rows.push(SilenceRow {
+            at: time(entry.at, tz),
+            id,
+            source,
+            until,
+            what,
+            state,
+        });
+    }
+    rows
 }
 
 fn incident_fields(i: &Incident) -> IncidentFields {
@@ -211,8 +336,17 @@ pub fn postmortem(
     let span = |d: Option<Duration>| d.map(format_duration).unwrap_or_else(|| "—".into());
     let when = |d: Option<DateTime<Utc>>| d.map(|d| time(d, tz)).unwrap_or_else(|| "—".into());
     let today = now.date_naive();
+    let commands = crate::domain::run::recorded(timeline);
+    // A command run is not a mitigation step: it has a section of its own, with how
+    // it ended (a failed one is no step that reduced the impact).
+    let run_entries: Vec<crate::domain::EntryId> = commands
+        .iter()
+        .flat_map(|c| std::iter::once(c.started.id).chain(c.finished.map(|f| f.id)))
+        .collect();
+    let mut fields = incident_fields(incident);
+    fields.rollback_performed = rollback_field(incident, timeline, tz);
     Postmortem {
-        incident: incident_fields(incident),
+        incident: fields,
         times: Times {
             trigger: time(incident.trigger_time, tz),
             declared: time(incident.declared_at, tz),
@@ -250,7 +384,36 @@ pub fn postmortem(
                 amended: e.was_amended(),
             })
             .collect(),
-        mitigations: lines_of(timeline, EntryKind::Mitigation, tz),
+        mitigations: timeline
+            .iter()
+            .filter(|e| e.kind == EntryKind::Mitigation && !run_entries.contains(&e.id))
+            .map(|e| Line {
+                at: time(e.at, tz),
+                author: e.signed_author(),
+                text: e.text.clone(),
+            })
+            .collect(),
+        commands: commands
+            .iter()
+            .map(|c| CommandRow {
+                at: time(c.started.at, tz),
+                command: c.command.to_string(),
+                outcome: c.outcome(),
+                succeeded: c.succeeded(),
+            })
+            .collect(),
+        silences: silence_rows(incident, timeline, tz),
+        pages: timeline
+            .iter()
+            .filter(|e| {
+                e.kind == EntryKind::Note && crate::domain::escalation::is_page_entry(&e.text)
+            })
+            .map(|e| Line {
+                at: time(e.at, tz),
+                author: e.signed_author(),
+                text: e.text.clone(),
+            })
+            .collect(),
         comms: lines_of(timeline, EntryKind::Comms, tz),
         follow_ups: follow_ups
             .iter()

@@ -5,22 +5,19 @@
 //! target. The result can never open a heading, list, quote, code block, table column,
 //! link, image or HTML tag, whatever characters it holds.
 
-/// ASCII punctuation that can start or end emphasis, code, links, images, tables,
-/// headings or strikethrough anywhere in a line; a backslash makes each literal.
-/// `<`, `>` and `&` become entities instead, so no HTML can form.
-const SPECIAL: &[char] = &[
-    '\\', '`', '*', '_', '[', ']', '(', ')', '!', '|', '~', '#', '@',
-];
-
-/// Inline text: one line, nothing in it can open structure. Beyond `SPECIAL`, a
-/// leading list, quote or setext marker is escaped, and the `://` and `www.` of
-/// would-be autolinks are broken, so a URL in text stays text.
+/// Inline text: one line, nothing in it can open structure, and only what could is
+/// escaped, so a pasted draft reads like the text that was typed (`(none)`, `#1`,
+/// `snake_case`, `a > b` stay as they are). Escaped: `\\`, `` ` ``, `*`, `[` (no link
+/// or image opens without it), `|`, `~`, `@`, `_` unless inside a word, `&` that
+/// would spell an entity, `<` (as `&lt;`: no HTML, no autolink); at the start of a
+/// line a heading, list, quote or setext marker; and the `://` and `www.` of
+/// would-be autolinks, so a URL in text stays text.
 pub fn inline(text: &str) -> String {
     escape(text, true)
 }
 
 /// The escaping itself; `line_start` guards what only matters when the value may
-/// begin a line (list, quote and setext markers).
+/// begin a line (heading, list, quote and setext markers).
 fn escape(text: &str, line_start: bool) -> String {
     let chars: Vec<char> = text
         .trim()
@@ -35,21 +32,45 @@ fn escape(text: &str, line_start: bool) -> String {
         .collect();
     let mut out = String::with_capacity(text.len() + 8);
     let leading_digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
+    let word = |i: Option<usize>| {
+        i.and_then(|i| chars.get(i))
+            .is_some_and(|c| c.is_alphanumeric())
+    };
     for (i, &c) in chars.iter().enumerate() {
-        let escape = SPECIAL.contains(&c)
-            || (line_start && i == 0 && matches!(c, '-' | '+' | '=' | '>'))
-            || (line_start && i == leading_digits && i > 0 && matches!(c, '.' | ')'))
-            || (c == ':' && chars.get(i + 1) == Some(&'/') && chars.get(i + 2) == Some(&'/'))
-            || (c == '.'
-                && i >= 3
-                && chars[i - 3..i]
-                    .iter()
-                    .collect::<String>()
-                    .eq_ignore_ascii_case("www"));
+        let at_start = line_start && i == 0;
+        let escape = match c {
+            '\\' | '`' | '*' | '[' | '|' | '~' | '@' => true,
+            // Inside a word (`snake_case`) `_` can neither open nor close emphasis.
+            '_' => !(word(i.checked_sub(1)) && word(Some(i + 1))),
+            // A heading needs a space (or nothing) after its `#`s, a list item after
+            // its marker; a rule or setext line is nothing but `-` or `=`.
+            '#' => {
+                at_start && {
+                    let run = chars.iter().take_while(|c| **c == '#').count();
+                    run <= 6 && chars.get(run).is_none_or(|c| *c == ' ')
+                }
+            }
+            '-' | '+' => {
+                at_start
+                    && (chars.get(1).is_none_or(|c| *c == ' ')
+                        || chars.iter().all(|c| *c == c_first(&chars) || *c == ' '))
+            }
+            '=' | '>' => at_start,
+            '.' | ')' => {
+                (line_start && i == leading_digits && i > 0)
+                    || (c == '.'
+                        && i >= 3
+                        && chars[i - 3..i]
+                            .iter()
+                            .collect::<String>()
+                            .eq_ignore_ascii_case("www"))
+            }
+            ':' => chars.get(i + 1) == Some(&'/') && chars.get(i + 2) == Some(&'/'),
+            _ => false,
+        };
         match c {
             '<' => out.push_str("&lt;"),
-            '>' if i > 0 || !line_start => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
+            '&' if spells_entity(&chars[i + 1..]) => out.push_str("&amp;"),
             c if escape => {
                 out.push('\\');
                 out.push(c);
@@ -58,6 +79,20 @@ fn escape(text: &str, line_start: bool) -> String {
         }
     }
     out
+}
+
+fn c_first(chars: &[char]) -> char {
+    chars.first().copied().unwrap_or(' ')
+}
+
+/// Whether the text after a `&` would make it an entity or character reference
+/// (`&amp;`, `&#38;`, `&#x26;`), which a renderer would replace.
+fn spells_entity(after: &[char]) -> bool {
+    let body = after
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == '#')
+        .count();
+    body > 0 && after.get(body) == Some(&';')
 }
 
 /// A GFM table cell: inline text that is never empty (an empty cell is fine, but a
@@ -70,6 +105,28 @@ pub fn cell(text: &str) -> String {
     } else {
         escaped
     }
+}
+
+/// A code span in a GFM table cell (a command line): fenced with more backticks than
+/// the text holds in a row, `|` escaped so the row keeps its columns (GFM reads
+/// `\|` as `|` even in code), one line.
+pub fn code_cell(text: &str) -> String {
+    let text: String = text
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.is_empty() {
+        return "—".into();
+    }
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{}{pad}{fence}", text.replace('|', "\\|"))
 }
 
 /// Multi-line text as paragraphs: each line escaped on its own (so none can start a
@@ -152,20 +209,121 @@ mod tests {
 
     #[test]
     fn inline_text_cannot_open_structure_or_html() {
-        assert_eq!(inline("| ]( <script>"), "\\| \\]\\( &lt;script&gt;");
+        assert_eq!(inline("| ]( <script>"), "\\| ]( &lt;script>");
         assert_eq!(inline("# heading\n- item"), "\\# heading - item");
         assert_eq!(inline("- item"), "\\- item");
         assert_eq!(inline("> quote"), "\\> quote");
         assert_eq!(inline("12. item"), "12\\. item");
         assert_eq!(
             inline("[x](javascript:alert(1))"),
-            "\\[x\\]\\(javascript:alert\\(1\\)\\)"
+            "\\[x](javascript:alert(1))"
         );
         assert_eq!(
             inline("see http://evil.example or www.evil.example"),
             "see http\\://evil.example or www\\.evil.example"
         );
-        assert_eq!(inline("a & b, 12:30 v4.1 x-y"), "a &amp; b, 12:30 v4.1 x-y");
+        assert_eq!(inline("a & b, 12:30 v4.1 x-y"), "a & b, 12:30 v4.1 x-y");
+        assert_eq!(inline("&amp; &#38;"), "&amp;amp; &amp;#38;");
+    }
+
+    #[test]
+    fn what_cannot_change_the_markdown_is_left_as_typed() {
+        for text in [
+            "(none)",
+            "#1 posted",
+            "local time (UTC+00:00)",
+            "2026-12-07 03:54:18Z (first mitigation step)",
+            "sitrep_responder and snake_case",
+            "a > b, 5 - 3 = 2, done!",
+        ] {
+            assert_eq!(inline(text), text);
+            assert_eq!(cell(text), text);
+        }
+        assert_eq!(
+            inline("_emphasis_ or *this*"),
+            "\\_emphasis\\_ or \\*this\\*"
+        );
+    }
+
+    /// What a CommonMark (+ GFM tables and strikethrough) reader sees of `doc`:
+    /// the text, and every event that is not text or the blocks the test expects.
+    fn read(doc: &str) -> (String, Vec<String>) {
+        use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+        let mut text = String::new();
+        let mut other = Vec::new();
+        for event in Parser::new_ext(doc, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+            match event {
+                Event::Text(t) => text.push_str(&t),
+                Event::Start(
+                    Tag::Paragraph
+                    | Tag::Table(_)
+                    | Tag::TableHead
+                    | Tag::TableRow
+                    | Tag::TableCell,
+                )
+                | Event::End(
+                    TagEnd::Paragraph
+                    | TagEnd::Table
+                    | TagEnd::TableHead
+                    | TagEnd::TableRow
+                    | TagEnd::TableCell,
+                ) => {}
+                other_event => other.push(format!("{other_event:?}")),
+            }
+        }
+        (text, other)
+    }
+
+    fn typed(text: &str) -> String {
+        text.trim()
+            .chars()
+            .map(|c| {
+                if matches!(c, '\n' | '\r' | '\t') {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Whatever a value holds, a reader sees exactly its text (inline, and in
+        /// a table cell), and nothing else: no emphasis, code, link, HTML, heading.
+        #[test]
+        fn every_value_reads_as_typed(text in proptest::prop_oneof![
+            "[|\\\\\\]\\[()<>`*_#!\\-+=~\n\t .:&;@\"'a-z0-9]{0,40}",
+            proptest::prelude::any::<String>(),
+        ]) {
+            let expected = typed(&text);
+            // A line that is a value alone (a list item's or a paragraph's start).
+            let (seen, other) = read(&inline(&text));
+            if !expected.is_empty() {
+                proptest::prop_assert_eq!(&seen, &expected, "inline {:?}", inline(&text));
+                proptest::prop_assert!(other.is_empty(), "{:?} from {:?}", other, inline(&text));
+            }
+            let code = format!("| a |\n| --- |\n| {} |\n", code_cell(&text));
+            let mut code_seen = String::new();
+            let mut code_other = Vec::new();
+            for event in pulldown_cmark::Parser::new_ext(&code, pulldown_cmark::Options::ENABLE_TABLES) {
+                match event {
+                    pulldown_cmark::Event::Code(c) | pulldown_cmark::Event::Text(c) => code_seen.push_str(&c),
+                    pulldown_cmark::Event::Start(_) | pulldown_cmark::Event::End(_) => {}
+                    e => code_other.push(format!("{e:?}")),
+                }
+            }
+            if !expected.is_empty() && !expected.chars().any(char::is_control) {
+                proptest::prop_assert_eq!(code_seen, format!("a{expected}"), "code {:?}", code);
+                proptest::prop_assert!(code_other.is_empty(), "{:?}", code_other);
+            }
+            let row = format!("| a |\n| --- |\n| {} |\n", cell(&text));
+            let (seen, other) = read(&row);
+            let cell_text = if expected.is_empty() { "—".to_string() } else { expected.clone() };
+            proptest::prop_assert_eq!(seen, format!("a{cell_text}"), "cell {:?}", cell(&text));
+            proptest::prop_assert!(other.is_empty(), "{:?}", other);
+        }
     }
 
     #[test]
@@ -173,7 +331,7 @@ mod tests {
         assert_eq!(cell("a|b\nc"), "a\\|b c");
         assert_eq!(cell("  "), "—");
         assert_eq!(cell("46.7%"), "46.7%");
-        assert_eq!(cell("- x > y"), "- x &gt; y");
+        assert_eq!(cell("- x > y"), "- x > y");
     }
 
     #[test]

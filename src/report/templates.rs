@@ -294,6 +294,9 @@ fn environment() -> Environment<'static> {
     env.add_filter("cell", |v: Value| {
         Value::from_safe_string(markdown::cell(&text_of(&v)))
     });
+    env.add_filter("code_cell", |v: Value| {
+        Value::from_safe_string(markdown::code_cell(&text_of(&v)))
+    });
     env.add_filter("paragraphs", |v: Value| {
         Value::from_safe_string(markdown::paragraphs(&text_of(&v)))
     });
