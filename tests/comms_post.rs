@@ -841,3 +841,59 @@ fn slash_comms_post_in_the_tui_shows_the_draft_then_logs_and_posts_it_once() {
     assert_eq!(count(&timeline, "posted to #incidents"), 1, "{timeline:?}");
     assert_eq!(receiver.requests().len(), 1);
 }
+
+/// A channel says who reads it (issue 24, item 12): an internal one gets which
+/// incident the update is about (number, severity, status, title, commander),
+/// Slack-formatted and escaped; a public one only the text, as before; a generic
+/// webhook template sees the internal fields only on an internal channel.
+#[test]
+fn an_internal_channel_gets_the_incident_a_public_one_only_the_text() {
+    let receiver = Receiver::start(|_| Answer::Status(200));
+    let channels = format!(
+        "{}[[comms.channels]]\nname = \"customers\"\naudience = \"public\"\nurl_file = \"URL_FILE\"\n",
+        slack("audience = \"internal\"")
+    );
+    let dir = world(&receiver.url, &channels);
+    declare(dir.path());
+    let update = "Rolled back <!channel> & watching\nerrors falling";
+    let out = sitrep(
+        dir.path(),
+        &["log", "1", "--kind", "comms", "--post", update],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let requests = receiver.requests();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    let bodies: Vec<String> = requests
+        .iter()
+        .map(|r| {
+            let body: Value = serde_json::from_str(&r.body).unwrap();
+            body["text"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let internal = bodies
+        .iter()
+        .find(|b| b.starts_with("*#1 P2 investigating*"))
+        .unwrap_or_else(|| panic!("{bodies:?}"));
+    assert_eq!(
+        internal,
+        "*#1 P2 investigating* · room 5xx in eu-west · commander carol\n> Rolled back &lt;!channel&gt; &amp; watching\n> errors falling"
+    );
+    let public = bodies
+        .iter()
+        .find(|b| !b.starts_with('*'))
+        .unwrap_or_else(|| panic!("{bodies:?}"));
+    assert_eq!(
+        public,
+        "Rolled back &lt;!channel&gt; &amp; watching\nerrors falling"
+    );
+    assert!(
+        !public.contains("room 5xx") && !public.contains("carol"),
+        "{public}"
+    );
+
+    // A bad audience is a config error that names the key.
+    let bad = world(&receiver.url, &slack("audience = \"everyone\""));
+    let out = sitrep(bad.path(), &["list"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("expected `internal` or `public`"), "{}", text(&out));
+}

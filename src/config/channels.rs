@@ -36,6 +36,10 @@ pub(super) struct ChannelFile {
     url_env: Option<String>,
     /// For `kind = "webhook"`: the body's template (default `webhook.json`).
     template: Option<String>,
+    /// Who reads it: `internal` (the team: posts say which incident) or `public`
+    /// (customers: the text and public fields only; the default).
+    #[serde(default)]
+    audience: crate::domain::outbox::Audience,
     /// One try's limit (default 10s).
     timeout: Option<String>,
     /// How long a failing post is tried again before it is given up (default 5m).
@@ -51,6 +55,7 @@ fn slack() -> ChannelKind {
 pub struct Channel {
     pub name: String,
     pub kind: ChannelKind,
+    pub audience: crate::domain::outbox::Audience,
     /// The body's template, for webhooks.
     pub template: String,
     pub url: Option<Secret>,
@@ -121,6 +126,7 @@ pub(super) fn channel(file: ChannelFile) -> Result<Channel, ConfigError> {
         name,
         template: file.template.unwrap_or_else(|| DEFAULT_TEMPLATE.into()),
         kind: file.kind,
+        audience: file.audience,
         url,
         unusable,
         timeout,

@@ -747,6 +747,8 @@ pub const EXAMPLE: &str = r##"# sitrep configuration.
 # [[comms.channels]]
 # name = "#incidents"
 # kind = "slack"                    # Slack, Mattermost, Rocket.Chat: {"text": …}
+# audience = "internal"             # the team: posts name the incident, title, severity,
+#                                   # status, commander; "public" (default): the text only
 # url_env = "SITREP_SLACK_WEBHOOK"  # or url_file = "/path" (mode 600)
 # retry_for = "5m"                  # timeout = "10s" per try
 # [[comms.channels]]

@@ -150,6 +150,49 @@ pub fn failed_entry(
     )
 }
 
+/// Who reads a channel, which decides what a post to it carries besides the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    /// The team: the post says which incident it is about (number, title,
+    /// severity, status, commander).
+    Internal,
+    /// Customers (a status page, a community channel): the text and the incident's
+    /// public fields only, never its internal title or names.
+    #[default]
+    Public,
+}
+
+impl Audience {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Internal => "internal",
+            Self::Public => "public",
+        }
+    }
+}
+
+/// The body of a Slack-compatible post to an internal channel: a first line that
+/// says which incident it is (`*#3 P1 investigating* · Stream starts failing ·
+/// commander alice`), then the update quoted. Every value is escaped as
+/// [`slack_body`] escapes the text.
+pub fn slack_internal_body(text: &str, incident: &super::Incident) -> serde_json::Value {
+    let head = format!(
+        "*#{} {} {}{}* · {} · commander {}",
+        incident.id,
+        incident.severity,
+        incident.status,
+        if incident.drill { " (drill)" } else { "" },
+        slack_escape(&sanitize_line(&incident.title)),
+        slack_escape(&sanitize_line(&incident.commander)),
+    );
+    let quoted: Vec<String> = slack_escape(text)
+        .lines()
+        .map(|l| format!("> {l}"))
+        .collect();
+    serde_json::json!({ "text": format!("{head}\n{}", quoted.join("\n")) })
+}
+
 /// The body of a Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat).
 /// The text is escaped for the receiver's markup: `&`, `<` and `>` are sent as
 /// `&amp;`, `&lt;`, `&gt;`, so user text like `<!channel>`, `<@U024BE7LH>` or

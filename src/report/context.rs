@@ -575,6 +575,12 @@ pub struct WebhookIncident<'a> {
     /// Public names from `[comms.regions]`; regions without one are left out.
     pub regions: Vec<&'a str>,
     pub drill: bool,
+    /// `internal` or `public`, as the channel says.
+    pub audience: &'static str,
+    /// For an internal channel only (none for a public one): the incident's own
+    /// title and commander.
+    pub title: Option<&'a str>,
+    pub commander: Option<&'a str>,
 }
 
 /// A webhook body's data for one comms update of `incident`.
@@ -585,7 +591,9 @@ pub fn webhook_post<'a>(
     at: DateTime<Utc>,
     channel: &'a str,
     public_regions: &'a std::collections::BTreeMap<String, String>,
+    audience: crate::domain::outbox::Audience,
 ) -> WebhookPost<'a> {
+    let internal = audience == crate::domain::outbox::Audience::Internal;
     let regions = public_region_names(incident, public_regions);
     WebhookPost {
         text,
@@ -600,6 +608,9 @@ pub fn webhook_post<'a>(
             severity: incident.severity.to_string(),
             regions,
             drill: incident.drill,
+            audience: audience.as_str(),
+            title: internal.then_some(incident.title.as_str()),
+            commander: internal.then_some(incident.commander.as_str()),
         },
     }
 }

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::config::channels::{Channel, ChannelKind};
 use crate::config::Config;
-use crate::domain::outbox::{self, Claimed, DeliveryState, Next, PostError};
+use crate::domain::outbox::{self, Audience, Claimed, DeliveryState, Next, PostError};
 use crate::domain::{EntryId, TimelineEntry};
 use crate::report::Templates;
 use crate::store::{Store, StoreError};
@@ -186,22 +186,31 @@ fn body(
         reason,
         retryable: false,
     };
-    match channel.kind {
-        ChannelKind::Slack => Ok(outbox::slack_body(&claimed.text)),
-        ChannelKind::Webhook => {
-            let record = store
-                .load_incident(claimed.delivery.incident)
-                .map_err(|e| PostError {
-                    reason: format!("cannot read the incident: {e}"),
-                    retryable: true,
-                })?;
+    let incident = |store: &mut Store| {
+        store
+            .load_incident(claimed.delivery.incident)
+            .map(|record| record.incident)
+            .map_err(|e| PostError {
+                reason: format!("cannot read the incident: {e}"),
+                retryable: true,
+            })
+    };
+    match (channel.kind, channel.audience) {
+        (ChannelKind::Slack, Audience::Public) => Ok(outbox::slack_body(&claimed.text)),
+        (ChannelKind::Slack, Audience::Internal) => Ok(outbox::slack_internal_body(
+            &claimed.text,
+            &incident(store)?,
+        )),
+        (ChannelKind::Webhook, audience) => {
+            let incident = incident(store)?;
             let context = crate::report::context::webhook_post(
-                &record.incident,
+                &incident,
                 &claimed.text,
                 &claimed.author,
                 claimed.at,
                 &channel.name,
                 &config.comms.regions,
+                audience,
             );
             let text = Templates::new(templates_dir)
                 .render(&channel.template, &context)
