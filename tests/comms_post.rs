@@ -895,5 +895,9 @@ fn an_internal_channel_gets_the_incident_a_public_one_only_the_text() {
     let bad = world(&receiver.url, &slack("audience = \"everyone\""));
     let out = sitrep(bad.path(), &["list"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("expected `internal` or `public`"), "{}", text(&out));
+    assert!(
+        text(&out).contains("expected `internal` or `public`"),
+        "{}",
+        text(&out)
+    );
 }

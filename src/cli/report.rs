@@ -94,13 +94,25 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<String, CliError> {
         tz,
         ctx.now,
     );
-    data.error_budget = incident_budget_blocking(
-        &ctx.config.sources,
-        &ctx.config.slos,
-        &record.incident,
-        &record.alerts,
-        ctx.now,
-    );
+    data.error_budget = if ctx.feed.plays_demo() {
+        // The demo's incidents burn the demo's simulated SLOs, as its strip shows.
+        let feed = crate::sources::demo::DemoFeed::shared(ctx.demo_seed, ctx.now, ctx.demo_at)
+            .map_err(CliError::Output)?;
+        Some(feed.incident_budget(
+            &record.incident,
+            &record.alerts,
+            ctx.now,
+            &ctx.config.labels,
+        ))
+    } else {
+        incident_budget_blocking(
+            &ctx.config.sources,
+            &ctx.config.slos,
+            &record.incident,
+            &record.alerts,
+            ctx.now,
+        )
+    };
     if let Some(budget) = &data.error_budget {
         for (slo, reason) in &budget.unread {
             eprintln!("warning: slo '{slo}': {reason}");

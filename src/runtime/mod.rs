@@ -71,6 +71,11 @@ pub fn run(
             _ => None,
         },
         posting: None,
+        demo: demo_seed.and_then(|seed| {
+            DemoFeed::shared(seed, Utc::now(), demo_at)
+                .ok()
+                .map(|feed| (feed, config.labels.clone()))
+        }),
     };
     let database_named = page_through.as_ref().map(crate::store::Target::short);
     let actions = page_through

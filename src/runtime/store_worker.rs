@@ -42,6 +42,11 @@ pub struct Exporter {
     pub escalation: Option<Escalator>,
     /// Where comms updates are posted; `None` in the demo or with no channels.
     pub posting: Option<super::poster::Poster>,
+    /// The demo's feed, whose simulated SLOs give a demo postmortem its figures.
+    pub demo: Option<(
+        crate::sources::demo::DemoFeed,
+        crate::domain::alert::LabelMapping,
+    )>,
 }
 
 /// What a page needs: the settings, and the database to record it in (on a
@@ -318,13 +323,18 @@ fn render(record: &IncidentRecord, exporter: &Exporter, kind: Draft) -> Result<S
                 exporter.tz,
                 now,
             );
-            data.error_budget = crate::sources::slo::incident_budget_blocking(
-                &exporter.sources,
-                &exporter.slos,
-                &record.incident,
-                &record.alerts,
-                now,
-            );
+            data.error_budget = match &exporter.demo {
+                Some((feed, mapping)) => {
+                    Some(feed.incident_budget(&record.incident, &record.alerts, now, mapping))
+                }
+                None => crate::sources::slo::incident_budget_blocking(
+                    &exporter.sources,
+                    &exporter.slos,
+                    &record.incident,
+                    &record.alerts,
+                    now,
+                ),
+            };
             exporter.templates.render(POSTMORTEM_TEMPLATE, &data)
         }
         Draft::Comms | Draft::ToPost => {

@@ -197,6 +197,63 @@ impl DemoFeed {
         out
     }
 
+    /// The error budget a demo incident burned, as its SLO strip shows the burn: for
+    /// each scenario SLO of the incident's services (in its regions, or all), the
+    /// simulated burn rate at the incident's end over the time from its trigger.
+    /// Said to be simulated, so no reader takes it for Prometheus' figure.
+    pub fn incident_budget(
+        &self,
+        incident: &crate::domain::Incident,
+        alerts: &[crate::domain::alert::LinkedAlert],
+        now: DateTime<Utc>,
+        mapping: &LabelMapping,
+    ) -> crate::domain::slo::IncidentBudget {
+        use crate::domain::slo::{budget_burned, IncidentBudget, PeriodData};
+        let services = incident.affected_services(alerts);
+        let end = match incident.resolved_at {
+            Some(at) if incident.status == crate::domain::Status::Resolved => at,
+            _ => now,
+        };
+        let period_secs = (end - incident.trigger_time).num_seconds().max(60) as f64;
+        let statuses: Vec<SloStatus> = self
+            .slo_statuses(end, mapping)
+            .into_iter()
+            .filter(|s| services.contains(&s.service))
+            // The scenario's SLOs exist in some regions only: one elsewhere is not
+            // this incident's (Prometheus would be asked, and say so; the demo knows).
+            .filter(|s| incident.regions.is_empty() || incident.regions.contains(&s.region))
+            .collect();
+        if statuses.is_empty() {
+            return IncidentBudget::no_matching_slo(incident.id.0, &services);
+        }
+        let burns = statuses
+            .iter()
+            .map(|status| {
+                let objective = Objective {
+                    name: status.slo.clone(),
+                    service: status.service.clone(),
+                    objective: status.objective,
+                    window: "30d".into(),
+                };
+                let burn = status.burn_1h.unwrap_or(0.0);
+                let mut b = budget_burned(
+                    &objective,
+                    &status.region,
+                    PeriodData {
+                        ratio: Ratio::Value(burn * objective.budget()),
+                        covered_minutes: Some((period_secs / 60.0) as u64),
+                        nan_minutes: 0,
+                    },
+                    period_secs,
+                    30.0 * 86_400.0,
+                );
+                b.coverage = format!("{}; simulated by the DEMO feed at {burn}x", b.coverage);
+                b
+            })
+            .collect();
+        IncidentBudget::of_incident(&incident.regions, burns, Vec::new())
+    }
+
     /// The feed's alerts at `now` as a source snapshot.
     pub fn snapshot(&self, now: DateTime<Utc>, mapping: &LabelMapping) -> Snapshot {
         Snapshot {

@@ -396,3 +396,32 @@ fn a_full_disk_is_reported_as_full_and_loses_nothing() {
         "{texts:?}"
     );
 }
+
+/// A demo incident's postmortem has the error budget the demo's SLO strip shows,
+/// said to be simulated, instead of "to fill in" (issue 24, item 10).
+#[test]
+fn a_demo_postmortem_has_the_demos_error_budget() {
+    let sb = Sandbox::new();
+    sb.json(&[
+        "--demo",
+        "--demo-at",
+        "3m",
+        "declare",
+        "--title",
+        "stream starts",
+        "--severity",
+        "P1",
+        "--service",
+        "room",
+        "--region",
+        "eu-west",
+        "--trigger-time",
+        "10m ago",
+        "--comms-lead",
+        "carol",
+    ]);
+    let doc = sb.ok(&["--demo", "--demo-at", "3m", "export", "1", "--output", "-"]);
+    assert!(doc.contains("simulated by the DEMO feed at"), "{doc}");
+    assert!(doc.contains("stream-start-success"), "{doc}");
+    assert!(!doc.contains("Error budget burned: _To fill in"), "{doc}");
+}
