@@ -63,6 +63,14 @@ const ALERTS: &str = r#"[
 ]"#;
 
 /// A silence's matchers as `name=value`, in the order the Alertmanager lists them.
+/// The id of the first silence `silence ID --list` shows for `incident`.
+fn first_silence(dir: &Path, incident: &str) -> String {
+    json(dir, &["silence", incident, "--list"])[0]["silence"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 fn name_value_pairs(silence: &Value) -> Vec<String> {
     silence["matchers"]
         .as_array()
@@ -384,10 +392,7 @@ fn resolving_says_which_silences_outlive_the_incident_or_expires_them_when_asked
     };
     silence("1", "eu-west");
     silence("2", "us-east");
-    let first = json(dir, &["silence", "1", "--list"])[0]["silence"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let first = first_silence(dir, "1");
 
     // Without asking: resolved, and told which silence is still there and how to end it.
     let out = sitrep(dir, &["resolve", "1"]);
@@ -788,10 +793,7 @@ fn resolving_in_the_tui_offers_to_expire_the_silences_still_in_force() {
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let id = json(dir, &["silence", "1", "--list"])[0]["silence"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = first_silence(dir, "1");
     let tmux = tui(dir);
     tmux.wait_for("StreamStartBurn");
     tmux.keys(&["Tab"]);
@@ -859,10 +861,7 @@ fn an_incident_of_the_same_number_in_another_database_keeps_its_silences() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        json(dir, &["silence", "1", "--list"])[0]["silence"]["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        first_silence(dir, "1")
     };
     let their_id = silence(theirs, &us, "their rollback");
     let our_id = silence(ours, &eu, "our rollback");
@@ -945,10 +944,7 @@ fn resolving_names_only_silences_alertmanager_still_holds() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let first = json(dir, &["silence", "1", "--list"])[0]["silence"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let first = first_silence(dir, "1");
     let (status, body) =
         common::backend::http("DELETE", &format!("{}/api/v2/silence/{first}", am.url), "").unwrap();
     assert_eq!(status, 200, "{body}");
@@ -957,10 +953,7 @@ fn resolving_names_only_silences_alertmanager_still_holds() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("note: silence"), "{stderr}");
 
-    let second = json(dir, &["silence", "2", "--list"])[0]["silence"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let second = first_silence(dir, "2");
     drop(am);
     let out = sitrep(dir, &["resolve", "2"]);
     assert!(

@@ -849,3 +849,25 @@ fn nav_mode_selects_an_entry_and_m_amends_it_at_80_and_160_columns() {
         assert!(footer.contains(key), "160 columns: {key} in {footer:?}");
     }
 }
+
+/// `R` lists the resolved incidents while the alerts pane has focus, as the
+/// incidents pane says it does; declaring while they are listed shows the open
+/// ones again, with the new incident (issue 24, item 8).
+#[test]
+fn r_from_the_alerts_pane_and_a_declaration_lists_the_open_incidents_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("named.db");
+    let tmux = Tmux::start_with(dir.path(), &db, "SITREP_DEMO=1");
+    tmux.wait_for("▸Alerts");
+    tmux.keys(&["R"]);
+    tmux.wait_for("Resolved incidents");
+    tmux.keys(&["d"]);
+    tmux.wait_for("Declare incident");
+    tmux.keys(&["C-u"]);
+    tmux.text("Chat is down");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("declared incident 1");
+    tmux.keys(&["Escape", "Escape"]);
+    let screen = tmux.wait_for("Open incidents");
+    assert!(screen.contains("Chat is down"), "{screen}");
+}

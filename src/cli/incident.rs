@@ -175,6 +175,12 @@ fn looked_up(
     ctx: &Context,
     given: &[String],
 ) -> Vec<(String, Option<std::sync::Arc<crate::domain::alert::Alert>>)> {
+    if ctx.config.sources.is_empty() && !ctx.feed.plays_demo() {
+        eprintln!(
+            "warning: no alert source is configured, so the alerts cannot be looked up; linked by fingerprint only, with no name, service, region or start"
+        );
+        return given.iter().map(|fp| (fp.clone(), None)).collect();
+    }
     let live = match super::alerts::live(ctx, None) {
         Ok(live) => live,
         Err(e) => {

@@ -67,9 +67,6 @@ fn render_header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(" DRILL ", theme.alarm()));
     }
     spans.push(Span::raw(format!(" {}  ", state.user)));
-    if let Some(database) = &state.database {
-        spans.push(Span::raw(format!("{database}  ")));
-    }
     spans.push(Span::styled(format!("{local} · {utc}"), theme.dim()));
     if let Some((since, why)) = &state.database_down {
         spans.push(Span::raw("  "));
@@ -89,6 +86,10 @@ fn render_header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         // Silence must never look like health: say that nothing is watched.
         spans.push(Span::raw("  "));
         spans.push(Span::styled(strings::NO_SOURCES, theme.warning()));
+    }
+    // Last: a failing source's reason matters more on a narrow screen.
+    if let Some(database) = &state.database {
+        spans.push(Span::styled(format!("  · {database}"), theme.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

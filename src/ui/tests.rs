@@ -331,7 +331,7 @@ fn watching() -> State {
 fn the_header_names_the_database_the_log_is_on() {
     let mut s = dashboard();
     s.database = Some("team sitrep on db1.example".into());
-    let out = screen(&s, 120, 30);
+    let out = screen(&s, 200, 30);
     assert!(
         out.lines()
             .next()

@@ -7,25 +7,28 @@ use crate::sandbox::{texts, time, Sandbox};
 #[test]
 fn declaring_records_the_template_and_makes_the_declarer_commander() {
     let sb = Sandbox::new();
-    let change = sb.json(&[
-        "declare",
-        "--title",
-        "Stream starts failing",
-        "--severity",
-        "p1",
-        "--region",
-        "eu-west",
-        "--region",
-        "us-east",
-        "--cohort",
-        "android",
-        "--comms-lead",
-        "carol",
-        "--trigger-time",
-        "2021-01-01T03:00:00.250+01:00",
-        "--alert",
-        "fp-1",
-    ]);
+    let change = sb.json_warned(
+        &[
+            "declare",
+            "--title",
+            "Stream starts failing",
+            "--severity",
+            "p1",
+            "--region",
+            "eu-west",
+            "--region",
+            "us-east",
+            "--cohort",
+            "android",
+            "--comms-lead",
+            "carol",
+            "--trigger-time",
+            "2021-01-01T03:00:00.250+01:00",
+            "--alert",
+            "fp-1",
+        ],
+        "no alert source is configured",
+    );
     let incident = &change["incident"];
     assert_eq!(incident["id"], 1);
     assert_eq!(incident["title"], "Stream starts failing");

@@ -197,23 +197,26 @@ fn assert_shape(what: &str, schema: &Value, value: &Value) {
 #[test]
 fn every_command_that_prints_an_incident_prints_the_one_document() {
     let sb = Sandbox::new();
-    let declared = sb.json(&[
-        "declare",
-        "--title",
-        "Stream starts failing",
-        "--severity",
-        "p1",
-        "--service",
-        "room",
-        "--region",
-        "eu-west",
-        "--cohort",
-        "android",
-        "--comms-lead",
-        "carol",
-        "--alert",
-        "fp-1",
-    ]);
+    let declared = sb.json_warned(
+        &[
+            "declare",
+            "--title",
+            "Stream starts failing",
+            "--severity",
+            "p1",
+            "--service",
+            "room",
+            "--region",
+            "eu-west",
+            "--cohort",
+            "android",
+            "--comms-lead",
+            "carol",
+            "--alert",
+            "fp-1",
+        ],
+        "no alert source is configured",
+    );
     assert_shape("declare", &document(), &declared);
     assert_eq!(declared["written"].as_array().map(Vec::len), Some(4));
     assert_eq!(declared["timeline"], declared["written"]);

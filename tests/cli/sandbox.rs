@@ -99,6 +99,21 @@ impl Sandbox {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{args:?}: {e}: {text}"))
     }
 
+    /// Like [`Self::json`] for a command that must also warn: its stderr is the one
+    /// line that contains `warning`.
+    pub fn json_warned(&self, args: &[&str], warning: &str) -> Value {
+        let mut with_json = args.to_vec();
+        with_json.push("--json");
+        let out = self.run(&with_json);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?} failed: {stderr}");
+        assert!(
+            stderr.lines().count() == 1 && stderr.contains(warning),
+            "{args:?}: expected one warning with '{warning}': {stderr}"
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
     /// Runs a command that must fail with `code`; returns its one error line.
     pub fn fails(&self, args: &[&str], code: i32) -> String {
         expect_error(&self.run(args), code, args)
