@@ -202,8 +202,8 @@ on_both_engines! {
         let id = declare(&mut store, "room down", Severity::P2);
         let typed = NewEntry::typed(EntryKind::Mitigation, "alice", "drained eu", Utc::now()).unwrap();
         let entry = store.append_entry(id, &typed).unwrap();
-        store.amend_entry(entry.id, "drained eu-west", "bob", Utc::now()).unwrap();
-        let amended = store.amend_entry(entry.id, "drained eu-west and us-east", "alice", Utc::now()).unwrap();
+        store.correct_entry(entry.id, Some("drained eu-west"), None, "bob", Utc::now()).unwrap();
+        let amended = store.correct_entry(entry.id, Some("drained eu-west and us-east"), None, "alice", Utc::now()).unwrap();
         assert_eq!(amended.revisions.len(), 3);
         let record = store.load_incident(id).unwrap();
         let loaded = record.timeline.iter().find(|e| e.id == entry.id).unwrap();
@@ -213,11 +213,11 @@ on_both_engines! {
         assert_eq!(loaded.revisions[1].author, "bob");
         let status_entry = record.timeline.iter().find(|e| e.kind == EntryKind::Status).unwrap();
         assert!(matches!(
-            store.amend_entry(status_entry.id, "rewritten", "alice", Utc::now()),
+            store.correct_entry(status_entry.id, Some("rewritten"), None, "alice", Utc::now()),
             Err(StoreError::Domain(_))
         ));
         assert!(matches!(
-            store.amend_entry(sitrep::domain::EntryId(999_999), "x", "alice", Utc::now()),
+            store.correct_entry(sitrep::domain::EntryId(999_999), Some("x"), None, "alice", Utc::now()),
             Err(StoreError::EntryNotFound(_))
         ));
     }
@@ -333,7 +333,7 @@ on_both_engines! {
         let id = declare(&mut store, "room down", Severity::P2);
         let typed = NewEntry::typed(EntryKind::Note, "alice", "original", Utc::now()).unwrap();
         let entry = store.append_entry(id, &typed).unwrap();
-        store.amend_entry(entry.id, "original, corrected", "alice", Utc::now()).unwrap();
+        store.correct_entry(entry.id, Some("original, corrected"), None, "alice", Utc::now()).unwrap();
         let statements = [
             "UPDATE timeline_entry SET text = 'forged'",
             "DELETE FROM timeline_entry",

@@ -36,8 +36,8 @@ fn a_server_restart_under_the_tui_loses_nothing_typed_and_catches_up() {
     tmux.resize(160, 30);
     // The header names the team database the log is on (never the password), last,
     // after what the sources say.
-    let screen = tmux.wait_for("team sitrep on ");
-    assert!(screen.contains("Chat latency"), "{screen}");
+    tmux.wait_for("team sitrep on ");
+    tmux.wait_for("Chat latency");
     tmux.keys(&["Tab", "Enter"]);
     tmux.wait_for("#1 P2 investigating");
 
@@ -555,9 +555,10 @@ fn local_log(path: &Path, incidents: usize, title: &str) {
             .unwrap();
         if n % 10 == 0 {
             store
-                .amend_entry(
+                .correct_entry(
                     entry.id,
-                    &format!("drained {n} and more"),
+                    Some(&format!("drained {n} and more")),
+                    None,
                     "bob",
                     Utc::now(),
                 )

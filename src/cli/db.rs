@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{CliError, Context};
 use crate::store::postgres::schema;
-use crate::store::{Store, Target};
+use crate::store::Target;
 
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
@@ -74,8 +74,15 @@ fn copy(ctx: &Context, args: &CopyArgs) -> Result<String, CliError> {
             "'{to}' is the database in use; copy to another"
         )));
     }
+    // Only the team database takes a copy: it keeps ids and times under the
+    // owner's role, which a SQLite file has no notion of.
+    let Target::Postgres(pg) = &to else {
+        return Err(CliError::Refused(format!(
+            "'{to}' is a SQLite file; copying into one is not supported: copy to the team database (--to postgres://…)"
+        )));
+    };
     let records = ctx.open_store_for_reading()?.export_all()?;
-    let mut destination = Store::connect(&to, ctx.config.busy_timeout, false)?;
+    let mut destination = crate::store::postgres::PgStore::connect(pg, ctx.config.busy_timeout)?;
     let report = destination.import(&records, args.renumber)?;
     if ctx.json {
         return ctx

@@ -47,7 +47,23 @@ pub fn after_change(
     if !config.escalation.enabled {
         return None;
     }
-    let record = store.load_incident(id).ok()?;
+    // A failed read must not mean "nobody paged" in silence: it is said like every
+    // other failure on the paging path (it cannot be logged: the store just failed).
+    let record = match store.load_incident(id) {
+        Ok(record) => record,
+        Err(e) => {
+            tracing::warn!(
+                incident = id.0,
+                "escalation could not read the incident: {e}"
+            );
+            return Some(Escalated {
+                outcome: Outcome::Failed(format!(
+                    "escalation could not read incident {id} to decide whether to page ({e}); if it is a P1, nobody was paged by sitrep: page the on-call yourself"
+                )),
+                entry: None,
+            });
+        }
+    };
     let (paging, news) = escalation::decide(&record.incident, &record.timeline)?;
     let result = match source(config) {
         None => Err(

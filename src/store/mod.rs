@@ -201,12 +201,6 @@ pub trait Backend: Send {
     ) -> Result<Option<TimelineEntry>, StoreError>;
     /// Every delivery of an incident's comms updates, oldest first.
     fn deliveries(&mut self, id: IncidentId) -> Result<Vec<Delivery>, StoreError>;
-    /// Copies whole incidents in, keeping ids and times (`sitrep db copy`).
-    fn import(
-        &mut self,
-        records: &[IncidentRecord],
-        renumber: bool,
-    ) -> Result<CopyReport, StoreError>;
 }
 
 /// An open sitrep database, on whichever engine.
@@ -427,18 +421,6 @@ impl Store {
         })
     }
 
-    /// Corrects a typed entry: the new text is added as a revision; the old text stays.
-    pub fn amend_entry(
-        &mut self,
-        entry_id: EntryId,
-        text: &str,
-        author: &str,
-        now: DateTime<Utc>,
-    ) -> Result<TimelineEntry, StoreError> {
-        self.backend
-            .amend_entry(entry_id, Some(text), None, author, now)
-    }
-
     /// Corrects a typed entry's text, its kind, or both (a customer update logged as a
     /// mitigation step, say); the entry as it was stays as a revision.
     pub fn correct_entry(
@@ -522,16 +504,6 @@ impl Store {
         ids.into_iter()
             .map(|id| self.backend.load_incident(id))
             .collect()
-    }
-
-    /// Copies `records` in, keeping ids and times; safe to re-run. An id held by a
-    /// different incident is refused, or renumbered with `renumber`.
-    pub fn import(
-        &mut self,
-        records: &[IncidentRecord],
-        renumber: bool,
-    ) -> Result<CopyReport, StoreError> {
-        self.backend.import(records, renumber)
     }
 
     /// Follow-ups across incidents: open ones first by due date, then by id.

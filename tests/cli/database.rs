@@ -425,3 +425,15 @@ fn a_demo_postmortem_has_the_demos_error_budget() {
     assert!(doc.contains("stream-start-success"), "{doc}");
     assert!(!doc.contains("Error budget burned: _To fill in"), "{doc}");
 }
+
+/// `db copy` takes a team database as its destination; a SQLite file is refused
+/// before anything is read or written, saying where to copy instead.
+#[test]
+fn copying_into_a_sqlite_file_is_refused_with_the_way_forward() {
+    let sb = Sandbox::new();
+    sb.declare("Chat down");
+    let other = sb.path("other.db");
+    let err = sb.fails(&["db", "copy", "--to", other.to_str().unwrap()], 4);
+    assert!(err.contains("copy to the team database"), "{err}");
+    assert!(!other.exists(), "nothing was created");
+}

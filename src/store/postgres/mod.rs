@@ -671,14 +671,6 @@ impl Backend for PgStore {
     fn list_follow_ups(&mut self, filter: &FollowUpFilter) -> Result<Vec<FollowUp>, StoreError> {
         self.read(|tx| query_follow_ups(tx, filter))
     }
-
-    fn import(
-        &mut self,
-        records: &[IncidentRecord],
-        renumber: bool,
-    ) -> Result<super::CopyReport, StoreError> {
-        PgStore::import(self, records, renumber)
-    }
 }
 
 fn query_incidents(tx: &mut Transaction<'_>, open_only: bool) -> Result<Vec<Incident>, StoreError> {

@@ -168,16 +168,6 @@ impl Backend for SqliteStore {
         self.read(|conn| outbox::list(conn, id))
     }
 
-    fn import(
-        &mut self,
-        _records: &[IncidentRecord],
-        _renumber: bool,
-    ) -> Result<super::CopyReport, StoreError> {
-        Err(StoreError::Conflict {
-            detail: "copying into a SQLite file is not supported: copy to the team database (postgres://…)".into(),
-        })
-    }
-
     fn rows_breaking_checks(&mut self) -> Result<Vec<String>, StoreError> {
         self.read(|conn| {
             Ok(schema::rows_breaking_checks(conn)?
