@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
-use sitrep::config::TimeDisplay;
+use sitrep::domain::TimeDisplay;
 use sitrep::domain::{
     Declaration, EntryId, EntryKind, IncidentId, NewIncident, Revision, Severity, TimelineEntry,
 };

@@ -12,7 +12,7 @@ use ratatui_textarea::{Input, Key};
 use sitrep::app::alert_set::Builder;
 use sitrep::app::alerts::SourceView;
 use sitrep::app::{update, Msg, State};
-use sitrep::config::TimeDisplay;
+use sitrep::domain::TimeDisplay;
 use std::sync::Arc;
 
 use sitrep::domain::alert::{Alert, LabelMapping};

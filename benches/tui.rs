@@ -10,8 +10,8 @@ use ratatui::Terminal;
 use ratatui_textarea::{Input, Key};
 use sitrep::app::alerts::SourceView;
 use sitrep::app::{update, Msg, State};
-use sitrep::config::TimeDisplay;
 use sitrep::domain::alert::{normalize, LabelMapping, RawAlert};
+use sitrep::domain::TimeDisplay;
 use sitrep::domain::{
     Declaration, EntryId, EntryKind, Incident, IncidentId, NewIncident, Revision, Severity,
     TimelineEntry,

@@ -6,7 +6,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::domain::text::visible_line;
 
-use crate::config::TimeDisplay;
+use crate::domain::TimeDisplay;
 
 /// `2026-11-24 03:04:05Z` or `2026-11-24 04:04:05+01:00`.
 pub fn time(t: DateTime<Utc>, display: TimeDisplay) -> String {

@@ -1,8 +1,11 @@
 //! sitrep: incident command for on-call engineers, in the terminal.
 //!
 //! The binary (`main.rs`) is a thin shell over these modules. `domain` is the pure
-//! core; `store` and `config` are the I/O edges it is persisted and configured
-//! through; `cli` parses arguments and dispatches.
+//! core; `host` (files, the login account), `sources` and `store` are the I/O edges;
+//! `report` renders documents; `app` and `ui` are the TUI's pure state and drawing;
+//! `config` assembles the lower floors for the front-ends, `runtime` (the TUI's loop
+//! and shared services) and `cli`. Arrows only run down: no lower floor imports
+//! `config`, `runtime` or `cli`.
 
 /// mimalloc instead of the system allocator: parsing a large Alertmanager answer
 /// allocates and frees many small strings, and glibc's malloc spent a third of that
@@ -29,6 +32,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod format;
+pub mod host;
 pub mod logging;
 pub mod report;
 pub mod runtime;

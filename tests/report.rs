@@ -8,8 +8,8 @@ use std::path::Path;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use proptest::prelude::*;
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-use sitrep::config::TimeDisplay;
 use sitrep::domain::alert::LinkedAlert;
+use sitrep::domain::TimeDisplay;
 use sitrep::domain::{
     Declaration, EntryId, EntryKind, FollowUp, FollowUpId, Incident, IncidentEdit, IncidentId,
     NewEntry, NewFollowUp, NewIncident, Revision, RootCause, Severity, Status, TimelineEntry,

@@ -217,7 +217,7 @@ pub struct Context<'a> {
     /// The alerts come from the demo feed (nothing to silence there).
     pub demo: bool,
     /// How times are shown (the end of a silence in its question).
-    pub time_display: crate::config::TimeDisplay,
+    pub time_display: crate::domain::TimeDisplay,
     /// A `/run` command is still running.
     pub running: bool,
     /// The incident's linked alerts still firing now, as `Name in region`: a resolve

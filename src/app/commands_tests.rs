@@ -31,7 +31,7 @@ fn context(i: &Incident) -> Context<'_> {
         alerts: &[],
         alerts_marked: false,
         demo: false,
-        time_display: crate::config::TimeDisplay::Utc,
+        time_display: crate::domain::TimeDisplay::Utc,
         running: false,
         linked_firing: Vec::new(),
         pages: false,

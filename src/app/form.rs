@@ -6,9 +6,9 @@ use ratatui_textarea::{Input, Key, TextArea};
 use super::single_line;
 use chrono::{DateTime, Utc};
 
-use crate::config::TimeDisplay;
 use crate::domain::alert::LinkedAlert;
 use crate::domain::parse::parse_bool;
+use crate::domain::TimeDisplay;
 use crate::domain::{
     Declaration, DomainError, Incident, IncidentEdit, IncidentId, RootCause, Severity,
 };

@@ -15,12 +15,12 @@ mod update;
 use chrono::{DateTime, Duration, Utc};
 use ratatui_textarea::TextArea;
 
-use crate::config::TimeDisplay;
+use crate::domain::TimeDisplay;
+use crate::domain::{Change, FollowUpChange, IncidentRecord};
 use crate::domain::{
     EntryKind, FollowUpId, Incident, IncidentEdit, IncidentId, NewEntry, NewFollowUp, NewIncident,
     Severity, Status,
 };
-use crate::store::{Change, FollowUpChange, IncidentRecord};
 pub use composer::Origin;
 pub use form::{FieldId, FieldInput, Form, FormPurpose};
 pub use update::update;

@@ -13,16 +13,7 @@ use super::{positive_duration, ConfigError};
 use crate::domain::text::sanitize_line;
 use crate::secret::Secret;
 
-/// How a channel is posted to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChannelKind {
-    /// A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat):
-    /// `{"text": …}`.
-    Slack,
-    /// Any JSON webhook, the body rendered from a template in the templates folder.
-    Webhook,
-}
+pub use crate::sources::webhook::{Channel, ChannelKind};
 
 /// One `[[comms.channels]]` table.
 #[derive(Debug, Deserialize)]
@@ -48,23 +39,6 @@ pub(super) struct ChannelFile {
 
 fn slack() -> ChannelKind {
     ChannelKind::Slack
-}
-
-/// A channel ready to post to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Channel {
-    pub name: String,
-    pub kind: ChannelKind,
-    pub audience: crate::domain::outbox::Audience,
-    /// The body's template, for webhooks.
-    pub template: String,
-    pub url: Option<Secret>,
-    /// Why the channel cannot be posted to (the URL's file or variable is missing);
-    /// each post to it fails with this reason, other commands work.
-    pub unusable: Option<String>,
-    pub timeout: StdDuration,
-    pub retry_for: Duration,
-    pub warnings: Vec<String>,
 }
 
 pub const DEFAULT_TEMPLATE: &str = "webhook.json";

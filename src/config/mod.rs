@@ -22,14 +22,8 @@ use crate::domain::parse::parse_duration;
 use crate::domain::text::sanitize_line;
 use crate::store::{Target, DEFAULT_BUSY_TIMEOUT};
 
-/// How times are shown to people. Stored times are always UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum TimeDisplay {
-    #[default]
-    Local,
-    Utc,
-}
+pub use crate::domain::TimeDisplay;
+pub use crate::host::{account_name, read_small};
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -346,40 +340,6 @@ impl Paths {
     }
 }
 
-/// The name of the OS account this process runs as (from the password database), for
-/// when `$USER` and `$LOGNAME` are unset: containers, cron, systemd units.
-pub fn account_name() -> Option<String> {
-    #[cfg(unix)]
-    {
-        // SAFETY: getpwuid_r writes into `pwd` and `buf`, which outlive the call; on
-        // success `result` points at `pwd`, whose `pw_name` points into `buf`.
-        unsafe {
-            let mut pwd = std::mem::MaybeUninit::<libc::passwd>::uninit();
-            let mut buf = vec![0 as libc::c_char; 4096];
-            let mut result: *mut libc::passwd = std::ptr::null_mut();
-            let rc = libc::getpwuid_r(
-                libc::getuid(),
-                pwd.as_mut_ptr(),
-                buf.as_mut_ptr(),
-                buf.len(),
-                &mut result,
-            );
-            if rc != 0 || result.is_null() {
-                return None;
-            }
-            let name = std::ffi::CStr::from_ptr((*result).pw_name);
-            name.to_str()
-                .ok()
-                .map(str::to_string)
-                .filter(|n| !n.is_empty())
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        None
-    }
-}
-
 /// Whether files can be written in `dir` (made owner-only if missing), and why not:
 /// a probe file is written and removed (`doctor`, for the data and log directories).
 pub(crate) fn writable_dir(dir: &Path) -> Result<(), String> {
@@ -618,35 +578,6 @@ pub(super) fn positive_duration(key: &str, raw: &str) -> Result<Duration, Config
         });
     }
     Ok(d)
-}
-
-/// Reads a small file the config names (the config itself, a token, a CA): only a
-/// regular file, and at most `max` bytes, so that `/dev/zero`, a FIFO or a huge file
-/// named by mistake is an error instead of a hang or all the memory.
-pub(crate) fn read_small(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    // Non-blocking, so that opening a FIFO returns at once instead of waiting for a
-    // writer; the type is checked before anything is read.
-    let file = fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
-    }
-    let mut out = Vec::new();
-    file.take(max + 1).read_to_end(&mut out)?;
-    if out.len() as u64 > max {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("larger than {} KiB", max / 1024),
-        ));
-    }
-    Ok(out)
 }
 
 /// The largest config file read.

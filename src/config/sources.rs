@@ -211,7 +211,7 @@ pub(super) fn source(file: SourceFile) -> Result<Source, ConfigError> {
         (None, None) => None,
     };
     if let Some(path) = &file.ca_file {
-        match super::read_small(path, 1024 * 1024) {
+        match crate::host::read_small(path, 1024 * 1024) {
             Err(e) => broken("ca_file", format!("cannot read '{}': {e}", path.display())),
             Ok(pem) => {
                 if let Err(e) = crate::sources::http::ca_certificates(path, &pem) {
@@ -290,7 +290,7 @@ pub(super) fn read_secret_file(
     path: &std::path::Path,
     cap: u64,
 ) -> Result<(String, Option<String>), String> {
-    let text = super::read_small(path, cap)
+    let text = crate::host::read_small(path, cap)
         .and_then(|bytes| {
             String::from_utf8(bytes)
                 .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))

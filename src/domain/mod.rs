@@ -13,12 +13,14 @@ pub mod incident;
 pub mod metrics;
 pub mod outbox;
 pub mod parse;
+pub mod record;
 pub mod review;
 pub mod run;
 pub mod severity;
 pub mod silence;
 pub mod slo;
 pub mod text;
+pub mod time_display;
 pub mod timeline;
 
 pub use error::DomainError;
@@ -26,5 +28,7 @@ pub use followup::{FollowUp, FollowUpEdit, FollowUpId, FollowUpState, NewFollowU
 pub use incident::{
     Declaration, Incident, IncidentEdit, IncidentId, NewIncident, RootCause, Status,
 };
+pub use record::{Change, FollowUpChange, IncidentRecord};
 pub use severity::Severity;
+pub use time_display::TimeDisplay;
 pub use timeline::{EntryId, EntryKind, NewEntry, Revision, TimelineEntry};

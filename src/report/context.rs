@@ -5,11 +5,11 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::config::TimeDisplay;
 use crate::domain::alert::{AlertEvent, LinkedAlert};
 use crate::domain::metrics::{logged_times, mitigated};
 use crate::domain::parse::format_duration;
 use crate::domain::slo::IncidentBudget;
+use crate::domain::TimeDisplay;
 use crate::domain::{EntryKind, FollowUp, Incident, Status, TimelineEntry};
 use crate::format::{time, time_ms};
 

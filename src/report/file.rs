@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::config::TimeDisplay;
 use crate::domain::Incident;
+use crate::domain::TimeDisplay;
 
 #[derive(Debug, Error)]
 pub enum WriteError {

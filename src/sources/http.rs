@@ -49,7 +49,7 @@ pub fn client(options: &HttpOptions) -> Result<Client, SourceError> {
         .timeout(options.timeout)
         .user_agent(concat!("sitrep/", env!("CARGO_PKG_VERSION")));
     if let Some(path) = &options.ca_file {
-        let pem = crate::config::read_small(path, 1024 * 1024).map_err(|e| {
+        let pem = crate::host::read_small(path, 1024 * 1024).map_err(|e| {
             SourceError::Config(format!("cannot read CA file '{}': {e}", path.display()))
         })?;
         for cert in ca_certificates(path, &pem)? {

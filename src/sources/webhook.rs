@@ -4,8 +4,35 @@
 use reqwest::Method;
 
 use super::{http, SourceError};
-use crate::config::channels::Channel;
 use crate::domain::outbox::PostError;
+
+/// How a channel is posted to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelKind {
+    /// A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat):
+    /// `{"text": …}`.
+    Slack,
+    /// Any JSON webhook, the body rendered from a template in the templates folder.
+    Webhook,
+}
+
+/// A channel ready to post to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Channel {
+    pub name: String,
+    pub kind: ChannelKind,
+    pub audience: crate::domain::outbox::Audience,
+    /// The body's template, for webhooks.
+    pub template: String,
+    pub url: Option<crate::secret::Secret>,
+    /// Why the channel cannot be posted to (the URL's file or variable is missing);
+    /// each post to it fails with this reason, other commands work.
+    pub unusable: Option<String>,
+    pub timeout: std::time::Duration,
+    pub retry_for: chrono::Duration,
+    pub warnings: Vec<String>,
+}
 
 /// Posts `body` to `channel` once: `Ok` on any 2xx answer.
 pub async fn post(channel: &Channel, body: &serde_json::Value) -> Result<(), PostError> {

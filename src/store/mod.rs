@@ -21,7 +21,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::alert::LinkedAlert;
 use crate::domain::outbox::{Claimed, Delivery, DeliveryState};
 use crate::domain::review::ReviewedIncident;
 use crate::domain::{
@@ -35,30 +34,9 @@ pub use target::Target;
 /// How long a write waits for another process's lock before giving up, by default.
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// An incident with everything recorded about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct IncidentRecord {
-    pub incident: Incident,
-    /// Oldest first.
-    pub timeline: Vec<TimelineEntry>,
-    pub follow_ups: Vec<FollowUp>,
-    /// What is known of its linked alerts (those it was declared from live).
-    pub alerts: Vec<LinkedAlert>,
-}
-
-/// The result of a change: the incident as it now stands and the entries that record it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Change {
-    pub incident: Incident,
-    pub entries: Vec<TimelineEntry>,
-}
-
-/// A follow-up change and the timeline entry that records it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FollowUpChange {
-    pub follow_up: FollowUp,
-    pub entry: TimelineEntry,
-}
+// What a read or a change gives back is the core's own data: the store maps its
+// rows to these, and the app and UI read them without knowing the store.
+pub use crate::domain::record::{Change, FollowUpChange, IncidentRecord};
 
 /// Which follow-ups to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

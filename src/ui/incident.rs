@@ -12,9 +12,9 @@ use super::theme::Theme;
 use crate::app::State;
 use crate::domain::metrics::next_customer_update;
 use crate::domain::parse::format_duration;
+use crate::domain::IncidentRecord;
 use crate::domain::{EntryKind, Severity, TimelineEntry};
 use crate::format::{clock, list as list_or_none, time as time_short};
-use crate::store::IncidentRecord;
 
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(record) = state.current_record() else {

@@ -7,9 +7,9 @@ use ratatui_textarea::{Input, Key};
 
 use super::*;
 use crate::app::{update, Msg};
-use crate::config::TimeDisplay;
+use crate::domain::IncidentRecord;
+use crate::domain::TimeDisplay;
 use crate::domain::{Declaration, IncidentId, NewIncident, Severity};
-use crate::store::IncidentRecord;
 
 fn t(minutes: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_795_000_000, 0).unwrap() + Duration::minutes(minutes)

@@ -276,10 +276,10 @@ fn with_a_silence() -> State {
     s
 }
 
-fn resolved(s: &State) -> crate::store::Change {
+fn resolved(s: &State) -> crate::domain::Change {
     let mut incident = s.current_record().unwrap().incident.clone();
     incident.status = Status::Resolved;
-    crate::store::Change {
+    crate::domain::Change {
         incident,
         entries: Vec::new(),
     }

@@ -581,7 +581,7 @@ fn r_works_from_the_alerts_pane_and_declaring_lists_the_open_incidents_again() {
     let Write::Declare(new) = only_write(update(&mut s, key(Key::Enter))) else {
         panic!("expected a declare");
     };
-    let change = crate::store::Change {
+    let change = crate::domain::Change {
         incident: new.into_incident(IncidentId(3)),
         entries: Vec::new(),
     };

@@ -27,7 +27,7 @@ fn declaring_from_scratch_fills_the_form_and_waits_for_the_store() {
     assert_eq!(new.commander, "alice");
     // A second Enter while the first is being written declares nothing twice.
     assert!(update(&mut s, key(Key::Enter)).is_empty());
-    let change = crate::store::Change {
+    let change = crate::domain::Change {
         incident: new.clone().into_incident(IncidentId(3)),
         entries: Vec::new(),
     };
@@ -79,7 +79,7 @@ fn editing_the_template_writes_only_what_changed_and_closes_once_saved() {
     assert_eq!(edit.add_cohorts, vec!["android"]);
     assert_eq!(edit.title, None);
     assert_eq!(edit.trigger_time, None);
-    let change = crate::store::Change {
+    let change = crate::domain::Change {
         incident: incident(1, Severity::P1),
         entries: Vec::new(),
     };

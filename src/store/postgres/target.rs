@@ -167,7 +167,7 @@ impl PgTarget {
         };
         let user = from_env(given.user, "PGUSER")
             .or_else(|| env("USER"))
-            .or_else(crate::config::account_name)
+            .or_else(crate::host::account_name)
             .ok_or_else(|| bad("no user name: add user=NAME or set PGUSER".into()))?;
         let dbname = from_env(given.dbname, "PGDATABASE").unwrap_or_else(|| user.clone());
         let sslmode = match from_env(given.sslmode, "PGSSLMODE") {
