@@ -2,14 +2,15 @@
 //! last looked, which are marked for declaring, and the timeline entries that alert
 //! changes produce for open incidents. Pure: results come in as messages.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Utc};
 
 use super::alert_set::{AlertSet, Built, Group};
-use crate::domain::alert::{Alert, AlertEvent};
+use crate::domain::alert::Alert;
+use crate::domain::alert_rules::{open_links, AlertRules, Answer};
 use crate::domain::health::SourceHealth;
 use crate::domain::{Incident, IncidentId, NewEntry};
 
@@ -39,13 +40,6 @@ impl SourceView {
     }
 }
 
-/// What a gone alert was, kept while an incident links it so its log can name it.
-#[derive(Debug, Clone)]
-struct Known {
-    name: String,
-    service: Option<String>,
-}
-
 /// A row of the alerts pane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowRef {
@@ -59,7 +53,8 @@ pub enum RowRef {
 pub struct AlertBoard {
     pub sources: Vec<SourceView>,
     set: Arc<AlertSet>,
-    known: HashMap<String, Known>,
+    /// The rules that log what alerts did, and what they remember between polls.
+    rules: AlertRules,
     /// Alerts first seen after this are marked new.
     pub last_look: Option<DateTime<Utc>>,
     /// Index into the rows shown (alerts, or groups and their open members).
@@ -72,17 +67,6 @@ pub struct AlertBoard {
     expanded: BTreeSet<String>,
     /// The rows when grouped.
     rows: Vec<RowRef>,
-}
-
-/// The open incidents linking each fingerprint.
-fn open_links(incidents: &[Incident]) -> HashMap<&str, Vec<IncidentId>> {
-    let mut links: HashMap<&str, Vec<IncidentId>> = HashMap::new();
-    for incident in incidents.iter().filter(|i| i.status.is_open()) {
-        for fp in &incident.linked_alerts {
-            links.entry(fp.as_str()).or_default().push(incident.id);
-        }
-    }
-    links
 }
 
 impl AlertBoard {
@@ -219,89 +203,24 @@ impl AlertBoard {
             return Vec::new();
         };
         let old = std::mem::replace(&mut self.set, set);
-        let mut entries = Vec::new();
-        let links = open_links(incidents);
-        let linked_anywhere: std::collections::HashSet<&str> = incidents
-            .iter()
-            .flat_map(|i| i.linked_alerts.iter().map(String::as_str))
-            .collect();
-        for gone in change
-            .gone
-            .iter()
-            .filter(|g| !self.set.contains(&g.fingerprint))
-        {
-            if linked_anywhere.contains(gone.fingerprint.as_str()) {
-                self.known.insert(
-                    gone.fingerprint.clone(),
-                    Known {
-                        name: gone.name.clone(),
-                        service: gone.service.clone(),
-                    },
-                );
-            }
-            if change.first_answer {
-                continue;
-            }
-            for id in links.get(gone.fingerprint.as_str()).into_iter().flatten() {
-                let event = if change.after_outage {
-                    AlertEvent::NoLongerReported
-                } else {
-                    AlertEvent::Resolved
-                };
-                entries.push((*id, NewEntry::alert_event(event.text(gone), change.at)));
-            }
-        }
-        if !change.first_answer {
-            let open: Vec<&Incident> = incidents.iter().filter(|i| i.status.is_open()).collect();
-            for fired in &change.arrived {
-                if old.contains(&fired.fingerprint) {
-                    // Moved between sources: not news.
-                    continue;
-                }
-                if let Some(ids) = links.get(fired.fingerprint.as_str()) {
-                    for id in ids {
-                        let text = AlertEvent::FiringAgain.text(fired);
-                        entries.push((*id, NewEntry::alert_event(text, change.at)));
-                    }
-                    continue;
-                }
-                for incident in open.iter().filter(|i| self.matches(i, fired)) {
-                    let text = AlertEvent::Matched.text(fired);
-                    entries.push((incident.id, NewEntry::alert_event(text, change.at)));
-                }
-            }
-        }
-        for arrived in &change.arrived {
-            self.known.remove(&arrived.fingerprint);
-        }
+        let answer = Answer {
+            at: change.at,
+            first_answer: change.first_answer,
+            after_outage: change.after_outage,
+            arrived: &change.arrived,
+            gone: &change.gone,
+        };
+        let current = Arc::clone(&self.set);
+        let entries = self.rules.apply(
+            &answer,
+            |fp| old.contains(fp),
+            |fp| current.get(fp).map(|a| &**a),
+            incidents,
+        );
         let set = Arc::clone(&self.set);
         self.marked.retain(|fp| set.contains(fp));
         self.rebuild_rows();
         entries
-    }
-
-    /// A new alert matches an open incident it is not linked to when its region is
-    /// one of the incident's and its service is the service of an alert linked to it.
-    fn matches(&self, incident: &Incident, alert: &Alert) -> bool {
-        if incident.linked_alerts.contains(&alert.fingerprint)
-            || crate::domain::escalation::paged_incident(alert).is_some()
-        {
-            return false;
-        }
-        let in_region = alert
-            .region
-            .as_ref()
-            .is_some_and(|r| incident.regions.contains(r));
-        let same_service = alert.service.as_ref().is_some_and(|service| {
-            incident.linked_alerts.iter().any(|fp| {
-                let linked = match self.set.get(fp) {
-                    Some(a) => a.service.as_ref(),
-                    None => self.known.get(fp).and_then(|k| k.service.as_ref()),
-                };
-                linked == Some(service)
-            })
-        });
-        in_region && same_service
     }
 
     /// Shows alerts grouped by name, or one per row.
@@ -345,7 +264,7 @@ impl AlertBoard {
         if let Some(alert) = self.set.get(fingerprint) {
             return format!("{} ({})", alert.name, alert.state);
         }
-        match self.known.get(fingerprint) {
+        match self.rules.known(fingerprint) {
             Some(known) => format!("{} (resolved)", known.name),
             None => fingerprint.to_string(),
         }
