@@ -1,6 +1,7 @@
 //! The alert board: what every source says now, which alerts are new since the user
-//! last looked, which are marked for declaring, and the timeline entries that alert
-//! changes produce for open incidents. Pure: results come in as messages.
+//! last looked, which are marked for declaring. Each poll is run through
+//! `domain::alert_rules`, which decide the timeline entries alert changes make for
+//! open incidents; the board keeps only the view. Pure: results come in as messages.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -27,6 +27,8 @@ pub struct Command {
     pub key: Option<char>,
     /// Fixed choices for the first argument, for completion.
     pub choices: &'static [&'static str],
+    /// Lines as the help would show them: each must parse (a test reads them).
+    pub examples: &'static [&'static str],
 }
 
 /// Every command, in the order the help lists them.
@@ -36,14 +38,16 @@ pub const COMMANDS: &[Command] = &[
         args: "investigating|identified|monitoring|resolved",
         help: "change the status (asks first)",
         key: Some('s'),
-        choices: &["investigating", "identified", "monitoring", "resolved"],
+        choices: &crate::domain::Status::NAMES,
+        examples: &["/status identified", "/status resolved"],
     },
     Command {
         name: "sev",
         args: "P1|P2",
         help: "change the severity (asks first)",
         key: Some('p'),
-        choices: &["P1", "P2"],
+        choices: &crate::domain::Severity::NAMES,
+        examples: &["/sev P2"],
     },
     Command {
         name: "commander",
@@ -51,6 +55,7 @@ pub const COMMANDS: &[Command] = &[
         help: "hand over the commander role (asks first)",
         key: Some('a'),
         choices: &[],
+        examples: &["/commander bob"],
     },
     Command {
         name: "comms-lead",
@@ -58,6 +63,7 @@ pub const COMMANDS: &[Command] = &[
         help: "name the comms lead (asks first)",
         key: Some('L'),
         choices: &[],
+        examples: &["/comms-lead carol"],
     },
     Command {
         name: "resolve",
@@ -65,6 +71,7 @@ pub const COMMANDS: &[Command] = &[
         help: "resolve the incident (asks first)",
         key: Some('r'),
         choices: &[],
+        examples: &["/resolve", "/resolve rolled back room to v41"],
     },
     Command {
         name: "followup",
@@ -72,6 +79,7 @@ pub const COMMANDS: &[Command] = &[
         help: "add a follow-up with one owner",
         key: Some('f'),
         choices: &[],
+        examples: &["/followup @bob +7d add a canary stage", "/followup @bob write the runbook"],
     },
     Command {
         name: "done",
@@ -79,6 +87,7 @@ pub const COMMANDS: &[Command] = &[
         help: "mark a follow-up done",
         key: Some('x'),
         choices: &[],
+        examples: &["/done 1"],
     },
     Command {
         name: "followup-edit",
@@ -86,6 +95,7 @@ pub const COMMANDS: &[Command] = &[
         help: "change a follow-up's owner, due date or title",
         key: None,
         choices: &[],
+        examples: &["/followup-edit 1 @carol +3d"],
     },
     Command {
         name: "followup-cancel",
@@ -93,6 +103,7 @@ pub const COMMANDS: &[Command] = &[
         help: "cancel a follow-up, with the reason (asks first)",
         key: None,
         choices: &[],
+        examples: &["/followup-cancel 1 covered by the platform team"],
     },
     Command {
         name: "amend",
@@ -100,6 +111,7 @@ pub const COMMANDS: &[Command] = &[
         help: "correct an entry (the old text is kept); in NAV mode m amends the selected one",
         key: Some('m'),
         choices: &[],
+        examples: &["/amend 2 rolled back room to v40", "/amend 2 --kind comms"],
     },
     Command {
         name: "link",
@@ -107,6 +119,7 @@ pub const COMMANDS: &[Command] = &[
         help: "link alerts to this incident: those marked on the dashboard (Space), or by fingerprint (asks first)",
         key: None,
         choices: &[],
+        examples: &["/link 3f2a9c"],
     },
     Command {
         name: "silence",
@@ -114,6 +127,7 @@ pub const COMMANDS: &[Command] = &[
         help: "silence this incident's firing alerts (or those marked on the dashboard) in their Alertmanager; shows the matchers and asks first",
         key: Some('S'),
         choices: &[],
+        examples: &["/silence 2h rollback under way"],
     },
     Command {
         name: "unsilence",
@@ -121,6 +135,7 @@ pub const COMMANDS: &[Command] = &[
         help: "expire this incident's silences made through sitrep: all those not expired yet, or those named (asks first)",
         key: None,
         choices: &[],
+        examples: &["/unsilence", "/unsilence 7c1e"],
     },
     Command {
         name: "silences",
@@ -128,6 +143,7 @@ pub const COMMANDS: &[Command] = &[
         help: "list this incident's silences in every Alertmanager: state, end, matchers",
         key: None,
         choices: &[],
+        examples: &["/silences"],
     },
     Command {
         name: "run",
@@ -135,6 +151,7 @@ pub const COMMANDS: &[Command] = &[
         help: "run a command (no shell) with its output in a pane, logged as mitigation before it starts and when it ends; Ctrl-C stops it (asks first)",
         key: Some('!'),
         choices: &[],
+        examples: &["/run kubectl rollout undo deploy/room"],
     },
     Command {
         name: "edit",
@@ -142,6 +159,7 @@ pub const COMMANDS: &[Command] = &[
         help: "edit the template: title, regions, cohorts, trigger time, summary",
         key: Some('E'),
         choices: &[],
+        examples: &["/edit"],
     },
     Command {
         name: "drill",
@@ -149,6 +167,7 @@ pub const COMMANDS: &[Command] = &[
         help: "mark or unmark the incident as a drill (asks first)",
         key: Some('D'),
         choices: &[],
+        examples: &["/drill"],
     },
     Command {
         name: "export",
@@ -156,6 +175,7 @@ pub const COMMANDS: &[Command] = &[
         help: "write the postmortem draft to the exports folder",
         key: Some('e'),
         choices: &[],
+        examples: &["/export"],
     },
     Command {
         name: "comms",
@@ -163,6 +183,7 @@ pub const COMMANDS: &[Command] = &[
         help: "write the customer update draft to the exports folder; /comms post shows it, then logs it and posts it to the comms channels (asks first)",
         key: Some('c'),
         choices: &["post"],
+        examples: &["/comms", "/comms post"],
     },
     Command {
         name: "help",
@@ -170,6 +191,7 @@ pub const COMMANDS: &[Command] = &[
         help: "every key and command",
         key: None,
         choices: &[],
+        examples: &["/help"],
     },
 ];
 

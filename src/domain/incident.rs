@@ -56,6 +56,9 @@ pub enum Status {
 }
 
 impl Status {
+    /// The statuses as typed, in [`Self::ALL`]'s order (commands complete them).
+    pub const NAMES: [&'static str; 4] = ["investigating", "identified", "monitoring", "resolved"];
+
     pub const ALL: [Status; 4] = [
         Self::Investigating,
         Self::Identified,

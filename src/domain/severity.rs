@@ -17,6 +17,9 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The severities as typed (commands complete them).
+    pub const NAMES: [&'static str; 2] = ["P1", "P2"];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::P1 => "P1",
