@@ -3,9 +3,9 @@
 //! The binary (`main.rs`) is a thin shell over these modules. `domain` is the pure
 //! core; `host` (files, the login account), `sources` and `store` are the I/O edges;
 //! `report` renders documents; `app` and `ui` are the TUI's pure state and drawing;
-//! `config` assembles the lower floors for the front-ends, `runtime` (the TUI's loop
-//! and shared services) and `cli`. Arrows only run down: no lower floor imports
-//! `config`, `runtime` or `cli`.
+//! `config` assembles the lower floors; `services` (comms delivery, escalation) are
+//! shared by the front-ends, `tui` (the TUI's loop) and `cli`. Arrows only run
+//! down: no lower floor imports `config`, `services`, `tui` or `cli`.
 
 /// mimalloc instead of the system allocator: parsing a large Alertmanager answer
 /// allocates and frees many small strings, and glibc's malloc spent a third of that
@@ -35,9 +35,10 @@ pub mod format;
 pub mod host;
 pub mod logging;
 pub mod report;
-pub mod runtime;
 pub mod secret;
+pub mod services;
 pub mod sources;
 pub mod store;
 pub mod tls;
+pub mod tui;
 pub mod ui;

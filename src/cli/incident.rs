@@ -19,7 +19,7 @@ use crate::store::{Change, IncidentRecord, Store};
 /// through the Alertmanager. The entry that records it joins what the command wrote
 /// (and is printed with it); a failure is also a warning on stderr.
 fn escalate(ctx: &Context, store: &mut Store, change: &mut Change) {
-    use crate::runtime::escalation::{after_change, Outcome};
+    use crate::services::escalation::{after_change, Outcome};
     if ctx.feed.is_demo() {
         return;
     }

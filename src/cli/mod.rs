@@ -466,7 +466,7 @@ fn tui(global: &GlobalArgs) -> Result<(), CliError> {
         Target::Postgres(pg) => Some(*pg),
         Target::Sqlite(_) => None,
     };
-    crate::runtime::run(
+    crate::tui::run(
         store,
         team,
         &ctx.config,

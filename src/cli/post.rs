@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{CliError, Context};
 use crate::domain::{IncidentId, NewEntry, TimelineEntry};
-use crate::runtime::outbox;
+use crate::services::outbox;
 use crate::store::Store;
 
 #[derive(Debug, Serialize)]

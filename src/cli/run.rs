@@ -129,7 +129,7 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<Ran, CliError> {
             // Wait on the command itself, not on its output: a daemon it started may
             // hold the pipes open for ever.
             let status = child.wait();
-            if !crate::runtime::drained(&done_rx, pumps) {
+            if !crate::services::command::drained(&done_rx, pumps) {
                 if let Ok(mut tail) = tail.lock() {
                     tail.held_open = true;
                 }

@@ -1,20 +1,18 @@
 //! The TUI's glue, and the only code of it that does I/O: the terminal guard, the
 //! input thread, the store worker, signals, and the loop that moves messages into
-//! `app::update` and draws once per batch.
+//! `app::update` and draws once per batch. What the CLI shares with it (comms
+//! delivery, escalation) is in `services`.
 
 mod actions;
 mod alert_builder;
 mod change_feed;
-pub mod escalation;
 mod input;
-pub mod outbox;
 mod poster;
 mod runner;
 mod store_worker;
 mod terminal;
 
-/// Used by `sitrep run` too: how long output held open after a command ended is waited for.
-pub use runner::drained;
+use crate::services::outbox;
 
 use std::time::Duration;
 

@@ -28,9 +28,7 @@ use crate::store::{Store, Target};
 
 /// How often the runner looks whether the child has ended.
 const POLL: Duration = Duration::from_millis(50);
-/// How long output still open after the child ended (a daemon it started holds the
-/// pipe) is waited for.
-const DRAIN: Duration = Duration::from_secs(2);
+use crate::services::command::drained;
 /// Characters of one output line shown in the pane.
 const SHOWN_CHARS: usize = 400;
 /// While output floods in, lines go to the pane at most this often (then only those
@@ -197,17 +195,6 @@ fn run_logged(
             sanitize_line(&e)
         )),
     }
-}
-
-/// After the command ended: waits for its `pumps` output readers to see the end of
-/// their streams (each sends on `done`), at most [`DRAIN`] in all. Output still open
-/// then (a daemon it started holds the pipe) is not waited for: `false`.
-pub fn drained(done: &mpsc::Receiver<()>, pumps: usize) -> bool {
-    let deadline = Instant::now() + DRAIN;
-    (0..pumps).all(|_| {
-        let left = deadline.saturating_duration_since(Instant::now());
-        done.recv_timeout(left).is_ok()
-    })
 }
 
 fn now_ms() -> chrono::DateTime<Utc> {

@@ -62,7 +62,7 @@ impl Escalator {
     fn after(&self, id: crate::domain::IncidentId, author: String, tx: &UnboundedSender<Msg>) {
         let (this, tx) = (self.clone(), tx.clone());
         thread::spawn(move || {
-            use crate::runtime::escalation::{after_change, Outcome};
+            use crate::services::escalation::{after_change, Outcome};
             let now = truncate_to_millis(Utc::now());
             let outcome = Store::connect(&this.target, this.config.busy_timeout, false)
                 .map_err(|e| format!("cannot record the page: {e}"))
@@ -386,7 +386,7 @@ fn apply(
         Write::Append(id, entry) => Saved::Appended(store.append_entry(id, &entry)?),
         Write::Post(id, entry) => match posting {
             Some(poster) => {
-                let give_up = super::outbox::give_up_at(&poster.config, entry.at);
+                let give_up = crate::services::outbox::give_up_at(&poster.config, entry.at);
                 let stored = store.append_for_posting(id, &entry, &poster.channels, give_up)?;
                 poster.wake();
                 Saved::Appended(stored)

@@ -40,7 +40,7 @@ pub fn spawn(
 ) -> Poster {
     let (wake, woken) = mpsc::channel::<()>();
     let poster = Poster {
-        channels: super::outbox::channel_names(&config),
+        channels: crate::services::outbox::channel_names(&config),
         config: config.clone(),
         wake,
     };
@@ -63,7 +63,7 @@ pub fn spawn(
             }
             let Some(open) = store.as_mut() else { continue };
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                super::outbox::deliver_due(open, &config, &templates_dir, None)
+                crate::services::outbox::deliver_due(open, &config, &templates_dir, None)
             }));
             let pass = match result {
                 Ok(Ok(pass)) => pass,
