@@ -462,21 +462,18 @@ fn tui(global: &GlobalArgs) -> Result<(), CliError> {
     let ctx = context(global, paths, Reads::Tui)?;
     let user = ctx.config.user()?.to_string();
     let store = ctx.open_store()?;
-    let team = match ctx.target()? {
-        Target::Postgres(pg) => Some(*pg),
-        Target::Sqlite(_) => None,
-    };
-    crate::tui::run(
+    crate::tui::run(crate::tui::Launch {
         store,
-        team,
-        &ctx.config,
-        &ctx.paths,
+        target: ctx.target()?,
+        config: &ctx.config,
+        paths: &ctx.paths,
         user,
-        ctx.feed.plays_demo().then_some(ctx.demo_seed),
-        ctx.feed == Feed::Rehearsal,
-        Some(ctx.target()?),
-        ctx.demo_at,
-    )
+        demo: ctx
+            .feed
+            .plays_demo()
+            .then_some((ctx.demo_seed, ctx.demo_at)),
+        drill: ctx.feed == Feed::Rehearsal,
+    })
     .map_err(|e| CliError::Output(format!("{e:#}")))
 }
 

@@ -33,22 +33,43 @@ use crate::store::postgres::PgTarget;
 use crate::store::Store;
 use crate::ui::{self, Theme};
 
-/// Runs the TUI on `store` until the user quits or a signal ends it. The terminal is
-/// restored on every path; writes under way when quitting are finished first.
-/// With `demo_seed`, the demo feed plays instead of the configured sources.
-/// With `team`, the database is the team's PostgreSQL and its change feed is watched.
-#[allow(clippy::too_many_arguments)]
-pub fn run(
-    store: Store,
-    team: Option<PgTarget>,
-    config: &Config,
-    paths: &Paths,
-    user: String,
-    demo_seed: Option<u64>,
-    drill: bool,
-    page_through: Option<crate::store::Target>,
-    demo_at: Option<chrono::Duration>,
-) -> anyhow::Result<()> {
+/// What the TUI is started on: the database (opened, and where it is), the
+/// settings, who is at the keyboard, and whether it plays the demo or a rehearsal.
+pub struct Launch<'a> {
+    pub store: Store,
+    /// Where `store` is: the team's PostgreSQL (its change feed is watched, pages and
+    /// posts go out through their own connections) or a SQLite file.
+    pub target: crate::store::Target,
+    pub config: &'a Config,
+    pub paths: &'a Paths,
+    pub user: String,
+    /// The demo feed plays instead of the configured sources (its seed and where in
+    /// its loop to start).
+    pub demo: Option<(u64, Option<chrono::Duration>)>,
+    /// A rehearsal: every incident declared is a drill.
+    pub drill: bool,
+}
+
+/// Runs the TUI until the user quits or a signal ends it. The terminal is restored
+/// on every path; writes under way when quitting are finished first.
+pub fn run(launch: Launch<'_>) -> anyhow::Result<()> {
+    let Launch {
+        store,
+        target,
+        config,
+        paths,
+        user,
+        demo,
+        drill,
+    } = launch;
+    let (demo_seed, demo_at) = match demo {
+        Some((seed, at)) => (Some(seed), at),
+        None => (None, None),
+    };
+    let team: Option<PgTarget> = match &target {
+        crate::store::Target::Postgres(pg) => Some((**pg).clone()),
+        crate::store::Target::Sqlite(_) => None,
+    };
     let exporter = store_worker::Exporter {
         templates: Templates::new(&paths.templates_dir),
         tz: config.time_display,
@@ -61,8 +82,8 @@ pub fn run(
         },
         sources: config.sources.clone(),
         // The demo and a rehearsal page nobody.
-        escalation: match (demo_seed, &page_through) {
-            (None, Some(target)) if !drill => Some(store_worker::Escalator {
+        escalation: match demo_seed {
+            None if !drill => Some(store_worker::Escalator {
                 config: config.clone(),
                 target: target.clone(),
             }),
@@ -75,13 +96,15 @@ pub fn run(
                 .map(|feed| (feed, config.labels.clone()))
         }),
     };
-    let database_named = page_through.as_ref().map(crate::store::Target::short);
-    let actions = page_through
-        .clone()
-        .map(|target| actions::Actions::new(config, target, demo_seed.is_some()));
+    let database_named = Some(target.short());
+    let actions = Some(actions::Actions::new(
+        config,
+        target.clone(),
+        demo_seed.is_some(),
+    ));
     // The demo and a rehearsal post nowhere; the poster starts with the event loop.
-    let post_through = match (demo_seed, page_through) {
-        (None, Some(target)) if !drill && !config.comms.channels.is_empty() => {
+    let post_through = match demo_seed {
+        None if !drill && !config.comms.channels.is_empty() => {
             Some((config.clone(), target, paths.templates_dir.clone()))
         }
         _ => None,
