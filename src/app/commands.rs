@@ -1,5 +1,6 @@
 //! The incident view's command table: every action a responder can take from the
-//! composer, as one list. Parsing (`parse`), Tab completion, the hint under the
+//! composer, as one list; each entry holds its parser (`parse::parse_*`) and the
+//! examples a test parses. Parsing, Tab completion, the hint under the
 //! composer, the help overlay and the single-letter shortcuts of NAV mode all come
 //! from it, so a new action is one entry here. Pure: no I/O, no clock (the time comes
 //! in).
@@ -17,7 +18,7 @@ mod parse;
 pub use parse::{expire_offer, parse};
 
 /// One command of the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Command {
     pub name: &'static str,
     /// How its arguments are written, for the hint and the help.
@@ -29,6 +30,8 @@ pub struct Command {
     pub choices: &'static [&'static str],
     /// Lines as the help would show them: each must parse (a test reads them).
     pub examples: &'static [&'static str],
+    /// Reads the arguments, checked against the incident: the command's one parser.
+    pub parse: fn(&parse::Call<'_>) -> Result<Action, String>,
 }
 
 /// Every command, in the order the help lists them.
@@ -40,6 +43,7 @@ pub const COMMANDS: &[Command] = &[
         key: Some('s'),
         choices: &crate::domain::Status::NAMES,
         examples: &["/status identified", "/status resolved"],
+        parse: parse::parse_status,
     },
     Command {
         name: "sev",
@@ -48,6 +52,7 @@ pub const COMMANDS: &[Command] = &[
         key: Some('p'),
         choices: &crate::domain::Severity::NAMES,
         examples: &["/sev P2"],
+        parse: parse::parse_sev,
     },
     Command {
         name: "commander",
@@ -56,6 +61,7 @@ pub const COMMANDS: &[Command] = &[
         key: Some('a'),
         choices: &[],
         examples: &["/commander bob"],
+        parse: parse::parse_commander,
     },
     Command {
         name: "comms-lead",
@@ -64,6 +70,7 @@ pub const COMMANDS: &[Command] = &[
         key: Some('L'),
         choices: &[],
         examples: &["/comms-lead carol"],
+        parse: parse::parse_commander,
     },
     Command {
         name: "resolve",
@@ -72,6 +79,7 @@ pub const COMMANDS: &[Command] = &[
         key: Some('r'),
         choices: &[],
         examples: &["/resolve", "/resolve rolled back room to v41"],
+        parse: parse::parse_resolve,
     },
     Command {
         name: "followup",
@@ -80,6 +88,7 @@ pub const COMMANDS: &[Command] = &[
         key: Some('f'),
         choices: &[],
         examples: &["/followup @bob +7d add a canary stage", "/followup @bob write the runbook"],
+        parse: parse::parse_followup,
     },
     Command {
         name: "done",
@@ -88,6 +97,7 @@ pub const COMMANDS: &[Command] = &[
         key: Some('x'),
         choices: &[],
         examples: &["/done 1"],
+        parse: parse::parse_done,
     },
     Command {
         name: "followup-edit",
@@ -96,6 +106,7 @@ pub const COMMANDS: &[Command] = &[
         key: None,
         choices: &[],
         examples: &["/followup-edit 1 @carol +3d"],
+        parse: parse::parse_followup_edit,
     },
     Command {
         name: "followup-cancel",
@@ -104,6 +115,7 @@ pub const COMMANDS: &[Command] = &[
         key: None,
         choices: &[],
         examples: &["/followup-cancel 1 covered by the platform team"],
+        parse: parse::parse_followup_cancel,
     },
     Command {
         name: "amend",
@@ -112,6 +124,7 @@ pub const COMMANDS: &[Command] = &[
         key: Some('m'),
         choices: &[],
         examples: &["/amend 2 rolled back room to v40", "/amend 2 --kind comms"],
+        parse: parse::parse_amend,
     },
     Command {
         name: "link",
@@ -120,6 +133,7 @@ pub const COMMANDS: &[Command] = &[
         key: None,
         choices: &[],
         examples: &["/link 3f2a9c"],
+        parse: parse::parse_link,
     },
     Command {
         name: "silence",
@@ -128,6 +142,7 @@ pub const COMMANDS: &[Command] = &[
         key: Some('S'),
         choices: &[],
         examples: &["/silence 2h rollback under way"],
+        parse: parse::parse_silence,
     },
     Command {
         name: "unsilence",
@@ -136,6 +151,7 @@ pub const COMMANDS: &[Command] = &[
         key: None,
         choices: &[],
         examples: &["/unsilence", "/unsilence 7c1e"],
+        parse: parse::parse_unsilence,
     },
     Command {
         name: "silences",
@@ -144,6 +160,7 @@ pub const COMMANDS: &[Command] = &[
         key: None,
         choices: &[],
         examples: &["/silences"],
+        parse: parse::parse_silences,
     },
     Command {
         name: "run",
@@ -152,6 +169,7 @@ pub const COMMANDS: &[Command] = &[
         key: Some('!'),
         choices: &[],
         examples: &["/run kubectl rollout undo deploy/room"],
+        parse: parse::parse_run,
     },
     Command {
         name: "edit",
@@ -160,6 +178,7 @@ pub const COMMANDS: &[Command] = &[
         key: Some('E'),
         choices: &[],
         examples: &["/edit"],
+        parse: parse::parse_edit,
     },
     Command {
         name: "drill",
@@ -168,6 +187,7 @@ pub const COMMANDS: &[Command] = &[
         key: Some('D'),
         choices: &[],
         examples: &["/drill"],
+        parse: parse::parse_drill,
     },
     Command {
         name: "export",
@@ -176,6 +196,7 @@ pub const COMMANDS: &[Command] = &[
         key: Some('e'),
         choices: &[],
         examples: &["/export"],
+        parse: parse::parse_export,
     },
     Command {
         name: "comms",
@@ -184,6 +205,7 @@ pub const COMMANDS: &[Command] = &[
         key: Some('c'),
         choices: &["post"],
         examples: &["/comms", "/comms post"],
+        parse: parse::parse_comms,
     },
     Command {
         name: "help",
@@ -192,6 +214,7 @@ pub const COMMANDS: &[Command] = &[
         key: None,
         choices: &[],
         examples: &["/help"],
+        parse: parse::parse_help,
     },
 ];
 

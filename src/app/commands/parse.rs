@@ -32,372 +32,486 @@ pub fn parse(line: &str, ctx: &Context<'_>) -> Result<Action, String> {
             crate::domain::text::sanitize_line(name)
         ));
     };
-    let usage = || format!("write /{} {}", command.name, command.args);
-    let i = ctx.incident;
-    let (author, at, id) = (ctx.user.to_string(), ctx.now, i.id);
-    let no_args = |action: Action| {
-        if args.is_empty() {
+    (command.parse)(&Call { command, args, ctx })
+}
+
+/// A command as typed, for its parser: the table entry, what follows its name, and
+/// what the parser checks against.
+pub struct Call<'a> {
+    pub command: &'static super::Command,
+    pub args: &'a str,
+    pub ctx: &'a Context<'a>,
+}
+
+impl Call<'_> {
+    /// How the command is written, for an error.
+    fn usage(&self) -> String {
+        format!("write /{} {}", self.command.name, self.command.args)
+    }
+
+    /// `action`, for a command that takes no arguments.
+    fn no_args(&self, action: Action) -> Result<Action, String> {
+        if self.args.is_empty() {
             Ok(action)
         } else {
-            Err(format!("/{} takes no arguments", command.name))
+            Err(format!("/{} takes no arguments", self.command.name))
         }
-    };
-    match command.name {
-        "status" => {
-            let to: Status = args.parse().map_err(|_| usage())?;
-            if to == i.status {
-                return Err(format!("#{id} is already {to}"));
-            }
-            let pages =
-                if ctx.pages && i.severity == Severity::P1 && !i.status.is_open() && to.is_open() {
-                    " Reopening a P1 pages again through Alertmanager."
-                } else {
-                    ""
-                };
-            let firing = if to == Status::Resolved {
-                still_firing(&ctx.linked_firing)
-            } else {
-                String::new()
-            };
-            Ok(Action::Write {
-                confirm: Some(format!(
-                    "Change the status of #{id} from {} to {to}?{firing}{pages}",
-                    i.status
-                )),
-                write: Write::Status { id, to, author, at },
-            })
-        }
-        "sev" => {
-            let to: Severity = args.parse().map_err(|_| usage())?;
-            if to == i.severity {
-                return Err(format!("#{id} is already {to}"));
-            }
-            Ok(Action::Write {
-                confirm: Some(format!(
-                    "Change the severity of #{id} from {} to {to}?",
-                    i.severity
-                )),
-                write: Write::Severity { id, to, author, at },
-            })
-        }
-        "commander" | "comms-lead" => {
-            let name = person(args).ok_or_else(usage)?;
-            let commander = command.name == "commander";
-            let (role, now) = if commander {
-                ("commander", Some(i.commander.as_str()))
-            } else {
-                ("comms lead", i.comms_lead.as_deref())
-            };
-            if now == Some(name.as_str()) {
-                return Err(format!("{name} is already the {role} of #{id}"));
-            }
-            let confirm = match now {
-                Some(from) => format!("Hand the {role} role of #{id} from {from} to {name}?"),
-                None => format!("Make {name} the {role} of #{id}?"),
-            };
-            let (commander, comms_lead) = if commander {
-                (Some(name), None)
-            } else {
-                (None, Some(name))
-            };
-            Ok(Action::Write {
-                confirm: Some(confirm),
-                write: Write::Assign {
-                    id,
-                    commander,
-                    comms_lead,
-                    author,
-                    at,
-                },
-            })
-        }
-        "resolve" => {
-            let summary = Some(args.to_string()).filter(|s| !s.is_empty());
-            let shown = summary
-                .as_deref()
-                .map_or_else(|| "no summary".to_string(), |s| format!("summary '{s}'"));
-            let left =
-                crate::domain::silence::unexpired(ctx.timeline.iter().map(|e| e.text.as_str()));
-            let silences = match left.as_slice() {
-                [] => String::new(),
-                left => format!(
-                    " Its silences stay active until they end ({}); you are asked next whether to expire them.",
-                    left.iter()
-                        .map(|(s, _, until)| format!("{s} until {until}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
-            let firing = still_firing(&ctx.linked_firing);
-            Ok(Action::Write {
-                confirm: Some(format!(
-                    "Resolve #{id} {} — {shown}?{firing}{silences}",
-                    i.title
-                )),
-                write: Write::Resolve {
-                    id,
-                    summary,
-                    author,
-                    at,
-                },
-            })
-        }
-        "followup" => {
-            let (owner, rest) = args.split_once(char::is_whitespace).ok_or_else(usage)?;
-            let owner = owner
-                .strip_prefix('@')
-                .filter(|o| !o.is_empty())
-                .ok_or_else(usage)?;
-            let today = at.with_timezone(&Local).date_naive();
-            let rest = rest.trim_start();
-            let (due, title) = match rest.split_once(char::is_whitespace) {
-                Some((first, title)) if looks_like_due(first) => (
-                    Some(parse_due_date(first, today).map_err(|e| e.to_string())?),
-                    title,
-                ),
-                _ => (None, rest),
-            };
-            NewFollowUp::new(id, title, owner, due, &author, at, today)
-                .map(|new| Action::Write {
-                    write: Write::AddFollowUp(new),
-                    confirm: None,
-                })
-                .map_err(|e| e.to_string())
-        }
-        "done" => {
-            let follow_up: FollowUpId = args.parse().map_err(|_| usage())?;
-            Ok(Action::Write {
-                write: Write::CompleteFollowUp {
-                    id: follow_up,
-                    author,
-                    at,
-                },
-                confirm: None,
-            })
-        }
-        "followup-edit" => {
-            let (follow_up, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
-            let follow_up: FollowUpId = follow_up.parse().map_err(|_| usage())?;
-            let mut rest = rest.trim();
-            let mut edit = FollowUpEdit::default();
-            if let Some(after) = rest.strip_prefix('@') {
-                let (owner, more) = after.split_once(char::is_whitespace).unwrap_or((after, ""));
-                edit.owner = Some(owner.to_string()).filter(|o| !o.is_empty());
-                if edit.owner.is_none() {
-                    return Err(usage());
-                }
-                rest = more.trim_start();
-            }
-            let today = at.with_timezone(&Local).date_naive();
-            let (first, more) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-            if first.eq_ignore_ascii_case("none") {
-                edit.due = Some(None);
-                rest = more.trim_start();
-            } else if looks_like_due(first) {
-                edit.due = Some(Some(
-                    parse_due_date(first, today).map_err(|e| e.to_string())?,
-                ));
-                rest = more.trim_start();
-            }
-            edit.title = Some(rest.to_string()).filter(|t| !t.is_empty());
-            if edit == FollowUpEdit::default() {
-                return Err(usage());
-            }
-            Ok(Action::Write {
-                write: Write::EditFollowUp {
-                    id: follow_up,
-                    edit,
-                    author,
-                    at,
-                    today,
-                },
-                confirm: None,
-            })
-        }
-        "followup-cancel" => {
-            let (follow_up, reason) = args.split_once(char::is_whitespace).ok_or_else(usage)?;
-            let follow_up: FollowUpId = follow_up.parse().map_err(|_| usage())?;
-            let reason = reason.trim();
-            if reason.is_empty() {
-                return Err(usage());
-            }
-            Ok(Action::Write {
-                confirm: Some(format!(
-                    "Cancel follow-up #{follow_up} — reason '{reason}'? It leaves the closure rate."
-                )),
-                write: Write::CancelFollowUp {
-                    id: follow_up,
-                    reason: reason.to_string(),
-                    author,
-                    at,
-                },
-            })
-        }
-        "amend" => {
-            let (entry, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
-            let entry: EntryId = entry.trim_start_matches('#').parse().map_err(|_| usage())?;
-            let rest = rest.trim();
-            let (kind, text) = match rest.strip_prefix("--kind") {
-                Some(after) => {
-                    let after = after.trim_start();
-                    let (kind, text) = after.split_once(char::is_whitespace).unwrap_or((after, ""));
-                    let kind: EntryKind = kind.parse().map_err(|_| usage())?;
-                    (Some(kind), text.trim())
-                }
-                None => (None, rest),
-            };
-            if kind.is_none() && text.is_empty() {
-                return Err(usage());
-            }
-            Ok(Action::Write {
-                write: Write::Amend {
-                    entry,
-                    text: (!text.is_empty()).then(|| text.to_string()),
-                    kind,
-                    author,
-                    at,
-                },
-                confirm: None,
-            })
-        }
-        "link" => {
-            let chosen: Vec<(String, String)> = if args.is_empty() {
-                ctx.marked.to_vec()
-            } else {
-                args.split_whitespace()
-                    .map(|fp| {
-                        let name = ctx
-                            .marked
-                            .iter()
-                            .find(|(f, _)| f == fp)
-                            .map_or_else(String::new, |(_, n)| n.clone());
-                        (fp.to_string(), name)
-                    })
-                    .collect()
-            };
-            if chosen.is_empty() {
-                return Err(
-                    "mark alerts on the dashboard with Space first, or write /link FINGERPRINT (sitrep alerts --wide shows them)"
-                        .into(),
-                );
-            }
-            let new: Vec<(String, String)> = chosen
-                .into_iter()
-                .filter(|(fp, _)| !i.linked_alerts.contains(fp))
-                .collect();
-            if new.is_empty() {
-                return Err(format!("#{id} already links every alert named"));
-            }
-            let shown: Vec<String> = new
-                .iter()
-                .map(|(fp, name)| {
-                    if name.is_empty() {
-                        fp.clone()
-                    } else {
-                        format!("{name} ({fp})")
-                    }
-                })
-                .collect();
-            Ok(Action::Write {
-                confirm: Some(format!("Link {} to #{id}?", shown.join(", "))),
-                write: Write::Edit {
-                    id,
-                    edit: IncidentEdit {
-                        link_alerts: new.into_iter().map(|(fp, _)| fp).collect(),
-                        ..IncidentEdit::default()
-                    },
-                    author,
-                    at,
-                },
-            })
-        }
-        "drill" => {
-            let drill = !i.drill;
-            no_args(Action::Write {
-                confirm: Some(if drill {
-                    format!("Mark #{id} as a drill (left out of the review's figures)?")
-                } else {
-                    format!("Mark #{id} as a real incident, not a drill?")
-                }),
-                write: Write::Edit {
-                    id,
-                    edit: IncidentEdit {
-                        drill: Some(drill),
-                        ..IncidentEdit::default()
-                    },
-                    author,
-                    at,
-                },
-            })
-        }
-        "silence" => silence(args, ctx, &usage),
-        "unsilence" => {
-            let live =
-                crate::domain::silence::unexpired(ctx.timeline.iter().map(|e| e.text.as_str()));
-            if live.is_empty() {
-                return Err(format!(
-                    "#{id} has no silence made through sitrep that is not expired"
-                ));
-            }
-            let chosen: Vec<(String, String, String)> = if args.is_empty() {
-                live
-            } else {
-                args.split_whitespace()
-                    .map(|named| {
-                        live.iter().find(|(s, _, _)| s == named).cloned().ok_or_else(|| {
-                            format!(
-                                "silence '{}' is not one of #{id}'s (sitrep silence {id} --list shows them)",
-                                crate::domain::text::sanitize_line(named)
-                            )
-                        })
-                    })
-                    .collect::<Result<_, _>>()?
-            };
-            let (effect, shown) = unsilence(id, author, chosen);
-            Ok(Action::Act {
-                confirm: format!(
-                    "Expire {shown} for #{id}? The alerts they mute can notify again."
-                ),
-                effect,
-            })
-        }
-        "run" => {
-            if ctx.running {
-                return Err("a command is still running: Ctrl-C stops it, then /run again".into());
-            }
-            let argv = crate::domain::run::split_words(args).map_err(|e| e.to_string())?;
-            if argv.is_empty() {
-                return Err(usage());
-            }
-            let shown = crate::domain::run::command_line(&argv);
-            Ok(Action::Act {
-                confirm: format!(
-                    "Run `{shown}` for #{id}? It is logged as mitigation before it starts and when it ends; its output shows in a pane; Ctrl-C stops it. No shell: write sh -c '…' for pipes or $VARS."
-                ),
-                effect: Effect::Run(Box::new(RunRequest {
-                    incident: id,
-                    kind: EntryKind::Mitigation,
-                    argv,
-                    author,
-                })),
-            })
-        }
-        "silences" if ctx.demo => Err("the demo feed has no Alertmanager: no silences".into()),
-        "silences" => no_args(Action::ListSilences),
-        "edit" => no_args(Action::OpenEditForm),
-        "export" => no_args(Action::Export),
-        "comms" => match args {
-            "" => Ok(Action::CommsDraft),
-            "post" => comms_post(ctx),
-            _ => Err(usage()),
-        },
-        "help" => no_args(Action::Help),
-        // Never reached while every table entry has an arm (a test parses each
-        // entry's examples); said, never quietly turned into something else.
-        other => Err(format!(
-            "/{other} has no parser yet: this is a bug in sitrep"
-        )),
     }
+}
+
+pub(super) fn parse_status(c: &Call<'_>) -> Result<Action, String> {
+    let i = c.ctx.incident;
+    let ctx = c.ctx;
+    let args = c.args;
+    let author = c.ctx.user.to_string();
+    let at = c.ctx.now;
+    let id = c.ctx.incident.id;
+    let usage = || c.usage();
+    let to: Status = args.parse().map_err(|_| usage())?;
+    if to == i.status {
+        return Err(format!("#{id} is already {to}"));
+    }
+    let pages = if ctx.pages && i.severity == Severity::P1 && !i.status.is_open() && to.is_open() {
+        " Reopening a P1 pages again through Alertmanager."
+    } else {
+        ""
+    };
+    let firing = if to == Status::Resolved {
+        still_firing(&ctx.linked_firing)
+    } else {
+        String::new()
+    };
+    Ok(Action::Write {
+        confirm: Some(format!(
+            "Change the status of #{id} from {} to {to}?{firing}{pages}",
+            i.status
+        )),
+        write: Write::Status { id, to, author, at },
+    })
+}
+
+pub(super) fn parse_sev(c: &Call<'_>) -> Result<Action, String> {
+    let i = c.ctx.incident;
+    let args = c.args;
+    let author = c.ctx.user.to_string();
+    let at = c.ctx.now;
+    let id = c.ctx.incident.id;
+    let usage = || c.usage();
+    let to: Severity = args.parse().map_err(|_| usage())?;
+    if to == i.severity {
+        return Err(format!("#{id} is already {to}"));
+    }
+    Ok(Action::Write {
+        confirm: Some(format!(
+            "Change the severity of #{id} from {} to {to}?",
+            i.severity
+        )),
+        write: Write::Severity { id, to, author, at },
+    })
+}
+
+pub(super) fn parse_commander(c: &Call<'_>) -> Result<Action, String> {
+    let i = c.ctx.incident;
+    let args = c.args;
+    let author = c.ctx.user.to_string();
+    let at = c.ctx.now;
+    let id = c.ctx.incident.id;
+    let usage = || c.usage();
+    let command = c.command;
+    let name = person(args).ok_or_else(usage)?;
+    let commander = command.name == "commander";
+    let (role, now) = if commander {
+        ("commander", Some(i.commander.as_str()))
+    } else {
+        ("comms lead", i.comms_lead.as_deref())
+    };
+    if now == Some(name.as_str()) {
+        return Err(format!("{name} is already the {role} of #{id}"));
+    }
+    let confirm = match now {
+        Some(from) => format!("Hand the {role} role of #{id} from {from} to {name}?"),
+        None => format!("Make {name} the {role} of #{id}?"),
+    };
+    let (commander, comms_lead) = if commander {
+        (Some(name), None)
+    } else {
+        (None, Some(name))
+    };
+    Ok(Action::Write {
+        confirm: Some(confirm),
+        write: Write::Assign {
+            id,
+            commander,
+            comms_lead,
+            author,
+            at,
+        },
+    })
+}
+
+pub(super) fn parse_resolve(c: &Call<'_>) -> Result<Action, String> {
+    let i = c.ctx.incident;
+    let ctx = c.ctx;
+    let args = c.args;
+    let author = c.ctx.user.to_string();
+    let at = c.ctx.now;
+    let id = c.ctx.incident.id;
+    let summary = Some(args.to_string()).filter(|s| !s.is_empty());
+    let shown = summary
+        .as_deref()
+        .map_or_else(|| "no summary".to_string(), |s| format!("summary '{s}'"));
+    let left = crate::domain::silence::unexpired(ctx.timeline.iter().map(|e| e.text.as_str()));
+    let silences = match left.as_slice() {
+        [] => String::new(),
+        left => format!(
+            " Its silences stay active until they end ({}); you are asked next whether to expire them.",
+            left.iter()
+                .map(|(s, _, until)| format!("{s} until {until}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let firing = still_firing(&ctx.linked_firing);
+    Ok(Action::Write {
+        confirm: Some(format!(
+            "Resolve #{id} {} — {shown}?{firing}{silences}",
+            i.title
+        )),
+        write: Write::Resolve {
+            id,
+            summary,
+            author,
+            at,
+        },
+    })
+}
+
+pub(super) fn parse_followup(c: &Call<'_>) -> Result<Action, String> {
+    let args = c.args;
+    let author = c.ctx.user.to_string();
+    let at = c.ctx.now;
+    let id = c.ctx.incident.id;
+    let usage = || c.usage();
+    let (owner, rest) = args.split_once(char::is_whitespace).ok_or_else(usage)?;
+    let owner = owner
+        .strip_prefix('@')
+        .filter(|o| !o.is_empty())
+        .ok_or_else(usage)?;
+    let today = at.with_timezone(&Local).date_naive();
+    let rest = rest.trim_start();
+    let (due, title) = match rest.split_once(char::is_whitespace) {
+        Some((first, title)) if looks_like_due(first) => (
+            Some(parse_due_date(first, today).map_err(|e| e.to_string())?),
+            title,
+        ),
+        _ => (None, rest),
+    };
+    NewFollowUp::new(id, title, owner, due, &author, at, today)
+        .map(|new| Action::Write {
+            write: Write::AddFollowUp(new),
+            confirm: None,
+        })
+        .map_err(|e| e.to_string())
+}
+
+pub(super) fn parse_done(c: &Call<'_>) -> Result<Action, String> {
+    let args = c.args;
+    let author = c.ctx.user.to_string();
+    let at = c.ctx.now;
+    let usage = || c.usage();
+    let follow_up: FollowUpId = args.parse().map_err(|_| usage())?;
+    Ok(Action::Write {
+        write: Write::CompleteFollowUp {
+            id: follow_up,
+            author,
+            at,
+        },
+        confirm: None,
+    })
+}
+
+pub(super) fn parse_followup_edit(c: &Call<'_>) -> Result<Action, String> {
+    let args = c.args;
+    let author = c.ctx.user.to_string();
+    let at = c.ctx.now;
+    let usage = || c.usage();
+    let (follow_up, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+    let follow_up: FollowUpId = follow_up.parse().map_err(|_| usage())?;
+    let mut rest = rest.trim();
+    let mut edit = FollowUpEdit::default();
+    if let Some(after) = rest.strip_prefix('@') {
+        let (owner, more) = after.split_once(char::is_whitespace).unwrap_or((after, ""));
+        edit.owner = Some(owner.to_string()).filter(|o| !o.is_empty());
+        if edit.owner.is_none() {
+            return Err(usage());
+        }
+        rest = more.trim_start();
+    }
+    let today = at.with_timezone(&Local).date_naive();
+    let (first, more) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    if first.eq_ignore_ascii_case("none") {
+        edit.due = Some(None);
+        rest = more.trim_start();
+    } else if looks_like_due(first) {
+        edit.due = Some(Some(
+            parse_due_date(first, today).map_err(|e| e.to_string())?,
+        ));
+        rest = more.trim_start();
+    }
+    edit.title = Some(rest.to_string()).filter(|t| !t.is_empty());
+    if edit == FollowUpEdit::default() {
+        return Err(usage());
+    }
+    Ok(Action::Write {
+        write: Write::EditFollowUp {
+            id: follow_up,
+            edit,
+            author,
+            at,
+            today,
+        },
+        confirm: None,
+    })
+}
+
+pub(super) fn parse_followup_cancel(c: &Call<'_>) -> Result<Action, String> {
+    let args = c.args;
+    let author = c.ctx.user.to_string();
+    let at = c.ctx.now;
+    let usage = || c.usage();
+    let (follow_up, reason) = args.split_once(char::is_whitespace).ok_or_else(usage)?;
+    let follow_up: FollowUpId = follow_up.parse().map_err(|_| usage())?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(usage());
+    }
+    Ok(Action::Write {
+        confirm: Some(format!(
+            "Cancel follow-up #{follow_up} — reason '{reason}'? It leaves the closure rate."
+        )),
+        write: Write::CancelFollowUp {
+            id: follow_up,
+            reason: reason.to_string(),
+            author,
+            at,
+        },
+    })
+}
+
+pub(super) fn parse_amend(c: &Call<'_>) -> Result<Action, String> {
+    let args = c.args;
+    let author = c.ctx.user.to_string();
+    let at = c.ctx.now;
+    let usage = || c.usage();
+    let (entry, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+    let entry: EntryId = entry.trim_start_matches('#').parse().map_err(|_| usage())?;
+    let rest = rest.trim();
+    let (kind, text) = match rest.strip_prefix("--kind") {
+        Some(after) => {
+            let after = after.trim_start();
+            let (kind, text) = after.split_once(char::is_whitespace).unwrap_or((after, ""));
+            let kind: EntryKind = kind.parse().map_err(|_| usage())?;
+            (Some(kind), text.trim())
+        }
+        None => (None, rest),
+    };
+    if kind.is_none() && text.is_empty() {
+        return Err(usage());
+    }
+    Ok(Action::Write {
+        write: Write::Amend {
+            entry,
+            text: (!text.is_empty()).then(|| text.to_string()),
+            kind,
+            author,
+            at,
+        },
+        confirm: None,
+    })
+}
+
+pub(super) fn parse_link(c: &Call<'_>) -> Result<Action, String> {
+    let i = c.ctx.incident;
+    let ctx = c.ctx;
+    let args = c.args;
+    let author = c.ctx.user.to_string();
+    let at = c.ctx.now;
+    let id = c.ctx.incident.id;
+    let chosen: Vec<(String, String)> = if args.is_empty() {
+        ctx.marked.to_vec()
+    } else {
+        args.split_whitespace()
+            .map(|fp| {
+                let name = ctx
+                    .marked
+                    .iter()
+                    .find(|(f, _)| f == fp)
+                    .map_or_else(String::new, |(_, n)| n.clone());
+                (fp.to_string(), name)
+            })
+            .collect()
+    };
+    if chosen.is_empty() {
+        return Err(
+            "mark alerts on the dashboard with Space first, or write /link FINGERPRINT (sitrep alerts --wide shows them)"
+                .into(),
+        );
+    }
+    let new: Vec<(String, String)> = chosen
+        .into_iter()
+        .filter(|(fp, _)| !i.linked_alerts.contains(fp))
+        .collect();
+    if new.is_empty() {
+        return Err(format!("#{id} already links every alert named"));
+    }
+    let shown: Vec<String> = new
+        .iter()
+        .map(|(fp, name)| {
+            if name.is_empty() {
+                fp.clone()
+            } else {
+                format!("{name} ({fp})")
+            }
+        })
+        .collect();
+    Ok(Action::Write {
+        confirm: Some(format!("Link {} to #{id}?", shown.join(", "))),
+        write: Write::Edit {
+            id,
+            edit: IncidentEdit {
+                link_alerts: new.into_iter().map(|(fp, _)| fp).collect(),
+                ..IncidentEdit::default()
+            },
+            author,
+            at,
+        },
+    })
+}
+
+pub(super) fn parse_drill(c: &Call<'_>) -> Result<Action, String> {
+    let i = c.ctx.incident;
+    let author = c.ctx.user.to_string();
+    let at = c.ctx.now;
+    let id = c.ctx.incident.id;
+    let no_args = |action: Action| c.no_args(action);
+    let drill = !i.drill;
+    no_args(Action::Write {
+        confirm: Some(if drill {
+            format!("Mark #{id} as a drill (left out of the review's figures)?")
+        } else {
+            format!("Mark #{id} as a real incident, not a drill?")
+        }),
+        write: Write::Edit {
+            id,
+            edit: IncidentEdit {
+                drill: Some(drill),
+                ..IncidentEdit::default()
+            },
+            author,
+            at,
+        },
+    })
+}
+
+pub(super) fn parse_silence(c: &Call<'_>) -> Result<Action, String> {
+    let ctx = c.ctx;
+    let args = c.args;
+    let usage = || c.usage();
+    silence(args, ctx, &usage)
+}
+
+pub(super) fn parse_unsilence(c: &Call<'_>) -> Result<Action, String> {
+    let ctx = c.ctx;
+    let args = c.args;
+    let author = c.ctx.user.to_string();
+    let id = c.ctx.incident.id;
+    let live = crate::domain::silence::unexpired(ctx.timeline.iter().map(|e| e.text.as_str()));
+    if live.is_empty() {
+        return Err(format!(
+            "#{id} has no silence made through sitrep that is not expired"
+        ));
+    }
+    let chosen: Vec<(String, String, String)> = if args.is_empty() {
+        live
+    } else {
+        args.split_whitespace()
+            .map(|named| {
+                live.iter().find(|(s, _, _)| s == named).cloned().ok_or_else(|| {
+                    format!(
+                        "silence '{}' is not one of #{id}'s (sitrep silence {id} --list shows them)",
+                        crate::domain::text::sanitize_line(named)
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let (effect, shown) = unsilence(id, author, chosen);
+    Ok(Action::Act {
+        confirm: format!("Expire {shown} for #{id}? The alerts they mute can notify again."),
+        effect,
+    })
+}
+
+pub(super) fn parse_run(c: &Call<'_>) -> Result<Action, String> {
+    let ctx = c.ctx;
+    let args = c.args;
+    let author = c.ctx.user.to_string();
+    let id = c.ctx.incident.id;
+    let usage = || c.usage();
+    if ctx.running {
+        return Err("a command is still running: Ctrl-C stops it, then /run again".into());
+    }
+    let argv = crate::domain::run::split_words(args).map_err(|e| e.to_string())?;
+    if argv.is_empty() {
+        return Err(usage());
+    }
+    let shown = crate::domain::run::command_line(&argv);
+    Ok(Action::Act {
+        confirm: format!(
+            "Run `{shown}` for #{id}? It is logged as mitigation before it starts and when it ends; its output shows in a pane; Ctrl-C stops it. No shell: write sh -c '…' for pipes or $VARS."
+        ),
+        effect: Effect::Run(Box::new(RunRequest {
+            incident: id,
+            kind: EntryKind::Mitigation,
+            argv,
+            author,
+        })),
+    })
+}
+
+pub(super) fn parse_silences(c: &Call<'_>) -> Result<Action, String> {
+    let ctx = c.ctx;
+    let no_args = |action: Action| c.no_args(action);
+    if ctx.demo {
+        return Err("the demo feed has no Alertmanager: no silences".into());
+    }
+    no_args(Action::ListSilences)
+}
+
+pub(super) fn parse_edit(c: &Call<'_>) -> Result<Action, String> {
+    let no_args = |action: Action| c.no_args(action);
+    no_args(Action::OpenEditForm)
+}
+
+pub(super) fn parse_export(c: &Call<'_>) -> Result<Action, String> {
+    let no_args = |action: Action| c.no_args(action);
+    no_args(Action::Export)
+}
+
+pub(super) fn parse_comms(c: &Call<'_>) -> Result<Action, String> {
+    let ctx = c.ctx;
+    let args = c.args;
+    let usage = || c.usage();
+    match args {
+        "" => Ok(Action::CommsDraft),
+        "post" => comms_post(ctx),
+        _ => Err(usage()),
+    }
+}
+
+pub(super) fn parse_help(c: &Call<'_>) -> Result<Action, String> {
+    let no_args = |action: Action| c.no_args(action);
+    no_args(Action::Help)
 }
 
 /// Expiring `chosen` silences (id, source, end as written) of incident `id`: the act,
