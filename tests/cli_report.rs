@@ -64,7 +64,7 @@ fn export_writes_the_default_file_name_once_and_never_overwrites_without_force()
     );
     let first = fs::read_to_string(dir.path().join(name)).unwrap();
     assert!(
-        first.starts_with("# Postmortem: Stream starts failing \\| ]( &lt;script>"),
+        first.starts_with("# Postmortem: Stream starts failing \\| \\]( &lt;script>"),
         "{first}"
     );
     assert!(first.contains("rolled back room"));

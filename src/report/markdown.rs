@@ -7,8 +7,8 @@
 
 /// Inline text: one line, nothing in it can open structure, and only what could is
 /// escaped, so a pasted draft reads like the text that was typed (`(none)`, `#1`,
-/// `snake_case`, `a > b` stay as they are). Escaped: `\\`, `` ` ``, `*`, `[` (no link
-/// or image opens without it), `|`, `~`, `@`, `_` unless inside a word, `&` that
+/// `snake_case`, `a > b` stay as they are). Escaped: `\\`, `` ` ``, `*`, `[` and `]`
+/// (no link or image opens or closes without them), `|`, `~`, `@`, `_` unless inside a word, `&` that
 /// would spell an entity, `<` (as `&lt;`: no HTML, no autolink); at the start of a
 /// line a heading, list, quote or setext marker; and the `://` and `www.` of
 /// would-be autolinks, so a URL in text stays text.
@@ -39,7 +39,9 @@ fn escape(text: &str, line_start: bool) -> String {
     for (i, &c) in chars.iter().enumerate() {
         let at_start = line_start && i == 0;
         let escape = match c {
-            '\\' | '`' | '*' | '[' | '|' | '~' | '@' => true,
+            // `]` too: inside a link's text (`link()`), an unescaped one would end
+            // the text early and let `(…)` after it become the target.
+            '\\' | '`' | '*' | '[' | ']' | '|' | '~' | '@' => true,
             // Inside a word (`snake_case`) `_` can neither open nor close emphasis.
             '_' => !(word(i.checked_sub(1)) && word(Some(i + 1))),
             // A heading needs a space (or nothing) after its `#`s, a list item after
@@ -209,14 +211,14 @@ mod tests {
 
     #[test]
     fn inline_text_cannot_open_structure_or_html() {
-        assert_eq!(inline("| ]( <script>"), "\\| ]( &lt;script>");
+        assert_eq!(inline("| ]( <script>"), "\\| \\]( &lt;script>");
         assert_eq!(inline("# heading\n- item"), "\\# heading - item");
         assert_eq!(inline("- item"), "\\- item");
         assert_eq!(inline("> quote"), "\\> quote");
         assert_eq!(inline("12. item"), "12\\. item");
         assert_eq!(
             inline("[x](javascript:alert(1))"),
-            "\\[x](javascript:alert(1))"
+            "\\[x\\](javascript:alert(1))"
         );
         assert_eq!(
             inline("see http://evil.example or www.evil.example"),
@@ -317,6 +319,23 @@ mod tests {
             if !expected.is_empty() && !expected.chars().any(char::is_control) {
                 proptest::prop_assert_eq!(code_seen, format!("a{expected}"), "code {:?}", code);
                 proptest::prop_assert!(code_other.is_empty(), "{:?}", code_other);
+            }
+            // As a link's text: one link, to where it was meant to go, reading as typed
+            // (a fuzzer found `]` ending the text early and `(…)` becoming the target).
+            let mut targets = Vec::new();
+            let mut link_text = String::new();
+            for event in pulldown_cmark::Parser::new(&link(&text, "https://r.example/x")) {
+                match event {
+                    pulldown_cmark::Event::Start(pulldown_cmark::Tag::Link { dest_url, .. }) => {
+                        targets.push(dest_url.to_string())
+                    }
+                    pulldown_cmark::Event::Text(t) => link_text.push_str(&t),
+                    _ => {}
+                }
+            }
+            if !expected.is_empty() {
+                proptest::prop_assert_eq!(targets, vec!["https://r.example/x".to_string()]);
+                proptest::prop_assert_eq!(&link_text, &expected);
             }
             let row = format!("| a |\n| --- |\n| {} |\n", cell(&text));
             let (seen, other) = read(&row);
