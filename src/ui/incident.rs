@@ -386,8 +386,7 @@ fn render_follow_ups(state: &State, frame: &mut Frame, area: Rect, record: &Inci
     );
 }
 
-/// The NAV-mode footer: each command's shortcut, from the command table.
-/// NAV mode's keys, most needed first: select and amend (with the selected entry's
+/// The NAV-mode footer, most needed first: select and amend (with the selected entry's
 /// id), export and comms, then the other shortcuts in the command table's order.
 pub fn nav_keys(selected: Option<&TimelineEntry>) -> String {
     const FIRST: [&str; 4] = ["amend", "export", "comms", "status"];
