@@ -283,12 +283,13 @@ fn render_help(state: &State, frame: &mut Frame, area: Rect, scroll: usize) {
     render_scrolled(frame, area, " Keys and commands ", lines, scroll);
 }
 
-/// A box as tall as its lines (up to the screen), wrapped and scrolled down `scroll`
-/// lines: the help and an alert's details.
+/// How wide the scrolled boxes (the help, an alert's details) are on `area`.
 fn help_width(area: Rect) -> u16 {
     area.width.saturating_sub(4).min(110)
 }
 
+/// A box as tall as its lines (up to the screen), wrapped and scrolled down `scroll`
+/// lines: the help and an alert's details.
 fn render_scrolled(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, scroll: usize) {
     let width = help_width(area);
     // As tall as the lines once wrapped inside the borders.
