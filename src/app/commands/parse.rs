@@ -66,8 +66,7 @@ pub(super) fn parse_status(c: &Call<'_>) -> Result<Action, String> {
     let author = c.ctx.user.to_string();
     let at = c.ctx.now;
     let id = c.ctx.incident.id;
-    let usage = || c.usage();
-    let to: Status = args.parse().map_err(|_| usage())?;
+    let to: Status = args.parse().map_err(|_| c.usage())?;
     if to == i.status {
         return Err(format!("#{id} is already {to}"));
     }
@@ -96,8 +95,7 @@ pub(super) fn parse_sev(c: &Call<'_>) -> Result<Action, String> {
     let author = c.ctx.user.to_string();
     let at = c.ctx.now;
     let id = c.ctx.incident.id;
-    let usage = || c.usage();
-    let to: Severity = args.parse().map_err(|_| usage())?;
+    let to: Severity = args.parse().map_err(|_| c.usage())?;
     if to == i.severity {
         return Err(format!("#{id} is already {to}"));
     }
@@ -116,9 +114,8 @@ pub(super) fn parse_commander(c: &Call<'_>) -> Result<Action, String> {
     let author = c.ctx.user.to_string();
     let at = c.ctx.now;
     let id = c.ctx.incident.id;
-    let usage = || c.usage();
     let command = c.command;
-    let name = person(args).ok_or_else(usage)?;
+    let name = person(args).ok_or_else(|| c.usage())?;
     let commander = command.name == "commander";
     let (role, now) = if commander {
         ("commander", Some(i.commander.as_str()))
@@ -191,12 +188,13 @@ pub(super) fn parse_followup(c: &Call<'_>) -> Result<Action, String> {
     let author = c.ctx.user.to_string();
     let at = c.ctx.now;
     let id = c.ctx.incident.id;
-    let usage = || c.usage();
-    let (owner, rest) = args.split_once(char::is_whitespace).ok_or_else(usage)?;
+    let (owner, rest) = args
+        .split_once(char::is_whitespace)
+        .ok_or_else(|| c.usage())?;
     let owner = owner
         .strip_prefix('@')
         .filter(|o| !o.is_empty())
-        .ok_or_else(usage)?;
+        .ok_or_else(|| c.usage())?;
     let today = at.with_timezone(&Local).date_naive();
     let rest = rest.trim_start();
     let (due, title) = match rest.split_once(char::is_whitespace) {
@@ -218,8 +216,7 @@ pub(super) fn parse_done(c: &Call<'_>) -> Result<Action, String> {
     let args = c.args;
     let author = c.ctx.user.to_string();
     let at = c.ctx.now;
-    let usage = || c.usage();
-    let follow_up: FollowUpId = args.parse().map_err(|_| usage())?;
+    let follow_up: FollowUpId = args.parse().map_err(|_| c.usage())?;
     Ok(Action::Write {
         write: Write::CompleteFollowUp {
             id: follow_up,
@@ -234,16 +231,15 @@ pub(super) fn parse_followup_edit(c: &Call<'_>) -> Result<Action, String> {
     let args = c.args;
     let author = c.ctx.user.to_string();
     let at = c.ctx.now;
-    let usage = || c.usage();
     let (follow_up, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
-    let follow_up: FollowUpId = follow_up.parse().map_err(|_| usage())?;
+    let follow_up: FollowUpId = follow_up.parse().map_err(|_| c.usage())?;
     let mut rest = rest.trim();
     let mut edit = FollowUpEdit::default();
     if let Some(after) = rest.strip_prefix('@') {
         let (owner, more) = after.split_once(char::is_whitespace).unwrap_or((after, ""));
         edit.owner = Some(owner.to_string()).filter(|o| !o.is_empty());
         if edit.owner.is_none() {
-            return Err(usage());
+            return Err(c.usage());
         }
         rest = more.trim_start();
     }
@@ -260,7 +256,7 @@ pub(super) fn parse_followup_edit(c: &Call<'_>) -> Result<Action, String> {
     }
     edit.title = Some(rest.to_string()).filter(|t| !t.is_empty());
     if edit == FollowUpEdit::default() {
-        return Err(usage());
+        return Err(c.usage());
     }
     Ok(Action::Write {
         write: Write::EditFollowUp {
@@ -278,12 +274,13 @@ pub(super) fn parse_followup_cancel(c: &Call<'_>) -> Result<Action, String> {
     let args = c.args;
     let author = c.ctx.user.to_string();
     let at = c.ctx.now;
-    let usage = || c.usage();
-    let (follow_up, reason) = args.split_once(char::is_whitespace).ok_or_else(usage)?;
-    let follow_up: FollowUpId = follow_up.parse().map_err(|_| usage())?;
+    let (follow_up, reason) = args
+        .split_once(char::is_whitespace)
+        .ok_or_else(|| c.usage())?;
+    let follow_up: FollowUpId = follow_up.parse().map_err(|_| c.usage())?;
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(usage());
+        return Err(c.usage());
     }
     Ok(Action::Write {
         confirm: Some(format!(
@@ -302,21 +299,23 @@ pub(super) fn parse_amend(c: &Call<'_>) -> Result<Action, String> {
     let args = c.args;
     let author = c.ctx.user.to_string();
     let at = c.ctx.now;
-    let usage = || c.usage();
     let (entry, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
-    let entry: EntryId = entry.trim_start_matches('#').parse().map_err(|_| usage())?;
+    let entry: EntryId = entry
+        .trim_start_matches('#')
+        .parse()
+        .map_err(|_| c.usage())?;
     let rest = rest.trim();
     let (kind, text) = match rest.strip_prefix("--kind") {
         Some(after) => {
             let after = after.trim_start();
             let (kind, text) = after.split_once(char::is_whitespace).unwrap_or((after, ""));
-            let kind: EntryKind = kind.parse().map_err(|_| usage())?;
+            let kind: EntryKind = kind.parse().map_err(|_| c.usage())?;
             (Some(kind), text.trim())
         }
         None => (None, rest),
     };
     if kind.is_none() && text.is_empty() {
-        return Err(usage());
+        return Err(c.usage());
     }
     Ok(Action::Write {
         write: Write::Amend {
@@ -393,9 +392,8 @@ pub(super) fn parse_drill(c: &Call<'_>) -> Result<Action, String> {
     let author = c.ctx.user.to_string();
     let at = c.ctx.now;
     let id = c.ctx.incident.id;
-    let no_args = |action: Action| c.no_args(action);
     let drill = !i.drill;
-    no_args(Action::Write {
+    c.no_args(Action::Write {
         confirm: Some(if drill {
             format!("Mark #{id} as a drill (left out of the review's figures)?")
         } else {
@@ -416,8 +414,7 @@ pub(super) fn parse_drill(c: &Call<'_>) -> Result<Action, String> {
 pub(super) fn parse_silence(c: &Call<'_>) -> Result<Action, String> {
     let ctx = c.ctx;
     let args = c.args;
-    let usage = || c.usage();
-    silence(args, ctx, &usage)
+    silence(args, ctx, &|| c.usage())
 }
 
 pub(super) fn parse_unsilence(c: &Call<'_>) -> Result<Action, String> {
@@ -457,13 +454,12 @@ pub(super) fn parse_run(c: &Call<'_>) -> Result<Action, String> {
     let args = c.args;
     let author = c.ctx.user.to_string();
     let id = c.ctx.incident.id;
-    let usage = || c.usage();
     if ctx.running {
         return Err("a command is still running: Ctrl-C stops it, then /run again".into());
     }
     let argv = crate::domain::run::split_words(args).map_err(|e| e.to_string())?;
     if argv.is_empty() {
-        return Err(usage());
+        return Err(c.usage());
     }
     let shown = crate::domain::run::command_line(&argv);
     Ok(Action::Act {
@@ -481,37 +477,32 @@ pub(super) fn parse_run(c: &Call<'_>) -> Result<Action, String> {
 
 pub(super) fn parse_silences(c: &Call<'_>) -> Result<Action, String> {
     let ctx = c.ctx;
-    let no_args = |action: Action| c.no_args(action);
     if ctx.demo {
         return Err("the demo feed has no Alertmanager: no silences".into());
     }
-    no_args(Action::ListSilences)
+    c.no_args(Action::ListSilences)
 }
 
 pub(super) fn parse_edit(c: &Call<'_>) -> Result<Action, String> {
-    let no_args = |action: Action| c.no_args(action);
-    no_args(Action::OpenEditForm)
+    c.no_args(Action::OpenEditForm)
 }
 
 pub(super) fn parse_export(c: &Call<'_>) -> Result<Action, String> {
-    let no_args = |action: Action| c.no_args(action);
-    no_args(Action::Export)
+    c.no_args(Action::Export)
 }
 
 pub(super) fn parse_comms(c: &Call<'_>) -> Result<Action, String> {
     let ctx = c.ctx;
     let args = c.args;
-    let usage = || c.usage();
     match args {
         "" => Ok(Action::CommsDraft),
         "post" => comms_post(ctx),
-        _ => Err(usage()),
+        _ => Err(c.usage()),
     }
 }
 
 pub(super) fn parse_help(c: &Call<'_>) -> Result<Action, String> {
-    let no_args = |action: Action| c.no_args(action);
-    no_args(Action::Help)
+    c.no_args(Action::Help)
 }
 
 /// Expiring `chosen` silences (id, source, end as written) of incident `id`: the act,
