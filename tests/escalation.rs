@@ -259,18 +259,7 @@ fn the_tui_pages_on_a_p1_and_ends_the_page_on_resolve() {
              "annotations": {"summary": "stream starts failing"}}]"#,
     );
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("live.db");
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!("[[sources]]\nname = \"eu\"\nkind = \"alertmanager\"\nurls = [\"{}\"]\npoll_interval = \"1s\"\n", am.url),
-    )
-    .unwrap();
-    let tmux = common::tmux::Tmux::start_with(
-        dir.path(),
-        &db,
-        &format!("SITREP_CONFIG='{}'", config.display()),
-    );
+    let tmux = common::tmux::Tmux::watching(dir.path(), "eu", &am.url);
     tmux.wait_for("P1 alert firing with no incident");
     tmux.keys(&["d"]);
     tmux.wait_for("room: stream starts failing");

@@ -243,17 +243,7 @@ fn a_restarted_alertmanager_is_not_a_resolution_and_the_alert_fires_again() {
     am.post_alerts(alert);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("live.db");
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!("[[sources]]\nname = \"us\"\nkind = \"alertmanager\"\nurls = [\"{}\"]\npoll_interval = \"1s\"\n", am.url),
-    )
-    .unwrap();
-    let tmux = Tmux::start_with(
-        dir.path(),
-        &db,
-        &format!("SITREP_CONFIG='{}'", config.display()),
-    );
+    let tmux = common::tmux::Tmux::watching(dir.path(), "us", &am.url);
     tmux.wait_for("FirstFrameLatencyHigh");
     tmux.keys(&["d"]);
     tmux.wait_for("cdn-edge: first frames slow");
@@ -304,18 +294,7 @@ fn a_down_sources_alerts_read_stale_on_every_row_until_it_answers() {
         r#"[{"labels": {"alertname": "RoomStartFail", "severity": "critical", "service": "room", "region": "eu-west"}}]"#,
     );
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("live.db");
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!("[[sources]]\nname = \"eu\"\nkind = \"alertmanager\"\nurls = [\"{}\"]\npoll_interval = \"1s\"\n", am.url),
-    )
-    .unwrap();
-    let tmux = Tmux::start_with(
-        dir.path(),
-        &db,
-        &format!("SITREP_CONFIG='{}'", config.display()),
-    );
+    let tmux = common::tmux::Tmux::watching(dir.path(), "eu", &am.url);
     let row = |screen: &str| {
         screen
             .lines()
@@ -383,17 +362,7 @@ fn declaring_from_a_real_alert_links_it_and_its_resolution_is_logged() {
     );
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("live.db");
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!("[[sources]]\nname = \"eu\"\nkind = \"alertmanager\"\nurls = [\"{}\"]\npoll_interval = \"1s\"\n", am.url),
-    )
-    .unwrap();
-    let tmux = Tmux::start_with(
-        dir.path(),
-        &db,
-        &format!("SITREP_CONFIG='{}'", config.display()),
-    );
+    let tmux = common::tmux::Tmux::watching(dir.path(), "eu", &am.url);
     let screen = tmux.wait_for("StreamStartBurn");
     assert!(
         screen.contains("P1 alert firing with no incident"),

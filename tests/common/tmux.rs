@@ -20,6 +20,22 @@ impl Tmux {
         Self::start_with(dir, db, "")
     }
 
+    /// sitrep on `dir/live.db`, watching one Alertmanager source `name` at `url`
+    /// polled every second (the config is written to `dir/config.toml`).
+    pub fn watching(dir: &Path, name: &str, url: &str) -> Self {
+        let config = dir.join("config.toml");
+        std::fs::write(
+            &config,
+            format!("[[sources]]\nname = \"{name}\"\nkind = \"alertmanager\"\nurls = [\"{url}\"]\npoll_interval = \"1s\"\n"),
+        )
+        .expect("the test's config is written");
+        Self::start_with(
+            dir,
+            &dir.join("live.db"),
+            &format!("SITREP_CONFIG='{}'", config.display()),
+        )
+    }
+
     /// Like `start`, with `env` (`NAME='value' …`) set for sitrep.
     pub fn start_with(dir: &Path, db: &Path, env: &str) -> Self {
         Self::start_args(dir, db, env, "")
