@@ -150,11 +150,7 @@ fn bad_rows_from_before_the_checks_are_each_one_unreadable_row_on_postgres() {
         ))
         .unwrap();
     let home = tempfile::tempdir().unwrap();
-    let init = sitrep(&url, home.path(), "admin")
-        .args(["db", "init"])
-        .output()
-        .unwrap();
-    assert!(init.status.success(), "{init:?}");
+    common::init_team(&url, home.path());
     owner
         .batch_execute(
             "CREATE ROLE alice LOGIN PASSWORD 'alice-pw' IN ROLE sitrep_responder; \
@@ -234,10 +230,7 @@ fn a_responder_login_cannot_forge_backdate_break_or_lock_the_team_log() {
     let pg = Postgres::start();
     let url = pg.database("team");
     let home = tempfile::tempdir().unwrap();
-    ok(sitrep(&url, home.path(), "admin")
-        .args(["db", "init"])
-        .output()
-        .unwrap());
+    common::init_team(&url, home.path());
     pg.client("team")
         .batch_execute(
             "CREATE ROLE alice LOGIN PASSWORD 'alice-pw' IN ROLE sitrep_responder; \
@@ -378,10 +371,7 @@ fn the_tui_sends_no_hostile_byte_to_the_terminal_and_lists_every_incident() {
     let pg = Postgres::start();
     let url = pg.database("team");
     let home = tempfile::tempdir().unwrap();
-    ok(sitrep(&url, home.path(), "admin")
-        .args(["db", "init"])
-        .output()
-        .unwrap());
+    common::init_team(&url, home.path());
     for title in ["room down", "chat slow"] {
         ok(sitrep(&url, home.path(), "alice")
             .args(["declare", "--title", title, "--severity", "P2"])

@@ -127,10 +127,7 @@ fn with_the_server_down_the_cli_exits_5_with_one_line() {
 fn team(pg: &Postgres) -> String {
     let url = pg.database("team");
     let home = tempfile::tempdir().unwrap();
-    let out = ok(sitrep(&url, home.path(), "admin")
-        .args(["db", "init"])
-        .output()
-        .unwrap());
+    let out = common::init_team(&url, home.path());
     assert!(out.contains("sitrep_responder"), "{out}");
     for who in ["alice", "bob"] {
         pg.client("team")

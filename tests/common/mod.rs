@@ -46,3 +46,12 @@ pub fn ok(out: std::process::Output) -> String {
     );
     String::from_utf8(out.stdout).expect("output is UTF-8")
 }
+
+/// `sitrep db init` on the team database at `url`, as its owner; its stdout.
+#[allow(dead_code)]
+pub fn init_team(url: &str, home: &std::path::Path) -> String {
+    ok(responder(url, home, "admin")
+        .args(["db", "init"])
+        .output()
+        .expect("sitrep runs"))
+}
