@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::domain::alert::LinkedAlert;
-use crate::domain::metrics::{incident_times, triage_remaining};
+use crate::domain::metrics::{incident_times, logged_times, triage_remaining};
 use crate::domain::{FollowUp, Incident, TimelineEntry};
 use crate::store::IncidentRecord;
 
@@ -23,8 +23,25 @@ pub struct Times {
 }
 
 impl Times {
+    /// From the incident row alone (lists, which load no timeline): mitigated when
+    /// its status reached monitoring.
     pub fn of(incident: &Incident, triage_window: Duration, now: DateTime<Utc>) -> Self {
-        let times = incident_times(incident, now);
+        Self::from(incident, incident_times(incident, now), triage_window, now)
+    }
+
+    /// From the whole record: mitigated at the first mitigation step or monitoring,
+    /// as `show` and the postmortem say it.
+    pub fn of_record(record: &IncidentRecord, triage_window: Duration, now: DateTime<Utc>) -> Self {
+        let times = logged_times(&record.incident, &record.timeline, now);
+        Self::from(&record.incident, times, triage_window, now)
+    }
+
+    fn from(
+        incident: &Incident,
+        times: crate::domain::metrics::IncidentTimes,
+        triage_window: Duration,
+        now: DateTime<Utc>,
+    ) -> Self {
         let seconds = |d: Option<Duration>| d.map(|d| d.num_seconds());
         Self {
             time_to_declare_s: times.time_to_declare.num_seconds(),
@@ -57,7 +74,7 @@ impl Document {
         now: DateTime<Utc>,
     ) -> Self {
         Self {
-            times: Times::of(&record.incident, triage_window, now),
+            times: Times::of_record(&record, triage_window, now),
             incident: record.incident,
             timeline: record.timeline,
             follow_ups: record.follow_ups,

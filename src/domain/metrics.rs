@@ -35,7 +35,7 @@ pub fn incident_times(incident: &Incident, now: DateTime<Utc>) -> IncidentTimes 
 /// reaching monitoring, whichever came first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MitigatedBy {
-    /// The first mitigation entry (a command only started, `running: …`, is not one).
+    /// The first mitigation entry (a command run, started or ended, is not one).
     Step,
     /// The status reached monitoring (or resolved).
     Status,
@@ -56,9 +56,12 @@ pub fn mitigated(
     incident: &Incident,
     timeline: &[super::TimelineEntry],
 ) -> Option<(DateTime<Utc>, MitigatedBy)> {
+    // A command run is not a step by itself (the postmortem lists it apart, with
+    // how it ended): neither its `running: …` entry nor the one saying how it ended.
+    let commands = super::run::entry_ids(&super::run::recorded(timeline));
     let step = timeline
         .iter()
-        .filter(|e| e.kind == super::EntryKind::Mitigation && !e.text.starts_with("running: "))
+        .filter(|e| e.kind == super::EntryKind::Mitigation && !commands.contains(&e.id))
         .map(|e| e.at)
         .min();
     match (step, incident.mitigated_at) {
@@ -146,8 +149,8 @@ mod tests {
     #[test]
     fn mitigated_is_the_first_step_or_monitoring_whichever_came_first() {
         let mut i = incident(Severity::P1);
-        let entry = |kind, text: &str, at| crate::domain::TimelineEntry {
-            id: crate::domain::EntryId(1),
+        let entry = |kind, text: &str, at: DateTime<Utc>| crate::domain::TimelineEntry {
+            id: crate::domain::EntryId(at.timestamp()),
             incident_id: IncidentId(1),
             at,
             author: "alice".into(),
@@ -164,6 +167,12 @@ mod tests {
                 t(5),
             ),
             entry(crate::domain::EntryKind::Note, "looking", t(6)),
+            // How the command ended is no step either: it failed.
+            entry(
+                crate::domain::EntryKind::Mitigation,
+                "kubectl exited 1 after 2.0s",
+                t(7),
+            ),
             entry(
                 crate::domain::EntryKind::Mitigation,
                 "rolled back room",

@@ -163,6 +163,14 @@ pub fn recorded(timeline: &[super::TimelineEntry]) -> Vec<Recorded<'_>> {
     out
 }
 
+/// The entries `commands` wrote: each start and each ending.
+pub fn entry_ids(commands: &[Recorded<'_>]) -> Vec<super::EntryId> {
+    commands
+        .iter()
+        .flat_map(|c| std::iter::once(c.started.id).chain(c.finished.map(|f| f.id)))
+        .collect()
+}
+
 /// How a command ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ending {

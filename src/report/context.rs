@@ -339,10 +339,7 @@ pub fn postmortem(
     let commands = crate::domain::run::recorded(timeline);
     // A command run is not a mitigation step: it has a section of its own, with how
     // it ended (a failed one is no step that reduced the impact).
-    let run_entries: Vec<crate::domain::EntryId> = commands
-        .iter()
-        .flat_map(|c| std::iter::once(c.started.id).chain(c.finished.map(|f| f.id)))
-        .collect();
+    let run_entries = crate::domain::run::entry_ids(&commands);
     let mut fields = incident_fields(incident);
     fields.rollback_performed = rollback_field(incident, timeline, tz);
     Postmortem {

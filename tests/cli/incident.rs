@@ -597,3 +597,28 @@ fn show_keeps_a_gap_between_every_label_and_its_value() {
     );
     assert!(text.contains("  public impact  Some viewers"), "{text}");
 }
+
+/// `show --json` says mitigated when `show` and the postmortem do: at the first
+/// mitigation step, before any status change; a command that failed is no step.
+#[test]
+fn show_json_counts_the_first_mitigation_step_as_mitigated() {
+    let sb = Sandbox::new();
+    let id = sb.declare("Chat down").to_string();
+    sb.ok(&[
+        "log",
+        &id,
+        "--kind",
+        "mitigation",
+        "running: sh -c 'exit 3'",
+    ]);
+    sb.ok(&["log", &id, "--kind", "mitigation", "sh exited 3 after 0.1s"]);
+    assert_eq!(sb.show(1)["times"]["time_to_mitigate_s"], Value::Null);
+    sb.ok(&[
+        "log",
+        &id,
+        "--kind",
+        "mitigation",
+        "rolled back chat to v41",
+    ]);
+    assert!(sb.show(1)["times"]["time_to_mitigate_s"].is_i64());
+}
