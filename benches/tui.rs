@@ -90,7 +90,7 @@ fn frames(c: &mut Criterion) {
     update(
         &mut dashboard,
         Msg::Alerts(Box::new(
-            sitrep::app::alert_set::Builder::new(&["eu"]).apply("eu", Ok(alerts), t(4000)),
+            sitrep::domain::alert_set::Builder::new(&["eu"]).apply("eu", Ok(alerts), t(4000)),
         )),
     );
     update(

@@ -9,7 +9,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Utc};
 
-use super::alert_set::{AlertSet, Built, Group};
+use crate::domain::alert_set::{AlertSet, Built, Group};
 use crate::domain::alert::Alert;
 use crate::domain::alert_rules::{open_links, AlertRules, Answer};
 use crate::domain::health::SourceHealth;

@@ -5,7 +5,6 @@
 //! `LoadRecord`) that the runtime carries out. Nothing here touches a terminal, a
 //! database, a clock or a thread, so every flow is tested without a screen.
 
-pub mod alert_set;
 pub mod alerts;
 pub mod commands;
 pub mod composer;
@@ -60,7 +59,7 @@ pub enum Msg {
     /// The team database answers again: what changed meanwhile is re-read.
     DatabaseBack,
     /// A source answered or failed: the alert set built from it off the loop.
-    Alerts(Box<alert_set::Built>),
+    Alerts(Box<crate::domain::alert_set::Built>),
     /// Fresh SLO figures, and the SLOs that could not be read with why.
     SlosUpdated {
         statuses: Vec<crate::domain::slo::SloStatus>,

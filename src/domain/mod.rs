@@ -5,6 +5,7 @@
 //! it depends on nothing of ours.
 
 pub mod alert;
+pub mod alert_set;
 pub mod alert_rules;
 mod error;
 pub mod escalation;

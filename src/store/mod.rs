@@ -8,6 +8,21 @@
 //! same test suite proves them: a call returns only once its change is durable, two
 //! writers never lose each other's work, reads see one consistent state, the timeline
 //! is append-only, and a database from a newer sitrep is refused untouched.
+//!
+//! What the two engines share and what each keeps. Shared, once: mapping rows to
+//! domain values and sanitizing what is read back (`rows.rs`, through the
+//! [`rows::Columns`] trait each engine implements for its row type), the column
+//! lists, and every rule about what a change may do (the domain's, run inside the
+//! transaction). Kept per engine, on purpose, even where two bodies look alike:
+//! the statements themselves. The dialects differ in the places that carry the
+//! promises: placeholders (`?1` / `$1`) and parameter types (`rusqlite::params!`
+//! / `&dyn ToSql`), how a writer is serialized (`BEGIN IMMEDIATE` on the file /
+//! `SELECT … FOR UPDATE` and retried serialization failures on the server), how a
+//! new id comes back (`last_insert_rowid` / `RETURNING`), and what the schema can
+//! enforce (triggers / constraints and grants). A shared statement layer would have
+//! to hide exactly those; the duplicated shape is the price of reading each
+//! engine's SQL as it runs. The outbox and alert-transition methods delegate to
+//! one module per engine (`*/outbox.rs`) for the same reason.
 
 mod error;
 pub mod postgres;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
-use crate::app::alert_set::Builder;
+use crate::domain::alert_set::Builder;
 use crate::app::Msg;
 use crate::domain::parse::truncate_to_millis;
 use crate::sources::poller::PollEvent;

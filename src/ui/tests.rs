@@ -285,7 +285,7 @@ fn watching() -> State {
             &LabelMapping::default(),
         )
     };
-    let mut builder = crate::app::alert_set::Builder::new(&["DEMO", "us"]);
+    let mut builder = crate::domain::alert_set::Builder::new(&["DEMO", "us"]);
     update(
         &mut s,
         Msg::Alerts(Box::new(builder.apply(
@@ -624,7 +624,7 @@ fn an_incident_that_cannot_be_read_says_why_instead_of_loading_and_clears_when_i
 fn a_failing_sources_rows_say_stale_and_since_when_not_firing() {
     use crate::domain::alert::{normalize, LabelMapping, RawAlert};
     let mut s = watching();
-    let mut builder = crate::app::alert_set::Builder::new(&["DEMO", "us"]);
+    let mut builder = crate::domain::alert_set::Builder::new(&["DEMO", "us"]);
     let labels = [("alertname", "RoomStartFail"), ("severity", "critical")]
         .iter()
         .map(|(k, v)| ((*k).to_string(), (*v).to_string()))

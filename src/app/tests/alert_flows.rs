@@ -2,7 +2,7 @@
 //! from alerts, linking, the alert detail and what the timeline is told.
 
 use super::*;
-use crate::app::alert_set::Builder;
+use crate::domain::alert_set::Builder;
 use crate::app::alerts::SourceView;
 use crate::domain::alert::declaration_from;
 use crate::domain::alert::{normalize, Alert, LabelMapping, RawAlert};

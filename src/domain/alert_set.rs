@@ -1,8 +1,9 @@
-//! Every source's alerts as one ready set, built off the UI loop: a poll result is
+//! Every source's alerts as one ready set, built off any UI loop: a poll result is
 //! diffed against the source's previous answer by fingerprint (linear), merged with
 //! the other sources' alerts in display order, and indexed once, so that applying it
 //! on the loop costs the size of the change, and a frame costs the rows on screen.
-//! Pure: the runtime feeds it poll results on a thread of its own.
+//! Pure: the TUI feeds it poll results on a thread of its own, `sitrep watch` on
+//! its loop; both hand what changed to `alert_rules`.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
