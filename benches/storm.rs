@@ -9,9 +9,9 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use ratatui_textarea::{Input, Key};
-use sitrep::domain::alert_set::Builder;
 use sitrep::app::alerts::SourceView;
 use sitrep::app::{update, Msg, State};
+use sitrep::domain::alert_set::Builder;
 use sitrep::domain::TimeDisplay;
 use std::sync::Arc;
 

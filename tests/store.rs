@@ -105,6 +105,69 @@ on_both_engines! {
         assert_eq!(timeline.last().map(|e| e.author.as_str()), Some("sitrep"));
     }
 
+    an_alert_transition_is_logged_once_however_each_process_words_it(engine) {
+        let db = Db::new(engine);
+        let mut first = db.open();
+        let mut second = db.open();
+        let id = declare(&mut first, "room down", Severity::P1);
+        let event = |text: &str| NewEntry::alert_event(format!("{text}RoomDown [room eu] (fingerprint a1, started 2026-12-07T10:00:00Z)"), Utc::now());
+        let resolved = event("alert resolved: ");
+        let lost = event("alert no longer reported (its source was down): ");
+        let back = event("alert firing again: ");
+        // One saw its source down and the other did not: one change, one entry.
+        assert!(first.append_alert_event(id, &resolved).unwrap().is_some());
+        assert!(second.append_alert_event(id, &lost).unwrap().is_none());
+        assert!(first.append_alert_event(id, &resolved).unwrap().is_none());
+        // It comes back (same start: its source had forgotten it) and leaves again.
+        assert!(second.append_alert_event(id, &back).unwrap().is_some());
+        assert!(first.append_alert_event(id, &back).unwrap().is_none());
+        assert!(second.append_alert_event(id, &resolved).unwrap().is_some());
+        // Another alert's change is its own; an alert whose fingerprint holds the first's is too.
+        let other = NewEntry::alert_event("alert resolved: RoomDown (fingerprint a12, started unknown start)".into(), Utc::now());
+        assert!(first.append_alert_event(id, &other).unwrap().is_some());
+        // A new alert that matches is said once per start.
+        let matched = |start: &str| NewEntry::alert_event(format!("alert fired: RoomSlow [room eu] matches this incident (fingerprint b, started {start})"), Utc::now());
+        assert!(first.append_alert_event(id, &matched("2026-12-07T10:00:00Z")).unwrap().is_some());
+        assert!(second.append_alert_event(id, &matched("2026-12-07T10:00:00Z")).unwrap().is_none());
+        assert!(second.append_alert_event(id, &matched("2026-12-07T11:00:00Z")).unwrap().is_some());
+        let texts: Vec<String> = first.load_incident(id).unwrap().timeline.into_iter()
+            .filter(|e| e.kind == EntryKind::Alert).map(|e| e.text).collect();
+        assert_eq!(texts.len(), 6, "{texts:#?}");
+        assert!(matches!(first.append_alert_event(IncidentId(999), &resolved), Err(StoreError::IncidentNotFound(_))));
+    }
+
+    one_watcher_at_a_time_holds_the_duties_and_a_gone_one_hands_them_over(engine) {
+        use sitrep::domain::watchers::Watcher;
+        let db = Db::new(engine);
+        let mut a_store = db.open();
+        let mut b_store = db.open();
+        let now = Utc::now();
+        let watcher = |host: &str, at| Watcher {
+            id: Watcher::id_for(host, 42, now),
+            host: host.into(),
+            pid: 42,
+            version: "test".into(),
+            started: now,
+            heartbeat: at,
+            on_duty: false,
+        };
+        let secs = chrono::Duration::seconds;
+        assert!(a_store.beat(&watcher("a", now), now + secs(20)).unwrap());
+        assert!(!b_store.beat(&watcher("b", now), now + secs(20)).unwrap(), "a holds it");
+        assert!(a_store.beat(&watcher("a", now + secs(5)), now + secs(25)).unwrap(), "a keeps it");
+        // a stops beating: once its lease lapses, b takes over.
+        assert!(!b_store.beat(&watcher("b", now + secs(10)), now + secs(30)).unwrap());
+        assert!(b_store.beat(&watcher("b", now + secs(26)), now + secs(46)).unwrap());
+        assert!(!a_store.beat(&watcher("a", now + secs(27)), now + secs(47)).unwrap());
+        let seen = a_store.watchers().unwrap();
+        assert_eq!(seen.len(), 2, "{seen:?}");
+        assert_eq!(seen.iter().filter(|w| w.on_duty).map(|w| w.host.as_str()).collect::<Vec<_>>(), ["b"]);
+        // b leaves cleanly: its lease is free at once, its heartbeat gone.
+        b_store.leave(&watcher("b", now).id).unwrap();
+        assert!(a_store.beat(&watcher("a", now + secs(28)), now + secs(48)).unwrap());
+        assert_eq!(a_store.watchers().unwrap().len(), 1);
+    }
+
     commits_are_durable_by_the_engines_own_settings(engine) {
         let db = Db::new(engine);
         let d = db.open().diagnostics().unwrap();

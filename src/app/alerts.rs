@@ -9,9 +9,9 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::alert_set::{AlertSet, Built, Group};
 use crate::domain::alert::Alert;
 use crate::domain::alert_rules::{open_links, AlertRules, Answer};
+use crate::domain::alert_set::{AlertSet, Built, Group};
 use crate::domain::health::SourceHealth;
 use crate::domain::{Incident, IncidentId, NewEntry};
 

@@ -451,6 +451,27 @@ impl AlertEvent {
         let (fingerprint, _) = rest.split_once(", started ")?;
         Some((event, fingerprint))
     }
+
+    /// Whether the alert left (resolved, or no longer reported) rather than came.
+    pub fn is_gone(self) -> bool {
+        matches!(self, Self::Resolved | Self::NoLongerReported)
+    }
+
+    /// Whether an entry saying `self` (as `text`) only repeats what the incident's
+    /// log already says, given the last alert event logged there for the same
+    /// fingerprint. A linked alert's log alternates: it left, it came back, it left.
+    /// Every process that watches the same alerts sees each change at its own poll,
+    /// perhaps worded otherwise (one saw its source down, another did not); only the
+    /// first to write it says it. An alert that is not linked is only ever "fired",
+    /// once per start: the same words again repeat, a new start is news.
+    pub fn repeats(self, text: &str, last: Option<(Self, &str)>) -> bool {
+        match last {
+            None => false,
+            Some((last, _)) if last.is_gone() != self.is_gone() => false,
+            Some(_) if self != Self::Matched => true,
+            Some((_, last_text)) => last_text == text,
+        }
+    }
 }
 
 /// Whether `text` has `word` as a whole word (any case): "room 5xx" names "room",

@@ -85,9 +85,6 @@ pub fn logged_times(
     times
 }
 
-/// Time left to triage a P2 that is still being investigated, counted from the
-/// trigger time; negative once the window has passed. `None` when no triage clock
-/// runs (P1, or already past investigating).
 /// When customers were promised the next update: `every` after the latest comms
 /// update logged, or after the declaration when none was. None once resolved.
 pub fn next_customer_update(
@@ -106,6 +103,9 @@ pub fn next_customer_update(
     last.checked_add_signed(every)
 }
 
+/// Time left to triage a P2 that is still being investigated, counted from the
+/// trigger time; negative once the window has passed. `None` when no triage clock
+/// runs (P1, or already past investigating).
 pub fn triage_remaining(
     incident: &Incident,
     window: Duration,

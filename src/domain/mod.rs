@@ -5,8 +5,8 @@
 //! it depends on nothing of ours.
 
 pub mod alert;
-pub mod alert_set;
 pub mod alert_rules;
+pub mod alert_set;
 mod error;
 pub mod escalation;
 pub mod followup;
@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod parse;
 pub mod record;
+pub mod reminders;
 pub mod review;
 pub mod run;
 pub mod severity;
@@ -24,6 +25,7 @@ pub mod slo;
 pub mod text;
 pub mod time_display;
 pub mod timeline;
+pub mod watchers;
 
 pub use error::DomainError;
 pub use followup::{FollowUp, FollowUpEdit, FollowUpId, FollowUpState, NewFollowUp};

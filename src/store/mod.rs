@@ -36,8 +36,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::domain::alert::AlertEvent;
 use crate::domain::outbox::{Claimed, Delivery, DeliveryState};
 use crate::domain::review::ReviewedIncident;
+use crate::domain::watchers::Watcher;
 use crate::domain::{
     DomainError, EntryId, EntryKind, FollowUp, FollowUpId, Incident, IncidentEdit, IncidentId,
     NewEntry, NewFollowUp, NewIncident, Severity, Status, TimelineEntry,
@@ -104,6 +106,38 @@ pub type IncidentChange<'a> =
 /// fresh copy each time.
 pub type FollowUpChangeFn<'a> = &'a mut dyn FnMut(&mut FollowUp) -> Result<NewEntry, DomainError>;
 
+/// When an append is skipped as saying again what the log already says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Once {
+    /// Never: a person's entry, a change.
+    Always,
+    /// When an entry of the same kind and text is there.
+    SameText,
+    /// When the last event logged for the same alert says the same change (see
+    /// [`AlertEvent::repeats`]); an entry that is not an alert event is written.
+    AlertTransition,
+}
+
+/// The text a backend searches alert entries for to find those of `entry`'s alert
+/// (a substring; [`alert_repeats`] checks each hit), when `entry` is an alert event.
+pub(crate) fn alert_needle(entry: &NewEntry) -> Option<String> {
+    AlertEvent::read(&entry.text).map(|(_, fp)| format!("(fingerprint {fp}, started "))
+}
+
+/// Whether `entry` (an alert event) repeats the log, given the texts of the
+/// incident's alert entries that name its alert, newest first.
+pub(crate) fn alert_repeats(entry: &NewEntry, newest_first: &[String]) -> bool {
+    let Some((event, fingerprint)) = AlertEvent::read(&entry.text) else {
+        return false;
+    };
+    let last = newest_first.iter().find_map(|text| {
+        AlertEvent::read(text)
+            .filter(|(_, fp)| *fp == fingerprint)
+            .map(|(e, _)| (e, text.as_str()))
+    });
+    event.repeats(&entry.text, last)
+}
+
 /// One engine under the store. Every method is one transaction (reads included), and
 /// a write returns only once it is durable. Dialect stays in the implementations.
 pub trait Backend: Send {
@@ -121,13 +155,14 @@ pub trait Backend: Send {
     /// (SQLite's `data_version`); `None` where changes are pushed (PostgreSQL).
     fn change_token(&mut self) -> Result<Option<i64>, StoreError>;
     fn declare(&mut self, new: NewIncident) -> Result<Change, StoreError>;
-    /// Appends `entry`; with `once`, not if the timeline already holds an entry of the
-    /// same kind and text (returns `None` then).
+    /// Appends `entry`, unless `once` finds it says again what the log says
+    /// (returns `None` then). The check and the write are one transaction, with the
+    /// incident locked, so two processes never both write it.
     fn append_entry(
         &mut self,
         id: IncidentId,
         entry: &NewEntry,
-        once: bool,
+        once: Once,
     ) -> Result<Option<TimelineEntry>, StoreError>;
     /// Loads the incident locked for this transaction, applies `change`, and stores
     /// the result with the entries it returns, or nothing if it refuses.
@@ -165,7 +200,15 @@ pub trait Backend: Send {
         entry: &NewEntry,
         channels: &[String],
         give_up_at: DateTime<Utc>,
-    ) -> Result<TimelineEntry, StoreError>;
+        once: Once,
+    ) -> Result<Option<TimelineEntry>, StoreError>;
+    /// Records `me`'s heartbeat and takes or keeps the duty lease until
+    /// `lease_until` when it is free, lapsed or already `me`'s; whether `me` holds it.
+    fn beat(&mut self, me: &Watcher, lease_until: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Every watcher's last heartbeat (a day's worth: older ones are pruned).
+    fn watchers(&mut self) -> Result<Vec<Watcher>, StoreError>;
+    /// `me` stops: its heartbeat goes and its lease is free at once.
+    fn leave(&mut self, me: &str) -> Result<(), StoreError>;
     /// Claims up to `limit` pending deliveries due at `now` and not held by another
     /// process, holding them until `lease_until`; with `entry`, only that update's.
     fn claim_deliveries(
@@ -269,19 +312,30 @@ impl Store {
         entry: &NewEntry,
     ) -> Result<TimelineEntry, StoreError> {
         self.backend
-            .append_entry(id, entry, false)?
+            .append_entry(id, entry, Once::Always)?
             .ok_or_else(|| StoreError::BadValue("an append wrote nothing".into()))
     }
 
     /// Appends `entry` unless the incident's timeline already holds an entry of the
-    /// same kind and text: for changes that several sitrep processes watching the
-    /// same alerts would each report. Returns the entry when it was written.
+    /// same kind and text: for what several sitrep processes would each say (a
+    /// reminder). Returns the entry when it was written.
     pub fn append_entry_once(
         &mut self,
         id: IncidentId,
         entry: &NewEntry,
     ) -> Result<Option<TimelineEntry>, StoreError> {
-        self.backend.append_entry(id, entry, true)
+        self.backend.append_entry(id, entry, Once::SameText)
+    }
+
+    /// Appends what an alert did (an [`AlertEvent`] entry) unless the log already
+    /// says it: every TUI and watcher on the database sees the same change and only
+    /// the first to write it does (see [`AlertEvent::repeats`]).
+    pub fn append_alert_event(
+        &mut self,
+        id: IncidentId,
+        entry: &NewEntry,
+    ) -> Result<Option<TimelineEntry>, StoreError> {
+        self.backend.append_entry(id, entry, Once::AlertTransition)
     }
 
     /// Appends a comms update to be posted to `channels`: the entry and its
@@ -295,7 +349,36 @@ impl Store {
         give_up_at: DateTime<Utc>,
     ) -> Result<TimelineEntry, StoreError> {
         self.backend
-            .append_for_posting(id, entry, channels, give_up_at)
+            .append_for_posting(id, entry, channels, give_up_at, Once::Always)?
+            .ok_or_else(|| StoreError::BadValue("an append wrote nothing".into()))
+    }
+
+    /// [`Store::append_for_posting`] unless the timeline already holds the same
+    /// entry (a reminder another watcher gave): `None` then, and nothing is posted.
+    pub fn append_once_for_posting(
+        &mut self,
+        id: IncidentId,
+        entry: &NewEntry,
+        channels: &[String],
+        give_up_at: DateTime<Utc>,
+    ) -> Result<Option<TimelineEntry>, StoreError> {
+        self.backend
+            .append_for_posting(id, entry, channels, give_up_at, Once::SameText)
+    }
+
+    /// See [`Backend::beat`].
+    pub fn beat(&mut self, me: &Watcher, lease_until: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.backend.beat(me, lease_until)
+    }
+
+    /// See [`Backend::watchers`].
+    pub fn watchers(&mut self) -> Result<Vec<Watcher>, StoreError> {
+        self.backend.watchers()
+    }
+
+    /// See [`Backend::leave`].
+    pub fn leave(&mut self, me: &str) -> Result<(), StoreError> {
+        self.backend.leave(me)
     }
 
     /// See [`Backend::claim_deliveries`].

@@ -527,3 +527,22 @@ pub fn claimed(row: &impl Columns) -> Result<crate::domain::outbox::Claimed, Sto
         at: time("at_ms", row.int(12)?)?,
     })
 }
+
+/// A watcher's heartbeat row joined with the duty lease (`w` and `l`).
+pub const WATCHER_COLUMNS: &str = "w.id, w.host, w.pid, w.version, w.started_ms, w.heartbeat_ms, \
+    coalesce(l.holder = w.id AND l.until_ms >= w.heartbeat_ms, false)";
+
+/// Heartbeats older than a day are pruned: they say nothing about who runs now.
+pub const PRUNE_WATCHERS_MS: i64 = 86_400_000;
+
+pub fn watcher(row: &impl Columns) -> Result<crate::domain::watchers::Watcher, StoreError> {
+    Ok(crate::domain::watchers::Watcher {
+        id: row.line(0)?,
+        host: row.line(1)?,
+        pid: row.int(2)?,
+        version: row.line(3)?,
+        started: time("started_ms", row.int(4)?)?,
+        heartbeat: time("heartbeat_ms", row.int(5)?)?,
+        on_duty: row.boolean(6)?,
+    })
+}

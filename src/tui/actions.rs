@@ -91,23 +91,6 @@ impl Actions {
     }
 }
 
-/// Says, for an act asked for when there is no database to record it in, that it
-/// was not done.
-pub fn unavailable(effect: &Effect, tx: &UnboundedSender<Msg>) {
-    let why = || Err("not done: sitrep has no database to record it in".to_string());
-    let msg = match effect {
-        Effect::Silence(_) => Msg::Silenced(why()),
-        Effect::Unsilence(_) => Msg::Unsilenced(why()),
-        Effect::Run(_) => Msg::RunEnded(why()),
-        Effect::ListSilences(id) => Msg::SilencesListed {
-            id: *id,
-            result: Err("sitrep has no database, so no incident to list silences for".into()),
-        },
-        _ => return,
-    };
-    let _ = tx.send(msg);
-}
-
 /// Makes each silence and records it; says what was made, or (`Err`) what was not
 /// and why (with what was made, if anything was).
 fn make(config: &Config, target: &Target, request: &SilenceRequest) -> Result<String, String> {

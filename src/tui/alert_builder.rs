@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
-use crate::domain::alert_set::Builder;
 use crate::app::Msg;
+use crate::domain::alert_set::Builder;
 use crate::domain::parse::truncate_to_millis;
 use crate::sources::poller::PollEvent;
 

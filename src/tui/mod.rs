@@ -97,11 +97,7 @@ pub fn run(launch: Launch<'_>) -> anyhow::Result<()> {
         }),
     };
     let database_named = Some(target.short());
-    let actions = Some(actions::Actions::new(
-        config,
-        target.clone(),
-        demo_seed.is_some(),
-    ));
+    let actions = actions::Actions::new(config, target.clone(), demo_seed.is_some());
     // The demo and a rehearsal post nowhere; the poster starts with the event loop.
     let post_through = match demo_seed {
         None if !drill && !config.comms.channels.is_empty() => {
@@ -198,7 +194,7 @@ async fn event_loop(
     team: Option<PgTarget>,
     mut exporter: store_worker::Exporter,
     post_through: Option<(Config, crate::store::Target, std::path::PathBuf)>,
-    mut actions: Option<actions::Actions>,
+    mut actions: actions::Actions,
     mut state: State,
     polls: mpsc::UnboundedReceiver<PollEvent>,
     mut pollers: JoinSet<()>,
@@ -260,10 +256,7 @@ async fn event_loop(
                 .into_iter()
                 .partition(Effect::is_action);
             for act in acts {
-                match actions.as_mut() {
-                    Some(actions) => actions.handle(act, &tx),
-                    None => actions::unavailable(&act, &tx),
-                }
+                actions.handle(act, &tx);
             }
             if let Err(why) = worker.run_all(effects) {
                 result = Err(dead_worker(why));
@@ -278,9 +271,7 @@ async fn event_loop(
         }
     }
     drop(terminal);
-    if let Some(actions) = actions {
-        actions.finish();
-    }
+    actions.finish();
     worker.finish();
     if result.is_err() {
         // The screen is gone: whatever was typed and not saved goes to stderr.

@@ -426,7 +426,7 @@ fn apply(
         } => Saved::Changed(store.resolve(id, summary.as_deref(), &author, at)?),
         Write::AddFollowUp(new) => Saved::FollowUp(store.add_follow_up(new)?),
         Write::AlertEntry(id, entry) => {
-            store.append_entry_once(id, &entry)?;
+            store.append_alert_event(id, &entry)?;
             Saved::AlertLogged
         }
         Write::EditFollowUp {

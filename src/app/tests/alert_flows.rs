@@ -2,10 +2,10 @@
 //! from alerts, linking, the alert detail and what the timeline is told.
 
 use super::*;
-use crate::domain::alert_set::Builder;
 use crate::app::alerts::SourceView;
 use crate::domain::alert::declaration_from;
 use crate::domain::alert::{normalize, Alert, LabelMapping, RawAlert};
+use crate::domain::alert_set::Builder;
 use std::collections::BTreeMap;
 
 fn alert(fp: &str, name: &str, severity: &str, service: &str, region: &str, start: i64) -> Alert {

@@ -21,14 +21,18 @@ use chrono::{DateTime, Utc};
 use postgres::error::SqlState;
 use postgres::{Client, IsolationLevel, Transaction};
 
-use super::rows::{self, json_list, millis, Columns, FOLLOWUP_COLUMNS, INCIDENT_COLUMNS};
+use super::rows::{
+    self, json_list, millis, Columns, FOLLOWUP_COLUMNS, INCIDENT_COLUMNS, PRUNE_WATCHERS_MS,
+    WATCHER_COLUMNS,
+};
 use super::{
     Backend, Change, Diagnostics, FollowUpChange, FollowUpChangeFn, FollowUpFilter, IncidentChange,
-    IncidentRecord, StoreError,
+    IncidentRecord, Once, StoreError,
 };
 use crate::domain::alert::LinkedAlert;
 use crate::domain::outbox::{Claimed, Delivery, DeliveryState};
 use crate::domain::review::ReviewedIncident;
+use crate::domain::watchers::Watcher;
 use crate::domain::{
     EntryId, EntryKind, FollowUp, FollowUpId, Incident, IncidentId, NewEntry, NewFollowUp,
     NewIncident, Revision, TimelineEntry,
@@ -262,6 +266,48 @@ impl PgStore {
     }
 }
 
+/// Whether `entry` says again what incident `id`'s log says (see [`Once`]), with the
+/// incident's row locked (`FOR UPDATE`) for the rest of the transaction: a second
+/// process checking the same incident waits here until the first has written and
+/// committed, then finds its entry. Fails when the incident does not exist.
+fn repeats(
+    tx: &mut Transaction<'_>,
+    id: IncidentId,
+    entry: &NewEntry,
+    once: Once,
+) -> Result<bool, StoreError> {
+    if tx
+        .query_opt("SELECT 1 FROM incident WHERE id = $1 FOR UPDATE", &[&id.0])?
+        .is_none()
+    {
+        return Err(StoreError::IncidentNotFound(id));
+    }
+    match once {
+        Once::Always => Ok(false),
+        Once::SameText => Ok(tx
+            .query_opt(
+                "SELECT 1 FROM timeline_entry WHERE incident_id = $1 AND kind = $2 AND text = $3",
+                &[&id.0, &entry.kind.as_str(), &entry.text],
+            )?
+            .is_some()),
+        Once::AlertTransition => {
+            let Some(needle) = crate::store::alert_needle(entry) else {
+                return Ok(false);
+            };
+            let texts: Vec<String> = tx
+                .query(
+                    "SELECT text FROM timeline_entry WHERE incident_id = $1 AND kind = 'alert' \
+                     AND strpos(text, $2) > 0 ORDER BY id DESC LIMIT 8",
+                    &[&id.0, &needle],
+                )?
+                .iter()
+                .filter_map(|r| r.try_get(0).ok())
+                .collect();
+            Ok(crate::store::alert_repeats(entry, &texts))
+        }
+    }
+}
+
 fn retryable(e: &postgres::Error) -> bool {
     matches!(
         e.code(),
@@ -436,8 +482,14 @@ impl Backend for PgStore {
         entry: &NewEntry,
         channels: &[String],
         give_up_at: DateTime<Utc>,
-    ) -> Result<TimelineEntry, StoreError> {
-        self.write(|tx| outbox::append_for_posting(tx, id, entry, channels, give_up_at))
+        once: Once,
+    ) -> Result<Option<TimelineEntry>, StoreError> {
+        self.write(|tx| {
+            if repeats(tx, id, entry, once)? {
+                return Ok(None);
+            }
+            outbox::append_for_posting(tx, id, entry, channels, give_up_at).map(Some)
+        })
     }
 
     fn claim_deliveries(
@@ -477,29 +529,72 @@ impl Backend for PgStore {
         &mut self,
         id: IncidentId,
         entry: &NewEntry,
-        once: bool,
+        once: Once,
     ) -> Result<Option<TimelineEntry>, StoreError> {
-        if !once {
+        if once == Once::Always {
             return self.append_plain(id, entry).map(Some);
         }
         self.write(|tx| {
-            if tx
-                .query_opt("SELECT 1 FROM incident WHERE id = $1", &[&id.0])?
-                .is_none()
-            {
-                return Err(StoreError::IncidentNotFound(id));
-            }
-            if once
-                && tx
-                    .query_opt(
-                        "SELECT 1 FROM timeline_entry WHERE incident_id = $1 AND kind = $2 AND text = $3",
-                        &[&id.0, &entry.kind.as_str(), &entry.text],
-                    )?
-                    .is_some()
-            {
+            if repeats(tx, id, entry, once)? {
                 return Ok(None);
             }
             insert_entry(tx, id, entry).map(Some)
+        })
+    }
+
+    fn beat(&mut self, me: &Watcher, lease_until: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let now = millis(me.heartbeat);
+            tx.execute(
+                "INSERT INTO watcher (id, host, pid, version, started_ms, heartbeat_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (id) DO UPDATE SET heartbeat_ms = excluded.heartbeat_ms",
+                &[&me.id, &me.host, &me.pid, &me.version, &millis(me.started), &now],
+            )?;
+            tx.execute(
+                "DELETE FROM watcher WHERE heartbeat_ms < $1",
+                &[&(now - PRUNE_WATCHERS_MS)],
+            )?;
+            let took = tx.query_opt(
+                "INSERT INTO watch_lease AS l (name, holder, until_ms) VALUES ('duties', $1, $2) \
+                 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms \
+                 WHERE l.holder = excluded.holder OR l.until_ms < $3 \
+                 RETURNING holder",
+                &[&me.id, &millis(lease_until), &now],
+            )?;
+            let holder: String = match took {
+                Some(row) => row.try_get(0)?,
+                None => tx
+                    .query_one("SELECT holder FROM watch_lease WHERE name = 'duties'", &[])?
+                    .try_get(0)?,
+            };
+            Ok(holder == me.id)
+        })
+    }
+
+    fn watchers(&mut self) -> Result<Vec<Watcher>, StoreError> {
+        self.read(|tx| {
+            let rows = tx.query(
+                &format!(
+                    "SELECT {WATCHER_COLUMNS} FROM watcher w \
+                     LEFT JOIN watch_lease l ON l.name = 'duties' ORDER BY w.heartbeat_ms DESC"
+                ),
+                &[],
+            )?;
+            // A row written around sitrep that does not read is left out here: it
+            // says nothing about a running watcher.
+            Ok(rows.iter().filter_map(|r| rows::watcher(r).ok()).collect())
+        })
+    }
+
+    fn leave(&mut self, me: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM watcher WHERE id = $1", &[&me])?;
+            tx.execute(
+                "UPDATE watch_lease SET until_ms = 0 WHERE name = 'duties' AND holder = $1",
+                &[&me],
+            )?;
+            Ok(())
         })
     }
 

@@ -18,12 +18,6 @@ pub fn append_for_posting(
     channels: &[String],
     give_up_at: DateTime<Utc>,
 ) -> Result<TimelineEntry, StoreError> {
-    if tx
-        .query_opt("SELECT 1 FROM incident WHERE id = $1", &[&id.0])?
-        .is_none()
-    {
-        return Err(StoreError::IncidentNotFound(id));
-    }
     let stored = insert_entry(tx, id, entry)?;
     for channel in channels {
         tx.execute(

@@ -265,6 +265,24 @@ pub const MIGRATIONS: &[&str] = &[
         END IF;
     END $grants$;
     "#,
+    // 8: who keeps the log when no TUI is open: each `sitrep watch` beats here, and
+    // one lease row says which of them does the duties that must not run twice.
+    r#"
+    CREATE TABLE watcher (
+        id           TEXT   PRIMARY KEY,
+        host         TEXT   NOT NULL,
+        pid          BIGINT NOT NULL,
+        version      TEXT   NOT NULL,
+        started_ms   BIGINT NOT NULL,
+        heartbeat_ms BIGINT NOT NULL
+    );
+    CREATE TABLE watch_lease (
+        name     TEXT   PRIMARY KEY,
+        holder   TEXT   NOT NULL,
+        until_ms BIGINT NOT NULL
+    );
+    CREATE INDEX timeline_entry_alerts ON timeline_entry (incident_id, id) WHERE kind = 'alert';
+    "#,
 ];
 
 /// The constraints migration 7 adds, by table, for `sitrep doctor`'s count of the
@@ -414,6 +432,7 @@ GRANT INSERT ON incident, timeline_entry, entry_revision, followup, linked_alert
 SELECT sitrep_grant_responder_writes();
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO sitrep_responder;
 REVOKE UPDATE, DELETE, TRUNCATE ON timeline_entry, entry_revision FROM PUBLIC, sitrep_responder;
+GRANT SELECT, INSERT, UPDATE, DELETE ON watcher, watch_lease TO sitrep_responder;
 "#;
 
 #[cfg(test)]

@@ -19,14 +19,18 @@ use rusqlite::{
     params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
 };
 
-use super::rows::{self, json_list, millis, Columns, FOLLOWUP_COLUMNS, INCIDENT_COLUMNS};
+use super::rows::{
+    self, json_list, millis, Columns, FOLLOWUP_COLUMNS, INCIDENT_COLUMNS, PRUNE_WATCHERS_MS,
+    WATCHER_COLUMNS,
+};
 use super::{
     Backend, Change, Diagnostics, FollowUpChange, FollowUpChangeFn, FollowUpFilter, IncidentChange,
-    IncidentRecord, StoreError,
+    IncidentRecord, Once, StoreError,
 };
 use crate::domain::alert::LinkedAlert;
 use crate::domain::outbox::{Claimed, Delivery, DeliveryState};
 use crate::domain::review::ReviewedIncident;
+use crate::domain::watchers::Watcher;
 use crate::domain::{
     EntryId, EntryKind, FollowUp, FollowUpId, Incident, IncidentId, NewEntry, NewFollowUp,
     NewIncident, Revision, Status, TimelineEntry,
@@ -131,8 +135,73 @@ impl Backend for SqliteStore {
         entry: &NewEntry,
         channels: &[String],
         give_up_at: DateTime<Utc>,
-    ) -> Result<TimelineEntry, StoreError> {
-        self.write(|tx| outbox::append_for_posting(tx, id, entry, channels, give_up_at))
+        once: Once,
+    ) -> Result<Option<TimelineEntry>, StoreError> {
+        self.write(|tx| {
+            load_incident_row(tx, id)?;
+            if repeats(tx, id, entry, once)? {
+                return Ok(None);
+            }
+            outbox::append_for_posting(tx, id, entry, channels, give_up_at).map(Some)
+        })
+    }
+
+    fn beat(&mut self, me: &Watcher, lease_until: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let now = millis(me.heartbeat);
+            tx.execute(
+                "INSERT INTO watcher (id, host, pid, version, started_ms, heartbeat_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                 ON CONFLICT (id) DO UPDATE SET heartbeat_ms = excluded.heartbeat_ms",
+                params![me.id, me.host, me.pid, me.version, millis(me.started), now],
+            )?;
+            tx.execute(
+                "DELETE FROM watcher WHERE heartbeat_ms < ?1",
+                params![now - PRUNE_WATCHERS_MS],
+            )?;
+            tx.execute(
+                "INSERT INTO watch_lease (name, holder, until_ms) VALUES ('duties', ?1, ?2) \
+                 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms \
+                 WHERE watch_lease.holder = excluded.holder OR watch_lease.until_ms < ?3",
+                params![me.id, millis(lease_until), now],
+            )?;
+            let holder: Option<String> = tx
+                .query_row("SELECT holder FROM watch_lease WHERE name = 'duties'", [], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            Ok(holder.as_deref() == Some(me.id.as_str()))
+        })
+    }
+
+    fn watchers(&mut self) -> Result<Vec<Watcher>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {WATCHER_COLUMNS} FROM watcher w \
+                 LEFT JOIN watch_lease l ON l.name = 'duties' ORDER BY w.heartbeat_ms DESC"
+            ))?;
+            let rows = stmt.query_map([], |row| Ok(rows::watcher(row)))?;
+            let mut out = Vec::new();
+            for row in rows {
+                // A row written around sitrep that does not read is left out here:
+                // it says nothing about a running watcher.
+                if let Ok(w) = row? {
+                    out.push(w);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn leave(&mut self, me: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM watcher WHERE id = ?1", params![me])?;
+            tx.execute(
+                "UPDATE watch_lease SET until_ms = 0 WHERE name = 'duties' AND holder = ?1",
+                params![me],
+            )?;
+            Ok(())
+        })
     }
 
     fn claim_deliveries(
@@ -287,17 +356,12 @@ impl Backend for SqliteStore {
         &mut self,
         id: IncidentId,
         entry: &NewEntry,
-        once: bool,
+        once: Once,
     ) -> Result<Option<TimelineEntry>, StoreError> {
         self.write(|tx| {
             load_incident_row(tx, id)?;
-            if once {
-                let exists = tx
-                    .prepare_cached("SELECT 1 FROM timeline_entry WHERE incident_id = ?1 AND kind = ?2 AND text = ?3")?
-                    .exists(params![id.0, entry.kind.as_str(), entry.text])?;
-                if exists {
-                    return Ok(None);
-                }
+            if repeats(tx, id, entry, once)? {
+                return Ok(None);
             }
             insert_entry(tx, id, entry).map(Some)
         })
@@ -582,6 +646,38 @@ fn sync_linked_alerts(
         )?;
     }
     Ok(())
+}
+
+/// Whether `entry` says again what incident `id`'s log says (see [`Once`]). The
+/// write transaction (`BEGIN IMMEDIATE`) holds the file's write lock, so no other
+/// process writes between this check and the insert.
+fn repeats(
+    tx: &Transaction<'_>,
+    id: IncidentId,
+    entry: &NewEntry,
+    once: Once,
+) -> Result<bool, StoreError> {
+    match once {
+        Once::Always => Ok(false),
+        Once::SameText => Ok(tx
+            .prepare_cached(
+                "SELECT 1 FROM timeline_entry WHERE incident_id = ?1 AND kind = ?2 AND text = ?3",
+            )?
+            .exists(params![id.0, entry.kind.as_str(), entry.text])?),
+        Once::AlertTransition => {
+            let Some(needle) = crate::store::alert_needle(entry) else {
+                return Ok(false);
+            };
+            let texts = tx
+                .prepare_cached(
+                    "SELECT text FROM timeline_entry WHERE incident_id = ?1 AND kind = 'alert' \
+                     AND typeof(text) = 'text' AND instr(text, ?2) > 0 ORDER BY id DESC LIMIT 8",
+                )?
+                .query_map(params![id.0, needle], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(crate::store::alert_repeats(entry, &texts))
+        }
+    }
 }
 
 fn load_incident_row(conn: &Connection, id: IncidentId) -> Result<Incident, StoreError> {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Transaction};
 
-use super::{insert_entry, load_incident_row};
+use super::insert_entry;
 use crate::domain::outbox::{Claimed, Delivery, DeliveryState};
 use crate::domain::{EntryId, IncidentId, NewEntry, TimelineEntry};
 use crate::store::rows::{self, millis, DELIVERY_COLUMNS};
@@ -17,7 +17,6 @@ pub fn append_for_posting(
     channels: &[String],
     give_up_at: DateTime<Utc>,
 ) -> Result<TimelineEntry, StoreError> {
-    load_incident_row(tx, id)?;
     let stored = insert_entry(tx, id, entry)?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO comms_delivery (incident_id, entry_id, channel, state, next_ms, give_up_ms) \

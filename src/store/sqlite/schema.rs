@@ -213,6 +213,24 @@ pub const MIGRATIONS: &[&str] = &[
         OR (NEW.cancelled_ms IS NOT NULL AND NEW.cancelled_ms NOT BETWEEN 946684800000 AND 4102444800000)
     BEGIN SELECT RAISE(ABORT, 'sitrep: a follow-up needs a title, an owner, a YYYY-MM-DD due date and sane times'); END;
     "#,
+    // 11: who keeps the log when no TUI is open: each `sitrep watch` beats here, and
+    // one lease row says which of them does the duties that must not run twice.
+    r#"
+    CREATE TABLE watcher (
+        id           TEXT    PRIMARY KEY,
+        host         TEXT    NOT NULL,
+        pid          INTEGER NOT NULL,
+        version      TEXT    NOT NULL,
+        started_ms   INTEGER NOT NULL,
+        heartbeat_ms INTEGER NOT NULL
+    );
+    CREATE TABLE watch_lease (
+        name     TEXT    PRIMARY KEY,
+        holder   TEXT    NOT NULL,
+        until_ms INTEGER NOT NULL
+    );
+    CREATE INDEX timeline_entry_alerts ON timeline_entry (incident_id, id) WHERE kind = 'alert';
+    "#,
 ];
 
 /// For `sitrep doctor`: what each table's rows must be, as the checks of migration 10
