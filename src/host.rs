@@ -38,6 +38,26 @@ pub fn account_name() -> Option<String> {
     }
 }
 
+/// This machine's name (for a watcher's heartbeat); `unknown-host` when the
+/// kernel will not say.
+pub fn host_name() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most `buf.len()` bytes into `buf`.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    let name = if rc == 0 {
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        String::new()
+    };
+    let name = crate::domain::text::sanitize_line(name.trim());
+    if name.is_empty() {
+        "unknown-host".into()
+    } else {
+        name
+    }
+}
+
 /// Reads a small file a person named (the config, a token, a CA): only a
 /// regular file, and at most `max` bytes, so that `/dev/zero`, a FIFO or a huge file
 /// named by mistake is an error instead of a hang or all the memory.

@@ -45,14 +45,93 @@ fn precreate_private_files(dir: &Path, now: chrono::DateTime<chrono::Utc>) {
 /// read-only home would warn on every command): `sitrep doctor` checks it. Later
 /// calls do nothing.
 pub fn init(dir: &Path) {
+    init_as(dir, false);
+}
+
+/// [`init`] for a service (`sitrep watch`): every line also goes to stderr, in the
+/// journal's format when stderr is not a terminal (each line starts with its
+/// syslog priority, `<3>` for an error to `<7>` for debug, and carries no time:
+/// journald adds it), as the servers beside it do under systemd.
+pub fn init_service(dir: &Path) {
+    init_as(dir, true);
+}
+
+fn init_as(dir: &Path, service: bool) {
     use std::sync::Once;
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let _ = start(dir);
+        if let Err(e) = start(dir, service) {
+            if service {
+                // A service says so: there is nobody to run `sitrep doctor`.
+                eprintln!("<4>sitrep: cannot write the log file under {}: {e}", dir.display());
+            }
+        }
     });
 }
 
-fn start(dir: &Path) -> Result<(), String> {
+/// The syslog priority journald reads from a line's `<N>` prefix.
+pub fn journal_priority(level: &tracing::Level) -> u8 {
+    match *level {
+        tracing::Level::ERROR => 3,
+        tracing::Level::WARN => 4,
+        tracing::Level::INFO => 6,
+        tracing::Level::DEBUG | tracing::Level::TRACE => 7,
+    }
+}
+
+/// stderr, each line prefixed with its level's journal priority.
+struct JournalStderr;
+
+struct PrefixedLine {
+    prefix: String,
+    line: Vec<u8>,
+}
+
+impl std::io::Write for PrefixedLine {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.line.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for PrefixedLine {
+    fn drop(&mut self) {
+        use std::io::Write as _;
+        // One event, one write: lines of two threads never interleave.
+        let text = String::from_utf8_lossy(&self.line);
+        let mut out = String::new();
+        for line in text.lines() {
+            out.push_str(&self.prefix);
+            out.push_str(line);
+            out.push('\n');
+        }
+        let _ = std::io::stderr().lock().write_all(out.as_bytes());
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for JournalStderr {
+    type Writer = PrefixedLine;
+    fn make_writer(&'a self) -> Self::Writer {
+        PrefixedLine {
+            prefix: "<6>".into(),
+            line: Vec::new(),
+        }
+    }
+    fn make_writer_for(&'a self, meta: &tracing::Metadata<'_>) -> Self::Writer {
+        PrefixedLine {
+            prefix: format!("<{}>", journal_priority(meta.level())),
+            line: Vec::new(),
+        }
+    }
+}
+
+fn start(dir: &Path, service: bool) -> Result<(), String> {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    use tracing_subscriber::Layer as _;
     crate::config::create_private_dir(dir).map_err(|e| e.to_string())?;
     precreate_private_files(dir, chrono::Utc::now());
     let appender = RollingFileAppender::builder()
@@ -66,10 +145,26 @@ fn start(dir: &Path) -> Result<(), String> {
         .ok()
         .and_then(|raw| EnvFilter::try_new(raw.trim()).ok())
         .unwrap_or_else(|| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let file = tracing_subscriber::fmt::layer()
         .with_writer(appender)
-        .with_env_filter(filter)
-        .with_target(false)
+        .with_ansi(false)
+        .with_target(false);
+    let stderr = service.then(|| {
+        use std::io::IsTerminal as _;
+        let layer = tracing_subscriber::fmt::layer().with_target(false);
+        if std::io::stderr().is_terminal() {
+            layer.with_writer(std::io::stderr).boxed()
+        } else {
+            layer
+                .with_writer(JournalStderr)
+                .with_ansi(false)
+                .without_time()
+                .with_level(false)
+                .boxed()
+        }
+    });
+    tracing_subscriber::registry()
+        .with(file.and_then(stderr).with_filter(filter))
         .try_init()
         .map_err(|e| e.to_string())?;
     let previous = std::panic::take_hook();

@@ -150,6 +150,7 @@ on_both_engines! {
             started: now,
             heartbeat: at,
             on_duty: false,
+            stopped: None,
         };
         let secs = chrono::Duration::seconds;
         assert!(a_store.beat(&watcher("a", now), now + secs(20)).unwrap());
@@ -162,10 +163,12 @@ on_both_engines! {
         let seen = a_store.watchers().unwrap();
         assert_eq!(seen.len(), 2, "{seen:?}");
         assert_eq!(seen.iter().filter(|w| w.on_duty).map(|w| w.host.as_str()).collect::<Vec<_>>(), ["b"]);
-        // b leaves cleanly: its lease is free at once, its heartbeat gone.
+        // b leaves cleanly: its lease is free at once, and it is said to have stopped.
         b_store.leave(&watcher("b", now).id).unwrap();
         assert!(a_store.beat(&watcher("a", now + secs(28)), now + secs(48)).unwrap());
-        assert_eq!(a_store.watchers().unwrap().len(), 1);
+        let seen = a_store.watchers().unwrap();
+        let b = seen.iter().find(|w| w.host == "b").unwrap();
+        assert!(b.stopped.is_some() && !b.is_live(now + secs(28)), "{b:?}");
     }
 
     commits_are_durable_by_the_engines_own_settings(engine) {

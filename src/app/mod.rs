@@ -50,6 +50,8 @@ pub enum Msg {
     },
     /// Another process committed to the database.
     StoreChanged,
+    /// Whether a `sitrep watch` beats on this database now.
+    Watched(bool),
     /// The team database cannot be reached (since when, and why); writes fail until
     /// it is back, and typed text stays where it is.
     DatabaseLost {
@@ -518,6 +520,9 @@ pub struct State {
     /// Which database this log is on, as the header names it (`team sitrep on
     /// db1`, `local sitrep.db`); None in the demo, which says DEMO.
     pub database: Option<String>,
+    /// Whether a `sitrep watch` keeps this log when no TUI is open (None: not known
+    /// yet, or the demo).
+    pub watched: Option<bool>,
     /// The team database is unreachable: since when, and why.
     pub database_down: Option<(DateTime<Utc>, String)>,
     /// How often customers are promised an update (config `comms.update_every`).
@@ -567,6 +572,7 @@ impl State {
             slo_errors: Vec::new(),
             drill: false,
             database: None,
+            watched: None,
             database_down: None,
             comms_every: Duration::minutes(30),
             post_channels: Vec::new(),

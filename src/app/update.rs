@@ -69,6 +69,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::StoreChanged => reload(state),
+        Msg::Watched(running) => {
+            state.watched = Some(running);
+            Vec::new()
+        }
         Msg::DatabaseLost { since, why } => {
             // Keep the first moment it was lost: the header counts from there.
             let since = state.database_down.as_ref().map_or(since, |(s, _)| *s);

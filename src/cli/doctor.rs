@@ -140,7 +140,7 @@ pub fn run(global: &GlobalArgs, paths: Paths) -> Result<String, CliError> {
             None
         }
     };
-    checks.push(database(&paths, config.as_ref()));
+    checks.extend(database(&paths, config.as_ref()));
     match &config {
         Some(config) => {
             let ctx = Context {
@@ -202,24 +202,24 @@ pub fn run(global: &GlobalArgs, paths: Paths) -> Result<String, CliError> {
 
 /// The database: where, which engine and version, the schema, the engine's own
 /// check, and whether you can write to it.
-fn database(paths: &Paths, config: Option<&Config>) -> Check {
+fn database(paths: &Paths, config: Option<&Config>) -> Vec<Check> {
     let configured = config.and_then(|c| c.db.as_deref());
     let target = match paths.target_for(Feed::Live, configured) {
         Ok(target) => target,
         Err(e) => {
-            return Check::fail(
+            return vec![Check::fail(
                 "database",
                 "",
                 e.to_string(),
                 "fix --db, SITREP_DB or db in the config",
-            )
+            )]
         }
     };
     let busy = config.map_or(std::time::Duration::from_secs(5), |c| c.busy_timeout);
     if let Target::Sqlite(path) = &target {
         if !path.exists() {
             let dir = path.parent().unwrap_or(std::path::Path::new("."));
-            return match crate::config::writable_dir(dir) {
+            return vec![match crate::config::writable_dir(dir) {
                 Ok(()) => Check::ok(
                     "database",
                     path.display().to_string(),
@@ -231,7 +231,7 @@ fn database(paths: &Paths, config: Option<&Config>) -> Check {
                     why,
                     "make its directory writable by you, or point --db/SITREP_DB elsewhere",
                 ),
-            };
+            }];
         }
     }
     let name = match &target {
@@ -239,7 +239,7 @@ fn database(paths: &Paths, config: Option<&Config>) -> Check {
         Target::Postgres(pg) => pg.shown(),
     };
     match Store::connect(&target, busy, false) {
-        Ok(mut store) => describe(&mut store, name),
+        Ok(mut store) => vec![describe(&mut store, name.clone()), watchers(&mut store, name)],
         Err(write_error) => {
             // Say what it is even when it cannot be written.
             let seen = Store::connect(&target, busy, true)
@@ -262,13 +262,35 @@ fn database(paths: &Paths, config: Option<&Config>) -> Check {
                 (_, StoreError::TooNew { .. }) => "upgrade sitrep",
                 _ => "make the file and its directory writable by you, or point --db/SITREP_DB elsewhere",
             };
-            Check::fail(
+            vec![Check::fail(
                 "database",
                 name,
                 format!("cannot be written: {write_error}{seen}"),
                 fix,
-            )
+            )]
         }
+    }
+}
+
+/// Whether a `sitrep watch` keeps this database's log (its last heartbeat). Not a
+/// failure when none runs: one person on a laptop needs none.
+fn watchers(store: &mut Store, name: String) -> Check {
+    match store.watchers() {
+        Ok(watchers) => {
+            let now = Utc::now();
+            let state = crate::domain::watchers::WatchState::of(watchers, now);
+            let mut detail = state.describe(now);
+            if !state.is_running() {
+                detail.push_str(" (start one with 'sitrep watch'; contrib/sitrep-watch.service runs it under systemd)");
+            }
+            Check::ok("watch", name, detail)
+        }
+        Err(e) => Check::fail(
+            "watch",
+            name,
+            format!("cannot read the watchers' heartbeats: {e}"),
+            "see the database check above",
+        ),
     }
 }
 

@@ -15,6 +15,7 @@ mod review;
 mod run;
 mod silence;
 mod slo;
+mod watch;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -220,6 +221,12 @@ pub enum Command {
     Run(run::RunArgs),
     /// Silence alerts in the Alertmanager for an incident; list or expire its silences
     Silence(silence::SilenceArgs),
+    /// Keep the log with no TUI open: log alert changes, deliver comms, remind, end pages
+    ///
+    /// A service: runs until SIGTERM or SIGINT, logs to stderr (in the journal's
+    /// format under systemd) and to the log file. `--listen` serves /healthz and
+    /// /metrics. Any number may run on one database: each change is logged once.
+    Watch(watch::WatchArgs),
 }
 
 /// A failure with the exit code it maps to.
@@ -545,6 +552,9 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         }
         other => other,
     };
+    if let Command::Watch(_) = command {
+        crate::logging::init_service(&paths.log_dir);
+    }
     crate::logging::init(&paths.log_dir);
     if let Command::Doctor = command {
         // Runs with a broken config too: it is what it checks first.
@@ -580,6 +590,7 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         Command::Db(command) => db::run(&ctx, command),
         Command::Doctor => doctor::run(global, ctx.paths.clone()),
         Command::Silence(args) => silence::run(&ctx, args),
+        Command::Watch(args) => watch::watch(&ctx, args),
         Command::Run(args) => {
             let ran = run::run(&ctx, args)?;
             match ran.exit_code {

@@ -67,6 +67,29 @@ struct ConfigFile {
     comms: CommsFile,
     #[serde(default)]
     escalation: EscalationFile,
+    #[serde(default)]
+    watch: WatchFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WatchFile {
+    /// Remind the comms lead that a customer update is due soon and overdue.
+    customer_update_reminders: Option<bool>,
+    /// How long before an update is due the first reminder is given.
+    update_due_soon: Option<String>,
+    /// Remind that a P2 is still in triage past `p2_triage_window`.
+    triage_reminders: Option<bool>,
+    /// Where `sitrep watch` serves /healthz and /metrics when `--listen` is not given.
+    listen: Option<String>,
+}
+
+/// What `sitrep watch` does beside logging alerts and delivering comms.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Watch {
+    pub reminders: crate::domain::reminders::ReminderRules,
+    /// `host:port` for /healthz and /metrics; none: not served.
+    pub listen: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -173,6 +196,7 @@ pub struct Config {
     pub db: Option<String>,
     pub comms: Comms,
     pub escalation: Escalation,
+    pub watch: Watch,
 }
 
 /// Where alerts come from and which database they go with, decided once for every
@@ -477,7 +501,34 @@ impl Config {
             }
         }
         let page = page_options(file.escalation.labels, file.escalation.generator_url)?;
+        let defaults = crate::domain::reminders::ReminderRules::default();
+        let due_soon = match &file.watch.update_due_soon {
+            Some(raw) => match crate::domain::parse::parse_duration(raw) {
+                Ok(d) if d >= Duration::minutes(1) && d < update_every => d,
+                _ => {
+                    return Err(ConfigError::Value {
+                        key: "watch update_due_soon".into(),
+                        detail: format!(
+                            "'{raw}' must be a duration of at least 1m and shorter than comms update_every, e.g. 5m"
+                        ),
+                    })
+                }
+            },
+            None => defaults.due_soon.min(update_every / 2),
+        };
+        let watch = Watch {
+            reminders: crate::domain::reminders::ReminderRules {
+                customer_updates: file
+                    .watch
+                    .customer_update_reminders
+                    .unwrap_or(defaults.customer_updates),
+                due_soon,
+                triage: file.watch.triage_reminders.unwrap_or(defaults.triage),
+            },
+            listen: file.watch.listen.filter(|l| !l.trim().is_empty()),
+        };
         Ok(Self {
+            watch,
             escalation: Escalation {
                 page,
                 enabled: file
@@ -695,6 +746,15 @@ pub const EXAMPLE: &str = r##"# sitrep configuration.
 # source = "prod"                   # default: the first Alertmanager source
 # labels = { severity = "critical", team = "sre" }   # set on the page
 # generator_url = "https://wiki.example.com/incidents/{incident}"  # receivers link here
+
+# `sitrep watch` keeps the log when no TUI is open: it logs what linked alerts do,
+# delivers comms, ends pages of resolved incidents, and reminds the team (a timeline
+# entry, posted to the "internal" channels only, never to customers).
+# [watch]
+# customer_update_reminders = true  # "next customer update due by …", then "overdue"
+# update_due_soon = "5m"            # how early the first one comes
+# triage_reminders = true           # a P2 still in triage past p2_triage_window
+# listen = "127.0.0.1:9464"         # /healthz and /metrics (or --listen)
 
 # Which labels mean what. The defaults understand Sloth and Pyrra.
 # [labels]

@@ -25,6 +25,8 @@ pub struct Watcher {
     pub heartbeat: DateTime<Utc>,
     /// It held the duty lease at its last beat.
     pub on_duty: bool,
+    /// It stopped cleanly (SIGTERM) at this time.
+    pub stopped: Option<DateTime<Utc>>,
 }
 
 impl Watcher {
@@ -34,7 +36,7 @@ impl Watcher {
     }
 
     pub fn is_live(&self, now: DateTime<Utc>) -> bool {
-        now - self.heartbeat < GONE_AFTER
+        self.stopped.is_none() && now - self.heartbeat < GONE_AFTER
     }
 }
 
@@ -92,10 +94,13 @@ impl WatchState {
                 "no `sitrep watch` has run on this database: alert changes are logged, comms retried and reminders given only while a TUI is open".into()
             }
             Self::None(Some(w)) => format!(
-                "no `sitrep watch` running: the last one ({} pid {}) beat {} ago; alert changes are logged, comms retried and reminders given only while a TUI is open",
+                "no `sitrep watch` running: the last one ({} pid {}) {}; alert changes are logged, comms retried and reminders given only while a TUI is open",
                 w.host,
                 w.pid,
-                ago(w.heartbeat)
+                match w.stopped {
+                    Some(at) => format!("stopped {} ago", ago(at)),
+                    None => format!("last beat {} ago (killed, or cut off from the database)", ago(w.heartbeat)),
+                }
             ),
         }
     }
@@ -118,6 +123,7 @@ mod tests {
             started: t(0),
             heartbeat: t(beat),
             on_duty: false,
+            stopped: None,
         }
     }
 
@@ -136,10 +142,15 @@ mod tests {
         assert!(
             state
                 .describe(t(200))
-                .starts_with("no `sitrep watch` running: the last one (a pid 7) beat 1m ago"),
+                .starts_with("no `sitrep watch` running: the last one (a pid 7) last beat 1m ago (killed"),
             "{}",
             state.describe(t(200))
         );
+        let mut stopped = watcher("a", 100);
+        stopped.stopped = Some(t(101));
+        let state = WatchState::of(vec![stopped], t(102));
+        assert!(!state.is_running());
+        assert!(state.describe(t(102)).contains("(a pid 7) stopped 1s ago"));
         assert!(WatchState::of(Vec::new(), t(0))
             .describe(t(0))
             .starts_with("no `sitrep watch` has run"));

@@ -64,6 +64,69 @@ pub fn after_change(
             });
         }
     };
+    escalate(store, config, &record, author, now, true)
+}
+
+/// For `sitrep watch`: ends the page of every incident that is no longer an open
+/// P1 while its page still fires (resolved or downgraded when the Alertmanager did
+/// not answer, or by a sitrep that pages nobody). A failure is logged in the
+/// incident's timeline the first time only (`failed` remembers), then tried again
+/// quietly at each call.
+pub fn end_stale_pages(
+    store: &mut Store,
+    config: &Config,
+    author: &str,
+    now: DateTime<Utc>,
+    failed: &mut std::collections::HashSet<IncidentId>,
+) -> Result<Vec<Escalated>, crate::store::StoreError> {
+    if !config.escalation.enabled {
+        return Ok(Vec::new());
+    }
+    let mut done = Vec::new();
+    for incident in store.list_incidents(false)? {
+        let still_pageable = incident.severity == crate::domain::Severity::P1
+            && incident.status.is_open();
+        // A page lasts PAGE_LASTS at most: one older than that ended on its own.
+        let recent = incident
+            .resolved_at
+            .is_none_or(|at| now - at < escalation::PAGE_LASTS);
+        if incident.drill || still_pageable || !recent {
+            continue;
+        }
+        let record = store.load_incident(incident.id)?;
+        if !matches!(
+            escalation::decide(&record.incident, &record.timeline),
+            Some((Paging::End, true))
+        ) {
+            continue;
+        }
+        let first_try = !failed.contains(&incident.id);
+        if let Some(outcome) = escalate(store, config, &record, author, now, first_try) {
+            match outcome.outcome {
+                Outcome::Failed(_) => {
+                    failed.insert(incident.id);
+                }
+                _ => {
+                    failed.remove(&incident.id);
+                }
+            }
+            done.push(outcome);
+        }
+    }
+    Ok(done)
+}
+
+/// Pages or ends the page as `record` now stands, and logs it (a failure only when
+/// `log_failure`: it is returned either way).
+fn escalate(
+    store: &mut Store,
+    config: &Config,
+    record: &crate::domain::IncidentRecord,
+    author: &str,
+    now: DateTime<Utc>,
+    log_failure: bool,
+) -> Option<Escalated> {
+    let id = record.incident.id;
     let (paging, news) = escalation::decide(&record.incident, &record.timeline)?;
     let result = match source(config) {
         None => Err(
@@ -100,6 +163,12 @@ pub fn after_change(
         Err(why) => {
             tracing::warn!(incident = id.0, "escalation failed: {why}");
             let text = escalation::failed_text(paging, &why);
+            if !log_failure {
+                return Some(Escalated {
+                    outcome: Outcome::Failed(text),
+                    entry: None,
+                });
+            }
             (text.clone(), Outcome::Failed(text))
         }
     };

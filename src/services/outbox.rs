@@ -39,6 +39,72 @@ pub struct Pass {
     pub retrying: Vec<(String, String)>,
 }
 
+/// What one round of [`deliver_until_stopped`] did.
+#[derive(Debug)]
+pub enum Round {
+    Pass(Pass),
+    /// The database could not be opened or failed the pass (tried again next tick).
+    StoreFailed(String),
+    /// An internal error ended the loop; what is pending stays for the next sitrep.
+    Panicked,
+}
+
+/// The delivery loop of the TUI's poster and of `sitrep watch`, on a thread with a
+/// database connection of its own: delivers what is due once every `tick`, and at
+/// once when woken (an update was just logged), until every sender of `wake` is
+/// gone or `report` returns false. A receiver that hangs holds up only this loop,
+/// and stopping waits for the pass in flight to finish (each try is bounded by its
+/// channel's timeout), so a delivery is never left half-recorded by a clean stop.
+pub fn deliver_until_stopped(
+    config: &Config,
+    target: &crate::store::Target,
+    templates_dir: &Path,
+    wake: &std::sync::mpsc::Receiver<()>,
+    tick: StdDuration,
+    mut report: impl FnMut(Round) -> bool,
+) {
+    use std::sync::mpsc::RecvTimeoutError;
+    let mut store: Option<Store> = None;
+    loop {
+        match wake.recv_timeout(tick) {
+            Ok(()) | Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+        while wake.try_recv().is_ok() {}
+        if store.is_none() {
+            match Store::connect(target, config.busy_timeout, false) {
+                Ok(s) => store = Some(s),
+                Err(e) => {
+                    tracing::warn!("comms delivery: cannot open the database: {e}");
+                    if !report(Round::StoreFailed(e.to_string())) {
+                        return;
+                    }
+                    continue;
+                }
+            }
+        }
+        let Some(open) = store.as_mut() else { continue };
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            deliver_due(open, config, templates_dir, None)
+        }));
+        let round = match result {
+            Ok(Ok(pass)) => Round::Pass(pass),
+            Ok(Err(e)) => {
+                tracing::warn!("comms delivery: {e}");
+                store = None;
+                Round::StoreFailed(e.to_string())
+            }
+            Err(_) => {
+                report(Round::Panicked);
+                return;
+            }
+        };
+        if !report(round) {
+            return;
+        }
+    }
+}
+
 /// The channels an update is posted to, by name.
 pub fn channel_names(config: &Config) -> Vec<String> {
     config

@@ -209,6 +209,8 @@ pub trait Backend: Send {
     fn watchers(&mut self) -> Result<Vec<Watcher>, StoreError>;
     /// `me` stops: its heartbeat goes and its lease is free at once.
     fn leave(&mut self, me: &str) -> Result<(), StoreError>;
+    /// Deliveries still pending, and when the oldest one's update was logged.
+    fn outbox_backlog(&mut self) -> Result<(i64, Option<DateTime<Utc>>), StoreError>;
     /// Claims up to `limit` pending deliveries due at `now` and not held by another
     /// process, holding them until `lease_until`; with `entry`, only that update's.
     fn claim_deliveries(
@@ -374,6 +376,11 @@ impl Store {
     /// See [`Backend::watchers`].
     pub fn watchers(&mut self) -> Result<Vec<Watcher>, StoreError> {
         self.backend.watchers()
+    }
+
+    /// See [`Backend::outbox_backlog`].
+    pub fn outbox_backlog(&mut self) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
+        self.backend.outbox_backlog()
     }
 
     /// See [`Backend::leave`].

@@ -530,7 +530,7 @@ pub fn claimed(row: &impl Columns) -> Result<crate::domain::outbox::Claimed, Sto
 
 /// A watcher's heartbeat row joined with the duty lease (`w` and `l`).
 pub const WATCHER_COLUMNS: &str = "w.id, w.host, w.pid, w.version, w.started_ms, w.heartbeat_ms, \
-    coalesce(l.holder = w.id AND l.until_ms >= w.heartbeat_ms, false)";
+    coalesce(l.holder = w.id AND l.until_ms >= w.heartbeat_ms, false), w.stopped_ms";
 
 /// Heartbeats older than a day are pruned: they say nothing about who runs now.
 pub const PRUNE_WATCHERS_MS: i64 = 86_400_000;
@@ -544,5 +544,14 @@ pub fn watcher(row: &impl Columns) -> Result<crate::domain::watchers::Watcher, S
         started: time("started_ms", row.int(4)?)?,
         heartbeat: time("heartbeat_ms", row.int(5)?)?,
         on_duty: row.boolean(6)?,
+        stopped: optional_time("stopped_ms", row.opt_int(7)?)?,
     })
+}
+
+/// Pending deliveries and the oldest one's update time; the same SQL on both engines.
+pub const OUTBOX_BACKLOG: &str = "SELECT count(*), min(e.at_ms) FROM comms_delivery d \
+    JOIN timeline_entry e ON e.id = d.entry_id WHERE d.state = 'pending'";
+
+pub fn backlog(row: &impl Columns) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
+    Ok((row.int(0)?, optional_time("at_ms", row.opt_int(1)?)?))
 }

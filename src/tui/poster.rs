@@ -4,7 +4,7 @@
 //! only this thread; what it finished is said on the banner (a failure loudly).
 
 use std::path::PathBuf;
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Sender};
 use std::thread;
 use std::time::Duration;
 
@@ -12,7 +12,8 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::app::Msg;
 use crate::config::Config;
-use crate::store::{Store, Target};
+use crate::services::outbox::{self, Round};
+use crate::store::Target;
 
 const TICK: Duration = Duration::from_secs(1);
 
@@ -40,59 +41,39 @@ pub fn spawn(
 ) -> Poster {
     let (wake, woken) = mpsc::channel::<()>();
     let poster = Poster {
-        channels: crate::services::outbox::channel_names(&config),
+        channels: outbox::channel_names(&config),
         config: config.clone(),
         wake,
     };
     thread::spawn(move || {
-        let mut store: Option<Store> = None;
-        loop {
-            match woken.recv_timeout(TICK) {
-                Ok(()) | Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return,
-            }
-            while woken.try_recv().is_ok() {}
-            if store.is_none() {
-                match Store::connect(&target, config.busy_timeout, false) {
-                    Ok(s) => store = Some(s),
-                    Err(e) => {
-                        tracing::warn!("comms poster: cannot open the database: {e}");
-                        continue;
-                    }
-                }
-            }
-            let Some(open) = store.as_mut() else { continue };
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                crate::services::outbox::deliver_due(open, &config, &templates_dir, None)
-            }));
-            let pass = match result {
-                Ok(Ok(pass)) => pass,
-                Ok(Err(e)) => {
-                    tracing::warn!("comms poster: {e}");
-                    store = None;
-                    continue;
-                }
-                Err(_) => {
+        outbox::deliver_until_stopped(
+            &config,
+            &target,
+            &templates_dir,
+            &woken,
+            TICK,
+            |round| match round {
+                Round::Pass(pass) => pass
+                    .finished
+                    .into_iter()
+                    .filter_map(|finished| {
+                        let entry = finished.entry?;
+                        Some(if finished.posted {
+                            Ok(entry.text)
+                        } else {
+                            Err(entry.text)
+                        })
+                    })
+                    .all(|msg| tx.send(Msg::Posted(msg)).is_ok()),
+                Round::StoreFailed(_) => !tx.is_closed(),
+                Round::Panicked => {
                     let _ = tx.send(Msg::Posted(Err(
                         "comms posting stopped after an internal error; updates stay in the outbox for the next sitrep".into(),
                     )));
-                    return;
+                    false
                 }
-            };
-            for finished in pass.finished {
-                let Some(entry) = finished.entry else {
-                    continue;
-                };
-                let msg = if finished.posted {
-                    Ok(entry.text)
-                } else {
-                    Err(entry.text)
-                };
-                if tx.send(Msg::Posted(msg)).is_err() {
-                    return;
-                }
-            }
-        }
+            },
+        );
     });
     poster
 }

@@ -24,6 +24,8 @@ use crate::report::{context, Templates, COMMS_TEXT_TEMPLATE, POSTMORTEM_TEMPLATE
 use crate::store::{IncidentRecord, Store, StoreError};
 
 const WATCH_INTERVAL: Duration = Duration::from_millis(300);
+/// How often the worker reads whether a `sitrep watch` runs on the database.
+const WATCHERS_EVERY: Duration = Duration::from_secs(5);
 
 /// What the worker needs to write postmortem drafts.
 #[derive(Clone)]
@@ -123,7 +125,25 @@ fn work(mut store: Store, exporter: &Exporter, rx: &Receiver<Effect>, tx: &Unbou
     // SQLite has no change feed: a number that moves on every commit is compared when
     // idle. PostgreSQL pushes changes (see `change_feed`) and says `None` here.
     let mut seen = store.change_token().ok().flatten();
+    // Whether a `sitrep watch` keeps this log, read every few seconds and said
+    // when it changes (the header's `watch: ok` / `watch: none`).
+    let mut watched: Option<bool> = None;
+    let mut next_watch_check = std::time::Instant::now();
     loop {
+        if exporter.demo.is_none() && std::time::Instant::now() >= next_watch_check {
+            next_watch_check = std::time::Instant::now() + WATCHERS_EVERY;
+            if let Ok(watchers) = store.watchers() {
+                let running =
+                    crate::domain::watchers::WatchState::of(watchers, chrono::Utc::now())
+                        .is_running();
+                if watched != Some(running) {
+                    watched = Some(running);
+                    if tx.send(Msg::Watched(running)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
         match rx.recv_timeout(WATCH_INTERVAL) {
             Ok(effect) => {
                 if let Some(msg) = execute(&mut store, exporter, effect, tx) {

@@ -90,6 +90,11 @@ fn render_header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     // Last: a failing source's reason matters more on a narrow screen.
     if let Some(database) = &state.database {
         spans.push(Span::styled(format!("  · {database}"), theme.dim()));
+        match state.watched {
+            Some(true) => spans.push(Span::styled(" · watch: ok", theme.dim())),
+            Some(false) => spans.push(Span::styled(" · watch: none", theme.warning())),
+            None => {}
+        }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

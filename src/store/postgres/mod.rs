@@ -587,9 +587,16 @@ impl Backend for PgStore {
         })
     }
 
+    fn outbox_backlog(&mut self) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
+        self.read(|tx| rows::backlog(&tx.query_one(rows::OUTBOX_BACKLOG, &[])?))
+    }
+
     fn leave(&mut self, me: &str) -> Result<(), StoreError> {
         self.write(|tx| {
-            tx.execute("DELETE FROM watcher WHERE id = $1", &[&me])?;
+            tx.execute(
+                "UPDATE watcher SET stopped_ms = $2 WHERE id = $1",
+                &[&me, &millis(chrono::Utc::now())],
+            )?;
             tx.execute(
                 "UPDATE watch_lease SET until_ms = 0 WHERE name = 'duties' AND holder = $1",
                 &[&me],

@@ -274,7 +274,8 @@ pub const MIGRATIONS: &[&str] = &[
         pid          BIGINT NOT NULL,
         version      TEXT   NOT NULL,
         started_ms   BIGINT NOT NULL,
-        heartbeat_ms BIGINT NOT NULL
+        heartbeat_ms BIGINT NOT NULL,
+        stopped_ms   BIGINT
     );
     CREATE TABLE watch_lease (
         name     TEXT   PRIMARY KEY,

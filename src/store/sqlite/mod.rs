@@ -193,9 +193,23 @@ impl Backend for SqliteStore {
         })
     }
 
+    fn outbox_backlog(&mut self) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(rows::OUTBOX_BACKLOG)?;
+            let mut found = stmt.query([])?;
+            match found.next()? {
+                Some(row) => rows::backlog(row),
+                None => Ok((0, None)),
+            }
+        })
+    }
+
     fn leave(&mut self, me: &str) -> Result<(), StoreError> {
         self.write(|tx| {
-            tx.execute("DELETE FROM watcher WHERE id = ?1", params![me])?;
+            tx.execute(
+                "UPDATE watcher SET stopped_ms = ?2 WHERE id = ?1",
+                params![me, millis(chrono::Utc::now())],
+            )?;
             tx.execute(
                 "UPDATE watch_lease SET until_ms = 0 WHERE name = 'duties' AND holder = ?1",
                 params![me],

@@ -222,7 +222,8 @@ pub const MIGRATIONS: &[&str] = &[
         pid          INTEGER NOT NULL,
         version      TEXT    NOT NULL,
         started_ms   INTEGER NOT NULL,
-        heartbeat_ms INTEGER NOT NULL
+        heartbeat_ms INTEGER NOT NULL,
+        stopped_ms   INTEGER
     );
     CREATE TABLE watch_lease (
         name     TEXT    PRIMARY KEY,
