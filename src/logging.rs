@@ -63,7 +63,10 @@ fn init_as(dir: &Path, service: bool) {
         if let Err(e) = start(dir, service) {
             if service {
                 // A service says so: there is nobody to run `sitrep doctor`.
-                eprintln!("<4>sitrep: cannot write the log file under {}: {e}", dir.display());
+                eprintln!(
+                    "<4>sitrep: cannot write the log file under {}: {e}",
+                    dir.display()
+                );
             }
         }
     });

@@ -239,7 +239,10 @@ fn database(paths: &Paths, config: Option<&Config>) -> Vec<Check> {
         Target::Postgres(pg) => pg.shown(),
     };
     match Store::connect(&target, busy, false) {
-        Ok(mut store) => vec![describe(&mut store, name.clone()), watchers(&mut store, name)],
+        Ok(mut store) => vec![
+            describe(&mut store, name.clone()),
+            watchers(&mut store, name),
+        ],
         Err(write_error) => {
             // Say what it is even when it cannot be written.
             let seen = Store::connect(&target, busy, true)

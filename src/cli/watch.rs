@@ -24,12 +24,16 @@ pub fn watch(ctx: &Context, args: WatchArgs) -> Result<String, CliError> {
     }
     let listen = match (args.listen, &ctx.config.watch.listen) {
         (Some(addr), _) => Some(addr),
-        (None, Some(raw)) => Some(raw.trim().parse::<SocketAddr>().map_err(|_| {
-            ConfigError::Value {
-                key: "watch listen".into(),
-                detail: format!("'{raw}' must be IP:PORT, e.g. 127.0.0.1:9464"),
-            }
-        })?),
+        (None, Some(raw)) => {
+            Some(
+                raw.trim()
+                    .parse::<SocketAddr>()
+                    .map_err(|_| ConfigError::Value {
+                        key: "watch listen".into(),
+                        detail: format!("'{raw}' must be IP:PORT, e.g. 127.0.0.1:9464"),
+                    })?,
+            )
+        }
         (None, None) => None,
     };
     // Opening the store here migrates a SQLite file and makes its directory, as

@@ -140,9 +140,9 @@ mod tests {
         let state = WatchState::of(vec![watcher("b", 90), watcher("a", 100)], t(200));
         assert!(!state.is_running());
         assert!(
-            state
-                .describe(t(200))
-                .starts_with("no `sitrep watch` running: the last one (a pid 7) last beat 1m ago (killed"),
+            state.describe(t(200)).starts_with(
+                "no `sitrep watch` running: the last one (a pid 7) last beat 1m ago (killed"
+            ),
             "{}",
             state.describe(t(200))
         );

@@ -84,8 +84,8 @@ pub fn end_stale_pages(
     }
     let mut done = Vec::new();
     for incident in store.list_incidents(false)? {
-        let still_pageable = incident.severity == crate::domain::Severity::P1
-            && incident.status.is_open();
+        let still_pageable =
+            incident.severity == crate::domain::Severity::P1 && incident.status.is_open();
         // A page lasts PAGE_LASTS at most: one older than that ended on its own.
         let recent = incident
             .resolved_at

@@ -46,13 +46,8 @@ pub fn spawn(
         wake,
     };
     thread::spawn(move || {
-        outbox::deliver_until_stopped(
-            &config,
-            &target,
-            &templates_dir,
-            &woken,
-            TICK,
-            |round| match round {
+        outbox::deliver_until_stopped(&config, &target, &templates_dir, &woken, TICK, |round| {
+            match round {
                 Round::Pass(pass) => pass
                     .finished
                     .into_iter()
@@ -72,8 +67,8 @@ pub fn spawn(
                     )));
                     false
                 }
-            },
-        );
+            }
+        });
     });
     poster
 }

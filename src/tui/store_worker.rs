@@ -133,9 +133,8 @@ fn work(mut store: Store, exporter: &Exporter, rx: &Receiver<Effect>, tx: &Unbou
         if exporter.demo.is_none() && std::time::Instant::now() >= next_watch_check {
             next_watch_check = std::time::Instant::now() + WATCHERS_EVERY;
             if let Ok(watchers) = store.watchers() {
-                let running =
-                    crate::domain::watchers::WatchState::of(watchers, chrono::Utc::now())
-                        .is_running();
+                let running = crate::domain::watchers::WatchState::of(watchers, chrono::Utc::now())
+                    .is_running();
                 if watched != Some(running) {
                     watched = Some(running);
                     if tx.send(Msg::Watched(running)).is_err() {

@@ -227,7 +227,11 @@ async fn watch(
     let _ = http_stop.send(());
     let joined = tokio::task::spawn_blocking(move || {
         let mut panicked = Vec::new();
-        for (name, handle) in [("alert logger", logger), ("poster", poster), ("duties", duty)] {
+        for (name, handle) in [
+            ("alert logger", logger),
+            ("poster", poster),
+            ("duties", duty),
+        ] {
             if handle.join().is_err() {
                 panicked.push(name);
             }
@@ -409,11 +413,20 @@ fn duties(
                     if let Ok((backlog, oldest)) = open.outbox_backlog() {
                         status.metrics.outbox_backlog.set(backlog);
                         status.metrics.outbox_oldest_age.set(
-                            oldest.map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1000.0),
+                            oldest.map_or(0.0, |t| {
+                                (now - t).num_milliseconds().max(0) as f64 / 1000.0
+                            }),
                         );
                     }
                     if on_duty {
-                        do_duties(open, config, status, &mut failed_pages, &mut next_pages, wake);
+                        do_duties(
+                            open,
+                            config,
+                            status,
+                            &mut failed_pages,
+                            &mut next_pages,
+                            wake,
+                        );
                     }
                 }
                 Err(e) => {

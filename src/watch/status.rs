@@ -55,10 +55,7 @@ impl Health {
             (None, Some(at)) if now - at <= Self::window(slowest) => {
                 Ok(format!("database answered {} ago", ago(at)))
             }
-            (None, Some(at)) => Err(format!(
-                "database unreachable: no answer for {}",
-                ago(at)
-            )),
+            (None, Some(at)) => Err(format!("database unreachable: no answer for {}", ago(at))),
             (None, None) => Err("database unreachable: no answer yet".to_string()),
         };
         let answering: Vec<String> = self
@@ -66,7 +63,8 @@ impl Health {
             .iter()
             .filter_map(|s| {
                 let at = s.last_ok?;
-                (now - at <= Self::window(s.interval)).then(|| format!("{} ({} ago)", s.name, ago(at)))
+                (now - at <= Self::window(s.interval))
+                    .then(|| format!("{} ({} ago)", s.name, ago(at)))
             })
             .collect();
         let sources = if self.sources.is_empty() {
@@ -327,13 +325,21 @@ mod tests {
     fn healthy_only_while_the_database_and_a_source_answer_within_three_intervals() {
         let (ok, why) = health(Some(100), None, Some(99)).verdict(t(101));
         assert!(ok, "{why}");
-        assert_eq!(why, "ok: database answered 1s ago; sources answering: eu (2s ago)");
+        assert_eq!(
+            why,
+            "ok: database answered 1s ago; sources answering: eu (2s ago)"
+        );
         let (ok, why) = health(Some(100), Some("connection refused"), Some(99)).verdict(t(101));
         assert!(!ok);
         assert_eq!(why, "database unreachable: connection refused");
         let (ok, why) = health(Some(100), None, Some(90)).verdict(t(101));
         assert!(!ok);
-        assert!(why.starts_with("no source answered in the last 3 poll intervals (eu: last answered 11s ago)"), "{why}");
+        assert!(
+            why.starts_with(
+                "no source answered in the last 3 poll intervals (eu: last answered 11s ago)"
+            ),
+            "{why}"
+        );
         let (ok, why) = health(Some(80), None, Some(100)).verdict(t(101));
         assert!(!ok);
         assert_eq!(why, "database unreachable: no answer for 21s");
@@ -347,7 +353,13 @@ mod tests {
         let status = Status::new(health(None, None, None).sources);
         status.source_answered("eu", t(1));
         status.source_failed("eu", "timeout");
-        status.metrics.deliveries.get_or_create(&OutcomeLabel { outcome: "posted".into() }).inc();
+        status
+            .metrics
+            .deliveries
+            .get_or_create(&OutcomeLabel {
+                outcome: "posted".into(),
+            })
+            .inc();
         let text = status.encode();
         for line in [
             "sitrep_source_up{source=\"eu\"} 0",

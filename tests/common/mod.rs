@@ -3,6 +3,7 @@
 pub mod backend;
 pub mod engine;
 pub mod postgres;
+pub mod receiver;
 pub mod tmux;
 
 /// The texts of a `show --json` document's timeline, oldest first.
