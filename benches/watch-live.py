@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""`sitrep watch` against a real Alertmanager holding 60,000 alerts, polled every 2 s.
+
+Measures, on the release binary:
+- the watcher's CPU over 60 s (utime + stime from /proc, % of one core) and its
+  peak RSS (VmHWM), with Alertmanager's own CPU over the same 60 s as the same-run
+  baseline (it is answering the same polls);
+- from an alert resolving in Alertmanager (its POST returned) to the entry in the
+  incident's timeline (the SQLite file polled every 5 ms): 10 rounds of resolve and
+  fire again, median and max of each.
+
+Run: benches/watch-live.py (builds the release binary; needs python3 and Debian's
+prometheus-alertmanager).
+"""
+import json
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "sitrep"], cwd=ROOT, check=True)
+BIN = os.path.join(ROOT, "target", "release", "sitrep")
+ALERTS, BATCH, ROUNDS, WINDOW = 60_000, 5_000, 10, 60
+work = tempfile.mkdtemp(prefix="sitrep-watch-live-")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rfc3339(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def post(url, body):
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        r.read()
+
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+am_port = free_port()
+open(f"{work}/am.yml", "w").write("route:\n  receiver: none\nreceivers:\n  - name: none\n")
+am = subprocess.Popen(["prometheus-alertmanager", f"--config.file={work}/am.yml",
+                       f"--web.listen-address=127.0.0.1:{am_port}", "--cluster.listen-address=",
+                       f"--storage.path={work}/am"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+AM = f"http://127.0.0.1:{am_port}"
+watch = None
+try:
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{AM}/-/ready", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    now = datetime.now(timezone.utc)
+    starts, ends = rfc3339(now - timedelta(minutes=5)), rfc3339(now + timedelta(hours=2))
+    services = ["room", "cdn-edge", "chat", "gifting", "moderation", "auth"]
+    regions = ["eu-west", "us-east", "ap-south"]
+    for start in range(0, ALERTS, BATCH):
+        post(f"{AM}/api/v2/alerts", [{
+            "labels": {"alertname": f"PodCrashLooping{i // 50}",
+                       "severity": "critical" if i % 4 == 0 else "warning",
+                       "service": services[i % 6], "region": regions[i % 3], "pod": f"pod-{i}"},
+            "annotations": {"summary": f"pod {i} restarting"},
+            "startsAt": starts, "endsAt": ends} for i in range(start, start + BATCH)])
+    linked = {"alertname": "BenchLinked", "severity": "critical", "service": "bench", "region": "eu-west"}
+    post(f"{AM}/api/v2/alerts", [{"labels": linked, "endsAt": ends}])
+    alerts = json.load(urllib.request.urlopen(f"{AM}/api/v2/alerts?filter=alertname%3D%22BenchLinked%22"))
+    fingerprint = alerts[0]["fingerprint"]
+
+    db = f"{work}/live.db"
+    open(f"{work}/config.toml", "w").write(
+        f'[[sources]]\nname = "am"\nkind = "alertmanager"\nurls = ["{AM}"]\npoll_interval = "2s"\n'
+        f'max_response_bytes = 268435456\n\n[escalation]\nenabled = false\n')
+    env = dict(os.environ, SITREP_CONFIG=f"{work}/config.toml", SITREP_DB=db, SITREP_USER="bench",
+               HOME=work, XDG_DATA_HOME=f"{work}/data", XDG_STATE_HOME=f"{work}/state")
+    subprocess.run([BIN, "declare", "--title", "bench", "--severity", "P1", "--alert", fingerprint],
+                   env=env, check=True, capture_output=True)
+    watch = subprocess.Popen([BIN, "watch"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(10)  # the first answers parsed, the set built
+
+    w0, a0, t0 = cpu_seconds(watch.pid), cpu_seconds(am.pid), time.monotonic()
+    time.sleep(WINDOW)
+    w1, a1, t1 = cpu_seconds(watch.pid), cpu_seconds(am.pid), time.monotonic()
+    watch_cpu = 100 * (w1 - w0) / (t1 - t0)
+    am_cpu = 100 * (a1 - a0) / (t1 - t0)
+
+    conn = sqlite3.connect(db)
+
+    def count(prefix):
+        return conn.execute("SELECT count(*) FROM timeline_entry WHERE kind = 'alert' AND text LIKE ?",
+                            (prefix + "%",)).fetchone()[0]
+
+    def wait_for(prefix, before):
+        while count(prefix) == before:
+            time.sleep(0.005)
+
+    resolved, fired = [], []
+    for _ in range(ROUNDS):
+        before = count("alert resolved")
+        post(f"{AM}/api/v2/alerts", [{"labels": linked, "endsAt": rfc3339(datetime.now(timezone.utc) - timedelta(seconds=1))}])
+        t = time.monotonic()
+        wait_for("alert resolved", before)
+        resolved.append(time.monotonic() - t)
+        time.sleep(1)
+        before = count("alert firing again")
+        post(f"{AM}/api/v2/alerts", [{"labels": linked, "endsAt": ends}])
+        t = time.monotonic()
+        wait_for("alert firing again", before)
+        fired.append(time.monotonic() - t)
+        time.sleep(1)
+    rss = peak_rss_mib(watch.pid)
+    ms = lambda xs: f"median {1000 * statistics.median(xs):.0f} ms, max {1000 * max(xs):.0f} ms"
+    print(f"alerts in Alertmanager: {ALERTS + 1}, poll every 2 s, {WINDOW} s window")
+    print(f"watcher CPU: {watch_cpu:.1f}% of one core (Alertmanager answering the same polls: {am_cpu:.1f}%)")
+    print(f"watcher peak RSS: {rss:.0f} MiB")
+    print(f"alert resolved -> timeline entry ({ROUNDS} rounds): {ms(resolved)}")
+    print(f"alert firing again -> timeline entry ({ROUNDS} rounds): {ms(fired)}")
+finally:
+    if watch:
+        watch.terminate()
+        watch.wait()
+    am.terminate()
+    am.wait()
