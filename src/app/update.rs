@@ -457,7 +457,7 @@ fn alert_key(
             }
         },
         Key::Char('d') => {
-            let prefill = declaration_from(&[&*alert]);
+            let prefill = declaration_from(&[&*alert], state.now);
             state.board.looked(state.now);
             state.layer = Layer::Form(Box::new(Form::declare_from(
                 prefill,
@@ -524,7 +524,7 @@ fn alerts_key(state: &mut State, input: Input) -> Vec<Effect> {
             if chosen.is_empty() {
                 state.layer = Layer::Form(Box::new(Form::declare(&state.user, state.time_display)));
             } else {
-                let prefill = declaration_from(&chosen);
+                let prefill = declaration_from(&chosen, state.now);
                 state.board.looked(state.now);
                 state.layer = Layer::Form(Box::new(Form::declare_from(
                     prefill,

@@ -131,7 +131,7 @@ pub fn declare(ctx: &Context, args: DeclareArgs) -> Result<String, CliError> {
         let found = looked_up(ctx, &args.alerts);
         let refs: Vec<&crate::domain::alert::Alert> =
             found.iter().filter_map(|(_, a)| a.as_deref()).collect();
-        let from_alerts = crate::domain::alert::declaration_from(&refs);
+        let from_alerts = crate::domain::alert::declaration_from(&refs, ctx.now);
         if declaration.regions.is_empty() {
             declaration.regions = from_alerts.regions;
         }

@@ -36,6 +36,9 @@ pub fn watch(ctx: &Context, args: WatchArgs) -> Result<String, CliError> {
         }
         (None, None) => None,
     };
+    // Like the TUI: freed pages go back to the system at once, so a 60,000-alert
+    // answer parsed every few seconds does not leave its peak resident.
+    crate::tune_allocator();
     // Opening the store here migrates a SQLite file and makes its directory, as
     // every command that writes does; the watcher then opens its own connections.
     drop(ctx.open_store()?);

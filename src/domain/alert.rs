@@ -489,8 +489,10 @@ fn names_word(text: &str, word: &str) -> bool {
 }
 
 /// A declaration prefilled from alerts: title from the first, the highest severity,
-/// their regions, the earliest start as trigger time, and their fingerprints linked.
-pub fn declaration_from(alerts: &[&Alert]) -> super::Declaration {
+/// their regions, the earliest start as trigger time (never after `now`: a source
+/// whose clock runs ahead, or an alert posted with only an end, would make the
+/// declaration refuse its own trigger time), and their fingerprints linked.
+pub fn declaration_from(alerts: &[&Alert], now: DateTime<Utc>) -> super::Declaration {
     let Some(first) = alerts.first() else {
         return super::Declaration::default();
     };
@@ -518,7 +520,11 @@ pub fn declaration_from(alerts: &[&Alert]) -> super::Declaration {
         title,
         severity: Some(severity),
         regions,
-        trigger_time: alerts.iter().filter_map(|a| a.starts_at).min(),
+        trigger_time: alerts
+            .iter()
+            .filter_map(|a| a.starts_at)
+            .min()
+            .map(|t| t.min(now)),
         linked_alerts: alerts.iter().map(|a| a.fingerprint.clone()).collect(),
         alerts: alerts.iter().map(|a| LinkedAlert::from(*a)).collect(),
         ..super::Declaration::default()

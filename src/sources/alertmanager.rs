@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
+use std::sync::Arc;
 
 use super::{Parsed, Previous, SourceError};
 use crate::domain::alert::{normalize, AlertState, LabelMapping, RawAlert};
@@ -139,11 +140,17 @@ pub fn parse_on(
             parsed.skip(&"invalid UTF-8 in the alert");
             return;
         }
+        let hash = super::raw_hash(item.get());
+        if let Some(same) = previous.unchanged(hash, now) {
+            parsed.alerts.push(Arc::clone(same));
+            parsed.raw.push((hash, Arc::clone(same)));
+            return;
+        }
         match serde_json::from_str::<WireAlert>(item.get()) {
             Ok(wire) => {
-                parsed
-                    .alerts
-                    .push(previous.reuse(normalize(source, raw(wire, now), mapping)))
+                let alert = previous.reuse(normalize(source, raw(wire, now), mapping));
+                parsed.raw.push((hash, Arc::clone(&alert)));
+                parsed.alerts.push(alert);
             }
             Err(e) => parsed.skip(&e),
         }
@@ -189,6 +196,7 @@ pub(super) fn json_kind(v: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::Snapshot;
 
     #[test]
     fn an_alert_with_invalid_utf8_is_skipped_and_counted_the_rest_kept() {
@@ -302,6 +310,61 @@ mod tests {
             assert_eq!(many.alerts, one.alerts, "{workers}");
             assert_eq!(many.skipped, one.skipped);
             assert_eq!(many.first_skip_reason, one.first_skip_reason);
+        }
+    }
+
+    /// An element sent again byte for byte is the previous alert, not parsed again;
+    /// one that changed is parsed; one whose end the clock has passed is parsed
+    /// again, and reads resolved.
+    #[test]
+    fn an_unchanged_element_is_reused_without_parsing_and_a_changed_one_is_read() {
+        let m = LabelMapping::default();
+        let end = (now() + chrono::Duration::seconds(30)).to_rfc3339();
+        let body = |summary: &str| {
+            format!(
+                r#"[{{"fingerprint":"a","labels":{{"alertname":"A"}},"annotations":{{"summary":"{summary}"}},"status":{{"state":"active"}}}},
+                    {{"fingerprint":"b","labels":{{"alertname":"B"}},"endsAt":"{end}","status":{{"state":"active"}}}}]"#
+            )
+        };
+        let mut first = Snapshot {
+            alerts: Vec::new(),
+            ..demo_snapshot()
+        };
+        let parsed = parse_on(
+            body("x").as_bytes(),
+            "am",
+            &m,
+            now(),
+            &Previous::default(),
+            1,
+        )
+        .unwrap();
+        first.alerts = parsed.alerts.clone();
+        first.raw = parsed.raw;
+        let previous = Previous::of(&mut first, &Previous::default());
+        let again = parse_on(body("x").as_bytes(), "am", &m, now(), &previous, 1).unwrap();
+        assert!(Arc::ptr_eq(&again.alerts[0], &parsed.alerts[0]));
+        assert!(Arc::ptr_eq(&again.alerts[1], &parsed.alerts[1]));
+        let changed = parse_on(body("y").as_bytes(), "am", &m, now(), &previous, 1).unwrap();
+        assert_eq!(changed.alerts[0].summary.as_deref(), Some("y"));
+        assert!(Arc::ptr_eq(&changed.alerts[1], &parsed.alerts[1]));
+        let later = now() + chrono::Duration::minutes(1);
+        let ended = parse_on(body("x").as_bytes(), "am", &m, later, &previous, 1).unwrap();
+        assert_eq!(ended.alerts[1].state, AlertState::Resolved);
+        assert!(Arc::ptr_eq(&ended.alerts[0], &parsed.alerts[0]));
+    }
+
+    fn demo_snapshot() -> Snapshot {
+        Snapshot {
+            source: "am".into(),
+            kind: crate::sources::SourceKind::Alertmanager,
+            alerts: Vec::new(),
+            skipped: 0,
+            member_errors: Vec::new(),
+            fetched_at: now(),
+            latency_ms: 0,
+            raw: Vec::new(),
+            body_len: 0,
         }
     }
 

@@ -268,6 +268,8 @@ impl DemoFeed {
             member_errors: Vec::new(),
             fetched_at: now,
             latency_ms: 0,
+            raw: Vec::new(),
+            body_len: 0,
         }
     }
 

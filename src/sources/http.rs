@@ -96,7 +96,39 @@ pub async fn get(
     url: &str,
     options: &HttpOptions,
 ) -> Result<Vec<u8>, SourceError> {
-    send(client, reqwest::Method::GET, url, None, options).await
+    send_into(
+        client,
+        reqwest::Method::GET,
+        url,
+        None,
+        options,
+        Vec::new(),
+        0,
+    )
+    .await
+}
+
+/// [`get`] into `buffer` (a poller's, kept from its last answer), sized for
+/// `expected` bytes when the server does not say how many are coming (Alertmanager
+/// streams its answer), so a 40 MB answer is neither grown by doubling nor read
+/// into fresh pages each time.
+pub async fn get_into(
+    client: &Client,
+    url: &str,
+    options: &HttpOptions,
+    buffer: Vec<u8>,
+    expected: usize,
+) -> Result<Vec<u8>, SourceError> {
+    send_into(
+        client,
+        reqwest::Method::GET,
+        url,
+        None,
+        options,
+        buffer,
+        expected,
+    )
+    .await
 }
 
 /// Sends `method` to `url` with an optional JSON `body` (the Alertmanager's silences
@@ -107,6 +139,18 @@ pub async fn send(
     url: &str,
     body: Option<&serde_json::Value>,
     options: &HttpOptions,
+) -> Result<Vec<u8>, SourceError> {
+    send_into(client, method, url, body, options, Vec::new(), 0).await
+}
+
+async fn send_into(
+    client: &Client,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<&serde_json::Value>,
+    options: &HttpOptions,
+    mut buffer: Vec<u8>,
+    expected: usize,
 ) -> Result<Vec<u8>, SourceError> {
     let mut request = client
         .request(method, url)
@@ -157,12 +201,13 @@ pub async fn send(
     }
     // Sized once when the server says how much is coming (growing a 30 MB answer by
     // doubling copies it about twice over).
-    let mut body = Vec::with_capacity(
-        response
-            .content_length()
-            .map_or(64 * 1024, |n| n as usize)
-            .min(options.max_bytes),
-    );
+    let wanted = response
+        .content_length()
+        .map_or((expected + expected / 8).max(64 * 1024), |n| n as usize)
+        .min(options.max_bytes);
+    buffer.clear();
+    buffer.reserve(wanted);
+    let mut body = buffer;
     while let Some(chunk) = response
         .chunk()
         .await

@@ -60,7 +60,11 @@ pub async fn run(source: Source, mapping: LabelMapping, tx: UnboundedSender<Poll
     let mut failures = 0u32;
     let mut previous = std::sync::Arc::new(Previous::default());
     loop {
-        let event = match fetch_reusing(&source, &mapping, previous).await {
+        // Polls start every `poll_interval` (not that long after the previous one
+        // ended): a source that takes a second to answer is still read every 2 s
+        // when asked to be, and a change waits at most one interval to be seen.
+        let began = tokio::time::Instant::now();
+        let event = match fetch_reusing(&source, &mapping, std::sync::Arc::clone(&previous)).await {
             Ok(snapshot) => {
                 if failures > 0 {
                     tracing::info!(
@@ -71,7 +75,8 @@ pub async fn run(source: Source, mapping: LabelMapping, tx: UnboundedSender<Poll
                     tracing::debug!(source = %source.name, alerts = snapshot.alerts.len(), "polled");
                 }
                 failures = 0;
-                previous = std::sync::Arc::new(Previous::new(&snapshot.alerts));
+                let mut snapshot = snapshot;
+                previous = std::sync::Arc::new(Previous::of(&mut snapshot, &previous));
                 PollEvent::Fetched(snapshot)
             }
             Err(error) => {
@@ -97,9 +102,14 @@ pub async fn run(source: Source, mapping: LabelMapping, tx: UnboundedSender<Poll
             failures,
             jitter(&source.name, failures),
         );
-        tokio::time::sleep(delay).await;
+        // Never back to back: a source slower than its interval gets a breath.
+        let next = (began + delay).max(tokio::time::Instant::now() + MIN_GAP);
+        tokio::time::sleep_until(next).await;
     }
 }
+
+/// The least time between the end of one poll and the start of the next.
+const MIN_GAP: Duration = Duration::from_millis(100);
 
 /// Plays the demo feed, alerts and SLOs, once a second, until the receiver is gone.
 pub async fn run_demo(feed: DemoFeed, mapping: LabelMapping, tx: UnboundedSender<PollEvent>) {

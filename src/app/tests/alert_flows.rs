@@ -132,15 +132,24 @@ fn declaring_from_two_marked_alerts_takes_the_earliest_start_and_links_both() {
 fn a_single_alert_prefills_service_and_summary_in_the_title() {
     let mut a = alert("a", "RoomDown", "warning", "room", "eu", 2);
     a.summary = Some("stream starts failing".into());
-    let d = declaration_from(&[&a]);
+    let d = declaration_from(&[&a], t(10));
     assert_eq!(d.title, "room: stream starts failing");
     assert_eq!(d.severity, Some(Severity::P2));
     // A summary that names its service already is not prefixed again.
     a.summary = Some("Room 5xx above 5% in eu-west".into());
     assert_eq!(
-        declaration_from(&[&a]).title,
+        declaration_from(&[&a], t(10)).title,
         "Room 5xx above 5% in eu-west"
     );
+}
+
+/// An alert that says it starts after now (a source's clock ahead, or posted with
+/// only an end) prefills now, which the declaration accepts, not its own start.
+#[test]
+fn an_alert_starting_in_the_future_prefills_now_as_the_trigger_time() {
+    let a = alert("a", "RoomDown", "critical", "room", "eu", 50);
+    assert_eq!(declaration_from(&[&a], t(10)).trigger_time, Some(t(10)));
+    assert_eq!(declaration_from(&[&a], t(60)).trigger_time, Some(t(50)));
 }
 
 #[test]
