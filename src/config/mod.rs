@@ -700,7 +700,7 @@ pub const EXAMPLE: &str = r##"# sitrep configuration.
 # ca_file = "/etc/ssl/internal-ca.pem"          # an extra CA to trust
 # timeout = "10s"                               # the whole request; connect_timeout = "3s"
 # max_response_bytes = 33554432                 # answers larger than this are refused
-# poll_interval = "15s"                         # how often the TUI reads it
+# poll_interval = "15s"                         # how often the TUI and `sitrep watch` read it
 
 # Service level objectives, read from a Prometheus source (the first one unless
 # `source` names another). The default query is Sloth's recording rule
