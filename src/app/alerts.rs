@@ -10,7 +10,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Utc};
 
 use crate::domain::alert::Alert;
-use crate::domain::alert_rules::{open_links, AlertRules, Answer};
+use crate::domain::alert_rules::{open_links, AlertRules};
 use crate::domain::alert_set::{AlertSet, Built, Group};
 use crate::domain::health::SourceHealth;
 use crate::domain::{Incident, IncidentId, NewEntry};
@@ -204,20 +204,7 @@ impl AlertBoard {
             return Vec::new();
         };
         let old = std::mem::replace(&mut self.set, set);
-        let answer = Answer {
-            at: change.at,
-            first_answer: change.first_answer,
-            after_outage: change.after_outage,
-            arrived: &change.arrived,
-            gone: &change.gone,
-        };
-        let current = Arc::clone(&self.set);
-        let entries = self.rules.apply(
-            &answer,
-            |fp| old.contains(fp),
-            |fp| current.get(fp).map(|a| &**a),
-            incidents,
-        );
+        let entries = self.rules.apply_change(&change, &old, &self.set, incidents);
         let set = Arc::clone(&self.set);
         self.marked.retain(|fp| set.contains(fp));
         self.rebuild_rows();

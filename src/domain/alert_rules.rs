@@ -122,6 +122,30 @@ impl AlertRules {
         entries
     }
 
+    /// [`AlertRules::apply`] to one built answer: `before` is the merged set before
+    /// it, `now` after. The TUI's board and `sitrep watch` both call this.
+    pub fn apply_change(
+        &mut self,
+        change: &super::alert_set::Change,
+        before: &super::alert_set::AlertSet,
+        now: &super::alert_set::AlertSet,
+        incidents: &[Incident],
+    ) -> Vec<(IncidentId, NewEntry)> {
+        let answer = Answer {
+            at: change.at,
+            first_answer: change.first_answer,
+            after_outage: change.after_outage,
+            arrived: &change.arrived,
+            gone: &change.gone,
+        };
+        self.apply(
+            &answer,
+            |fp| before.contains(fp),
+            |fp| now.get(fp).map(|a| &**a),
+            incidents,
+        )
+    }
+
     /// A new alert matches an open incident it is not linked to when its region is
     /// one of the incident's and its service is the service of an alert linked to it.
     fn matches<'n>(

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::alert_rules::{AlertRules, Answer};
+use crate::domain::alert_rules::AlertRules;
 use crate::domain::alert_set::{AlertSet, Builder};
 use crate::domain::parse::truncate_to_millis;
 use crate::domain::{Incident, IncidentId, NewEntry};
@@ -78,20 +78,7 @@ impl AlertLog {
             return (polled, Vec::new());
         };
         let old = std::mem::replace(&mut self.set, set);
-        let current = Arc::clone(&self.set);
-        let answer = Answer {
-            at: change.at,
-            first_answer: change.first_answer,
-            after_outage: change.after_outage,
-            arrived: &change.arrived,
-            gone: &change.gone,
-        };
-        let entries = self.rules.apply(
-            &answer,
-            |fp| old.contains(fp),
-            |fp| current.get(fp).map(|a| &**a),
-            incidents,
-        );
+        let entries = self.rules.apply_change(&change, &old, &self.set, incidents);
         (polled, entries)
     }
 }
