@@ -4,11 +4,14 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::Args;
 
 use super::{CliError, Context};
+use crate::domain::alert_quality::Window;
 use crate::domain::parse::parse_duration;
 use crate::domain::review::review as compute;
+use crate::domain::trend;
 use crate::domain::DomainError;
 use crate::report::file::write_document;
 use crate::report::{context, Templates, REVIEW_TEMPLATE};
+use crate::services::alert_review::alert_review;
 use crate::sources::slo::burns_between_blocking;
 
 #[derive(Debug, Args)]
@@ -69,18 +72,7 @@ pub fn review(ctx: &Context, args: ReviewArgs) -> Result<String, CliError> {
             (from, ctx.now)
         }
     };
-    let (incidents, follow_ups) = ctx.open_store_for_reading()?.review_data()?;
-    let mut figures = compute(&incidents, &follow_ups, from, to, ctx.now);
-    if !ctx.config.slos.is_empty() {
-        let slos: Vec<_> = ctx.config.slos.iter().collect();
-        let (burns, errors) = burns_between_blocking(&ctx.config.sources, &slos, from, to)
-            .map_err(CliError::Output)?;
-        for (slo, error) in &errors {
-            eprintln!("warning: slo '{slo}': {error}");
-        }
-        figures.error_budget = Some(burns);
-        figures.error_budget_errors = errors;
-    }
+    let figures = figures(ctx, from, to)?;
     if ctx.json {
         return ctx.json(&figures);
     }
@@ -94,4 +86,73 @@ pub fn review(ctx: &Context, args: ReviewArgs) -> Result<String, CliError> {
             Ok(format!("wrote {}\n", path.display()))
         }
     }
+}
+
+/// Every figure of the review of `[from, to)`: the log's, the alert history's, the
+/// SLO budgets', and the trend over this period and the three before it.
+pub fn figures(
+    ctx: &Context,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<crate::domain::review::Review, CliError> {
+    let mut store = ctx.open_store_for_reading()?;
+    let (incidents, follow_ups) = store.review_data()?;
+    let mut figures = compute(
+        &incidents,
+        &follow_ups,
+        from,
+        to,
+        ctx.now,
+        ctx.config.review.drill_every,
+    );
+    let periods = trend::periods(from, to);
+    let windows: Vec<Window> = periods
+        .iter()
+        .map(|(from, to)| Window {
+            from: *from,
+            to: *to,
+        })
+        .collect();
+    let alerts = alert_review(&ctx.config, &mut store, &incidents, &windows, ctx.now)?;
+    for note in &alerts.history.notes {
+        eprintln!("note: alerts: {note}");
+    }
+    let mut measured: Vec<trend::Measured> = alerts
+        .report
+        .periods
+        .iter()
+        .map(|p| trend::Measured {
+            firings: Some(p.firings),
+            noisy: Some(p.noisy),
+            budget_burned: None,
+        })
+        .collect();
+    if !ctx.config.slos.is_empty() {
+        let slos: Vec<_> = ctx.config.slos.iter().collect();
+        for (i, (p_from, p_to)) in periods.iter().enumerate() {
+            let (burns, errors) =
+                burns_between_blocking(&ctx.config.sources, &slos, *p_from, *p_to)
+                    .map_err(CliError::Output)?;
+            if let Some(m) = measured.get_mut(i) {
+                m.budget_burned = burns.iter().filter_map(|b| b.burned).reduce(f64::max);
+            }
+            if i == 0 {
+                for (slo, error) in &errors {
+                    eprintln!("warning: slo '{slo}': {error}");
+                }
+                figures.error_budget = Some(burns);
+                figures.error_budget_errors = errors;
+            }
+        }
+    }
+    figures.alerts = Some(alerts);
+    figures.trend = Some(trend::trend(
+        &figures,
+        &incidents,
+        &follow_ups,
+        &periods,
+        &measured,
+        ctx.now,
+    ));
+    Ok(figures)
 }

@@ -69,6 +69,95 @@ struct ConfigFile {
     escalation: EscalationFile,
     #[serde(default)]
     watch: WatchFile,
+    #[serde(default)]
+    review: ReviewFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewFile {
+    /// Weekday working hours in `zone`, e.g. "09:00-18:00"; weekends are out of hours.
+    working_hours: Option<String>,
+    /// Sleep hours in `zone`, e.g. "22:00-07:00".
+    sleep_hours: Option<String>,
+    /// The team's time zone (IANA name); default: this machine's.
+    zone: Option<String>,
+    /// The label naming an alert's owner (default `team`).
+    owner_label: Option<String>,
+    /// How often the team rehearses (default 30d).
+    drill_every: Option<String>,
+}
+
+/// What the weekly review counts as working and sleep hours, who owns an alert,
+/// and how often a drill is due.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewSettings {
+    pub quality: crate::domain::alert_quality::QualityRules,
+    pub drill_every: Duration,
+}
+
+impl Default for ReviewSettings {
+    fn default() -> Self {
+        Self {
+            quality: Default::default(),
+            drill_every: Duration::days(30),
+        }
+    }
+}
+
+fn review_settings(file: ReviewFile, labels: &LabelMapping) -> Result<ReviewSettings, ConfigError> {
+    use crate::domain::alert_quality::Hours;
+    let defaults = crate::domain::alert_quality::QualityRules::default();
+    let hours = |key: &str, raw: Option<String>, default: Hours| match raw {
+        None => Ok(default),
+        Some(raw) => Hours::parse(&raw).map_err(|detail| ConfigError::Value {
+            key: format!("review {key}"),
+            detail,
+        }),
+    };
+    let zone = match file.zone.filter(|z| !z.trim().is_empty()) {
+        Some(name) => name
+            .trim()
+            .parse::<chrono_tz::Tz>()
+            .map_err(|_| ConfigError::Value {
+                key: "review zone".into(),
+                detail: format!(
+                    "'{}' is not a time zone name; use one like Europe/Berlin or America/New_York",
+                    crate::domain::text::sanitize_line(&name)
+                ),
+            })?,
+        // This machine's zone, when it has a name sitrep knows; else UTC.
+        None => iana_time_zone::get_timezone()
+            .ok()
+            .and_then(|n| n.parse::<chrono_tz::Tz>().ok())
+            .unwrap_or(chrono_tz::Tz::UTC),
+    };
+    let drill_every = match &file.drill_every {
+        None => Duration::days(30),
+        Some(raw) => match crate::domain::parse::parse_duration(raw) {
+            Ok(d) if d >= Duration::days(1) => d,
+            _ => {
+                return Err(ConfigError::Value {
+                    key: "review drill_every".into(),
+                    detail: format!("'{raw}' must be a duration of at least 1d, e.g. 30d"),
+                })
+            }
+        },
+    };
+    Ok(ReviewSettings {
+        quality: crate::domain::alert_quality::QualityRules {
+            working: hours("working_hours", file.working_hours, defaults.working)?,
+            sleep: hours("sleep_hours", file.sleep_hours, defaults.sleep)?,
+            zone,
+            owner_label: file
+                .owner_label
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .unwrap_or(defaults.owner_label),
+            labels: labels.clone(),
+        },
+        drill_every,
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -197,6 +286,7 @@ pub struct Config {
     pub comms: Comms,
     pub escalation: Escalation,
     pub watch: Watch,
+    pub review: ReviewSettings,
 }
 
 /// Where alerts come from and which database they go with, decided once for every
@@ -527,7 +617,10 @@ impl Config {
             },
             listen: file.watch.listen.filter(|l| !l.trim().is_empty()),
         };
+        let labels = file.labels.unwrap_or_default();
+        let review = review_settings(file.review, &labels)?;
         Ok(Self {
+            review,
             watch,
             escalation: Escalation {
                 page,
@@ -545,7 +638,7 @@ impl Config {
             },
             sources,
             slos,
-            labels: file.labels.unwrap_or_default(),
+            labels,
             user,
             time_display: overrides
                 .time_display
@@ -755,6 +848,15 @@ pub const EXAMPLE: &str = r##"# sitrep configuration.
 # update_due_soon = "5m"            # how early the first one comes
 # triage_reminders = true           # a P2 still in triage past p2_triage_window
 # listen = "127.0.0.1:9464"         # /healthz and /metrics (or --listen)
+
+# The weekly review (`sitrep review`, `sitrep alerts quality`): when an alert woke
+# someone, who owns an alert, how often the team rehearses.
+# [review]
+# working_hours = "09:00-18:00"   # weekdays, in `zone`; weekends are out of hours
+# sleep_hours = "22:00-07:00"
+# zone = "Europe/Berlin"          # default: this machine's time zone
+# owner_label = "team"            # an alert without it is flagged "no owner"
+# drill_every = "30d"             # "a drill is due" after this long without one
 
 # Which labels mean what. The defaults understand Sloth and Pyrra.
 # [labels]

@@ -115,6 +115,8 @@ pub struct Change {
     pub arrived: Vec<Arc<Alert>>,
     /// Alerts in the previous answer and not in this one.
     pub gone: Vec<Arc<Alert>>,
+    /// Alerts in both answers that read differently now (a state, an annotation).
+    pub changed: Vec<Arc<Alert>>,
     /// How many alerts the source reports now.
     pub count: usize,
     /// How long the poll took, from asking to having the alerts.
@@ -186,6 +188,7 @@ impl Builder {
             after_outage: state.failed_since_ok,
             arrived: Vec::new(),
             gone: Vec::new(),
+            changed: Vec::new(),
             count: state.alerts.len(),
             took: std::time::Duration::ZERO,
         };
@@ -216,6 +219,7 @@ impl Builder {
                     Some(old) if Arc::ptr_eq(old, &alert) || **old == alert => Arc::clone(old),
                     Some(_) => {
                         changed = true;
+                        change.changed.push(Arc::clone(&alert));
                         alert
                     }
                     None => {

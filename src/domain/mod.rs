@@ -5,6 +5,8 @@
 //! it depends on nothing of ours.
 
 pub mod alert;
+pub mod alert_history;
+pub mod alert_quality;
 pub mod alert_rules;
 pub mod alert_set;
 mod error;
@@ -17,6 +19,7 @@ pub mod outbox;
 pub mod parse;
 pub mod record;
 pub mod reminders;
+pub mod response;
 pub mod review;
 pub mod run;
 pub mod severity;
@@ -25,6 +28,7 @@ pub mod slo;
 pub mod text;
 pub mod time_display;
 pub mod timeline;
+pub mod trend;
 pub mod watchers;
 
 pub use error::DomainError;

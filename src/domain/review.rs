@@ -33,6 +33,9 @@ pub struct ReviewedIncident {
     pub incident: Incident,
     /// Details of its linked alerts, for its service.
     pub alerts: Vec<LinkedAlert>,
+    /// Its mitigation entries (and any entry amended since), oldest first: what
+    /// time to mitigate is measured to, as in the postmortem.
+    pub steps: Vec<super::TimelineEntry>,
 }
 
 impl ReviewedIncident {
@@ -137,6 +140,31 @@ pub struct DrillRow {
     pub status: String,
 }
 
+/// One incident of the period, as the review's table lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncidentRow {
+    pub id: i64,
+    pub severity: String,
+    pub title: String,
+    pub status: String,
+    pub services: Vec<String>,
+    /// Trigger to resolution, or to now while open.
+    pub duration_minutes: i64,
+    pub root_cause: String,
+    /// Names of its linked alerts.
+    pub linked_alerts: Vec<String>,
+}
+
+/// When the team last rehearsed, and whether one is due.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DrillCadence {
+    pub last: Option<DrillRow>,
+    pub days_since: Option<i64>,
+    pub every_days: i64,
+    /// No drill in the last `every_days`.
+    pub due: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Review {
     pub from: DateTime<Utc>,
@@ -146,6 +174,8 @@ pub struct Review {
     pub p1: usize,
     pub p2: usize,
     pub still_open: usize,
+    /// Minutes of user impact of the period's incidents (see [`ReviewedIncident::impact`]).
+    pub impact: i64,
     pub top_by_impact: Vec<IncidentClass>,
     pub top_by_recurrence: Vec<IncidentClass>,
     pub rollbacks: Rollbacks,
@@ -156,6 +186,18 @@ pub struct Review {
     pub error_budget: Option<Vec<super::slo::BudgetBurn>>,
     /// SLOs whose burn could not be read, with why.
     pub error_budget_errors: Vec<(String, String)>,
+    /// Every real incident declared in the period, oldest first.
+    pub incident_table: Vec<IncidentRow>,
+    pub response: super::response::ResponseTimes,
+    pub detection: super::response::Detection,
+    pub drill_cadence: DrillCadence,
+    /// Alert quality, filled in by the caller from the alert history.
+    pub alerts: Option<super::alert_quality::AlertReview>,
+    /// This period against the three before it, filled in by the caller.
+    pub trend: Option<super::trend::Trend>,
+    /// Every class of the period (the top lists are cut to three), for the trend.
+    #[serde(skip)]
+    pub classes: Vec<IncidentClass>,
 }
 
 /// Computes the review of incidents declared in `[from, to)` and follow-ups due in
@@ -167,6 +209,7 @@ pub fn review(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     now: DateTime<Utc>,
+    drill_every: chrono::Duration,
 ) -> Review {
     let in_period: Vec<&ReviewedIncident> = incidents
         .iter()
@@ -196,6 +239,7 @@ pub fn review(
         class.impact += r.impact(now);
         class.ids.push(r.incident.id.0);
     }
+    let all_classes: Vec<IncidentClass> = classes.values().cloned().collect();
     let mut by_impact: Vec<IncidentClass> = classes.values().cloned().collect();
     by_impact.sort_by(|a, b| b.impact.cmp(&a.impact).then(b.incidents.cmp(&a.incidents)));
     by_impact.truncate(3);
@@ -263,9 +307,51 @@ pub fn review(
         .collect();
     overdue.sort_by(|a, b| a.due.cmp(&b.due).then(a.id.cmp(&b.id)));
 
+    let mut incident_table: Vec<IncidentRow> = real
+        .iter()
+        .map(|r| IncidentRow {
+            id: r.incident.id.0,
+            severity: r.incident.severity.to_string(),
+            title: r.incident.title.clone(),
+            status: r.incident.status.to_string(),
+            services: r.incident.affected_services(&r.alerts),
+            duration_minutes: incident_times(&r.incident, now).duration.num_minutes(),
+            root_cause: r.root_cause(),
+            linked_alerts: {
+                let mut names: Vec<String> = r.alerts.iter().map(|a| a.name.clone()).collect();
+                names.dedup();
+                names
+            },
+        })
+        .collect();
+    incident_table.sort_by_key(|row| row.id);
+    let last_drill = incidents
+        .iter()
+        .filter(|r| r.incident.drill && r.incident.declared_at < to)
+        .max_by_key(|r| r.incident.declared_at);
+    let days_since = last_drill.map(|d| (now - d.incident.declared_at).num_days().max(0));
+    let drill_cadence = DrillCadence {
+        last: last_drill.map(|r| DrillRow {
+            id: r.incident.id.0,
+            title: r.incident.title.clone(),
+            declared_at: r.incident.declared_at,
+            status: r.incident.status.to_string(),
+        }),
+        days_since,
+        every_days: drill_every.num_days(),
+        due: last_drill.is_none_or(|d| now - d.incident.declared_at > drill_every),
+    };
     Review {
         from,
         to,
+        impact: real.iter().map(|r| r.impact(now)).sum(),
+        response: super::response::response_times(&real, now),
+        detection: super::response::detection(&real),
+        incident_table,
+        drill_cadence,
+        alerts: None,
+        trend: None,
+        classes: all_classes,
         incidents: real.len(),
         p1: real
             .iter()

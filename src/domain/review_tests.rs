@@ -68,6 +68,7 @@ fn incident(
     ReviewedIncident {
         incident: i,
         alerts: service.map(alert).into_iter().collect(),
+        steps: Vec::new(),
     }
 }
 

@@ -36,6 +36,7 @@ pub struct AlertLog {
     builder: Builder,
     set: Arc<AlertSet>,
     rules: AlertRules,
+    history: Option<super::alert_history::Recorder>,
 }
 
 impl AlertLog {
@@ -44,7 +45,14 @@ impl AlertLog {
             builder: Builder::new(sources),
             set: Arc::default(),
             rules: AlertRules::default(),
+            history: None,
         }
+    }
+
+    /// Also tells `recorder` (the alert history) every change.
+    pub fn with_history(mut self, recorder: super::alert_history::Recorder) -> Self {
+        self.history = Some(recorder);
+        self
     }
 
     /// Applies one poll result: what it said of its source, and the entries it makes
@@ -69,6 +77,9 @@ impl AlertLog {
             PollEvent::Slos { .. } => return (Polled::Other, Vec::new()),
         };
         let change = built.change;
+        if let Some(history) = &mut self.history {
+            history.saw(&change);
+        }
         let polled = Polled::Answered {
             source: change.source.clone(),
             at: change.at,

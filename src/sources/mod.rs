@@ -4,6 +4,7 @@
 //!
 //! The only module that speaks to backends; depends on the domain, not on the store.
 
+pub mod alert_history;
 pub mod alertmanager;
 pub mod demo;
 pub mod escalation;

@@ -209,6 +209,20 @@ pub trait Backend: Send {
     fn watchers(&mut self) -> Result<Vec<Watcher>, StoreError>;
     /// `me` stops: its heartbeat goes and its lease is free at once.
     fn leave(&mut self, me: &str) -> Result<(), StoreError>;
+    /// Writes what `holder` saw of its sources' alerts (firings opened and closed,
+    /// the time it watched), in one transaction. Several processes writing the same
+    /// events leave one firing each.
+    fn record_alert_history(
+        &mut self,
+        holder: &str,
+        events: &[crate::domain::alert_history::HistoryEvent],
+    ) -> Result<(), StoreError>;
+    /// Firings overlapping `[from, to)` and the stretches watched in it.
+    fn alert_history(
+        &mut self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<crate::domain::alert_history::History, StoreError>;
     /// Deliveries still pending, and when the oldest one's update was logged.
     fn outbox_backlog(&mut self) -> Result<(i64, Option<DateTime<Utc>>), StoreError>;
     /// Claims up to `limit` pending deliveries due at `now` and not held by another
@@ -570,6 +584,22 @@ impl Store {
 
     /// Everything the reliability review reads: every incident with what it keeps of
     /// its alerts, and every follow-up.
+    pub fn record_alert_history(
+        &mut self,
+        holder: &str,
+        events: &[crate::domain::alert_history::HistoryEvent],
+    ) -> Result<(), StoreError> {
+        self.backend.record_alert_history(holder, events)
+    }
+
+    pub fn alert_history(
+        &mut self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<crate::domain::alert_history::History, StoreError> {
+        self.backend.alert_history(from, to)
+    }
+
     pub fn review_data(&mut self) -> Result<(Vec<ReviewedIncident>, Vec<FollowUp>), StoreError> {
         self.backend.review_data()
     }

@@ -555,3 +555,111 @@ pub const OUTBOX_BACKLOG: &str = "SELECT count(*), min(e.at_ms) FROM comms_deliv
 pub fn backlog(row: &impl Columns) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
     Ok((row.int(0)?, optional_time("at_ms", row.opt_int(1)?)?))
 }
+
+/// The columns of an alert firing, in the order [`firing`] reads them.
+pub const FIRING_COLUMNS: &str =
+    "alert_key, source, name, labels, annotations, started_ms, ended_ms";
+
+/// A name-to-text map stored as JSON, every key and value sanitized; anything else
+/// (not JSON, not an object of strings) reads as empty, and says so in the map's
+/// place only by being empty: a history row is a figure, not a document.
+fn text_map(raw: &str) -> std::collections::BTreeMap<String, String> {
+    let parsed: Result<std::collections::BTreeMap<String, serde_json::Value>, _> =
+        serde_json::from_str(raw);
+    parsed
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(k, v)| match v {
+            serde_json::Value::String(v) => Some((sanitize_line_owned(k), sanitize_line_owned(v))),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn map_json(map: &std::collections::BTreeMap<String, String>) -> String {
+    serde_json::to_string(map).unwrap_or_else(|_| "{}".into())
+}
+
+/// One firing of the alert history.
+pub fn firing(row: &impl Columns) -> Result<crate::domain::alert_history::Firing, StoreError> {
+    Ok(crate::domain::alert_history::Firing {
+        key: row.line(0)?,
+        source: row.line(1)?,
+        name: row.line(2)?,
+        labels: text_map(&row.raw_text(3)?),
+        annotations: text_map(&row.raw_text(4)?),
+        started: time("started_ms", row.int(5)?)?,
+        ended: optional_time("ended_ms", row.opt_int(6)?)?,
+    })
+}
+
+/// One watched stretch: source, from, until.
+pub fn span(
+    row: &impl Columns,
+) -> Result<(String, crate::domain::alert_history::Span), StoreError> {
+    Ok((
+        row.line(0)?,
+        crate::domain::alert_history::Span {
+            from: time("from_ms", row.int(1)?)?,
+            until: time("until_ms", row.int(2)?)?,
+        },
+    ))
+}
+
+/// Firings overlapping `[?1, ?2)` (`$1`, `$2` on PostgreSQL), oldest first.
+pub fn firings_between(placeholders: (&str, &str)) -> String {
+    format!(
+        "SELECT {FIRING_COLUMNS} FROM alert_firing \
+         WHERE started_ms < {to} AND (ended_ms IS NULL OR ended_ms > {from}) ORDER BY started_ms, id",
+        from = placeholders.0,
+        to = placeholders.1
+    )
+}
+
+/// Watched stretches overlapping `[from, to)`.
+pub fn spans_between(placeholders: (&str, &str)) -> String {
+    format!(
+        "SELECT source, from_ms, until_ms FROM alert_watch \
+         WHERE from_ms < {to} AND until_ms > {from} ORDER BY source, from_ms",
+        from = placeholders.0,
+        to = placeholders.1
+    )
+}
+
+/// The history from decoded rows: a row that does not read is left out (it is one
+/// firing fewer, not a review that cannot be made).
+pub fn history(
+    firings: Vec<Result<crate::domain::alert_history::Firing, StoreError>>,
+    spans: Vec<Result<(String, crate::domain::alert_history::Span), StoreError>>,
+) -> crate::domain::alert_history::History {
+    let mut out = crate::domain::alert_history::History {
+        firings: firings.into_iter().flatten().collect(),
+        watched: Default::default(),
+    };
+    for (source, span) in spans.into_iter().flatten() {
+        out.watched.entry(source).or_default().push(span);
+    }
+    out
+}
+
+/// The entries the review measures time to mitigate by: every mitigation entry and
+/// every amended one (an amendment can make a note a mitigation), oldest first.
+pub const REVIEW_STEPS: &str =
+    "SELECT id, incident_id, at_ms, author, kind, text FROM timeline_entry \
+    WHERE kind = 'mitigation' OR id IN (SELECT entry_id FROM entry_revision) ORDER BY at_ms, id";
+/// The revisions of those entries.
+pub const REVIEW_STEP_REVISIONS: &str =
+    "SELECT r.entry_id, r.at_ms, r.author, r.text, r.kind, r.id \
+    FROM entry_revision r ORDER BY r.id";
+
+/// Steps by incident, from the entries and revisions above.
+pub fn steps_by_incident(
+    entries: Vec<TimelineEntry>,
+    revisions: Vec<RevisionRow>,
+) -> std::collections::HashMap<i64, Vec<TimelineEntry>> {
+    let mut out: std::collections::HashMap<i64, Vec<TimelineEntry>> = Default::default();
+    for e in timeline(entries, revisions) {
+        out.entry(e.incident_id.0).or_default().push(e);
+    }
+    out
+}

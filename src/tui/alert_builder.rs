@@ -1,5 +1,6 @@
 //! The thread that turns poll results into ready alert sets, so that diffing,
 //! merging and indexing tens of thousands of alerts never holds up a key press.
+//! It also tells the alert history what changed.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use crate::app::Msg;
 use crate::domain::alert_set::Builder;
 use crate::domain::parse::truncate_to_millis;
+use crate::services::alert_history::Recorder;
 use crate::sources::poller::PollEvent;
 
 /// Builds sets from `polls` and sends them to the loop as messages, until either
@@ -19,6 +21,7 @@ pub fn spawn(
     mut polls: UnboundedReceiver<PollEvent>,
     tx: UnboundedSender<Msg>,
     died: UnboundedSender<String>,
+    mut history: Option<Recorder>,
 ) {
     std::thread::spawn(move || {
         let run = std::panic::AssertUnwindSafe(|| {
@@ -50,6 +53,9 @@ pub fn spawn(
                                 truncate_to_millis(snapshot.fetched_at),
                             );
                             built.change.took = Duration::from_millis(snapshot.latency_ms);
+                            if let Some(history) = &mut history {
+                                history.saw(&built.change);
+                            }
                             Msg::Alerts(Box::new(built))
                         }
                         PollEvent::Failed { source, error, at } => Msg::Alerts(Box::new(

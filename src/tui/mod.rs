@@ -97,6 +97,18 @@ pub fn run(launch: Launch<'_>) -> anyhow::Result<()> {
         }),
     };
     let database_named = Some(target.short());
+    // The alert history, on its own connection: every alert this TUI sees.
+    let history = crate::services::alert_history::spawn(
+        target.clone(),
+        config.busy_timeout,
+        format!(
+            "tui {} pid {} since {}",
+            crate::host::host_name(),
+            std::process::id(),
+            Utc::now().timestamp_millis()
+        ),
+    )
+    .0;
     let actions = actions::Actions::new(config, target.clone(), demo_seed.is_some());
     // The demo and a rehearsal post nowhere; the poster starts with the event loop.
     let post_through = match demo_seed {
@@ -179,6 +191,7 @@ pub fn run(launch: Launch<'_>) -> anyhow::Result<()> {
             state,
             poll_rx,
             pollers,
+            history,
         )
         .await
     })
@@ -198,6 +211,7 @@ async fn event_loop(
     mut state: State,
     polls: mpsc::UnboundedReceiver<PollEvent>,
     mut pollers: JoinSet<()>,
+    history: crate::services::alert_history::Recorder,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     exporter.posting = post_through
@@ -205,7 +219,7 @@ async fn event_loop(
     let (stopped_tx, mut stopped) = mpsc::unbounded_channel::<store_worker::Stopped>();
     let (builder_died, mut builder_dead) = mpsc::unbounded_channel::<String>();
     let names = state.board.sources.iter().map(|s| s.name.clone()).collect();
-    alert_builder::spawn(names, polls, tx.clone(), builder_died);
+    alert_builder::spawn(names, polls, tx.clone(), builder_died, Some(history));
     let worker = store_worker::spawn(store, exporter, tx.clone(), stopped_tx);
     if let Some(target) = team {
         change_feed::spawn(target, tx.clone());

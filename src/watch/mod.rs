@@ -127,9 +127,10 @@ async fn watch(
     let (wake, woken) = std::sync::mpsc::channel::<()>();
     let logger = {
         let (config, target, status) = (config.clone(), target.clone(), Arc::clone(&status));
+        let holder = Watcher::id_for(&crate::host::host_name(), std::process::id(), started);
         thread::Builder::new()
             .name("alert-logger".into())
-            .spawn(move || log_alerts(&config, &target, poll_rx, &status))
+            .spawn(move || log_alerts(&config, &target, poll_rx, &status, holder))
             .context("cannot start the alert logger")?
     };
     let poster = {
@@ -304,9 +305,12 @@ fn log_alerts(
     target: &Target,
     mut polls: mpsc::UnboundedReceiver<PollEvent>,
     status: &Status,
+    holder: String,
 ) {
     let names: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
-    let mut log = AlertLog::new(&names);
+    let (recorder, history) =
+        crate::services::alert_history::spawn(target.clone(), config.busy_timeout, holder);
+    let mut log = AlertLog::new(&names).with_history(recorder);
     let mut store: Option<Store> = None;
     let mut incidents: Vec<Incident> = Vec::new();
     let mut pending: VecDeque<(IncidentId, NewEntry)> = VecDeque::new();
@@ -332,8 +336,12 @@ fn log_alerts(
         pending.extend(entries);
         write_pending(&mut store, config, target, status, &mut pending);
     }
-    // Stopping: one last try for what is still held.
+    // Stopping: one last try for what is still held, and the history's.
     write_pending(&mut store, config, target, status, &mut pending);
+    drop(log);
+    if history.join().is_err() {
+        tracing::warn!("sitrep watch: the alert history writer stopped after an internal error");
+    }
     if !pending.is_empty() {
         tracing::warn!(
             "sitrep watch: stopped with {} alert change(s) not written (the database did not answer)",

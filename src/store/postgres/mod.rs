@@ -30,6 +30,7 @@ use super::{
     IncidentRecord, Once, StoreError,
 };
 use crate::domain::alert::LinkedAlert;
+use crate::domain::alert_history::{History, HistoryEvent, COVER_GAP};
 use crate::domain::outbox::{Claimed, Delivery, DeliveryState};
 use crate::domain::review::ReviewedIncident;
 use crate::domain::watchers::Watcher;
@@ -605,6 +606,108 @@ impl Backend for PgStore {
         })
     }
 
+    fn record_alert_history(
+        &mut self,
+        holder: &str,
+        events: &[HistoryEvent],
+    ) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            let gap = COVER_GAP.num_milliseconds();
+            // What opened goes in one statement: a storm's first answer is tens of
+            // thousands of firings, one round trip each would take seconds.
+            let mut keys = Vec::new();
+            let mut sources = Vec::new();
+            let mut names = Vec::new();
+            let mut labels = Vec::new();
+            let mut annotations = Vec::new();
+            let mut started = Vec::new();
+            for event in events {
+                if let HistoryEvent::Opened(f) = event {
+                    keys.push(f.key.as_str());
+                    sources.push(f.source.as_str());
+                    names.push(f.name.as_str());
+                    labels.push(rows::map_json(&f.labels));
+                    annotations.push(rows::map_json(&f.annotations));
+                    started.push(millis(f.started));
+                }
+            }
+            if !keys.is_empty() {
+                tx.execute(
+                    "INSERT INTO alert_firing (alert_key, source, name, labels, annotations, started_ms) \
+                     SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[]) \
+                     ON CONFLICT DO NOTHING",
+                    &[&keys, &sources, &names, &labels, &annotations, &started],
+                )?;
+            }
+            for event in events {
+                match event {
+                    HistoryEvent::Opened(_) => {}
+                    HistoryEvent::Closed { key, at } => {
+                        tx.execute(
+                            "UPDATE alert_firing SET ended_ms = GREATEST(started_ms, $2) \
+                             WHERE alert_key = $1 AND ended_ms IS NULL AND started_ms <= $2",
+                            &[key, &millis(*at)],
+                        )?;
+                    }
+                    HistoryEvent::Reconcile { source, firing, at } => {
+                        let at = millis(*at);
+                        let last: Option<i64> = tx
+                            .query_one(
+                                "SELECT max(until_ms) FROM alert_watch WHERE source = $1 AND until_ms <= $2",
+                                &[source, &at],
+                            )?
+                            .try_get(0)?;
+                        tx.execute(
+                            "UPDATE alert_firing SET ended_ms = GREATEST(started_ms, $3) \
+                             WHERE source = $1 AND ended_ms IS NULL AND NOT (alert_key = ANY($2))",
+                            &[source, firing, &last.unwrap_or(at)],
+                        )?;
+                    }
+                    HistoryEvent::Covered { source, at } => {
+                        let at = millis(*at);
+                        let extended = tx.execute(
+                            "UPDATE alert_watch SET until_ms = GREATEST(until_ms, $3) \
+                             WHERE holder = $1 AND source = $2 AND until_ms >= $3 - $4 AND from_ms <= $3",
+                            &[&holder, source, &at, &gap],
+                        )?;
+                        if extended == 0 {
+                            tx.execute(
+                                "INSERT INTO alert_watch (holder, source, from_ms, until_ms) \
+                                 VALUES ($1, $2, $3, $3) ON CONFLICT DO NOTHING",
+                                &[&holder, source, &at],
+                            )?;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn alert_history(
+        &mut self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<History, StoreError> {
+        self.read(|tx| {
+            let (from, to) = (millis(from), millis(to));
+            let firings = tx
+                .query(&rows::firings_between(("$1", "$2")), &[&from, &to])?
+                .iter()
+                .map(rows::firing)
+                .collect();
+            let spans = tx
+                .query(&rows::spans_between(("$1", "$2")), &[&from, &to])?
+                .iter()
+                .map(rows::span)
+                .collect();
+            Ok(rows::history(firings, spans))
+        })
+    }
+
     fn update_incident(
         &mut self,
         id: IncidentId,
@@ -759,10 +862,22 @@ impl Backend for PgStore {
                     .or_default()
                     .push(rows::linked_alert_at(&row, 1));
             }
+            let entries = tx
+                .query(rows::REVIEW_STEPS, &[])?
+                .iter()
+                .map(rows::entry)
+                .collect();
+            let revisions = tx
+                .query(rows::REVIEW_STEP_REVISIONS, &[])?
+                .iter()
+                .map(rows::revision)
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut steps = rows::steps_by_incident(entries, revisions);
             let reviewed = incidents
                 .into_iter()
                 .map(|incident| ReviewedIncident {
                     alerts: alerts.remove(&incident.id.0).unwrap_or_default(),
+                    steps: steps.remove(&incident.id.0).unwrap_or_default(),
                     incident,
                 })
                 .collect();

@@ -284,6 +284,33 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX timeline_entry_alerts ON timeline_entry (incident_id, id) WHERE kind = 'alert';
     "#,
+    // 9: the alert history the review reads when Prometheus' own is not to be had:
+    // one row per alert and start (the two unique indexes keep several processes to
+    // one firing), and the stretches each process watched each source.
+    r#"
+    CREATE TABLE alert_firing (
+        id          BIGSERIAL PRIMARY KEY,
+        alert_key   TEXT   NOT NULL,
+        source      TEXT   NOT NULL,
+        name        TEXT   NOT NULL,
+        labels      TEXT   NOT NULL,
+        annotations TEXT   NOT NULL,
+        started_ms  BIGINT NOT NULL,
+        ended_ms    BIGINT
+    );
+    CREATE UNIQUE INDEX alert_firing_start ON alert_firing (alert_key, started_ms);
+    CREATE UNIQUE INDEX alert_firing_open ON alert_firing (alert_key) WHERE ended_ms IS NULL;
+    CREATE INDEX alert_firing_time ON alert_firing (started_ms);
+    CREATE INDEX alert_firing_source_open ON alert_firing (source) WHERE ended_ms IS NULL;
+    CREATE TABLE alert_watch (
+        holder   TEXT   NOT NULL,
+        source   TEXT   NOT NULL,
+        from_ms  BIGINT NOT NULL,
+        until_ms BIGINT NOT NULL,
+        PRIMARY KEY (holder, source, from_ms)
+    );
+    CREATE INDEX alert_watch_until ON alert_watch (source, until_ms);
+    "#,
 ];
 
 /// The constraints migration 7 adds, by table, for `sitrep doctor`'s count of the
@@ -434,6 +461,9 @@ SELECT sitrep_grant_responder_writes();
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO sitrep_responder;
 REVOKE UPDATE, DELETE, TRUNCATE ON timeline_entry, entry_revision FROM PUBLIC, sitrep_responder;
 GRANT SELECT, INSERT, UPDATE, DELETE ON watcher, watch_lease TO sitrep_responder;
+GRANT SELECT, INSERT ON alert_firing, alert_watch TO sitrep_responder;
+GRANT UPDATE (ended_ms) ON alert_firing TO sitrep_responder;
+GRANT UPDATE (until_ms) ON alert_watch TO sitrep_responder;
 "#;
 
 #[cfg(test)]

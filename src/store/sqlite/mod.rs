@@ -28,6 +28,7 @@ use super::{
     IncidentRecord, Once, StoreError,
 };
 use crate::domain::alert::LinkedAlert;
+use crate::domain::alert_history::{History, HistoryEvent, COVER_GAP};
 use crate::domain::outbox::{Claimed, Delivery, DeliveryState};
 use crate::domain::review::ReviewedIncident;
 use crate::domain::watchers::Watcher;
@@ -215,6 +216,103 @@ impl Backend for SqliteStore {
                 params![me],
             )?;
             Ok(())
+        })
+    }
+
+    fn record_alert_history(
+        &mut self,
+        holder: &str,
+        events: &[HistoryEvent],
+    ) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            let gap = COVER_GAP.num_milliseconds();
+            for event in events {
+                match event {
+                    HistoryEvent::Opened(f) => {
+                        tx.prepare_cached(
+                            "INSERT INTO alert_firing (alert_key, source, name, labels, annotations, started_ms) \
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+                        )?
+                        .execute(params![
+                            f.key,
+                            f.source,
+                            f.name,
+                            rows::map_json(&f.labels),
+                            rows::map_json(&f.annotations),
+                            millis(f.started)
+                        ])?;
+                    }
+                    HistoryEvent::Closed { key, at } => {
+                        tx.prepare_cached(
+                            "UPDATE alert_firing SET ended_ms = max(started_ms, ?2) \
+                             WHERE alert_key = ?1 AND ended_ms IS NULL AND started_ms <= ?2",
+                        )?
+                        .execute(params![key, millis(*at)])?;
+                    }
+                    HistoryEvent::Reconcile { source, firing, at } => {
+                        let at = millis(*at);
+                        let last: Option<i64> = tx.query_row(
+                            "SELECT max(until_ms) FROM alert_watch WHERE source = ?1 AND until_ms <= ?2",
+                            params![source, at],
+                            |r| r.get(0),
+                        )?;
+                        let still: std::collections::HashSet<&str> =
+                            firing.iter().map(String::as_str).collect();
+                        let open: Vec<String> = tx
+                            .prepare_cached(
+                                "SELECT alert_key FROM alert_firing WHERE source = ?1 AND ended_ms IS NULL",
+                            )?
+                            .query_map([source], |r| r.get::<_, String>(0))?
+                            .collect::<Result<_, _>>()?;
+                        let mut close = tx.prepare_cached(
+                            "UPDATE alert_firing SET ended_ms = max(started_ms, ?2) \
+                             WHERE alert_key = ?1 AND ended_ms IS NULL",
+                        )?;
+                        for key in open.iter().filter(|k| !still.contains(k.as_str())) {
+                            close.execute(params![key, last.unwrap_or(at)])?;
+                        }
+                    }
+                    HistoryEvent::Covered { source, at } => {
+                        let at = millis(*at);
+                        let extended = tx
+                            .prepare_cached(
+                                "UPDATE alert_watch SET until_ms = max(until_ms, ?3) \
+                                 WHERE holder = ?1 AND source = ?2 AND until_ms >= ?3 - ?4 AND from_ms <= ?3",
+                            )?
+                            .execute(params![holder, source, at, gap])?;
+                        if extended == 0 {
+                            tx.prepare_cached(
+                                "INSERT INTO alert_watch (holder, source, from_ms, until_ms) \
+                                 VALUES (?1, ?2, ?3, ?3) ON CONFLICT DO NOTHING",
+                            )?
+                            .execute(params![holder, source, at])?;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn alert_history(
+        &mut self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<History, StoreError> {
+        self.read(|conn| {
+            let range = params![millis(from), millis(to)];
+            let firings = conn
+                .prepare_cached(&rows::firings_between(("?1", "?2")))?
+                .query_map(range, |row| Ok(rows::firing(row)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let spans = conn
+                .prepare_cached(&rows::spans_between(("?1", "?2")))?
+                .query_map(range, |row| Ok(rows::span(row)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows::history(firings, spans))
         })
     }
 
@@ -509,10 +607,24 @@ impl Backend for SqliteStore {
                     alerts.entry(incident).or_default().push(rows::linked_alert_at(row, 1));
                 }
             }
+            let mut stmt = conn.prepare_cached(rows::REVIEW_STEPS)?;
+            let mut found = stmt.query([])?;
+            let mut entries = Vec::new();
+            while let Some(row) = found.next()? {
+                entries.push(rows::entry(row));
+            }
+            let mut stmt = conn.prepare_cached(rows::REVIEW_STEP_REVISIONS)?;
+            let mut found = stmt.query([])?;
+            let mut revisions = Vec::new();
+            while let Some(row) = found.next()? {
+                revisions.push(rows::revision(row)?);
+            }
+            let mut steps = rows::steps_by_incident(entries, revisions);
             let reviewed = incidents
                 .into_iter()
                 .map(|incident| ReviewedIncident {
                     alerts: alerts.remove(&incident.id.0).unwrap_or_default(),
+                    steps: steps.remove(&incident.id.0).unwrap_or_default(),
                     incident,
                 })
                 .collect();

@@ -232,6 +232,33 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX timeline_entry_alerts ON timeline_entry (incident_id, id) WHERE kind = 'alert';
     "#,
+    // 12: the alert history the review reads when Prometheus' own is not to be had:
+    // one row per alert and start (the two unique indexes keep several processes to
+    // one firing), and the stretches each process watched each source.
+    r#"
+    CREATE TABLE alert_firing (
+        id          INTEGER PRIMARY KEY,
+        alert_key   TEXT    NOT NULL,
+        source      TEXT    NOT NULL,
+        name        TEXT    NOT NULL,
+        labels      TEXT    NOT NULL,
+        annotations TEXT    NOT NULL,
+        started_ms  INTEGER NOT NULL,
+        ended_ms    INTEGER
+    );
+    CREATE UNIQUE INDEX alert_firing_start ON alert_firing (alert_key, started_ms);
+    CREATE UNIQUE INDEX alert_firing_open ON alert_firing (alert_key) WHERE ended_ms IS NULL;
+    CREATE INDEX alert_firing_time ON alert_firing (started_ms);
+    CREATE INDEX alert_firing_source_open ON alert_firing (source) WHERE ended_ms IS NULL;
+    CREATE TABLE alert_watch (
+        holder   TEXT    NOT NULL,
+        source   TEXT    NOT NULL,
+        from_ms  INTEGER NOT NULL,
+        until_ms INTEGER NOT NULL,
+        PRIMARY KEY (holder, source, from_ms)
+    );
+    CREATE INDEX alert_watch_until ON alert_watch (source, until_ms);
+    "#,
 ];
 
 /// For `sitrep doctor`: what each table's rows must be, as the checks of migration 10

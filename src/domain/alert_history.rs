@@ -1,0 +1,368 @@
+//! The alert history sitrep keeps itself: every alert any source reports, when it
+//! started firing and when it stopped, and which stretches of time a sitrep was
+//! watching each source. The weekly review reads it when Prometheus' own `ALERTS`
+//! history is not to be had (an Alertmanager-only team, a Prometheus without rules).
+//!
+//! Every process (each TUI, each `sitrep watch`) records what it sees; the store
+//! keeps one firing per alert and start, so several processes write one history.
+//! An alert is known by a hash of its labels, not by its source's fingerprint: the
+//! same alert read from Alertmanager and from Prometheus is one firing.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Duration, Utc};
+
+use std::sync::Arc;
+
+use super::alert::{Alert, AlertState};
+use super::alert_set::Change;
+
+/// How often a process says it is still watching a source when nothing changes.
+pub const COVER_EVERY: Duration = Duration::seconds(30);
+
+/// A gap between two answers longer than this ends a stretch of coverage.
+pub const COVER_GAP: Duration = Duration::minutes(5);
+
+/// One alert starting to fire, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Firing {
+    /// [`alert_key`] of its labels.
+    pub key: String,
+    pub source: String,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    /// The annotations that say what to do: `runbook_url` / `runbook`, `summary`.
+    pub annotations: BTreeMap<String, String>,
+    pub started: DateTime<Utc>,
+    /// When it stopped; `None` while it fires (or nobody has seen it stop yet).
+    pub ended: Option<DateTime<Utc>>,
+}
+
+/// What one poll result adds to the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistoryEvent {
+    /// An alert started firing (or was first seen firing).
+    Opened(Firing),
+    /// An alert stopped at `at`.
+    Closed { key: String, at: DateTime<Utc> },
+    /// A source's first answer to this process: every firing recorded open for
+    /// `source` and not among `firing` stopped while nobody watched; it ends when the
+    /// source was last watched.
+    Reconcile {
+        source: String,
+        firing: Vec<String>,
+        at: DateTime<Utc>,
+    },
+    /// This process was watching `source` at `at`.
+    Covered { source: String, at: DateTime<Utc> },
+}
+
+/// A stretch of time some process watched a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+/// Firings overlapping a period, and the stretches watched.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct History {
+    pub firings: Vec<Firing>,
+    /// Per source, the stretches some process watched it.
+    pub watched: BTreeMap<String, Vec<Span>>,
+}
+
+/// A stable key for an alert: FNV-1a over its sorted labels (names and values,
+/// separated so that no two label sets share a text).
+pub fn alert_key<'a>(labels: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut pairs: Vec<(&str, &str)> = labels.collect();
+    pairs.sort_unstable();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            hash ^= u64::from(*b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for (k, v) in pairs {
+        eat(k.as_bytes());
+        eat(&[0xff]);
+        eat(v.as_bytes());
+        eat(&[0xfe]);
+    }
+    format!("{hash:016x}")
+}
+
+const KEPT_ANNOTATIONS: [&str; 3] = ["runbook_url", "runbook", "summary"];
+
+fn firing_of(alert: &Alert, at: DateTime<Utc>) -> Firing {
+    let labels: BTreeMap<String, String> = alert
+        .labels
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let annotations = alert
+        .annotations
+        .iter()
+        .filter(|(k, _)| KEPT_ANNOTATIONS.contains(k))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    // A start in the future (a skewed backend) is the time it was seen.
+    let started = alert.starts_at.filter(|s| *s <= at).unwrap_or(at);
+    Firing {
+        key: alert_key(alert.labels.iter()),
+        source: alert.source.clone(),
+        name: alert.name.clone(),
+        labels,
+        annotations,
+        started,
+        ended: None,
+    }
+}
+
+/// Turns each source's changes into history events: what arrived opens, what went
+/// closes, and coverage is said at most every [`COVER_EVERY`].
+#[derive(Debug, Default)]
+pub struct Tracker {
+    /// Per source: the last good answer, and when coverage was last said.
+    sources: HashMap<String, (DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl Tracker {
+    pub fn events(&mut self, change: &Change) -> Vec<HistoryEvent> {
+        if change.result.is_err() {
+            return Vec::new();
+        }
+        let at = change.at;
+        let mut out = Vec::new();
+        let previous = self.sources.get(&change.source).copied();
+        let firing = |a: &&Arc<Alert>| a.state != AlertState::Resolved;
+        let opened = change
+            .arrived
+            .iter()
+            .chain(&change.changed)
+            .filter(firing)
+            .map(|a| HistoryEvent::Opened(firing_of(a, at)));
+        out.extend(opened);
+        // Reported resolved (Alertmanager keeps a resolved alert for a while): it
+        // stopped at its end time, or when it was seen resolved.
+        out.extend(
+            change
+                .changed
+                .iter()
+                .chain(&change.arrived)
+                .filter(|a| !firing(a))
+                .map(|a| HistoryEvent::Closed {
+                    key: alert_key(a.labels.iter()),
+                    at: a.ends_at.filter(|e| *e <= at).unwrap_or(at),
+                }),
+        );
+        if change.first_answer || previous.is_none() {
+            out.push(HistoryEvent::Reconcile {
+                source: change.source.clone(),
+                firing: change
+                    .arrived
+                    .iter()
+                    .filter(firing)
+                    .map(|a| alert_key(a.labels.iter()))
+                    .collect(),
+                at,
+            });
+        } else {
+            // After an outage the source may have forgotten an alert (a restart): it
+            // is known firing only until the last good answer before the outage.
+            let ended = match (change.after_outage, previous) {
+                (true, Some((last_ok, _))) => last_ok,
+                _ => at,
+            };
+            out.extend(change.gone.iter().map(|a| HistoryEvent::Closed {
+                key: alert_key(a.labels.iter()),
+                at: ended,
+            }));
+        }
+        let said = previous.map(|(_, said)| said);
+        let cover = !out.is_empty()
+            || change.after_outage
+            || said.is_none_or(|said| at - said >= COVER_EVERY || at < said);
+        // Last: a reconcile ends stale firings when the source was last watched
+        // before this answer, not by this answer's own coverage.
+        if cover {
+            out.push(HistoryEvent::Covered {
+                source: change.source.clone(),
+                at,
+            });
+        }
+        let said = if cover { at } else { said.unwrap_or(at) };
+        self.sources.insert(change.source.clone(), (at, said));
+        out
+    }
+}
+
+/// How much of `[from, to)` the spans cover, merged across processes.
+pub fn covered(spans: &[Span], from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
+    let mut clipped: Vec<(DateTime<Utc>, DateTime<Utc>)> = spans
+        .iter()
+        .map(|s| (s.from.max(from), s.until.min(to)))
+        .filter(|(a, b)| a < b)
+        .collect();
+    clipped.sort();
+    let mut total = Duration::zero();
+    let mut current: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
+    for (a, b) in clipped {
+        match current {
+            Some((ca, cb)) if a <= cb => current = Some((ca, cb.max(b))),
+            Some((ca, cb)) => {
+                total += cb - ca;
+                current = Some((a, b));
+            }
+            None => current = Some((a, b)),
+        }
+    }
+    if let Some((a, b)) = current {
+        total += b - a;
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::alert::Labels;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap()
+    }
+
+    fn alert(name: &str, starts: Option<i64>) -> Arc<Alert> {
+        let labels: BTreeMap<String, String> = [("alertname".to_string(), name.to_string())].into();
+        Arc::new(Alert {
+            source: "am".into(),
+            fingerprint: format!("fp-{name}"),
+            name: name.into(),
+            severity: None,
+            state: AlertState::Firing,
+            service: None,
+            slo: None,
+            region: None,
+            summary: None,
+            description: None,
+            runbook_url: None,
+            generator_url: None,
+            starts_at: starts.map(t),
+            ends_at: None,
+            updated_at: None,
+            labels: Labels::from(labels),
+            annotations: Labels::default(),
+            silenced_by: Vec::new(),
+            inhibited_by: Vec::new(),
+        })
+    }
+
+    fn change(
+        at: i64,
+        first: bool,
+        outage: bool,
+        arrived: &[&Arc<Alert>],
+        gone: &[&Arc<Alert>],
+    ) -> Change {
+        Change {
+            source: "am".into(),
+            at: t(at),
+            result: Ok(()),
+            first_answer: first,
+            after_outage: outage,
+            arrived: arrived.iter().map(|a| Arc::clone(a)).collect(),
+            gone: gone.iter().map(|a| Arc::clone(a)).collect(),
+            changed: Vec::new(),
+            count: 0,
+            took: std::time::Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn the_first_answer_opens_everything_and_reconciles_the_rest() {
+        let a = alert("A", Some(-100));
+        let mut tracker = Tracker::default();
+        let events = tracker.events(&change(0, true, false, &[&a], &[]));
+        assert!(
+            matches!(&events[0], HistoryEvent::Opened(f) if f.started == t(-100) && f.name == "A")
+        );
+        assert!(
+            matches!(&events[1], HistoryEvent::Reconcile { firing, .. } if firing == &vec![alert_key(a.labels.iter())])
+        );
+        assert!(matches!(&events[2], HistoryEvent::Covered { at, .. } if *at == t(0)));
+    }
+
+    #[test]
+    fn gone_closes_when_seen_and_after_an_outage_at_the_last_good_answer() {
+        let a = alert("A", None);
+        let b = alert("B", Some(10_000));
+        let mut tracker = Tracker::default();
+        let opened = tracker.events(&change(0, true, false, &[&a, &b], &[]));
+        // A start in the future is the time it was seen.
+        assert!(opened
+            .iter()
+            .any(|e| matches!(e, HistoryEvent::Opened(f) if f.name == "B" && f.started == t(0))));
+        assert!(tracker
+            .events(&change(10, false, false, &[], &[]))
+            .is_empty());
+        let closed = tracker.events(&change(20, false, false, &[], &[&a]));
+        assert!(closed.contains(&HistoryEvent::Closed {
+            key: alert_key(a.labels.iter()),
+            at: t(20)
+        }));
+        let after = tracker.events(&change(90, false, true, &[], &[&b]));
+        assert!(after.contains(&HistoryEvent::Closed {
+            key: alert_key(b.labels.iter()),
+            at: t(20)
+        }));
+    }
+
+    #[test]
+    fn coverage_is_said_every_30_seconds_when_nothing_changes() {
+        let mut tracker = Tracker::default();
+        tracker.events(&change(0, true, false, &[], &[]));
+        assert!(tracker
+            .events(&change(15, false, false, &[], &[]))
+            .is_empty());
+        assert_eq!(
+            tracker.events(&change(31, false, false, &[], &[])),
+            vec![HistoryEvent::Covered {
+                source: "am".into(),
+                at: t(31)
+            }]
+        );
+    }
+
+    #[test]
+    fn the_key_is_the_labels_whatever_their_order() {
+        let one = alert_key([("a", "1"), ("b", "2")].into_iter());
+        let two = alert_key([("b", "2"), ("a", "1")].into_iter());
+        assert_eq!(one, two);
+        assert_ne!(one, alert_key([("a", "12")].into_iter()));
+        assert_ne!(
+            alert_key([("a", "b=c")].into_iter()),
+            alert_key([("a=b", "c")].into_iter())
+        );
+    }
+
+    #[test]
+    fn coverage_merges_overlapping_spans_and_clips_to_the_period() {
+        let spans = [
+            Span {
+                from: t(0),
+                until: t(100),
+            },
+            Span {
+                from: t(50),
+                until: t(150),
+            },
+            Span {
+                from: t(300),
+                until: t(400),
+            },
+        ];
+        assert_eq!(covered(&spans, t(-50), t(350)), Duration::seconds(200));
+        assert_eq!(covered(&[], t(0), t(10)), Duration::zero());
+    }
+}
