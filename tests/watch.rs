@@ -256,6 +256,27 @@ fn each_change_is_logged_once(db: &str, home: &Path) {
     let seen = texts(db, home, 1);
     assert_eq!(count(&seen, "alert firing again: RoomDown"), 1, "{seen:#?}");
     assert_eq!(count(&seen, "alert "), 2, "{seen:#?}");
+    // The alert history: five processes saw it fire, resolve and fire again, the
+    // database holds two firings.
+    let quality: Value = serde_json::from_str(&ok(sitrep(db, home)
+        .args(["--json", "alerts", "quality", "--since", "1h"])
+        .output()
+        .unwrap()))
+    .unwrap();
+    assert_eq!(quality["history"]["used"], "sitrep", "{quality:#}");
+    assert_eq!(
+        quality["history"]["sources"],
+        serde_json::json!(["am"]),
+        "{quality:#}"
+    );
+    let room = quality["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "RoomDown")
+        .unwrap_or_else(|| panic!("no RoomDown in {quality:#}"));
+    assert_eq!(room["firings"], 2, "{quality:#}");
+    assert!(room["linked"].as_i64().unwrap() >= 1, "{quality:#}");
     for w in &mut watchers {
         assert!(w.signal("-TERM").success(), "{}", w.stderr());
         assert!(

@@ -22,6 +22,132 @@ pub struct AlertsArgs {
     /// Add each alert's fingerprint (for `silence --alert` and `edit --link-alert`)
     #[arg(long)]
     wide: bool,
+    #[command(subcommand)]
+    what: Option<AlertsCommand>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum AlertsCommand {
+    /// Which alert rules are noise, flapping, or missing a runbook, owner, severity or
+    /// service, from Prometheus' ALERTS history or sitrep's own (as the review's section)
+    Quality(QualityArgs),
+}
+
+#[derive(Debug, Args)]
+struct QualityArgs {
+    /// The period ending now, e.g. 7d, 14d, 24h
+    #[arg(long, value_name = "DURATION", default_value = "7d")]
+    since: String,
+}
+
+fn quality(ctx: &Context, args: &QualityArgs) -> Result<String, CliError> {
+    let span = crate::domain::parse::parse_duration(&args.since)?;
+    if span <= chrono::Duration::zero() {
+        return Err(DomainError::Invalid("--since must be a positive duration".into()).into());
+    }
+    let from = ctx.now.checked_sub_signed(span).ok_or_else(|| {
+        DomainError::Invalid(
+            "--since reaches before any date sitrep can show; use at most 100 years".into(),
+        )
+    })?;
+    let mut store = ctx.open_store_for_reading()?;
+    let (incidents, _) = store.review_data()?;
+    let windows = vec![crate::domain::alert_quality::Window { from, to: ctx.now }];
+    let review = crate::services::alert_review::alert_review(
+        &ctx.config,
+        &mut store,
+        &incidents,
+        &windows,
+        ctx.now,
+    )?;
+    if ctx.json {
+        return ctx.json(&review);
+    }
+    let h = &review.history;
+    let mut out = format!(
+        "{} history ({}), {} of {} minutes covered ({:.0}%)\n",
+        if h.used == "prometheus" {
+            "Prometheus ALERTS"
+        } else {
+            "sitrep's own"
+        },
+        if h.sources.is_empty() {
+            "no source".to_string()
+        } else {
+            h.sources.join(", ")
+        },
+        h.covered_minutes,
+        h.period_minutes,
+        h.coverage * 100.0
+    );
+    for note in &h.notes {
+        out.push_str(&format!("note: {note}\n"));
+    }
+    let r = &review.report;
+    if r.rules.is_empty() {
+        out.push_str("no alert fired in the period\n");
+    } else {
+        let rows: Vec<Vec<String>> = r
+            .rules
+            .iter()
+            .map(|q| {
+                vec![
+                    q.name.clone(),
+                    q.service.clone().unwrap_or_else(|| "-".into()),
+                    q.tally.firings.to_string(),
+                    q.tally.minutes.to_string(),
+                    q.tally.out_of_hours.to_string(),
+                    q.tally.sleep_hours.to_string(),
+                    q.actionable_rate
+                        .map_or("-".into(), |a| format!("{:.0}%", a * 100.0)),
+                    if q.flags.is_empty() {
+                        "-".into()
+                    } else {
+                        q.flags
+                            .iter()
+                            .map(|f| f.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    },
+                ]
+            })
+            .collect();
+        out.push_str(&crate::format::table(
+            &[
+                "ALERT",
+                "SERVICE",
+                "FIRINGS",
+                "MINUTES",
+                "OUT OF HOURS",
+                "SLEEP",
+                "ACTIONABLE",
+                "FLAGS",
+            ],
+            &rows,
+        ));
+        if r.more > 0 {
+            out.push_str(&format!("and {} more alert rule(s) that fired\n", r.more));
+        }
+        for q in r.rules.iter().filter(|q| !q.flags.is_empty()) {
+            out.push_str(&format!("{}: {}\n", q.name, q.steps.join("; ")));
+        }
+    }
+    if !r.rules_to_fix.is_empty() {
+        out.push_str("rules to fix (did not fire):\n");
+        for q in &r.rules_to_fix {
+            out.push_str(&format!(
+                "  {} ({}): {}\n",
+                q.name,
+                q.flags
+                    .iter()
+                    .map(|f| f.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                q.steps.join("; ")
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// Reads `chosen` sources concurrently; results in the same order.
@@ -169,6 +295,9 @@ pub(super) fn live(
 }
 
 pub fn alerts(ctx: &Context, args: AlertsArgs) -> Result<String, CliError> {
+    if let Some(AlertsCommand::Quality(q)) = &args.what {
+        return quality(ctx, q);
+    }
     let mut alerts = live(ctx, args.source.as_deref())?;
     alerts.retain(|a| args.severity.is_none() || a.severity == args.severity);
     // Sorted as pointers: moving whole alerts costs more than comparing them.

@@ -114,17 +114,18 @@ pub fn figures(
         })
         .collect();
     let alerts = alert_review(&ctx.config, &mut store, &incidents, &windows, ctx.now)?;
-    for note in &alerts.history.notes {
-        eprintln!("note: alerts: {note}");
-    }
     let mut measured: Vec<trend::Measured> = alerts
         .report
         .periods
         .iter()
-        .map(|p| trend::Measured {
-            firings: Some(p.firings),
-            noisy: Some(p.noisy),
-            budget_burned: None,
+        .map(|p| {
+            // Nothing recorded at all: the firings are unknown, not zero.
+            let known = alerts.history.used == "prometheus" || !alerts.history.sources.is_empty();
+            trend::Measured {
+                firings: known.then_some(p.firings),
+                noisy: known.then_some(p.noisy),
+                budget_burned: None,
+            }
         })
         .collect();
     if !ctx.config.slos.is_empty() {

@@ -93,7 +93,7 @@ pub fn alert_review(
     let covered_minutes = covered(&spans, current.from, current.to.min(now)).num_minutes();
     if spans.is_empty() {
         notes.push(
-            "no sitrep watched any alert source in the period: keep `sitrep watch` running for a history without Prometheus"
+            "no sitrep watched any alert source in the period: keep sitrep watch running for a history without Prometheus"
                 .into(),
         );
     }

@@ -17,8 +17,11 @@ use super::{http, Source, SourceError};
 use crate::domain::alert_quality::RawRule;
 use crate::domain::text::sanitize_line_owned;
 
-/// Steps per range query (Prometheus refuses more than 11,000 points per series).
-const MAX_STEPS: i64 = 10_000;
+/// Steps per range query: a day of minutes. Prometheus refuses more than 11,000
+/// points per series; a day also keeps each query to the series active that day.
+const MAX_STEPS: i64 = 1_440;
+/// A history query reads days of data: it may take longer than a poll of alerts.
+const HISTORY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 const FIRING: &str = "ALERTS{alertstate=\"firing\"}";
 const EDGE: &str = "sitrep_edge";
 
@@ -263,8 +266,14 @@ async fn firings_raw(
     window_secs: i64,
     each: &mut impl FnMut(Edged),
 ) -> Result<(), SourceError> {
+    let mut source = source.clone();
+    source.http.timeout = source.http.timeout.max(HISTORY_TIMEOUT);
+    let source = &source;
     let client = http::client(&source.http)?;
     let w = window_secs.max(60);
+    // A sample exactly one window back belongs to the step before: the range is a
+    // millisecond short (Prometheus 2 includes a range's left edge, 3 does not).
+    let range = format!("{}ms", w * 1000 - 1);
     // Steps on whole windows, so that every run reads the same minutes.
     let first = DateTime::from_timestamp(from.timestamp().div_euclid(w) * w, 0).unwrap_or(from);
     let last = to - Duration::seconds(w);
@@ -282,7 +291,7 @@ async fn firings_raw(
         source,
         &["api", "v1", "query"],
         &[
-            ("query", format!("count_over_time({FIRING}[{w}s])")),
+            ("query", format!("count_over_time({FIRING}[{range}])")),
             ("time", seconds(first - Duration::seconds(w))),
         ],
     )
@@ -294,8 +303,8 @@ async fn firings_raw(
         open.insert(key, None);
     }
     let edges = format!(
-        "label_replace(count_over_time({FIRING}[{w}s]) unless count_over_time({FIRING}[{w}s] offset {w}s), \"{EDGE}\", \"start\", \"alertname\", \".*\") \
-         or label_replace(count_over_time({FIRING}[{w}s] offset {w}s) unless count_over_time({FIRING}[{w}s]), \"{EDGE}\", \"end\", \"alertname\", \".*\")"
+        "label_replace(count_over_time({FIRING}[{range}]) unless count_over_time({FIRING}[{range}] offset {w}s), \"{EDGE}\", \"start\", \"alertname\", \".*\") \
+         or label_replace(count_over_time({FIRING}[{range}] offset {w}s) unless count_over_time({FIRING}[{range}]), \"{EDGE}\", \"end\", \"alertname\", \".*\")"
     );
     let mut chunk_from = first;
     while chunk_from <= last {

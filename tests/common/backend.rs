@@ -370,6 +370,12 @@ format!(
     /// `# EOF`) is turned into TSDB blocks with `promtool tsdb
     /// create-blocks-from openmetrics` before it starts. No rules, no scrapes.
     pub fn prometheus_with_history(openmetrics: String) -> Self {
+        Self::prometheus_with_history_and_rules(openmetrics, String::new())
+    }
+
+    /// [`Server::prometheus_with_history`] that also loads `rules` (a rule file,
+    /// evaluated every minute; empty: none), so its rules API serves them.
+    pub fn prometheus_with_history_and_rules(openmetrics: String, rules: String) -> Self {
         Self::start(
             "prometheus",
             "prometheus",
@@ -391,7 +397,13 @@ format!(
                     String::from_utf8_lossy(&out.stderr)
                 );
                 let config = dir.join("prometheus.yml");
-                std::fs::write(&config, "global:\n  evaluation_interval: 1m\n").unwrap();
+                let mut text = "global:\n  evaluation_interval: 1m\n".to_string();
+                if !rules.is_empty() {
+                    let file = dir.join("rules.yml");
+                    std::fs::write(&file, &rules).unwrap();
+                    text.push_str(&format!("rule_files:\n  - {}\n", file.display()));
+                }
+                std::fs::write(&config, text).unwrap();
                 vec![
                     format!("--config.file={}", config.display()),
                     format!("--storage.tsdb.path={}", data.display()),
