@@ -515,3 +515,68 @@ fn an_older_team_database_is_migrated_and_keeps_its_incidents() {
     let again = db.open().load_incident(IncidentId(1)).unwrap();
     assert_eq!(again.incident.services, vec!["room".to_string()]);
 }
+
+mod alert_history_store {
+    use std::collections::BTreeMap;
+
+    use chrono::{DateTime, Duration, Utc};
+    use sitrep::domain::alert_history::{Firing, HistoryEvent};
+
+    use super::*;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap()
+    }
+
+    fn firing(key: &str, started: i64) -> Firing {
+        Firing {
+            key: key.into(),
+            source: "am".into(),
+            name: format!("Alert{key}"),
+            labels: BTreeMap::from([("alertname".to_string(), format!("Alert{key}"))]),
+            annotations: BTreeMap::new(),
+            started: t(started),
+            ended: None,
+        }
+    }
+
+    on_both_engines! {
+        /// Two processes writing what they saw: one firing per alert and start, a
+        /// lagging close touches no later firing, a reconcile ends what nobody saw
+        /// stop when the source was last watched.
+        two_writers_keep_one_history(engine) {
+            let db = Db::new(engine);
+            let (mut a, mut b) = (db.open(), db.open());
+            let seen = |at: i64| vec![
+                HistoryEvent::Opened(firing("x", 0)),
+                HistoryEvent::Opened(firing("y", 5)),
+                HistoryEvent::Covered { source: "am".into(), at: t(at) },
+            ];
+            a.record_alert_history("a", &seen(10)).unwrap();
+            b.record_alert_history("b", &seen(12)).unwrap();
+            a.record_alert_history("a", &[HistoryEvent::Closed { key: "x".into(), at: t(100) }]).unwrap();
+            // x fires again; b, behind, says the first one closed later.
+            a.record_alert_history("a", &[HistoryEvent::Opened(firing("x", 200))]).unwrap();
+            b.record_alert_history("b", &[HistoryEvent::Closed { key: "x".into(), at: t(150) }]).unwrap();
+            a.record_alert_history("a", &[HistoryEvent::Covered { source: "am".into(), at: t(300) }]).unwrap();
+            // A third process starts later; the source reports neither alert: both
+            // open ones end when the source was last watched (300).
+            let mut c = db.open();
+            c.record_alert_history("c", &[
+                HistoryEvent::Reconcile { source: "am".into(), firing: Vec::new(), at: t(900) },
+                HistoryEvent::Covered { source: "am".into(), at: t(900) },
+            ]).unwrap();
+            let h = c.alert_history(t(-100), t(1000)).unwrap();
+            let got: Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)> =
+                h.firings.iter().map(|f| (f.key.clone(), f.started, f.ended)).collect();
+            assert_eq!(got, vec![
+                ("x".to_string(), t(0), Some(t(100))),
+                ("y".to_string(), t(5), Some(t(300))),
+                ("x".to_string(), t(200), Some(t(300))),
+            ]);
+            let spans = &h.watched["am"];
+            assert_eq!(spans.len(), 3, "{spans:?}");
+            assert_eq!(sitrep::domain::alert_history::covered(spans, t(0), t(1000)), Duration::seconds(290));
+        }
+    }
+}

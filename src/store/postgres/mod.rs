@@ -670,7 +670,7 @@ impl Backend for PgStore {
                         let at = millis(*at);
                         let extended = tx.execute(
                             "UPDATE alert_watch SET until_ms = GREATEST(until_ms, $3) \
-                             WHERE holder = $1 AND source = $2 AND until_ms >= $3 - $4 AND from_ms <= $3",
+                             WHERE holder = $1 AND source = $2 AND until_ms >= $3::BIGINT - $4::BIGINT AND from_ms <= $3",
                             &[&holder, source, &at, &gap],
                         )?;
                         if extended == 0 {
