@@ -72,6 +72,8 @@ fn alice_reads_clean(db: &str, home: &Path, incidents: &[i64]) -> Value {
     }
     for args in [
         vec!["review", "--since", "30d"],
+        vec!["--json", "review", "--since", "30d"],
+        vec!["alerts", "quality", "--since", "30d"],
         vec!["list"],
         vec!["followup", "list"],
     ] {
@@ -419,7 +421,10 @@ fn the_tui_sends_no_hostile_byte_to_the_terminal_and_lists_every_incident() {
     let mut opened = Vec::new();
     for key in ["Up", "Down"] {
         tmux.keys(&[key, "Enter"]);
-        opened.push(tmux.wait_for("Timeline ("));
+        tmux.wait_for("Timeline (");
+        // A capture can land mid-draw: take the screen once the frame is done.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        opened.push(tmux.screen());
         tmux.keys(&["Escape", "Escape"]);
         tmux.wait_for("chat slow");
     }
@@ -507,6 +512,34 @@ fn a_process_writing_the_sqlite_file_cannot_break_the_log_or_reach_the_terminal(
         ),
     );
     assert!(out.status.success(), "{out:?}");
+    // The alert history is an input too: escapes in names and labels, labels that
+    // are not JSON, a start that is not a number.
+    let out = sqlite3(
+        &db,
+        &format!(
+            "INSERT INTO alert_firing (alert_key, source, name, labels, annotations, started_ms, ended_ms) VALUES \
+             ('k1', 'am', 'Evil' || char(27) || '[2J', '{{\"alertname\":\"Evil\",\"team\":\"x' || char(27) || ']0;pwned' || char(7) || '\"}}', '{{}}', {now} - 60000, {now}), \
+             ('k2', 'am', 'Broken', 'not json', '[1,2]', {now} - 60000, NULL), \
+             ('k3', 'am', 'BadTime', '{{}}', '{{}}', 'soon', NULL);"
+        ),
+    );
+    assert!(out.status.success(), "{out:?}");
+    alice_reads_clean(&db_text, home.path(), &[1, 2, 3]);
+    let quality: Value = serde_json::from_str(&ok(sitrep(&db_text, home.path(), "alice")
+        .args(["--json", "alerts", "quality", "--since", "1d"])
+        .output()
+        .unwrap()))
+    .unwrap();
+    let names: Vec<&str> = quality["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    // The unreadable start is one firing fewer; the rest are read, shown harmless.
+    assert_eq!(names.len(), 2, "{quality:#}");
+    assert!(names.contains(&"Evil␛[2J"), "{names:?}");
+    assert!(names.contains(&"Broken"), "{names:?}");
     // Rows from before the checks (the triggers dropped, as a file of schema 9 had
     // none), then the file migrated again: they stay, and read as unreadable.
     let out = sqlite3(
@@ -515,6 +548,7 @@ fn a_process_writing_the_sqlite_file_cannot_break_the_log_or_reach_the_terminal(
             "DROP TRIGGER timeline_entry_checked; DROP TRIGGER incident_checked_on_update; DROP TRIGGER followup_checked; \
              DROP TRIGGER incident_checked; DROP TRIGGER entry_revision_checked; DROP TRIGGER followup_checked_on_update; \
              DROP TABLE watcher; DROP TABLE watch_lease; DROP INDEX timeline_entry_alerts; \
+             DROP TABLE alert_firing; DROP TABLE alert_watch; \
              PRAGMA user_version = 9; \
              INSERT INTO timeline_entry (incident_id, at_ms, author, kind, text) VALUES (1, {now}, 'm', 'bogus', 'x'), \
                  (1, {now}, 'm', 'note', x'ff00fe'), (2, 'soon', 'm', 'note', 'bad time'); \

@@ -362,6 +362,11 @@ fn the_markdown_review_has_its_sections_and_a_row_per_class() {
         h2,
         vec![
             "Summary",
+            "Trend",
+            "Incidents",
+            "Response times",
+            "Detection",
+            "Alert quality",
             "Top incident classes by user impact",
             "Top incident classes by recurrence",
             "Error budget burn",
@@ -421,9 +426,14 @@ fn an_empty_period_and_bad_periods() {
             .unwrap();
     assert!(text.contains("nothing was due in the period"), "{text}");
     // An empty section says so instead of showing a table with only its header.
+    // The two class tables, the incidents, response times and detection.
     assert_eq!(
         text.matches("None: no incidents in the period.").count(),
-        2,
+        5,
+        "{text}"
+    );
+    assert!(
+        text.contains("None: no alert fired in the period."),
         "{text}"
     );
     assert!(

@@ -520,7 +520,8 @@ mod alert_history_store {
     use std::collections::BTreeMap;
 
     use chrono::{DateTime, Duration, Utc};
-    use sitrep::domain::alert_history::{Firing, HistoryEvent};
+    use sitrep::domain::alert::{normalize, LabelMapping, RawAlert};
+    use sitrep::domain::alert_history::{HistoryEvent, Opened};
 
     use super::*;
 
@@ -528,16 +529,15 @@ mod alert_history_store {
         DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap()
     }
 
-    fn firing(key: &str, started: i64) -> Firing {
-        Firing {
-            key: key.into(),
-            source: "am".into(),
-            name: format!("Alert{key}"),
-            labels: BTreeMap::from([("alertname".to_string(), format!("Alert{key}"))]),
-            annotations: BTreeMap::new(),
-            started: t(started),
-            ended: None,
-        }
+    /// An alert named `Alert<name>` that started at `started`, opened as seen then.
+    fn firing(name: &str, started: i64) -> Opened {
+        let raw = RawAlert {
+            labels: BTreeMap::from([("alertname".to_string(), format!("Alert{name}"))]),
+            starts_at: Some(t(started)),
+            ..RawAlert::default()
+        };
+        let alert = normalize("am", raw, &LabelMapping::default());
+        Opened::new(std::sync::Arc::new(alert), t(started))
     }
 
     on_both_engines! {
@@ -554,10 +554,11 @@ mod alert_history_store {
             ];
             a.record_alert_history("a", &seen(10)).unwrap();
             b.record_alert_history("b", &seen(12)).unwrap();
-            a.record_alert_history("a", &[HistoryEvent::Closed { key: "x".into(), at: t(100) }]).unwrap();
+            let x = firing("x", 0).key;
+            a.record_alert_history("a", &[HistoryEvent::Closed { key: x.clone(), at: t(100) }]).unwrap();
             // x fires again; b, behind, says the first one closed later.
             a.record_alert_history("a", &[HistoryEvent::Opened(firing("x", 200))]).unwrap();
-            b.record_alert_history("b", &[HistoryEvent::Closed { key: "x".into(), at: t(150) }]).unwrap();
+            b.record_alert_history("b", &[HistoryEvent::Closed { key: x.clone(), at: t(150) }]).unwrap();
             a.record_alert_history("a", &[HistoryEvent::Covered { source: "am".into(), at: t(300) }]).unwrap();
             // A third process starts later; the source reports neither alert: both
             // open ones end when the source was last watched (300).
@@ -568,12 +569,13 @@ mod alert_history_store {
             ]).unwrap();
             let h = c.alert_history(t(-100), t(1000)).unwrap();
             let got: Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)> =
-                h.firings.iter().map(|f| (f.key.clone(), f.started, f.ended)).collect();
+                h.firings.iter().map(|f| (f.name.clone(), f.started, f.ended)).collect();
             assert_eq!(got, vec![
-                ("x".to_string(), t(0), Some(t(100))),
-                ("y".to_string(), t(5), Some(t(300))),
-                ("x".to_string(), t(200), Some(t(300))),
+                ("Alertx".to_string(), t(0), Some(t(100))),
+                ("Alerty".to_string(), t(5), Some(t(300))),
+                ("Alertx".to_string(), t(200), Some(t(300))),
             ]);
+            assert_eq!(h.firings[0].labels.get("alertname").map(String::as_str), Some("Alertx"));
             let spans = &h.watched["am"];
             assert_eq!(spans.len(), 3, "{spans:?}");
             assert_eq!(sitrep::domain::alert_history::covered(spans, t(0), t(1000)), Duration::seconds(290));

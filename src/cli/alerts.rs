@@ -26,6 +26,13 @@ pub struct AlertsArgs {
     what: Option<AlertsCommand>,
 }
 
+impl AlertsArgs {
+    /// Whether this reads the alert history in the database (not the live sources).
+    pub fn reads_history(&self) -> bool {
+        matches!(self.what, Some(AlertsCommand::Quality(_)))
+    }
+}
+
 #[derive(Debug, clap::Subcommand)]
 enum AlertsCommand {
     /// Which alert rules are noise, flapping, or missing a runbook, owner, severity or

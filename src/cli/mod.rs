@@ -561,6 +561,8 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         return doctor::run(global, paths);
     }
     let reads = match command {
+        // `alerts quality` reads the log's history, like `review`.
+        Command::Alerts(ref args) if args.reads_history() => Reads::Log,
         Command::Alerts(_) | Command::Sources => Reads::Alerts,
         Command::Slo => Reads::Slos,
         _ => Reads::Log,

@@ -38,11 +38,54 @@ pub struct Firing {
     pub ended: Option<DateTime<Utc>>,
 }
 
+/// An alert seen starting to fire. It holds the alert the source's answer already
+/// holds (shared, not copied: a storm's first answer opens tens of thousands).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    pub key: String,
+    pub alert: Arc<Alert>,
+    pub started: DateTime<Utc>,
+}
+
+impl Opened {
+    /// `alert` seen firing at `at`: it started at its own start, or when seen when it
+    /// has none or says a time in the future (a skewed backend).
+    pub fn new(alert: Arc<Alert>, at: DateTime<Utc>) -> Self {
+        Self {
+            key: alert_key(alert.labels.iter()),
+            started: alert.starts_at.filter(|s| *s <= at).unwrap_or(at),
+            alert,
+        }
+    }
+
+    /// Its labels as a JSON object, as the store keeps them.
+    pub fn labels_json(&self) -> String {
+        json_object(self.alert.labels.iter())
+    }
+
+    /// The annotations that say what to do (`runbook_url` / `runbook`, `summary`).
+    pub fn annotations_json(&self) -> String {
+        json_object(
+            self.alert
+                .annotations
+                .iter()
+                .filter(|(k, _)| KEPT_ANNOTATIONS.contains(k)),
+        )
+    }
+}
+
+fn json_object<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = pairs
+        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
 /// What one poll result adds to the history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HistoryEvent {
     /// An alert started firing (or was first seen firing).
-    Opened(Firing),
+    Opened(Opened),
     /// An alert stopped at `at`.
     Closed { key: String, at: DateTime<Utc> },
     /// A source's first answer to this process: every firing recorded open for
@@ -95,31 +138,6 @@ pub fn alert_key<'a>(labels: impl Iterator<Item = (&'a str, &'a str)>) -> String
 
 const KEPT_ANNOTATIONS: [&str; 3] = ["runbook_url", "runbook", "summary"];
 
-fn firing_of(alert: &Alert, at: DateTime<Utc>) -> Firing {
-    let labels: BTreeMap<String, String> = alert
-        .labels
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let annotations = alert
-        .annotations
-        .iter()
-        .filter(|(k, _)| KEPT_ANNOTATIONS.contains(k))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    // A start in the future (a skewed backend) is the time it was seen.
-    let started = alert.starts_at.filter(|s| *s <= at).unwrap_or(at);
-    Firing {
-        key: alert_key(alert.labels.iter()),
-        source: alert.source.clone(),
-        name: alert.name.clone(),
-        labels,
-        annotations,
-        started,
-        ended: None,
-    }
-}
-
 /// Turns each source's changes into history events: what arrived opens, what went
 /// closes, and coverage is said at most every [`COVER_EVERY`].
 #[derive(Debug, Default)]
@@ -142,7 +160,7 @@ impl Tracker {
             .iter()
             .chain(&change.changed)
             .filter(firing)
-            .map(|a| HistoryEvent::Opened(firing_of(a, at)));
+            .map(|a| HistoryEvent::Opened(Opened::new(Arc::clone(a), at)));
         out.extend(opened);
         // Reported resolved (Alertmanager keeps a resolved alert for a while): it
         // stopped at its end time, or when it was seen resolved.
@@ -285,7 +303,7 @@ mod tests {
         let mut tracker = Tracker::default();
         let events = tracker.events(&change(0, true, false, &[&a], &[]));
         assert!(
-            matches!(&events[0], HistoryEvent::Opened(f) if f.started == t(-100) && f.name == "A")
+            matches!(&events[0], HistoryEvent::Opened(f) if f.started == t(-100) && f.alert.name == "A")
         );
         assert!(
             matches!(&events[1], HistoryEvent::Reconcile { firing, .. } if firing == &vec![alert_key(a.labels.iter())])
@@ -300,9 +318,9 @@ mod tests {
         let mut tracker = Tracker::default();
         let opened = tracker.events(&change(0, true, false, &[&a, &b], &[]));
         // A start in the future is the time it was seen.
-        assert!(opened
-            .iter()
-            .any(|e| matches!(e, HistoryEvent::Opened(f) if f.name == "B" && f.started == t(0))));
+        assert!(opened.iter().any(
+            |e| matches!(e, HistoryEvent::Opened(f) if f.alert.name == "B" && f.started == t(0))
+        ));
         assert!(tracker
             .events(&change(10, false, false, &[], &[]))
             .is_empty());

@@ -587,8 +587,7 @@ impl Quality {
                 continue;
             }
             let ds = &by_name[name];
-            let mut seen = Seen::default();
-            let mut flags = static_flags(&seen_of(&mut seen, ds, &self.rules), ds, &self.rules);
+            let mut flags = static_flags(&Seen::default(), ds, &self.rules);
             flags.sort();
             flags.dedup();
             if !flags.is_empty() {

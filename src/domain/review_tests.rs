@@ -181,7 +181,14 @@ fn figures_match_a_hand_count_and_leave_drills_out() {
         follow_up(5, 7, "2026-11-10", false), // due before the period, still overdue
         follow_up(6, 2, "2026-12-01", false), // due after the period
     ];
-    let r = review(&week(), &follow_ups, t(0), t(168), t(160));
+    let r = review(
+        &week(),
+        &follow_ups,
+        t(0),
+        t(168),
+        t(160),
+        Duration::days(30),
+    );
     assert_eq!((r.incidents, r.p1, r.p2, r.still_open), (5, 2, 3, 1));
 
     let impact: Vec<(&str, &str, i64, usize)> = r
@@ -257,7 +264,14 @@ fn closure_leaves_cancelled_out_and_counts_undated_ones_added_in_the_period() {
         undated(9, 20, true),                 // added in the period, no due date, done
         undated(10, -500, false),             // added before the period: listed, not counted
     ];
-    let r = review(&week(), &follow_ups, t(0), t(168), t(160));
+    let r = review(
+        &week(),
+        &follow_ups,
+        t(0),
+        t(168),
+        t(160),
+        Duration::days(30),
+    );
     // Counted: #1 done, #2 open, #8 open, #9 done → 2 of 4.
     assert_eq!((r.follow_ups.due, r.follow_ups.done), (4, 2));
     assert!((r.follow_ups.closure_rate.unwrap() - 0.5).abs() < 1e-9);
@@ -275,10 +289,95 @@ fn closure_leaves_cancelled_out_and_counts_undated_ones_added_in_the_period() {
 
 #[test]
 fn an_empty_period_has_zero_figures_and_no_closure_rate() {
-    let r = review(&week(), &[], t(1000), t(1168), t(1200));
+    let r = review(&week(), &[], t(1000), t(1168), t(1200), Duration::days(30));
     assert_eq!(r.incidents, 0);
     assert!(r.top_by_impact.is_empty() && r.top_by_recurrence.is_empty());
     assert_eq!(r.follow_ups.closure_rate, None);
     assert_eq!(r.rollbacks.release_related, 0);
     assert!(r.drills.is_empty());
+}
+
+#[test]
+fn the_trend_says_how_many_periods_in_a_row_and_a_drill_is_due() {
+    let incidents = vec![
+        incident(
+            1,
+            Severity::P1,
+            10,
+            60,
+            Some("room"),
+            Some(RootCause::Release),
+            None,
+            None,
+            false,
+        ),
+        incident(
+            2,
+            Severity::P1,
+            10 - 168,
+            30,
+            Some("room"),
+            Some(RootCause::Release),
+            None,
+            None,
+            false,
+        ),
+        incident(
+            3,
+            Severity::P2,
+            10 - 336,
+            30,
+            Some("room"),
+            Some(RootCause::Release),
+            None,
+            None,
+            false,
+        ),
+        incident(
+            4,
+            Severity::P2,
+            20 - 336,
+            30,
+            Some("chat"),
+            None,
+            None,
+            None,
+            false,
+        ),
+        incident(5, Severity::P1, -24 * 40, 30, None, None, None, None, true),
+    ];
+    let now = t(168);
+    let r = review(&incidents, &[], t(0), t(168), now, Duration::days(30));
+    assert_eq!(r.impact, 180);
+    assert_eq!(r.incident_table.len(), 1);
+    assert_eq!(r.incident_table[0].duration_minutes, 60);
+    assert_eq!(r.drill_cadence.last.as_ref().map(|d| d.id), Some(5));
+    assert_eq!(r.drill_cadence.days_since, Some(47));
+    assert!(r.drill_cadence.due);
+    // Three weeks in a row for room / release; one incident: its own times listed.
+    let periods = crate::domain::trend::periods(t(0), t(168));
+    let tr = crate::domain::trend::trend(&r, &incidents, &[], &periods, &[], now);
+    assert_eq!(tr.classes[0].counts, vec![1, 1, 1, 0]);
+    assert_eq!(tr.classes[0].words, "3rd week in a row");
+    let line = |f: &str| tr.lines.iter().find(|l| l.figure == f).unwrap().clone();
+    assert_eq!(line("incidents").values, vec!["1", "1", "2", "0"]);
+    assert_eq!(line("incidents").direction, "same");
+    assert_eq!(line("alert firings").direction, "n/a");
+    assert_eq!(r.response.incidents.len(), 1);
+    assert_eq!(r.detection.detected.len(), 1);
+    // A drill within the cadence: none due.
+    let recent = vec![incident(
+        6,
+        Severity::P1,
+        100,
+        30,
+        None,
+        None,
+        None,
+        None,
+        true,
+    )];
+    let r = review(&recent, &[], t(0), t(168), now, Duration::days(30));
+    assert!(!r.drill_cadence.due);
+    assert_eq!(r.drill_cadence.days_since, Some(2));
 }

@@ -164,7 +164,8 @@ pub fn trend(
         })
         .collect();
     type Get = fn(&PeriodFigures) -> Option<f64>;
-    let rows: [(&'static str, Get, bool, fn(f64) -> String); 11] = [
+    type Show = fn(f64) -> String;
+    let rows: [(&'static str, Get, bool, Show); 11] = [
         (
             "incidents",
             |p| Some(p.incidents as f64),

@@ -576,10 +576,6 @@ fn text_map(raw: &str) -> std::collections::BTreeMap<String, String> {
         .collect()
 }
 
-pub fn map_json(map: &std::collections::BTreeMap<String, String>) -> String {
-    serde_json::to_string(map).unwrap_or_else(|_| "{}".into())
-}
-
 /// One firing of the alert history.
 pub fn firing(row: &impl Columns) -> Result<crate::domain::alert_history::Firing, StoreError> {
     Ok(crate::domain::alert_history::Firing {

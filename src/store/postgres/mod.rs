@@ -627,10 +627,10 @@ impl Backend for PgStore {
             for event in events {
                 if let HistoryEvent::Opened(f) = event {
                     keys.push(f.key.as_str());
-                    sources.push(f.source.as_str());
-                    names.push(f.name.as_str());
-                    labels.push(rows::map_json(&f.labels));
-                    annotations.push(rows::map_json(&f.annotations));
+                    sources.push(f.alert.source.as_str());
+                    names.push(f.alert.name.as_str());
+                    labels.push(f.labels_json());
+                    annotations.push(f.annotations_json());
                     started.push(millis(f.started));
                 }
             }

@@ -310,6 +310,16 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (holder, source, from_ms)
     );
     CREATE INDEX alert_watch_until ON alert_watch (source, until_ms);
+    -- An upgraded database whose responder role exists already: its TUIs and
+    -- watchers write the history too, with no second db init.
+    DO $grants$ BEGIN
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sitrep_responder') THEN
+            GRANT SELECT, INSERT ON alert_firing, alert_watch TO sitrep_responder;
+            GRANT UPDATE (ended_ms) ON alert_firing TO sitrep_responder;
+            GRANT UPDATE (until_ms) ON alert_watch TO sitrep_responder;
+            GRANT USAGE ON SEQUENCE alert_firing_id_seq TO sitrep_responder;
+        END IF;
+    END $grants$;
     "#,
 ];
 

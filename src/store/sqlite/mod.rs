@@ -238,10 +238,10 @@ impl Backend for SqliteStore {
                         )?
                         .execute(params![
                             f.key,
-                            f.source,
-                            f.name,
-                            rows::map_json(&f.labels),
-                            rows::map_json(&f.annotations),
+                            f.alert.source,
+                            f.alert.name,
+                            f.labels_json(),
+                            f.annotations_json(),
                             millis(f.started)
                         ])?;
                     }
