@@ -8,7 +8,7 @@
 //! An alert is known by a hash of its labels, not by its source's fingerprint: the
 //! same alert read from Alertmanager and from Prometheus is one firing.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -139,11 +139,19 @@ pub fn alert_key<'a>(labels: impl Iterator<Item = (&'a str, &'a str)>) -> String
 const KEPT_ANNOTATIONS: [&str; 3] = ["runbook_url", "runbook", "summary"];
 
 /// Turns each source's changes into history events: what arrived opens, what went
-/// closes, and coverage is said at most every [`COVER_EVERY`].
+/// closes, and coverage is said at most every [`COVER_EVERY`]. It remembers which
+/// alerts it has seen firing, so an alert that only changed (Alertmanager's
+/// `updatedAt` moves on every resend) writes nothing.
 #[derive(Debug, Default)]
 pub struct Tracker {
-    /// Per source: the last good answer, and when coverage was last said.
-    sources: HashMap<String, (DateTime<Utc>, DateTime<Utc>)>,
+    sources: HashMap<String, SourceTrack>,
+}
+
+#[derive(Debug)]
+struct SourceTrack {
+    last_ok: DateTime<Utc>,
+    said: DateTime<Utc>,
+    firing: HashSet<String>,
 }
 
 impl Tracker {
@@ -152,56 +160,61 @@ impl Tracker {
             return Vec::new();
         }
         let at = change.at;
+        let first = change.first_answer || !self.sources.contains_key(&change.source);
+        let track = self
+            .sources
+            .entry(change.source.clone())
+            .or_insert_with(|| SourceTrack {
+                last_ok: at,
+                said: at,
+                firing: HashSet::new(),
+            });
+        if first {
+            track.firing.clear();
+        }
         let mut out = Vec::new();
-        let previous = self.sources.get(&change.source).copied();
-        let firing = |a: &&Arc<Alert>| a.state != AlertState::Resolved;
-        let opened = change
-            .arrived
-            .iter()
-            .chain(&change.changed)
-            .filter(firing)
-            .map(|a| HistoryEvent::Opened(Opened::new(Arc::clone(a), at)));
-        out.extend(opened);
-        // Reported resolved (Alertmanager keeps a resolved alert for a while): it
-        // stopped at its end time, or when it was seen resolved.
-        out.extend(
-            change
-                .changed
-                .iter()
-                .chain(&change.arrived)
-                .filter(|a| !firing(a))
-                .map(|a| HistoryEvent::Closed {
-                    key: alert_key(a.labels.iter()),
+        let is_firing = |a: &Arc<Alert>| a.state != AlertState::Resolved;
+        for a in change.arrived.iter().chain(&change.changed) {
+            let key = alert_key(a.labels.iter());
+            if is_firing(a) {
+                if track.firing.insert(key) {
+                    out.push(HistoryEvent::Opened(Opened::new(Arc::clone(a), at)));
+                }
+            } else if track.firing.remove(&key) || first {
+                // Reported resolved (Alertmanager keeps a resolved alert a while): it
+                // stopped at its end time, or when it was seen resolved.
+                out.push(HistoryEvent::Closed {
+                    key,
                     at: a.ends_at.filter(|e| *e <= at).unwrap_or(at),
-                }),
-        );
-        if change.first_answer || previous.is_none() {
+                });
+            }
+        }
+        if first {
             out.push(HistoryEvent::Reconcile {
                 source: change.source.clone(),
-                firing: change
-                    .arrived
-                    .iter()
-                    .filter(firing)
-                    .map(|a| alert_key(a.labels.iter()))
-                    .collect(),
+                firing: track.firing.iter().cloned().collect(),
                 at,
             });
         } else {
             // After an outage the source may have forgotten an alert (a restart): it
             // is known firing only until the last good answer before the outage.
-            let ended = match (change.after_outage, previous) {
-                (true, Some((last_ok, _))) => last_ok,
-                _ => at,
+            let ended = if change.after_outage {
+                track.last_ok
+            } else {
+                at
             };
-            out.extend(change.gone.iter().map(|a| HistoryEvent::Closed {
-                key: alert_key(a.labels.iter()),
-                at: ended,
-            }));
+            for a in &change.gone {
+                let key = alert_key(a.labels.iter());
+                if track.firing.remove(&key) {
+                    out.push(HistoryEvent::Closed { key, at: ended });
+                }
+            }
         }
-        let said = previous.map(|(_, said)| said);
-        let cover = !out.is_empty()
+        let cover = first
+            || !out.is_empty()
             || change.after_outage
-            || said.is_none_or(|said| at - said >= COVER_EVERY || at < said);
+            || at - track.said >= COVER_EVERY
+            || at < track.said;
         // Last: a reconcile ends stale firings when the source was last watched
         // before this answer, not by this answer's own coverage.
         if cover {
@@ -209,9 +222,9 @@ impl Tracker {
                 source: change.source.clone(),
                 at,
             });
+            track.said = at;
         }
-        let said = if cover { at } else { said.unwrap_or(at) };
-        self.sources.insert(change.source.clone(), (at, said));
+        track.last_ok = at;
         out
     }
 }
@@ -334,6 +347,32 @@ mod tests {
             key: alert_key(b.labels.iter()),
             at: t(20)
         }));
+    }
+
+    #[test]
+    fn an_alert_that_only_changed_writes_nothing_and_a_resolved_one_closes() {
+        let a = alert("A", Some(-10));
+        let mut tracker = Tracker::default();
+        tracker.events(&change(0, true, false, &[&a], &[]));
+        let mut updated = (*a).clone();
+        updated.updated_at = Some(t(5));
+        let mut c = change(5, false, false, &[], &[]);
+        c.changed = vec![Arc::new(updated.clone())];
+        assert!(tracker.events(&c).is_empty());
+        updated.state = AlertState::Resolved;
+        updated.ends_at = Some(t(4));
+        let mut c = change(6, false, false, &[], &[]);
+        c.changed = vec![Arc::new(updated)];
+        let events = tracker.events(&c);
+        assert!(events.contains(&HistoryEvent::Closed {
+            key: alert_key(a.labels.iter()),
+            at: t(4)
+        }));
+        // Gone afterwards: already closed, nothing more.
+        let events = tracker.events(&change(7, false, false, &[], &[&a]));
+        assert!(!events
+            .iter()
+            .any(|e| matches!(e, HistoryEvent::Closed { .. })));
     }
 
     #[test]

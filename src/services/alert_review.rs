@@ -80,13 +80,30 @@ pub fn alert_review(
         incidents,
         now,
     );
+    // A firing still open when nobody watches its source any more is known firing
+    // only until it was last watched, not until now.
+    let last_watched: std::collections::HashMap<&str, DateTime<Utc>> = history
+        .watched
+        .iter()
+        .filter_map(|(source, spans)| Some((source.as_str(), spans.iter().map(|s| s.until).max()?)))
+        .collect();
     for f in &history.firings {
+        let end = f
+            .ended
+            .or_else(|| match last_watched.get(f.source.as_str()) {
+                Some(until) if now - *until > crate::domain::alert_history::COVER_GAP => {
+                    Some((*until).max(f.started))
+                }
+                Some(_) => None,
+                // Nobody watched its source in the period: nothing known of it in it.
+                None => Some(f.started.max(span.from).min(span.to)),
+            });
         quality.add(Episode {
             name: &f.name,
             labels: &f.labels,
             annotations: Some(&f.annotations),
             start: Some(f.started),
-            end: f.ended,
+            end,
         });
     }
     let spans: Vec<Span> = history.watched.values().flatten().copied().collect();
