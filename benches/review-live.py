@@ -108,7 +108,8 @@ try:
     for i in range(INCIDENTS):
         subprocess.run([BIN, "declare", "--title", f"incident {i}", "--severity", "P1" if i % 3 else "P2",
                         "--service", f"svc{i % 50}", "--trigger-time", f"{1 + i % 600}m ago"],
-                       env={**env, "SITREP_CONFIG": without}, check=True, stdout=subprocess.DEVNULL)
+                       env={**env, "SITREP_CONFIG": without}, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def runs(config):
         e = {**env, "SITREP_CONFIG": config}
