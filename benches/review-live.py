@@ -41,15 +41,17 @@ def free_port():
 
 def measured(args, env):
     """Wall seconds and peak RSS (MiB) of one run."""
-    start = time.monotonic()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - start
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    if status != 0:
-        raise SystemExit(f"{args} failed: {err.decode()}")
-    return wall, usage.ru_maxrss / 1024, out
+    # Output goes to files: a pipe nobody reads fills at 64 KiB and stalls the run.
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.monotonic()
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - start
+        out.seek(0)
+        err.seek(0)
+        if status != 0:
+            raise SystemExit(f"{args} failed: {err.read().decode()}")
+        return wall, usage.ru_maxrss / 1024, out.read()
 
 
 now = int(time.time()) // 60 * 60
@@ -113,7 +115,10 @@ try:
 
     def runs(config):
         e = {**env, "SITREP_CONFIG": config}
-        got = [measured([BIN, "--json", "review", "--since", "7d"], e) for _ in range(RUNS)]
+        got = []
+        for _ in range(RUNS):
+            got.append(measured([BIN, "--json", "review", "--since", "7d"], e))
+            print(f"review ({os.path.basename(config)}): {got[-1][0]:.1f} s", flush=True)
         return [g[0] for g in got], [g[1] for g in got], got[-1][2]
 
     walls, rss, out = runs(with_prom)
