@@ -163,6 +163,15 @@ pub const COMMANDS: &[Command] = &[
         parse: parse::parse_silences,
     },
     Command {
+        name: "page",
+        args: "TEAM [why]",
+        help: "page a team (a [[teams]] name) through Alertmanager with its labels; says who is on call and asks first",
+        key: None,
+        choices: &[],
+        examples: &["/page room stream starts failing in eu-west"],
+        parse: parse::parse_page,
+    },
+    Command {
         name: "run",
         args: "CMD [ARGS…]",
         help: "run a command (no shell) with its output in a pane, logged as mitigation before it starts and when it ends; Ctrl-C stops it (asks first)",
@@ -271,6 +280,8 @@ pub struct Context<'a> {
     /// A P1 pages through Alertmanager here (escalation on, not the demo): reopening
     /// one says so before it is confirmed.
     pub pages: bool,
+    /// The teams and who is on call (`/page`); none when no team is configured.
+    pub oncall: Option<&'a crate::domain::oncall::Rosters>,
 }
 
 /// The command named exactly `name`.

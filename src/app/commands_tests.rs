@@ -35,6 +35,7 @@ fn context(i: &Incident) -> Context<'_> {
         running: false,
         linked_firing: Vec::new(),
         pages: false,
+        oncall: None,
     }
 }
 

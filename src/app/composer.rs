@@ -228,6 +228,7 @@ fn run(state: &mut State, id: IncidentId, line: &str, origin: Origin) -> Vec<Eff
             })
             .collect(),
         pages: state.pages && !state.board.is_demo(),
+        oncall: state.oncall.as_ref(),
     };
     let action = match commands::parse(line, &ctx) {
         Ok(action) => action,

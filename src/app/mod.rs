@@ -81,6 +81,8 @@ pub enum Msg {
     /// Escalation after a P1 was declared, raised, downgraded or resolved: what it
     /// did, or (`Err`) why nobody was paged.
     Escalated(Result<String, String>),
+    /// Every team's schedule as read now (`[[teams]]`; re-read every minute).
+    OnCall(Box<crate::domain::oncall::Rosters>),
     /// A comms update reached a channel, or was given up on (loud).
     Posted(Result<String, String>),
     /// Silences asked for with `/silence`: what was made, or (`Err`) what was not and
@@ -149,6 +151,9 @@ pub enum Effect {
     /// Run a command for an incident: logged before it starts and after it ends, its
     /// output sent back as `RunOutput`.
     Run(Box<RunRequest>),
+    /// Page one team for an incident through Alertmanager (`/page TEAM why`); what
+    /// happened comes back as `Escalated`.
+    PageTeam(Box<PageRequest>),
     /// Ctrl-C for the command of `/run`: SIGINT to its process group.
     InterruptRun,
     Quit,
@@ -164,6 +169,7 @@ impl Effect {
                 | Self::Unsilence(_)
                 | Self::ListSilences(_)
                 | Self::Run(_)
+                | Self::PageTeam(_)
                 | Self::InterruptRun
         )
     }
@@ -195,6 +201,15 @@ pub struct UnsilenceRequest {
     pub incident: IncidentId,
     pub author: String,
     pub silences: Vec<(String, String)>,
+}
+
+/// A team to page for an incident, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub incident: IncidentId,
+    pub team: String,
+    pub why: Option<String>,
+    pub author: String,
 }
 
 /// A command to run for an incident (no shell: the words as split).
@@ -532,6 +547,9 @@ pub struct State {
     /// A P1 pages through Alertmanager from here (escalation is on): questions that
     /// would page say so.
     pub pages: bool,
+    /// The teams and their schedules (`[[teams]]`); none when no team is configured
+    /// (then no owner column).
+    pub oncall: Option<crate::domain::oncall::Rosters>,
     /// The command started with `/run`, running or ended and not closed yet.
     pub run: Option<RunPane>,
     /// The id the next write gets.
@@ -573,6 +591,7 @@ impl State {
             drill: false,
             database: None,
             watched: None,
+            oncall: None,
             database_down: None,
             comms_every: Duration::minutes(30),
             post_channels: Vec::new(),

@@ -131,6 +131,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             composer::draft_to_post(state, id, result);
             Vec::new()
         }
+        Msg::OnCall(rosters) => {
+            state.oncall = Some(*rosters);
+            Vec::new()
+        }
         Msg::Escalated(Ok(done)) => {
             state.banner = Some(info(done));
             Vec::new()

@@ -9,6 +9,7 @@ mod document;
 mod followup;
 mod incident;
 mod json;
+mod oncall;
 mod post;
 mod report;
 mod review;
@@ -221,6 +222,12 @@ pub enum Command {
     Run(run::RunArgs),
     /// Silence alerts in the Alertmanager for an incident; list or expire its silences
     Silence(silence::SilenceArgs),
+    /// Who is on call for each team now (or --at a time), until when, and who is next
+    Oncall(oncall::OnCallArgs),
+    /// Page one team for an incident through Alertmanager, with the team's labels
+    Page(oncall::PageArgs),
+    /// The handoff agenda: open incidents, follow-ups due, the shift's alerts and their flags
+    Handoff(oncall::HandoffArgs),
     /// Keep the log with no TUI open: log alert changes, deliver comms, remind, end pages
     ///
     /// A service: runs until SIGTERM or SIGINT, logs to stderr (in the journal's
@@ -593,6 +600,9 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         Command::Doctor => doctor::run(global, ctx.paths.clone()),
         Command::Silence(args) => silence::run(&ctx, args),
         Command::Watch(args) => watch::watch(&ctx, args),
+        Command::Oncall(args) => oncall::oncall(&ctx, args),
+        Command::Page(args) => oncall::page(&ctx, args),
+        Command::Handoff(args) => oncall::handoff(&ctx, args),
         Command::Run(args) => {
             let ran = run::run(&ctx, args)?;
             match ran.exit_code {

@@ -146,6 +146,29 @@ pub fn figures(
             }
         }
     }
+    if !ctx.config.teams.is_empty() {
+        let rosters = crate::services::oncall::rosters(
+            &ctx.config,
+            &crate::services::oncall::cache_dir(&ctx.paths),
+            from,
+            to,
+            ctx.now,
+            false,
+        );
+        for (team, roster) in rosters.teams.all().iter().zip(&rosters.rosters) {
+            if let Some(problem) = roster.problem(ctx.now) {
+                eprintln!("warning: team '{}': {problem}", team.name);
+            }
+        }
+        figures.oncall = Some(crate::domain::oncall_load::load(
+            &rosters,
+            &alerts.report.starts,
+            &incidents,
+            &ctx.config.review.quality,
+            from,
+            to,
+        ));
+    }
     figures.alerts = Some(alerts);
     figures.trend = Some(trend::trend(
         &figures,

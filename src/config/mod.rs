@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod channels;
 mod sources;
+pub mod teams;
 
 use crate::domain::alert::LabelMapping;
 use crate::sources::slo::SloQuery;
@@ -71,6 +72,8 @@ struct ConfigFile {
     watch: WatchFile,
     #[serde(default)]
     review: ReviewFile,
+    #[serde(default)]
+    teams: Vec<teams::TeamFile>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -155,6 +158,7 @@ fn review_settings(file: ReviewFile, labels: &LabelMapping) -> Result<ReviewSett
                 .filter(|l| !l.is_empty())
                 .unwrap_or(defaults.owner_label),
             labels: labels.clone(),
+            teams: Default::default(),
         },
         drill_every,
     })
@@ -287,6 +291,8 @@ pub struct Config {
     pub escalation: Escalation,
     pub watch: Watch,
     pub review: ReviewSettings,
+    /// `[[teams]]`: ownership, page labels and on-call schedules.
+    pub teams: Vec<teams::TeamConfig>,
 }
 
 /// Where alerts come from and which database they go with, decided once for every
@@ -618,9 +624,19 @@ impl Config {
             listen: file.watch.listen.filter(|l| !l.trim().is_empty()),
         };
         let labels = file.labels.unwrap_or_default();
-        let review = review_settings(file.review, &labels)?;
+        let mut review = review_settings(file.review, &labels)?;
+        let teams = file
+            .teams
+            .into_iter()
+            .map(|t| teams::team(t, review.quality.zone))
+            .collect::<Result<Vec<_>, _>>()?;
+        teams::check_names(&teams)?;
+        review.quality.teams = std::sync::Arc::new(crate::domain::oncall::Teams::new(
+            teams.iter().map(|t| t.team.clone()).collect(),
+        ));
         Ok(Self {
             review,
+            teams,
             watch,
             escalation: Escalation {
                 page,
@@ -650,44 +666,54 @@ impl Config {
     }
 }
 
+/// Labels to set on a page: names as Prometheus takes them, never sitrep's own,
+/// no empty value.
+fn page_labels(
+    key: &str,
+    labels: std::collections::BTreeMap<String, String>,
+) -> Result<std::collections::BTreeMap<String, String>, ConfigError> {
+    use crate::domain::escalation::OWN_LABELS;
+    for (name, value) in &labels {
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let detail = if !valid {
+            Some(format!(
+                "'{}' is not a label name (letters, digits and _, not starting with a digit)",
+                sanitize_line(name)
+            ))
+        } else if OWN_LABELS.contains(&name.as_str()) {
+            Some(format!("'{name}' is sitrep's own label; it cannot be set"))
+        } else if value.trim().is_empty() {
+            Some(format!("label '{name}' has an empty value"))
+        } else {
+            None
+        };
+        if let Some(detail) = detail {
+            return Err(ConfigError::Value {
+                key: key.into(),
+                detail,
+            });
+        }
+    }
+    Ok(labels
+        .into_iter()
+        .map(|(k, v)| (k, sanitize_line(&v)))
+        .collect())
+}
+
 /// The page's labels and link as configured: label names as Prometheus takes
 /// them, never sitrep's own, and a link a receiver can open.
 fn page_options(
     labels: Option<std::collections::BTreeMap<String, String>>,
     generator_url: Option<String>,
 ) -> Result<crate::domain::escalation::PageOptions, ConfigError> {
-    use crate::domain::escalation::{PageOptions, OWN_LABELS};
+    use crate::domain::escalation::PageOptions;
     let mut page = PageOptions::default();
     if let Some(labels) = labels {
-        for (name, value) in &labels {
-            let valid = name
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            let detail = if !valid {
-                Some(format!(
-                    "'{}' is not a label name (letters, digits and _, not starting with a digit)",
-                    sanitize_line(name)
-                ))
-            } else if OWN_LABELS.contains(&name.as_str()) {
-                Some(format!("'{name}' is sitrep's own label; it cannot be set"))
-            } else if value.trim().is_empty() {
-                Some(format!("label '{name}' has an empty value"))
-            } else {
-                None
-            };
-            if let Some(detail) = detail {
-                return Err(ConfigError::Value {
-                    key: "escalation labels".into(),
-                    detail,
-                });
-            }
-        }
-        page.labels = labels
-            .into_iter()
-            .map(|(k, v)| (k, sanitize_line(&v)))
-            .collect();
+        page.labels = page_labels("escalation labels", labels)?;
     }
     if let Some(url) = generator_url.filter(|u| !u.trim().is_empty()) {
         let url = url.trim().to_string();

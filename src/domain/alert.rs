@@ -79,6 +79,11 @@ impl LabelMapping {
             .filter(|v| !v.is_empty())
     }
 
+    /// The service, from the first service label present.
+    pub fn service<'a>(&self, labels: &'a BTreeMap<String, String>) -> Option<&'a String> {
+        Self::first(&self.service_labels, labels)
+    }
+
     /// P1, P2 or none, from the first severity label present.
     pub fn severity(&self, labels: &BTreeMap<String, String>) -> Option<Severity> {
         let value = Self::first(&self.severity_labels, labels)?.to_ascii_lowercase();

@@ -78,6 +78,9 @@ pub struct QualityRules {
     pub zone: Tz,
     pub owner_label: String,
     pub labels: LabelMapping,
+    /// `[[teams]]`: when any is configured, an alert is owned when a team owns it
+    /// (the dashboard's owner column says the same); else by its `owner_label`.
+    pub teams: std::sync::Arc<super::oncall::Teams>,
 }
 
 impl Default for QualityRules {
@@ -94,6 +97,7 @@ impl Default for QualityRules {
             zone: Tz::UTC,
             owner_label: "team".into(),
             labels: LabelMapping::default(),
+            teams: Default::default(),
         }
     }
 }
@@ -152,12 +156,17 @@ impl Flag {
     }
 
     /// The plain next step.
-    pub fn next_step(self, owner_label: &str) -> String {
+    pub fn next_step(self, rules: &QualityRules) -> String {
+        let owner_label = &rules.owner_label;
         match self {
             Flag::Noise => "never led to an incident: delete it, or route as P2 (a ticket)".into(),
             Flag::Flapping => "raise `for:` (or add hysteresis) so a blip does not page".into(),
             Flag::TriggerHappy => "raise `for:` to at least 1m".into(),
             Flag::NoRunbook => "add a runbook (a `runbook_url` annotation)".into(),
+            Flag::NoOwner if !rules.teams.is_empty() => {
+                "no team owns it: add its service to a team's `services` in [[teams]] (or a matcher)"
+                    .into()
+            }
             Flag::NoOwner => format!("add an owner (a `{owner_label}` label)"),
             Flag::NoSeverity => {
                 "add a severity label sitrep maps (page/critical = P1, ticket/warning = P2)".into()
@@ -355,6 +364,8 @@ pub struct Tally {
 #[derive(Debug, Default)]
 struct Seen {
     owner: bool,
+    /// The `[[teams]]` team owning it (the first seen).
+    team: Option<usize>,
     severity: bool,
     service: bool,
     /// Some(true): a runbook annotation seen; None: annotations never known.
@@ -363,9 +374,18 @@ struct Seen {
 
 impl Seen {
     fn labels(&mut self, labels: &BTreeMap<String, String>, rules: &QualityRules) {
-        self.owner |= labels
-            .get(&rules.owner_label)
-            .is_some_and(|v| !v.trim().is_empty());
+        self.owner |= if rules.teams.is_empty() {
+            labels
+                .get(&rules.owner_label)
+                .is_some_and(|v| !v.trim().is_empty())
+        } else {
+            let service = rules.labels.service(labels);
+            let team = rules.teams.owner(service.map(String::as_str), |k| {
+                labels.get(k).map(String::as_str)
+            });
+            self.team = self.team.or(team);
+            team.is_some()
+        };
         self.severity |= rules.labels.severity(labels).is_some();
         self.service |= rules
             .labels
@@ -445,6 +465,16 @@ pub struct Quality {
     now: DateTime<Utc>,
     links: Links,
     accs: HashMap<(String, Option<String>), Acc>,
+    starts: Vec<FiringStart>,
+}
+
+/// One firing that started in the reviewed period: when, whose (the `[[teams]]`
+/// team owning it), and whether it pages (P1) — for the on-call load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FiringStart {
+    pub at: DateTime<Utc>,
+    pub team: Option<usize>,
+    pub pages: bool,
 }
 
 impl Quality {
@@ -460,6 +490,7 @@ impl Quality {
             now,
             links: Links::of(incidents),
             accs: HashMap::new(),
+            starts: Vec::new(),
         }
     }
 
@@ -483,6 +514,19 @@ impl Quality {
         acc.seen.labels(e.labels, &self.rules);
         if let Some(a) = e.annotations {
             acc.seen.annotations(a);
+        }
+        if let (Some(began), Some(w)) = (e.start, self.windows.first()) {
+            if began >= w.from && began < w.to {
+                let team = self
+                    .rules
+                    .teams
+                    .owner(service.as_deref(), |k| e.labels.get(k).map(String::as_str));
+                self.starts.push(FiringStart {
+                    at: began,
+                    team,
+                    pages: self.rules.labels.severity(e.labels) == Some(super::Severity::P1),
+                });
+            }
         }
         for (i, w) in self.windows.iter().enumerate() {
             let cap = w.to.min(self.now);
@@ -558,12 +602,14 @@ impl Quality {
             reports.push(RuleReport {
                 name: acc.name.clone(),
                 service: acc.service.clone(),
+                team: acc
+                    .seen
+                    .team
+                    .and_then(|t| self.rules.teams.get(t))
+                    .map(|t| t.name.clone()),
                 tally: now,
                 actionable_rate: (now.firings > 0).then(|| now.linked as f64 / now.firings as f64),
-                steps: flags
-                    .iter()
-                    .map(|f| f.next_step(&self.rules.owner_label))
-                    .collect(),
+                steps: flags.iter().map(|f| f.next_step(&self.rules)).collect(),
                 flags,
             });
         }
@@ -578,6 +624,7 @@ impl Quality {
         });
         let fired = reports.len();
         let more = fired.saturating_sub(TOP_RULES);
+        let every_rule = reports.clone();
         reports.truncate(TOP_RULES);
         let mut to_fix = Vec::new();
         let mut names: Vec<&str> = by_name.keys().copied().collect();
@@ -594,10 +641,7 @@ impl Quality {
                 to_fix.push(RuleToFix {
                     name: name.to_string(),
                     group: ds.first().map(|d| d.group.clone()).unwrap_or_default(),
-                    steps: flags
-                        .iter()
-                        .map(|f| f.next_step(&self.rules.owner_label))
-                        .collect(),
+                    steps: flags.iter().map(|f| f.next_step(&self.rules)).collect(),
                     flags,
                 });
             }
@@ -613,6 +657,8 @@ impl Quality {
             sleep_hours: self.rules.sleep.to_string(),
             zone: self.rules.zone.name().to_string(),
             owner_label: self.rules.owner_label.clone(),
+            every_rule,
+            starts: self.starts,
         }
     }
 }
@@ -630,6 +676,7 @@ fn seen_of<'s>(seen: &'s mut Seen, defs: &[&RuleDef], rules: &QualityRules) -> &
 fn static_flags(seen: &Seen, defs: &[&RuleDef], rules: &QualityRules) -> Vec<Flag> {
     let mut seen_all = Seen {
         owner: seen.owner,
+        team: seen.team,
         severity: seen.severity,
         service: seen.service,
         runbook: seen.runbook,
@@ -673,6 +720,9 @@ fn dynamic_flags(t: &Tally) -> Vec<Flag> {
 pub struct RuleReport {
     pub name: String,
     pub service: Option<String>,
+    /// The `[[teams]]` team owning it, when teams are configured and one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
     #[serde(flatten)]
     pub tally: Tally,
     /// linked / firings; none when it did not start firing in the period.
@@ -717,6 +767,12 @@ pub struct QualityReport {
     pub sleep_hours: String,
     pub zone: String,
     pub owner_label: String,
+    /// Every rule that fired, not cut to the top ones (for `handoff`).
+    #[serde(skip)]
+    pub every_rule: Vec<RuleReport>,
+    /// Every firing that started in the period (for the on-call load).
+    #[serde(skip)]
+    pub starts: Vec<FiringStart>,
 }
 
 /// Which history the alert figures come from and how much of the period it covers.

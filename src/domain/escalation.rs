@@ -18,6 +18,7 @@ pub const PAGE_LASTS: Duration = Duration::days(7);
 const PAGED: &str = "paged through Alertmanager";
 const PAGE_ENDED: &str = "page ended through Alertmanager";
 const FAILED: &str = "escalation failed";
+const TEAM_PAGED: &str = "paged team";
 
 /// How sitrep's page is labelled for the team's routes and receivers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +42,10 @@ impl Default for PageOptions {
 }
 
 /// Labels a team cannot set on the page: they are how sitrep finds its own page.
-pub const OWN_LABELS: [&str; 2] = ["alertname", "incident"];
+pub const OWN_LABELS: [&str; 3] = ["alertname", "incident", TEAM_PAGE];
+/// The label a page for one team carries (its name): `/page TEAM`, apart from the
+/// P1 page, ended on resolve.
+pub const TEAM_PAGE: &str = "sitrep_team";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Paging {
@@ -53,7 +57,29 @@ pub enum Paging {
 
 /// Whether an entry's text is sitrep paging, ending a page, or failing to.
 pub fn is_page_entry(text: &str) -> bool {
-    text.starts_with(PAGED) || text.starts_with(PAGE_ENDED) || text.starts_with(FAILED)
+    text.starts_with(PAGED)
+        || text.starts_with(PAGE_ENDED)
+        || text.starts_with(FAILED)
+        || text.starts_with(TEAM_PAGED)
+}
+
+/// Whether a team was paged (`/page TEAM`) since the last page ended: resolving
+/// ends those pages too.
+pub fn team_pages_open(timeline: &[TimelineEntry]) -> bool {
+    timeline
+        .iter()
+        .rev()
+        .filter(|e| e.kind == EntryKind::Note)
+        .find_map(|e| {
+            if e.text.starts_with(TEAM_PAGED) {
+                Some(true)
+            } else if e.text.starts_with(PAGE_ENDED) {
+                Some(false)
+            } else {
+                None
+            }
+        })
+        .unwrap_or(false)
 }
 
 /// What to do after a change: whether to page, and whether that is news for the
@@ -79,11 +105,76 @@ pub fn decide(incident: &Incident, timeline: &[TimelineEntry]) -> Option<(Paging
         .unwrap_or(false);
     if incident.severity == Severity::P1 && incident.status.is_open() {
         Some((Paging::Fire, !paging_now))
-    } else if paging_now {
+    } else if paging_now || (!incident.status.is_open() && team_pages_open(timeline)) {
         Some((Paging::End, true))
     } else {
         None
     }
+}
+
+/// Whether ending the page ends every page of the incident (the teams' too): on
+/// resolve; a downgrade ends only the P1 page.
+pub fn ends_every_page(incident: &Incident) -> bool {
+    !incident.status.is_open()
+}
+
+/// The labels of a page for one team: the incident's, the team's routing labels,
+/// and which team it is for.
+pub fn team_labels(
+    incident: &Incident,
+    options: &PageOptions,
+    team: &str,
+    team_labels: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut labels = labels(incident, options, team_labels);
+    labels.insert(TEAM_PAGE.to_string(), sanitize_line(team));
+    labels
+}
+
+pub fn team_annotations(
+    incident: &Incident,
+    team: &str,
+    why: Option<&str>,
+) -> BTreeMap<String, String> {
+    let mut a = annotations(incident);
+    a.insert(
+        "summary".into(),
+        format!(
+            "{} incident #{} pages team {}: {}",
+            incident.severity,
+            incident.id,
+            sanitize_line(team),
+            sanitize_line(&incident.title)
+        ),
+    );
+    if let Some(why) = why.map(str::trim).filter(|w| !w.is_empty()) {
+        a.insert("description".into(), sanitize_line(why));
+    }
+    a
+}
+
+/// The timeline's words for a team paged: through which Alertmanager, who is on
+/// call (as the schedule says), and why.
+pub fn team_paged_text(
+    team: &str,
+    source: &str,
+    incident: &Incident,
+    on_call: Option<&str>,
+    why: Option<&str>,
+) -> String {
+    format!(
+        "{TEAM_PAGED} '{}' through Alertmanager '{}' for #{}{}{}",
+        sanitize_line(team),
+        sanitize_line(source),
+        incident.id,
+        on_call
+            .map(|w| format!(" (on call: {})", sanitize_line(w)))
+            .unwrap_or_default(),
+        why.map(str::trim)
+            .filter(|w| !w.is_empty())
+            .map(|w| format!(": {}", sanitize_line(w)))
+            .unwrap_or_default()
+    )
 }
 
 /// The incident a `SitrepIncident` alert pages for: sitrep's own page is that
@@ -100,7 +191,12 @@ pub fn paged_incident(alert: &super::alert::Alert) -> Option<super::IncidentId> 
 }
 
 /// Labels of the alert: what routes it (and identifies it).
-pub fn labels(incident: &Incident, options: &PageOptions) -> BTreeMap<String, String> {
+/// `owners`: the owning teams' labels, so the team's routes take the page.
+pub fn labels(
+    incident: &Incident,
+    options: &PageOptions,
+    owners: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
     let mut labels = BTreeMap::new();
     if !incident.services.is_empty() {
         labels.insert("service".into(), incident.services.join(","));
@@ -108,7 +204,7 @@ pub fn labels(incident: &Incident, options: &PageOptions) -> BTreeMap<String, St
     if !incident.regions.is_empty() {
         labels.insert("region".into(), incident.regions.join(","));
     }
-    for (name, value) in &options.labels {
+    for (name, value) in options.labels.iter().chain(owners) {
         if !OWN_LABELS.contains(&name.as_str()) {
             labels.insert(name.clone(), value.clone());
         }
@@ -270,9 +366,49 @@ mod tests {
     }
 
     #[test]
+    fn resolving_ends_team_pages_and_a_downgrade_keeps_them() {
+        let mut i = p1();
+        i.severity = Severity::P2;
+        let team = note(&team_paged_text(
+            "room",
+            "prod",
+            &i,
+            Some("alice"),
+            Some("db is slow"),
+        ));
+        assert!(
+            team.text.contains("(on call: alice): db is slow"),
+            "{}",
+            team.text
+        );
+        assert_eq!(
+            decide(&i, std::slice::from_ref(&team)),
+            None,
+            "open P2: pages stay"
+        );
+        i.status = Status::Resolved;
+        assert_eq!(
+            decide(&i, std::slice::from_ref(&team)),
+            Some((Paging::End, true))
+        );
+        assert!(ends_every_page(&i));
+        let ended = note(&done_text(Paging::End, "prod", &i, &PageOptions::default()));
+        assert_eq!(decide(&i, &[team.clone(), ended]), None);
+        let l = team_labels(
+            &i,
+            &PageOptions::default(),
+            "room",
+            &BTreeMap::from([("team".to_string(), "room".to_string())]),
+        );
+        assert_eq!(l[TEAM_PAGE], "room");
+        assert_eq!(l["team"], "room");
+        assert_eq!(l["severity"], "critical");
+    }
+
+    #[test]
     fn the_alert_carries_the_incident() {
         let i = p1();
-        let l = labels(&i, &PageOptions::default());
+        let l = labels(&i, &PageOptions::default(), &BTreeMap::new());
         assert_eq!(l["alertname"], "SitrepIncident");
         assert_eq!(l["severity"], "critical");
         assert_eq!(l["incident"], "4");
@@ -296,7 +432,7 @@ mod tests {
             ]),
             generator_url: Some("https://status.example.com/incidents/{incident}".into()),
         };
-        let l = labels(&i, &options);
+        let l = labels(&i, &options, &BTreeMap::new());
         assert_eq!(l["severity"], "error");
         assert_eq!(l["team"], "sre");
         assert_eq!(l["incident"], "4");

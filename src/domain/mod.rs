@@ -15,6 +15,8 @@ pub mod followup;
 pub mod health;
 pub mod incident;
 pub mod metrics;
+pub mod oncall;
+pub mod oncall_load;
 pub mod outbox;
 pub mod parse;
 pub mod record;

@@ -193,6 +193,9 @@ pub struct Review {
     pub drill_cadence: DrillCadence,
     /// Alert quality, filled in by the caller from the alert history.
     pub alerts: Option<super::alert_quality::AlertReview>,
+    /// The on-call load by responder, when `[[teams]]` are configured (filled in by
+    /// the caller, which reads the schedules).
+    pub oncall: Option<super::oncall_load::OnCallLoad>,
     /// This period against the three before it, filled in by the caller.
     pub trend: Option<super::trend::Trend>,
     /// Every class of the period (the top lists are cut to three), for the trend.
@@ -350,6 +353,7 @@ pub fn review(
         incident_table,
         drill_cadence,
         alerts: None,
+        oncall: None,
         trend: None,
         classes: all_classes,
         incidents: real.len(),

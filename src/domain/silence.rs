@@ -103,32 +103,61 @@ pub struct MatcherSet<'a>(Vec<(&'a Matcher, Option<regex::Regex>)>);
 
 impl<'a> MatcherSet<'a> {
     pub fn new(matchers: &'a [Matcher]) -> Self {
+        Self(matchers.iter().map(|m| (m, compiled(m))).collect())
+    }
+
+    /// Whether every matcher holds for the labels `get` looks up (a missing label is
+    /// the empty string, as in Alertmanager).
+    pub fn matches<'v>(&self, get: impl Fn(&str) -> Option<&'v str>) -> bool {
+        self.0.iter().all(|(m, re)| holds(m, re.as_ref(), &get))
+    }
+}
+
+fn holds<'v>(
+    m: &Matcher,
+    re: Option<&regex::Regex>,
+    get: &impl Fn(&str) -> Option<&'v str>,
+) -> bool {
+    let value = get(&m.name).unwrap_or("");
+    let hit = match (m.is_regex, re) {
+        (true, Some(re)) => re.is_match(value),
+        (true, None) => false,
+        (false, _) => value == m.value,
+    };
+    hit == m.is_equal
+}
+
+fn compiled(m: &Matcher) -> Option<regex::Regex> {
+    m.is_regex
+        .then(|| regex::Regex::new(&format!("^(?:{})$", m.value)).ok())
+        .flatten()
+}
+
+/// Matchers kept with their regexes compiled, for a value that lives long (a team's
+/// matchers, asked for every alert on screen).
+#[derive(Debug, Clone, Default)]
+pub struct CompiledMatchers(Vec<(Matcher, Option<regex::Regex>)>);
+
+impl CompiledMatchers {
+    pub fn new(matchers: Vec<Matcher>) -> Self {
         Self(
             matchers
-                .iter()
+                .into_iter()
                 .map(|m| {
-                    let re = m
-                        .is_regex
-                        .then(|| regex::Regex::new(&format!("^(?:{})$", m.value)).ok())
-                        .flatten();
+                    let re = compiled(&m);
                     (m, re)
                 })
                 .collect(),
         )
     }
 
-    /// Whether every matcher holds for the labels `get` looks up (a missing label is
-    /// the empty string, as in Alertmanager).
-    pub fn matches<'v>(&self, get: impl Fn(&str) -> Option<&'v str>) -> bool {
-        self.0.iter().all(|(m, re)| {
-            let value = get(&m.name).unwrap_or("");
-            let hit = match (m.is_regex, re) {
-                (true, Some(re)) => re.is_match(value),
-                (true, None) => false,
-                (false, _) => value == m.value,
-            };
-            hit == m.is_equal
-        })
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// As [`MatcherSet::matches`].
+    pub fn matches<'v>(&self, get: &impl Fn(&str) -> Option<&'v str>) -> bool {
+        self.0.iter().all(|(m, re)| holds(m, re.as_ref(), get))
     }
 }
 

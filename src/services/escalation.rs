@@ -27,6 +27,15 @@ pub struct Escalated {
     pub entry: Option<crate::domain::TimelineEntry>,
 }
 
+/// The labels of the teams owning the incident's services, for its P1 page.
+fn owners_labels(
+    config: &Config,
+    incident: &crate::domain::Incident,
+) -> std::collections::BTreeMap<String, String> {
+    let teams = &config.review.quality.teams;
+    teams.page_labels(&teams.owners_of_services(&incident.services))
+}
+
 fn source(config: &Config) -> Option<&Source> {
     let mut alertmanagers = config.alertmanagers();
     match &config.escalation.source {
@@ -135,11 +144,16 @@ fn escalate(
         ),
         Some(source) => crate::sources::block_on(crate::sources::escalation::post(
             source,
-            &escalation::labels(&record.incident, &config.escalation.page),
+            &escalation::labels(
+                &record.incident,
+                &config.escalation.page,
+                &owners_labels(config, &record.incident),
+            ),
             &escalation::annotations(&record.incident),
             escalation::generator_url(&record.incident, &config.escalation.page).as_deref(),
             record.incident.declared_at,
             escalation::ends_at(paging, now),
+            paging == Paging::End && escalation::ends_every_page(&record.incident),
         ))
         .and_then(|posted| {
             posted
@@ -188,4 +202,61 @@ fn escalate(
             entry: None,
         }),
     }
+}
+
+/// Pages one team for incident `id` (`/page TEAM`, `sitrep page`): a page with the
+/// team's labels, through the escalation's Alertmanager, recorded with who is on
+/// call. `on_call` is who the schedule says holds the pager now.
+#[allow(clippy::too_many_arguments)]
+pub fn page_team(
+    store: &mut Store,
+    config: &Config,
+    id: IncidentId,
+    team: &crate::domain::oncall::Team,
+    on_call: Option<&str>,
+    why: Option<&str>,
+    author: &str,
+    now: DateTime<Utc>,
+) -> Result<crate::domain::TimelineEntry, String> {
+    let record = store
+        .load_incident(id)
+        .map_err(|e| format!("cannot read incident {id}: {e}"))?;
+    let incident = &record.incident;
+    if incident.drill {
+        return Err(format!("#{id} is a drill: a drill pages nobody"));
+    }
+    if !incident.status.is_open() {
+        return Err(format!("#{id} is resolved: there is nothing to page for"));
+    }
+    let source = source(config).ok_or(
+        "no Alertmanager source to page through (add one to [[sources]]); page the team yourself",
+    )?;
+    let labels =
+        escalation::team_labels(incident, &config.escalation.page, &team.name, &team.labels);
+    crate::sources::block_on(crate::sources::escalation::post(
+        source,
+        &labels,
+        &escalation::team_annotations(incident, &team.name, why),
+        escalation::generator_url(incident, &config.escalation.page).as_deref(),
+        now,
+        escalation::ends_at(Paging::Fire, now),
+        false,
+    ))
+    .and_then(|posted| posted.map_err(|e| format!("Alertmanager '{}': {e}", source.name)))
+    .map_err(|why| {
+        format!(
+            "paging team '{}' failed: {}; nobody was paged by sitrep: page them yourself",
+            team.name,
+            crate::domain::text::sanitize_line(&why)
+        )
+    })?;
+    let text = escalation::team_paged_text(&team.name, &source.name, incident, on_call, why);
+    store
+        .append_entry(id, &NewEntry::escalation(text, author, now))
+        .map_err(|e| {
+            format!(
+                "team '{}' was paged, but it could not be logged: {e}",
+                team.name
+            )
+        })
 }

@@ -9,5 +9,6 @@ pub mod alert_log;
 pub mod alert_review;
 pub mod command;
 pub mod escalation;
+pub mod oncall;
 pub mod outbox;
 pub mod reminders;

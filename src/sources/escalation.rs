@@ -41,7 +41,7 @@ async fn pages_of(
 }
 
 /// Posts one alert (firing until `ends_at`, or ended when that is now) and ends every
-/// other page of the same incident; succeeds when at least one member took it, and
+/// other page of the same incident and kind (every page, with `end_every_page`); succeeds when at least one member took it, and
 /// says which did not.
 pub async fn post(
     source: &Source,
@@ -50,6 +50,7 @@ pub async fn post(
     generator_url: Option<&str>,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
+    end_every_page: bool,
 ) -> Result<Vec<String>, SourceError> {
     source.usable()?;
     if source.kind != SourceKind::Alertmanager {
@@ -71,8 +72,12 @@ pub async fn post(
     let mut alerts = vec![page];
     if let Some(id) = labels.get("incident") {
         let now = Utc::now();
+        let team = labels.get(crate::domain::escalation::TEAM_PAGE);
         for stale in pages_of(&client, source, id).await {
-            if &stale != labels {
+            // A team's page stays while the P1 page is refreshed, and the other way
+            // round; resolving ends them all.
+            let same_kind = stale.get(crate::domain::escalation::TEAM_PAGE) == team;
+            if &stale != labels && (same_kind || end_every_page) {
                 alerts.push(json!({
                     "labels": stale,
                     "annotations": annotations,

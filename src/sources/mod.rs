@@ -9,6 +9,8 @@ pub mod alertmanager;
 pub mod demo;
 pub mod escalation;
 pub mod http;
+pub mod ical;
+pub mod oncall;
 pub mod poller;
 pub mod prometheus;
 pub mod silences;

@@ -642,7 +642,8 @@ pub fn history(
 /// every amended one (an amendment can make a note a mitigation), oldest first.
 pub const REVIEW_STEPS: &str =
     "SELECT id, incident_id, at_ms, author, kind, text FROM timeline_entry \
-    WHERE kind = 'mitigation' OR id IN (SELECT entry_id FROM entry_revision) ORDER BY at_ms, id";
+    WHERE kind = 'mitigation' OR id IN (SELECT entry_id FROM entry_revision) \
+    OR (kind = 'note' AND text LIKE 'paged %') ORDER BY at_ms, id";
 /// The revisions of those entries.
 pub const REVIEW_STEP_REVISIONS: &str =
     "SELECT r.entry_id, r.at_ms, r.author, r.text, r.kind, r.id \

@@ -21,13 +21,21 @@ use crate::store::{Store, Target};
 pub struct Actions {
     /// Where silences are made and recorded; `None` in the demo (no Alertmanager).
     silencing: Option<(Config, Target)>,
+    /// Where the schedules' kept copies are (who is on call, for `/page`).
+    oncall_cache: std::path::PathBuf,
     runner: Runner,
 }
 
 impl Actions {
-    pub fn new(config: &Config, target: Target, demo: bool) -> Self {
+    pub fn new(
+        config: &Config,
+        target: Target,
+        demo: bool,
+        oncall_cache: std::path::PathBuf,
+    ) -> Self {
         Self {
             silencing: (!demo).then(|| (config.clone(), target.clone())),
+            oncall_cache,
             runner: Runner::new(RunTarget {
                 target,
                 busy_timeout: config.busy_timeout,
@@ -79,6 +87,20 @@ impl Actions {
                     });
                 }
             },
+            Effect::PageTeam(request) => match &self.silencing {
+                Some((config, target)) => {
+                    let (config, target, tx) = (config.clone(), target.clone(), tx.clone());
+                    let cache = self.oncall_cache.clone();
+                    thread::spawn(move || {
+                        let _ = tx.send(Msg::Escalated(page(&config, &target, &cache, &request)));
+                    });
+                }
+                None => {
+                    let _ = tx.send(Msg::Escalated(Err(
+                        "the demo feed has no Alertmanager: nobody paged".into(),
+                    )));
+                }
+            },
             Effect::Run(run) => self.runner.start(*run, tx),
             Effect::InterruptRun => self.runner.interrupt(),
             _ => {}
@@ -89,6 +111,40 @@ impl Actions {
     pub fn finish(self) {
         self.runner.finish();
     }
+}
+
+/// Pages one team (with who is on call by its schedule, read from the kept copy or
+/// the feed) and records it.
+fn page(
+    config: &Config,
+    target: &Target,
+    cache: &std::path::Path,
+    request: &crate::app::PageRequest,
+) -> Result<String, String> {
+    let now = truncate_to_millis(Utc::now());
+    let rosters = crate::services::oncall::rosters(config, cache, now, now, now, false);
+    let team = rosters
+        .teams
+        .find(&request.team)
+        .ok_or_else(|| format!("no team '{}'", sanitize_line(&request.team)))?;
+    let on_call = match rosters.standing(team, now) {
+        crate::domain::oncall::Standing::On { who, .. } => Some(who.name),
+        crate::domain::oncall::Standing::Nobody { .. } => None,
+    };
+    let spec = rosters.teams.get(team).ok_or("no such team")?;
+    let mut store = Store::connect(target, config.busy_timeout, false)
+        .map_err(|e| format!("nobody paged: cannot open the database to record it: {e}"))?;
+    crate::services::escalation::page_team(
+        &mut store,
+        config,
+        request.incident,
+        spec,
+        on_call.as_deref(),
+        request.why.as_deref(),
+        &request.author,
+        now,
+    )
+    .map(|entry| entry.text)
 }
 
 /// Makes each silence and records it; says what was made, or (`Err`) what was not

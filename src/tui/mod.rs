@@ -7,6 +7,7 @@ mod actions;
 mod alert_builder;
 mod change_feed;
 mod input;
+mod oncall;
 mod poster;
 mod runner;
 mod store_worker;
@@ -109,7 +110,13 @@ pub fn run(launch: Launch<'_>) -> anyhow::Result<()> {
         ),
     )
     .0;
-    let actions = actions::Actions::new(config, target.clone(), demo_seed.is_some());
+    let oncall_cache = crate::services::oncall::cache_dir(paths);
+    let actions = actions::Actions::new(
+        config,
+        target.clone(),
+        demo_seed.is_some(),
+        oncall_cache.clone(),
+    );
     // The demo and a rehearsal post nowhere; the poster starts with the event loop.
     let post_through = match demo_seed {
         None if !drill && !config.comms.channels.is_empty() => {
@@ -124,6 +131,9 @@ pub fn run(launch: Launch<'_>) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    // The demo's alerts are nobody's: no schedules read for it.
+    let oncall_from = (demo_seed.is_none() && !config.teams.is_empty())
+        .then(|| (config.clone(), oncall_cache.clone()));
     let views = match demo_seed {
         Some(_) => vec![SourceView::new(DEMO_SOURCE, true, Duration::from_secs(1))],
         None => config
@@ -192,6 +202,7 @@ pub fn run(launch: Launch<'_>) -> anyhow::Result<()> {
             poll_rx,
             pollers,
             history,
+            oncall_from,
         )
         .await
     })
@@ -212,8 +223,12 @@ async fn event_loop(
     polls: mpsc::UnboundedReceiver<PollEvent>,
     mut pollers: JoinSet<()>,
     history: crate::services::alert_history::Recorder,
+    oncall_from: Option<(Config, std::path::PathBuf)>,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    if let Some((config, cache)) = oncall_from {
+        oncall::spawn(config, cache, tx.clone());
+    }
     exporter.posting = post_through
         .map(|(config, target, templates)| poster::spawn(config, target, templates, tx.clone()));
     let (stopped_tx, mut stopped) = mpsc::unbounded_channel::<store_worker::Stopped>();

@@ -207,6 +207,7 @@ fn execute(
         | Effect::Unsilence(_)
         | Effect::ListSilences(_)
         | Effect::Run(_)
+        | Effect::PageTeam(_)
         | Effect::InterruptRun => return None,
         Effect::Export(id) => return draft(store, exporter, tx, id, Draft::Postmortem),
         Effect::CommsDraft(id) => return draft(store, exporter, tx, id, Draft::Comms),

@@ -219,11 +219,36 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let first = board.selected.saturating_sub(visible - 1);
     let focused = state.pane == Pane::Alerts;
     // Narrower screens keep what matters: which alert, how bad, where, since when.
-    let keep: Vec<usize> = match area.width {
-        140.. => (0..11).collect(),
-        100..140 => vec![0, 1, 2, 3, 4, 5, 6, 8, 9, 10],
+    // OWNER (6) is there only when teams are configured; then it outranks REGION.
+    let owners = state.oncall.as_ref();
+    let keep: Vec<usize> = match (area.width, owners.is_some()) {
+        (140.., true) => (0..12).collect(),
+        (140.., false) => vec![0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11],
+        (100..140, true) => vec![0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11],
+        (100..140, false) => vec![0, 1, 2, 3, 4, 5, 7, 9, 10, 11],
         // At 80 columns SERVICE stays: it says whose alert it is.
-        _ => vec![0, 1, 2, 4, 5, 6, 8, 9],
+        (_, true) => vec![0, 1, 2, 4, 5, 6, 9, 10],
+        (_, false) => vec![0, 1, 2, 4, 5, 7, 9, 10],
+    };
+    // An alert no team owns is said in words and colour, with a mark.
+    let owner_cell = |a: &crate::domain::alert::Alert| -> Line<'static> {
+        let Some(rosters) = owners else {
+            return Line::from("");
+        };
+        match rosters
+            .teams
+            .owner(a.service.as_deref(), |k| a.labels.get(k))
+        {
+            Some(team) => {
+                let (text, nobody) = rosters.owner_text(team, state.now);
+                if nobody {
+                    Line::from(Span::styled(format!("⚠ {text}"), theme.error()))
+                } else {
+                    Line::from(text)
+                }
+            }
+            None => Line::from(Span::styled("⚠ no owner", theme.warning())),
+        }
     };
     let shown: Vec<(usize, RowRef)> = (first..first + visible)
         .filter_map(|i| board.row(i).map(|r| (i, r)))
@@ -300,6 +325,7 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                         state_cell(lead, format!("{} firing", group.firing)),
                         Line::from(name),
                         Line::from(dash(&lead.service)),
+                        owner_cell(lead),
                         Line::from(dash(&lead.region)),
                         Line::from(dash(&lead.slo)),
                         Line::from(age(lead.starts_at)),
@@ -335,6 +361,7 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                         state_cell(a, a.state.as_str().to_string()),
                         Line::from(name),
                         Line::from(dash(&a.service)),
+                        owner_cell(a),
                         Line::from(dash(&a.region)),
                         Line::from(dash(&a.slo)),
                         Line::from(age(a.starts_at)),
@@ -353,12 +380,13 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .collect();
     let header = Row::new(pick(
         vec![
-            "", "", "SEV", "STATE", "ALERT", "SERVICE", "REGION", "SLO", "AGE", "INC", "SUMMARY",
+            "", "", "SEV", "STATE", "ALERT", "SERVICE", "OWNER", "REGION", "SLO", "AGE", "INC",
+            "SUMMARY",
         ],
         &keep,
     ))
     .style(theme.dim());
-    let narrow = keep.len() < 10;
+    let narrow = area.width < 100;
     let table = Table::new(
         rows,
         pick(
@@ -373,6 +401,7 @@ fn render_alerts(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                     Constraint::Length(24)
                 },
                 Constraint::Length(10),
+                Constraint::Length(22),
                 Constraint::Length(9),
                 Constraint::Length(slo_width),
                 Constraint::Length(6),

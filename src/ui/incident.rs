@@ -134,12 +134,17 @@ fn render_template(
             .chain(next_update(state, theme, record))
             .collect::<Vec<_>>(),
         ),
-        Line::from(vec![
-            Span::raw("commander "),
-            Span::raw(i.commander.clone()),
-            Span::raw(" · comms lead "),
-            comms,
-        ]),
+        Line::from(
+            vec![
+                Span::raw("commander "),
+                Span::raw(i.commander.clone()),
+                Span::raw(" · comms lead "),
+                comms,
+            ]
+            .into_iter()
+            .chain(owners_on_call(state, theme, record))
+            .collect::<Vec<_>>(),
+        ),
         Line::from(format!(
             "services {}  regions {}  cohorts {}",
             list_or_none(&i.services),
@@ -182,6 +187,56 @@ fn render_template(
         Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
         area,
     );
+}
+
+/// Who holds the pager for the teams owning the incident's services (those it
+/// names and those of its linked alerts), when teams are configured.
+fn owners_on_call(state: &State, theme: &Theme, record: &IncidentRecord) -> Vec<Span<'static>> {
+    use crate::domain::oncall::{short_when, Standing};
+    let Some(rosters) = &state.oncall else {
+        return Vec::new();
+    };
+    let mut services = record.incident.services.clone();
+    services.extend(
+        record
+            .incident
+            .linked_alerts
+            .iter()
+            .filter_map(|fp| state.board.set().get(fp))
+            .filter_map(|a| a.service.clone()),
+    );
+    let owners = rosters.teams.owners_of_services(&services);
+    if owners.is_empty() {
+        return vec![Span::styled(
+            " · no team owns its services",
+            theme.warning(),
+        )];
+    }
+    let mut spans = vec![Span::raw(" · on call:")];
+    for t in owners {
+        let Some(team) = rosters.teams.get(t) else {
+            continue;
+        };
+        let has_schedule = rosters
+            .roster(t)
+            .is_some_and(|r| !r.schedule.is_empty() || r.error.is_some());
+        spans.push(match rosters.standing(t, state.now) {
+            Standing::On { who, until } => Span::raw(format!(
+                " {} {who}{}",
+                team.name,
+                until
+                    .map(|u| format!(" until {}", short_when(u, &team.zone, state.now)))
+                    .unwrap_or_default()
+            )),
+            Standing::Nobody { .. } if has_schedule => {
+                Span::styled(format!(" {} NOBODY", team.name), theme.error())
+            }
+            Standing::Nobody { .. } => {
+                Span::styled(format!(" {} (no schedule)", team.name), theme.dim())
+            }
+        });
+    }
+    spans
 }
 
 /// The reminder for the comms lead: when the next customer update is due, and loud

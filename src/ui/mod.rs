@@ -54,6 +54,52 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame) {
     overlay::render(state, theme, frame, body);
 }
 
+/// The header's word on the pager: when you hold it, and any team nobody holds it
+/// for (a gap in its schedule) or whose schedule could not be read.
+fn on_call_spans(
+    state: &State,
+    theme: &Theme,
+    rosters: &crate::domain::oncall::Rosters,
+    spans: &mut Vec<Span<'static>>,
+) {
+    use crate::domain::oncall::{short_when, Standing};
+    for (team, until) in rosters.on_call_for(&state.user, state.now) {
+        let Some(t) = rosters.teams.get(team) else {
+            continue;
+        };
+        let until = until
+            .map(|u| format!(" until {}", short_when(u, &t.zone, state.now)))
+            .unwrap_or_default();
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(
+            format!("you are on call for {}{until}", t.name),
+            theme.title(),
+        ));
+    }
+    for (i, t) in rosters.teams.all().iter().enumerate() {
+        let Some(roster) = rosters.roster(i) else {
+            continue;
+        };
+        if let Some(problem) = roster.problem(state.now) {
+            spans.push(Span::raw("  "));
+            let style = if roster.copy_from.is_some() {
+                theme.warning()
+            } else {
+                theme.error()
+            };
+            spans.push(Span::styled(format!("{}: {problem}", t.name), style));
+        } else if !roster.schedule.is_empty()
+            && matches!(rosters.standing(i, state.now), Standing::Nobody { .. })
+        {
+            spans.push(Span::raw("  "));
+            spans.push(Span::styled(
+                format!("{}: NOBODY on call", t.name),
+                theme.error(),
+            ));
+        }
+    }
+}
+
 fn render_header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let local = state.now.with_timezone(&Local).format("%H:%M:%S %:z");
     let utc = state.now.format("%H:%M:%SZ");
@@ -68,6 +114,9 @@ fn render_header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     spans.push(Span::raw(format!(" {}  ", state.user)));
     spans.push(Span::styled(format!("{local} · {utc}"), theme.dim()));
+    if let Some(rosters) = &state.oncall {
+        on_call_spans(state, theme, rosters, &mut spans);
+    }
     if let Some((since, why)) = &state.database_down {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(

@@ -449,6 +449,71 @@ pub(super) fn parse_unsilence(c: &Call<'_>) -> Result<Action, String> {
     })
 }
 
+pub(super) fn parse_page(c: &Call<'_>) -> Result<Action, String> {
+    use crate::domain::oncall::{short_when, Standing};
+    let ctx = c.ctx;
+    let i = ctx.incident;
+    let (team, why) = match c.args.split_once(char::is_whitespace) {
+        Some((team, why)) => (team, Some(why.trim()).filter(|w| !w.is_empty())),
+        None => (c.args, None),
+    };
+    if team.is_empty() {
+        return Err(c.usage());
+    }
+    if ctx.demo {
+        return Err("the demo feed has no Alertmanager: nobody paged".into());
+    }
+    let Some(rosters) = ctx.oncall else {
+        return Err(
+            "no teams are configured: add a [[teams]] table to the config to page one".into(),
+        );
+    };
+    let Some(t) = rosters.teams.find(team) else {
+        let names: Vec<&str> = rosters
+            .teams
+            .all()
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        return Err(format!(
+            "no team '{}' (teams: {})",
+            crate::domain::text::sanitize_line(team),
+            names.join(", ")
+        ));
+    };
+    if i.drill {
+        return Err(format!("#{} is a drill: a drill pages nobody", i.id));
+    }
+    if !i.status.is_open() {
+        return Err(format!(
+            "#{} is resolved: there is nothing to page for",
+            i.id
+        ));
+    }
+    let spec = rosters.teams.get(t).ok_or("no such team")?;
+    let who = match rosters.standing(t, ctx.now) {
+        Standing::On { who, until } => format!(
+            "{who} is on call{}",
+            until
+                .map(|u| format!(" until {}", short_when(u, &spec.zone, ctx.now)))
+                .unwrap_or_default()
+        ),
+        Standing::Nobody { .. } => "NOBODY is on call by its schedule".into(),
+    };
+    Ok(Action::Act {
+        confirm: format!(
+            "Page team {} for #{}? {who}; Alertmanager routes the page by the team's labels.",
+            spec.name, i.id
+        ),
+        effect: Effect::PageTeam(Box::new(crate::app::PageRequest {
+            incident: i.id,
+            team: spec.name.clone(),
+            why: why.map(str::to_string),
+            author: ctx.user.to_string(),
+        })),
+    })
+}
+
 pub(super) fn parse_run(c: &Call<'_>) -> Result<Action, String> {
     let ctx = c.ctx;
     let args = c.args;
