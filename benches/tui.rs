@@ -111,6 +111,56 @@ fn frames(c: &mut Criterion) {
         },
     );
 
+    // The same board with 20 teams: none owns `room` by service, each has a regex
+    // matcher that fails but the last one's, and each a daily rotation over two
+    // years (730 shifts): the owner column's worst case per row.
+    let mut owned = dashboard.clone();
+    let teams: Vec<sitrep::domain::oncall::Team> = (0..20)
+        .map(|n| sitrep::domain::oncall::Team {
+            name: format!("team{n}"),
+            services: (0..5).map(|k| format!("svc{n}-{k}")).collect(),
+            matchers: vec![sitrep::domain::silence::Matcher::parse(if n == 19 {
+                "service=~\"ro.*\""
+            } else {
+                "service=~\"nothing.*\""
+            })
+            .expect("matcher")],
+            labels: Default::default(),
+            zone: chrono_tz::Tz::UTC,
+        })
+        .collect();
+    let rotation = |n: usize| sitrep::domain::oncall::Rotation {
+        members: (0..4)
+            .map(|m| sitrep::domain::oncall::Person::named(&format!("p{n}-{m}")))
+            .collect(),
+        start: (t(0) - Duration::days(365)).naive_utc(),
+        shift: Duration::days(1),
+        zone: chrono_tz::Tz::UTC,
+        handoff: None,
+    };
+    let rosters = sitrep::domain::oncall::Rosters {
+        teams: sitrep::domain::oncall::Teams::new(teams),
+        rosters: (0..20)
+            .map(|n| sitrep::domain::oncall::Roster {
+                schedule: sitrep::domain::oncall::Schedule::from_shifts(
+                    rotation(n).shifts(t(0) - Duration::days(365), t(0) + Duration::days(365)),
+                ),
+                ..Default::default()
+            })
+            .collect(),
+    };
+    update(&mut owned, Msg::OnCall(Box::new(rosters)));
+    c.bench_function(
+        "render dashboard with the owner column (20 teams), 10,000 alerts + 500 open incidents, 200x60",
+        |b| {
+            b.iter(|| {
+                terminal
+                    .draw(|f| render(&owned, &theme, f))
+                    .expect("draw");
+            })
+        },
+    );
+
     let mut view = dashboard.clone();
     update(&mut view, key(Key::Tab));
     update(&mut view, key(Key::Enter));

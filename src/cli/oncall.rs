@@ -11,7 +11,7 @@ use crate::domain::alert_quality::{RuleReport, Window};
 use crate::domain::oncall::{parse_at, short_when, OnCall, Rosters, Segment, Standing};
 use crate::domain::text::sanitize_line;
 use crate::domain::{DomainError, IncidentId};
-use crate::services::oncall::{cache_dir, rosters};
+use crate::services::oncall::{cache_dir, rosters_of};
 
 #[derive(Debug, Args)]
 pub struct OnCallArgs {
@@ -55,27 +55,54 @@ fn no_teams() -> CliError {
     )
 }
 
+fn unknown_team(config: &crate::config::Config, name: &str) -> CliError {
+    CliError::NotFound(format!(
+        "no team '{}' (teams: {})",
+        sanitize_line(name),
+        config
+            .teams
+            .iter()
+            .map(|t| t.team.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
 /// The teams asked for: one by name, or all.
-fn chosen(rosters: &Rosters, team: Option<&str>) -> Result<Vec<usize>, CliError> {
+fn chosen(
+    config: &crate::config::Config,
+    rosters: &Rosters,
+    team: Option<&str>,
+) -> Result<Vec<usize>, CliError> {
     if rosters.teams.is_empty() {
         return Err(no_teams());
     }
     match team {
         None => Ok((0..rosters.teams.all().len()).collect()),
-        Some(name) => rosters.teams.find(name).map(|i| vec![i]).ok_or_else(|| {
-            CliError::NotFound(format!(
-                "no team '{}' (teams: {})",
-                sanitize_line(name),
-                rosters
-                    .teams
-                    .all()
-                    .iter()
-                    .map(|t| t.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        }),
+        Some(name) => rosters
+            .teams
+            .find(name)
+            .map(|i| vec![i])
+            .ok_or_else(|| unknown_team(config, name)),
     }
+}
+
+/// The index of the team `name` (when one is named), or why not.
+fn team_index(
+    config: &crate::config::Config,
+    name: Option<&str>,
+) -> Result<Option<usize>, CliError> {
+    if config.teams.is_empty() {
+        return Err(no_teams());
+    }
+    name.map(|name| {
+        config
+            .teams
+            .iter()
+            .position(|t| t.team.name.eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| unknown_team(config, name))
+    })
+    .transpose()
 }
 
 fn kind(source: &ScheduleSource) -> &'static str {
@@ -134,15 +161,17 @@ pub fn oncall(ctx: &Context, args: OnCallArgs) -> Result<String, CliError> {
         Some(raw) => parse_at(raw, ctx.now, &zone)?,
         None => (ctx.now, None),
     };
-    let rosters = rosters(
+    let only = team_index(&ctx.config, args.team.as_deref())?;
+    let rosters = rosters_of(
         &ctx.config,
         &cache_dir(&ctx.paths),
         at,
         at,
         ctx.now,
         args.refresh,
+        only,
     );
-    let chosen = chosen(&rosters, args.team.as_deref())?;
+    let chosen = chosen(&ctx.config, &rosters, args.team.as_deref())?;
     let teams: Vec<TeamOnCall> = chosen
         .iter()
         .map(|&i| {
@@ -229,15 +258,17 @@ struct Paged {
 
 pub fn page(ctx: &Context, args: PageArgs) -> Result<String, CliError> {
     let author = ctx.config.user()?.to_string();
-    let rosters = rosters(
+    let only = team_index(&ctx.config, Some(&args.team))?;
+    let rosters = rosters_of(
         &ctx.config,
         &cache_dir(&ctx.paths),
         ctx.now,
         ctx.now,
         ctx.now,
         false,
+        only,
     );
-    let team = chosen(&rosters, Some(&args.team))?[0];
+    let team = chosen(&ctx.config, &rosters, Some(&args.team))?[0];
     let on_call = match rosters.standing(team, ctx.now) {
         Standing::On { who, .. } => Some(who.name),
         Standing::Nobody { .. } => None,
@@ -291,15 +322,17 @@ struct Handoff {
 }
 
 pub fn handoff(ctx: &Context, args: HandoffArgs) -> Result<String, CliError> {
-    let rosters = rosters(
+    let only = team_index(&ctx.config, args.team.as_deref())?;
+    let rosters = rosters_of(
         &ctx.config,
         &cache_dir(&ctx.paths),
         ctx.now,
         ctx.now,
         ctx.now,
         false,
+        only,
     );
-    let chosen = chosen(&rosters, args.team.as_deref())?;
+    let chosen = chosen(&ctx.config, &rosters, args.team.as_deref())?;
     let since = match &args.since {
         Some(raw) => {
             let d = crate::domain::parse::parse_duration(raw)?;

@@ -944,6 +944,67 @@ mod tests {
     }
 
     #[test]
+    fn teams_are_checked_and_a_feed_url_is_never_in_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |text: &str| {
+            fs::write(dir.path().join("config.toml"), text).unwrap();
+            Config::load(&paths(dir.path(), true), &user("alice")).map_err(|e| e.to_string())
+        };
+        let ok = load(
+            "[[teams]]\nname = \"room\"\nservices = [\"room\"]\nmatchers = ['team=\"room\"']\nlabels = { team = \"room\" }\nmembers = [\"alice\", \"bob\"]\nstart = \"2026-11-02 09:00\"\nshift = \"7d\"\nhandoff = \"Mon 09:00\"\nzone = \"Europe/Berlin\"\n",
+        )
+        .unwrap();
+        assert_eq!(ok.teams.len(), 1);
+        assert!(
+            !ok.review.quality.teams.is_empty(),
+            "the review knows the teams"
+        );
+        for (text, says) in [
+            ("[[teams]]\nname = \"\"\n", "every team needs a name"),
+            ("[[teams]]\nname = \"a\"\n[[teams]]\nname = \"A\"\n", "two teams are named"),
+            ("[[teams]]\nname = \"a\"\nmembers = [\"x\"]\n", "needs a start"),
+            ("[[teams]]\nname = \"a\"\nmembers = [\"x\"]\nstart = \"soon\"\n", "is not a local time"),
+            ("[[teams]]\nname = \"a\"\nmembers = [\"x\"]\nstart = \"2026-11-02\"\nshift = \"10m\"\n", "at least 1h"),
+            ("[[teams]]\nname = \"a\"\nmembers = [\"x\"]\nstart = \"2026-11-02\"\nshift = \"12h\"\nhandoff = \"Mon 09:00\"\n", "whole days"),
+            ("[[teams]]\nname = \"a\"\nmembers = [\"x\"]\nstart = \"2026-11-02\"\nhandoff = \"Monday morning\"\n", "is not a handoff"),
+            ("[[teams]]\nname = \"a\"\nstart = \"2026-11-02\"\n", "at least one member"),
+            ("[[teams]]\nname = \"a\"\nical_file = \"/x.ics\"\nmembers = [\"x\"]\n", "set one of"),
+            ("[[teams]]\nname = \"a\"\nzone = \"Mars/Olympus\"\n", "not a time zone"),
+            ("[[teams]]\nname = \"a\"\nmatchers = [\"team\"]\n", "bad matcher"),
+            ("[[teams]]\nname = \"a\"\nlabels = { incident = \"1\" }\n", "sitrep's own label"),
+            ("[[teams]]\nname = \"a\"\nlabels = { sitrep_team = \"b\" }\n", "sitrep's own label"),
+            ("[[teams]]\nname = \"a\"\nshedule = \"x\"\n", "unknown field"),
+        ] {
+            let err = load(text).unwrap_err();
+            assert!(err.contains(says), "{text}: {err}");
+        }
+        // A URL that cannot be used is the team's problem when read, not a config
+        // error; the token is never part of the reason.
+        let url_file = dir.path().join("feed-url");
+        fs::write(&url_file, "calendar.example/SECRETTOKEN\n").unwrap();
+        let with_file = format!(
+            "[[teams]]\nname = \"a\"\nical_url_file = \"{}\"\n",
+            url_file.display()
+        );
+        let c = load(&with_file).unwrap();
+        match &c.teams[0].schedule {
+            teams::ScheduleSource::Url(Err(why)) => assert!(!why.contains("SECRETTOKEN"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(!format!("{:?}", c.teams).contains("SECRETTOKEN"));
+        fs::write(&url_file, "webcal://calendar.example/SECRETTOKEN.ics\n").unwrap();
+        let c = load(&with_file).unwrap();
+        assert!(matches!(
+            &c.teams[0].schedule,
+            teams::ScheduleSource::Url(Ok(_))
+        ));
+        assert!(
+            !format!("{:?}", c.teams).contains("SECRETTOKEN"),
+            "Debug hides it"
+        );
+    }
+
+    #[test]
     fn overrides_beat_the_file() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(

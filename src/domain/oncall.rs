@@ -685,6 +685,25 @@ mod tests {
     }
 
     #[test]
+    fn a_daily_rotation_across_new_yorks_spring_change_keeps_9am_and_is_23_hours() {
+        let r = Rotation {
+            members: vec![Person::named("ann"), Person::named("ben")],
+            start: NaiveDateTime::parse_from_str("2026-03-06 09:00", "%Y-%m-%d %H:%M").unwrap(),
+            shift: Duration::days(1),
+            zone: chrono_tz::America::New_York,
+            handoff: None,
+        };
+        let s =
+            Schedule::from_shifts(r.shifts(t("2026-03-06T00:00:00Z"), t("2026-03-10T00:00:00Z")));
+        // Sat 7 Mar 09:00 EST (14:00Z) to Sun 8 Mar 09:00 EDT (13:00Z): 23 hours.
+        let at = s.at(t("2026-03-08T10:00:00Z"));
+        assert_eq!(at.who.unwrap().name, "ben");
+        assert_eq!(at.since, Some(t("2026-03-07T14:00:00Z")));
+        assert_eq!(at.until, Some(t("2026-03-08T13:00:00Z")));
+        assert_eq!(s.at(t("2026-03-08T13:30:00Z")).who.unwrap().name, "ann");
+    }
+
+    #[test]
     fn at_inside_the_missing_and_the_repeated_hour_is_said() {
         let now = t("2026-12-07T00:00:00Z");
         let ny = chrono_tz::America::New_York;

@@ -196,3 +196,155 @@ pub fn load(
         unowned_alerts: unowned,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::oncall::{Person, Roster, Schedule, Shift, Team, Teams};
+    use crate::domain::{Declaration, EntryKind, IncidentId, NewIncident, Severity, TimelineEntry};
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn team(name: &str, services: &[&str]) -> Team {
+        Team {
+            name: name.into(),
+            services: services.iter().map(|s| s.to_string()).collect(),
+            matchers: Vec::new(),
+            labels: Default::default(),
+            zone: chrono_tz::Tz::UTC,
+        }
+    }
+
+    fn shift(who: &str, a: &str, b: &str) -> Shift {
+        Shift {
+            who: Person::named(who),
+            start: t(a),
+            end: t(b),
+        }
+    }
+
+    #[test]
+    fn load_is_counted_on_whose_watch_it_fell_and_the_rest_is_said() {
+        // room: alice Mon–Wed, a gap Wed–Thu, bob Thu–Mon. billing: no schedule.
+        let rosters = Rosters {
+            teams: Teams::new(vec![team("room", &["room"]), team("billing", &["billing"])]),
+            rosters: vec![
+                Roster {
+                    schedule: Schedule::from_shifts(vec![
+                        shift("alice", "2026-11-30T09:00:00Z", "2026-12-02T09:00:00Z"),
+                        shift("bob", "2026-12-03T09:00:00Z", "2026-12-07T09:00:00Z"),
+                    ]),
+                    ..Roster::default()
+                },
+                Roster::default(),
+            ],
+        };
+        let start = |at: &str, team: Option<usize>, pages: bool| FiringStart {
+            at: t(at),
+            team,
+            pages,
+        };
+        let starts = [
+            // alice: a P1 at 03:10 and 03:40 (one hour, sleep), a warning at noon.
+            start("2026-12-01T03:10:00Z", Some(0), true),
+            start("2026-12-01T03:40:00Z", Some(0), true),
+            start("2026-12-01T12:00:00Z", Some(0), false),
+            // In the gap: nobody's.
+            start("2026-12-02T12:00:00Z", Some(0), true),
+            // bob: a P1 on Saturday afternoon (out of hours, not sleep).
+            start("2026-12-05T15:00:00Z", Some(0), true),
+            // billing has no schedule; one alert nobody owns.
+            start("2026-12-01T10:00:00Z", Some(1), true),
+            start("2026-12-01T10:00:00Z", None, true),
+        ];
+        let incident = NewIncident::declare(
+            Declaration {
+                title: "Rooms down".into(),
+                severity: Some(Severity::P1),
+                services: vec!["room".into()],
+                ..Declaration::default()
+            },
+            "alice",
+            t("2026-12-01T03:15:00Z"),
+        )
+        .unwrap()
+        .into_incident(IncidentId(1));
+        let page = |at: &str, text: &str| TimelineEntry {
+            id: crate::domain::EntryId(1),
+            incident_id: IncidentId(1),
+            at: t(at),
+            author: "alice".into(),
+            kind: EntryKind::Note,
+            text: text.into(),
+            revisions: Vec::new(),
+            db_role: None,
+        };
+        let reviewed = ReviewedIncident {
+            incident,
+            alerts: Vec::new(),
+            steps: vec![
+                page(
+                    "2026-12-01T03:15:00Z",
+                    "paged through Alertmanager 'prod': SitrepIncident for #1 (P1)",
+                ),
+                page(
+                    "2026-12-05T16:00:00Z",
+                    "paged team 'room' through Alertmanager 'prod' for #1 (on call: bob)",
+                ),
+                page(
+                    "2026-12-01T11:00:00Z",
+                    "paged team 'billing' through Alertmanager 'prod' for #1",
+                ),
+            ],
+        };
+        let got = load(
+            &rosters,
+            &starts,
+            &[reviewed],
+            &crate::domain::alert_quality::QualityRules::default(),
+            t("2026-11-30T00:00:00Z"),
+            t("2026-12-07T00:00:00Z"),
+        );
+        let row = |who: &str| {
+            got.responders
+                .iter()
+                .find(|r| r.who == who)
+                .unwrap()
+                .clone()
+        };
+        let alice = row("alice");
+        assert_eq!(alice.team, "room");
+        assert_eq!(alice.on_call_hours, 48);
+        assert_eq!(alice.alerts, 3);
+        // Two P1 alerts and the P1 page, all in the 03:00 hour, all in sleep hours.
+        assert_eq!(alice.interruptions, 3);
+        assert_eq!(alice.sleep_hours, 3);
+        assert_eq!(alice.out_of_hours, 3);
+        assert_eq!(alice.interrupted_hours, 1);
+        assert_eq!(alice.incidents, 1);
+        assert_eq!(alice.pages, 1);
+        let bob = row("bob");
+        assert_eq!(
+            bob.on_call_hours, 87,
+            "Thu 09:00 to the period's end, Mon 00:00"
+        );
+        assert_eq!((bob.alerts, bob.interruptions, bob.pages), (1, 2, 1));
+        assert_eq!((bob.out_of_hours, bob.sleep_hours), (2, 0));
+        assert_eq!(got.responders[0].who, "alice", "busiest first");
+        let lost: Vec<(&str, usize, usize, &str)> = got
+            .unattributed
+            .iter()
+            .map(|u| (u.team.as_str(), u.alerts, u.pages, u.why.as_str()))
+            .collect();
+        assert_eq!(
+            lost,
+            [
+                ("room", 1, 0, "gaps in the schedule"),
+                ("billing", 1, 1, "no schedule")
+            ]
+        );
+        assert_eq!(got.unowned_alerts, 1);
+    }
+}

@@ -48,6 +48,21 @@ pub fn rosters(
     now: DateTime<Utc>,
     refresh: bool,
 ) -> Rosters {
+    rosters_of(config, dir, from, to, now, refresh, None)
+}
+
+/// [`rosters`], reading only the team `only` when given (the others are left
+/// empty): `oncall room` neither waits on nor parses another team's feed.
+pub fn rosters_of(
+    config: &Config,
+    dir: &Path,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+    refresh: bool,
+    only: Option<usize>,
+) -> Rosters {
+    let wanted_team = |i: usize| only.is_none_or(|o| o == i);
     let (from, to) = window(from, to);
     let teams = Teams::new(config.teams.iter().map(|t| t.team.clone()).collect());
     // Feeds to fetch, all at once: one that hangs costs its timeout, not the others'.
@@ -56,6 +71,7 @@ pub fn rosters(
         .teams
         .iter()
         .enumerate()
+        .filter(|(i, _)| wanted_team(*i))
         .filter_map(|(i, t)| match &t.schedule {
             ScheduleSource::Url(Ok(url)) => {
                 let fresh = feed::cached(&feed::cache_path(dir, &t.team.name))
@@ -94,7 +110,14 @@ pub fn rosters(
         .teams
         .iter()
         .zip(fetched)
-        .map(|(team, fetched)| roster(team, dir, fetched, from, to))
+        .enumerate()
+        .map(|(i, (team, fetched))| {
+            if wanted_team(i) {
+                roster(team, dir, fetched, from, to)
+            } else {
+                Roster::default()
+            }
+        })
         .collect();
     Rosters { teams, rosters }
 }
