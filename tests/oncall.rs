@@ -429,6 +429,91 @@ fn the_dashboard_shows_owners_no_owner_a_gap_and_your_shift_and_the_review_agree
     );
     let room = rules.iter().find(|r| r["name"] == "RoomDown").unwrap();
     assert_eq!(room["team"], "room");
+    // The handoff for billing: alice hands over to erin; the open incident of a
+    // service billing owns, its follow-up due soon, and the shift's alerts with flags.
+    let (ok, _, err) = sitrep(
+        dir,
+        &none,
+        &[
+            "declare",
+            "--title",
+            "Invoices late",
+            "--severity",
+            "P2",
+            "--service",
+            "billing",
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, _, err) = sitrep(
+        dir,
+        &none,
+        &[
+            "followup", "add", "1", "--owner", "erin", "--due", "+2d", "add", "a", "lag", "alert",
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = sitrep(dir, &none, &["handoff", "billing", "--since", "1h"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("# Handoff: billing — outgoing alice, incoming erin from"),
+        "{out}"
+    );
+    assert!(out.contains("#1 P2 investigating Invoices late"), "{out}");
+    assert!(out.contains("add a lag alert (owner erin, due"), "{out}");
+    assert!(
+        out.contains("Alerts during the shift (history: sitrep)"),
+        "{out}"
+    );
+    let invoice = out
+        .lines()
+        .find(|l| l.contains("InvoiceLag"))
+        .expect("InvoiceLag listed");
+    assert!(invoice.contains("no runbook"), "{invoice}");
+    assert!(
+        !out.contains("RoomDown") && !out.contains("SearchSlow"),
+        "only billing's: {out}"
+    );
+    let (ok, out, _) = sitrep(dir, &none, &["handoff", "room", "--since", "1h"]);
+    assert!(ok);
+    assert!(
+        out.contains("outgoing NOBODY on call, incoming Carol Loe"),
+        "{out}"
+    );
+    assert!(out.contains("RoomDown"), "{out}");
+    // The review's on-call load: alice had billing's alert on her watch; room's fell
+    // in its gap and is said, not given to anyone; SearchSlow is nobody's.
+    let (ok, out, err) = sitrep(dir, &none, &["--json", "review", "--since", "1d"]);
+    assert!(ok, "{err}");
+    let review: Value = serde_json::from_str(&out).unwrap();
+    let load = &review["oncall"];
+    let alice = load["responders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["who"] == "alice")
+        .unwrap_or_else(|| panic!("{load}"));
+    assert_eq!(alice["team"], "billing");
+    assert_eq!(alice["alerts"], 1, "{load}");
+    assert_eq!(alice["incidents"], 1, "{load}");
+    assert_eq!(
+        alice["interruptions"], 0,
+        "a warning interrupts nobody: {load}"
+    );
+    let room = load["unattributed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["team"] == "room")
+        .unwrap_or_else(|| panic!("{load}"));
+    assert_eq!(room["alerts"], 1);
+    assert_eq!(room["why"], "gaps in the schedule");
+    assert_eq!(load["unowned_alerts"], 1);
+    let (ok, md, _) = sitrep(dir, &none, &["review", "--since", "1d"]);
+    assert!(ok);
+    assert!(md.contains("## On-call load"), "{md}");
+    assert!(md.contains("| alice | billing |"), "{md}");
+    assert!(md.contains("**room**: 1 alert(s)"), "{md}");
     // `oncall` says the gap loudly too.
     let (ok, out, _) = sitrep(dir, &none, &["oncall", "room"]);
     assert!(ok);

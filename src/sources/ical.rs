@@ -94,6 +94,27 @@ fn prop<'a, 'b>(c: &'a Component<'b>, name: &str) -> Option<&'a Property<'b>> {
         .find(|p| p.name.as_str().eq_ignore_ascii_case(name))
 }
 
+/// `YYYYMMDD` and, after a `T`, `HHMMSS`, digit by digit: chrono's format parser
+/// costs more than the rest of an event together, and a feed has thousands.
+fn basic_date(v: &str) -> Option<NaiveDate> {
+    let b = v.as_bytes();
+    if b.len() != 8 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| v[r].parse::<u32>().ok();
+    NaiveDate::from_ymd_opt(i32::try_from(n(0..4)?).ok()?, n(4..6)?, n(6..8)?)
+}
+
+fn basic_date_time(v: &str) -> Option<NaiveDateTime> {
+    let (date, time) = v.split_once(['T', 't'])?;
+    let b = time.as_bytes();
+    if b.len() != 6 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| time[r].parse::<u32>().ok();
+    basic_date(date)?.and_hms_opt(n(0..2)?, n(2..4)?, n(4..6)?)
+}
+
 /// One value of DTSTART, DTEND, EXDATE, RDATE or RECURRENCE-ID.
 fn when(value: &str, tzid: Option<&str>, fallback: Tz) -> Result<When, String> {
     let v = value.trim();
@@ -107,18 +128,18 @@ fn when(value: &str, tzid: Option<&str>, fallback: Tz) -> Result<When, String> {
         None => fallback,
     };
     if v.len() == 8 {
-        return NaiveDate::parse_from_str(v, "%Y%m%d")
+        return basic_date(v)
             .map(|d| When::Day(d, zone))
-            .map_err(|_| format!("bad date '{}'", sanitize_line(v)));
+            .ok_or_else(|| format!("bad date '{}'", sanitize_line(v)));
     }
     if let Some(utc) = v.strip_suffix('Z').or_else(|| v.strip_suffix('z')) {
-        return NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S")
+        return basic_date_time(utc)
             .map(|n| When::Utc(n.and_utc()))
-            .map_err(|_| format!("bad time '{}'", sanitize_line(v)));
+            .ok_or_else(|| format!("bad time '{}'", sanitize_line(v)));
     }
-    NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S")
+    basic_date_time(v)
         .map(|n| When::Local(n, zone))
-        .map_err(|_| format!("bad time '{}'", sanitize_line(v)))
+        .ok_or_else(|| format!("bad time '{}'", sanitize_line(v)))
 }
 
 fn whens(p: &Property<'_>, fallback: Tz) -> Result<Vec<When>, String> {
@@ -245,13 +266,34 @@ pub fn parse(
     to: DateTime<Utc>,
 ) -> Result<Parsed, String> {
     let unfolded = icalendar::parser::unfold(text);
-    let calendar = icalendar::parser::read_calendar(&unfolded).map_err(|e| {
-        let first = e.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    // The simple parser is the fast one; the verbose one runs only to say why not.
+    let components = icalendar::parser::read_calendar_simple(&unfolded).map_err(|_| {
+        let why = icalendar::parser::read_calendar(&unfolded)
+            .err()
+            .unwrap_or_default();
+        let first = why.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
         format!(
             "not an iCalendar feed ({})",
             sanitize_line(&first.chars().take(120).collect::<String>())
         )
     })?;
+    let calendar = match components
+        .iter()
+        .position(|c| c.name.as_str() == "VCALENDAR")
+    {
+        Some(0) => {
+            let mut components = components;
+            let root = components.swap_remove(0);
+            icalendar::parser::Calendar {
+                properties: root.properties,
+                components: root.components,
+            }
+        }
+        _ => icalendar::parser::Calendar {
+            components,
+            properties: Vec::new(),
+        },
+    };
     let events: Vec<&Component<'_>> = calendar
         .components
         .iter()
@@ -522,5 +564,26 @@ mod tests {
         assert_eq!(duration("PT12H"), Some(Duration::hours(12)));
         assert_eq!(duration("P1DT2H30M"), Some(Duration::minutes(26 * 60 + 30)));
         assert_eq!(duration("12H"), None);
+    }
+
+    #[test]
+    fn basic_times() {
+        assert_eq!(
+            basic_date_time("20261207T093005"),
+            NaiveDate::from_ymd_opt(2026, 12, 7)
+                .unwrap()
+                .and_hms_opt(9, 30, 5)
+        );
+        for bad in [
+            "20261307T093005",
+            "2026120T093005",
+            "20261207T0930",
+            "2026-12-07T09:30:05",
+            "20261207X093005",
+            "２０２６1207T093005",
+        ] {
+            assert_eq!(basic_date_time(bad), None, "{bad}");
+        }
+        assert_eq!(basic_date("20260229"), None);
     }
 }
