@@ -66,6 +66,9 @@ pub enum Msg {
     SlosUpdated {
         statuses: Vec<crate::domain::slo::SloStatus>,
         errors: Vec<(String, String)>,
+        /// The recent burn history (for the sparklines) and the SLOs whose history
+        /// failed; none when the source sends none (the demo).
+        history: Option<crate::domain::slo::BurnHistories>,
     },
     /// A draft (what: "postmortem draft", "comms draft") was written to this file, or
     /// could not be.
@@ -530,6 +533,13 @@ pub struct State {
     pub slos: Vec<crate::domain::slo::SloStatus>,
     /// SLOs that could not be read, with why.
     pub slo_errors: Vec<(String, String)>,
+    /// The last hours of each SLO×region's 1h burn (the sparklines).
+    pub slo_history: Vec<crate::domain::slo::BurnHistory>,
+    /// SLOs whose history could not be read since when: their sparkline is the last
+    /// one read, marked stale.
+    pub slo_history_stale: std::collections::BTreeMap<String, DateTime<Utc>>,
+    /// The error-budget policy (`[policy]`): each SLO row's verdict.
+    pub policy: crate::domain::gate::Policies,
     /// A rehearsal: every incident declared here is a drill.
     pub drill: bool,
     /// Which database this log is on, as the header names it (`team sitrep on
@@ -560,6 +570,35 @@ pub struct State {
 }
 
 impl State {
+    /// The policy's verdict on one SLO row: open P1s on its service are those the
+    /// dashboard lists.
+    pub fn verdict(&self, s: &crate::domain::slo::SloStatus) -> crate::domain::gate::Verdict {
+        let ids: Vec<i64> = self
+            .incidents
+            .iter()
+            .filter(|i| {
+                i.severity == crate::domain::Severity::P1
+                    && i.status.is_open()
+                    && !i.drill
+                    && i.services.contains(&s.service)
+            })
+            .map(|i| i.id.0)
+            .collect();
+        crate::domain::gate::verdict(s, self.policy.for_slo(&s.slo), &ids)
+    }
+
+    /// The recent burn of one SLO in one region, and since when it is stale.
+    pub fn burn_history(
+        &self,
+        slo: &str,
+        region: &str,
+    ) -> Option<(&crate::domain::slo::BurnHistory, Option<DateTime<Utc>>)> {
+        self.slo_history
+            .iter()
+            .find(|h| h.slo == slo && h.region == region)
+            .map(|h| (h, self.slo_history_stale.get(slo).copied()))
+    }
+
     pub fn new(
         user: String,
         time_display: TimeDisplay,
@@ -592,6 +631,9 @@ impl State {
             database: None,
             watched: None,
             oncall: None,
+            slo_history: Vec::new(),
+            slo_history_stale: Default::default(),
+            policy: Default::default(),
             database_down: None,
             comms_every: Duration::minutes(30),
             post_channels: Vec::new(),

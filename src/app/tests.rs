@@ -802,6 +802,7 @@ fn slo_figures_are_kept_paging_first() {
         Msg::SlosUpdated {
             statuses: vec![calm, paging],
             errors: Vec::new(),
+            history: None,
         },
     );
     let order: Vec<&str> = s.slos.iter().map(|x| x.slo.as_str()).collect();

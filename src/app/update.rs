@@ -96,7 +96,22 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::SlosUpdated {
             mut statuses,
             errors,
+            history,
         } => {
+            if let Some((histories, failed)) = history {
+                // A history read replaces that SLO's; one that failed keeps the last,
+                // marked stale from the first failure.
+                let read: std::collections::BTreeSet<&str> =
+                    histories.iter().map(|h| h.slo.as_str()).collect();
+                state.slo_history.retain(|h| !read.contains(h.slo.as_str()));
+                for slo in &read {
+                    state.slo_history_stale.remove(*slo);
+                }
+                state.slo_history.extend(histories);
+                for (slo, _) in failed {
+                    state.slo_history_stale.entry(slo).or_insert(state.now);
+                }
+            }
             // Paging first, then ticket, then the fastest burn.
             statuses.sort_by(|a, b| {
                 let rank = |s: &crate::domain::slo::SloStatus| match s.crossed {

@@ -7,6 +7,7 @@ mod db;
 mod doctor;
 mod document;
 mod followup;
+mod gate;
 mod incident;
 mod json;
 mod oncall;
@@ -198,6 +199,13 @@ pub enum Command {
     Sources,
     /// Burn rates and error budget left for every SLO and region
     Slo,
+    /// May a release ship? Exit 0 ship, 1 hold (a line per reason), 6 a figure unread
+    ///
+    /// The error-budget policy (`[policy]`) applied to each SLO and region: budget
+    /// left below `hold_below`, a page-level burn, a ticket-level burn when asked for,
+    /// an open P1 on the SLO's service. Fails closed: an SLO that cannot be read
+    /// holds (exit 6) unless `--fail-open`. For CI/CD: no terminal needed.
+    Gate(gate::GateArgs),
     /// Write an example config or show where sitrep keeps things
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -571,7 +579,7 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         // `alerts quality` reads the log's history, like `review`.
         Command::Alerts(ref args) if args.reads_history() => Reads::Log,
         Command::Alerts(_) | Command::Sources => Reads::Alerts,
-        Command::Slo => Reads::Slos,
+        Command::Slo | Command::Gate(_) => Reads::Slos,
         _ => Reads::Log,
     };
     let ctx = context(global, paths, reads)?;
@@ -591,6 +599,7 @@ fn run(global: &GlobalArgs, command: Command) -> Result<String, CliError> {
         Command::Alerts(args) => alerts::alerts(&ctx, args),
         Command::Sources => alerts::sources(&ctx),
         Command::Slo => slo::slo(&ctx),
+        Command::Gate(args) => gate::gate(&ctx, args),
         Command::Export(args) => report::export(&ctx, args),
         Command::Comms(args) => report::comms(&ctx, args),
         Command::Review(args) => review::review(&ctx, args),

@@ -70,6 +70,31 @@ pub fn slo(ctx: &Context) -> Result<String, CliError> {
         }
     }
     let failed_all = results.iter().all(|(_, r)| r.is_err());
+    // The policy's verdict per row; open P1s from the log when it can be read.
+    let open_p1s: Vec<crate::domain::Incident> = match ctx.feed {
+        Feed::Live => match ctx
+            .open_store_for_reading()
+            .and_then(|mut s| s.list_incidents(true).map_err(CliError::from))
+        {
+            Ok(list) => list
+                .into_iter()
+                .filter(|i| i.severity == crate::domain::Severity::P1 && !i.drill)
+                .collect(),
+            Err(e) => {
+                eprintln!("warning: open P1s not known (the log cannot be read: {e}); verdicts leave the open-p1 rule out");
+                Vec::new()
+            }
+        },
+        _ => Vec::new(),
+    };
+    let verdict_of = |s: &SloStatus| {
+        let ids: Vec<i64> = open_p1s
+            .iter()
+            .filter(|i| i.services.contains(&s.service))
+            .map(|i| i.id.0)
+            .collect();
+        crate::domain::gate::verdict(s, ctx.config.policy.for_slo(&s.slo), &ids)
+    };
     let statuses: Vec<&SloStatus> = results
         .iter()
         .filter_map(|(_, r)| r.as_ref().ok())
@@ -84,7 +109,8 @@ pub fn slo(ctx: &Context) -> Result<String, CliError> {
                     .map(|e| json!({"slo": name, "error": e.to_string()}))
             })
             .collect();
-        ctx.json(&json!({ "slos": statuses, "errors": errors }))?
+        let verdicts: Vec<_> = statuses.iter().map(|s| verdict_of(s)).collect();
+        ctx.json(&json!({ "slos": statuses, "verdicts": verdicts, "errors": errors }))?
     } else {
         let rows: Vec<Vec<String>> = statuses
             .iter()
@@ -98,6 +124,7 @@ pub fn slo(ctx: &Context) -> Result<String, CliError> {
                     rate(s.burn_6h),
                     percent(s.budget_remaining),
                     s.crossed.map_or("—", |t| t.name).to_string(),
+                    verdict_of(s).short(),
                 ]
             })
             .collect();
@@ -111,6 +138,7 @@ pub fn slo(ctx: &Context) -> Result<String, CliError> {
                 "BURN 6H",
                 "BUDGET LEFT",
                 "ALERTING",
+                "VERDICT",
             ],
             &rows,
         )

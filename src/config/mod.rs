@@ -11,6 +11,7 @@ use directories::ProjectDirs;
 use serde::{Deserialize, Serialize};
 
 pub mod channels;
+mod policy;
 mod sources;
 pub mod teams;
 
@@ -74,6 +75,8 @@ struct ConfigFile {
     review: ReviewFile,
     #[serde(default)]
     teams: Vec<teams::TeamFile>,
+    #[serde(default)]
+    policy: policy::PolicyFile,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -293,6 +296,8 @@ pub struct Config {
     pub review: ReviewSettings,
     /// `[[teams]]`: ownership, page labels and on-call schedules.
     pub teams: Vec<teams::TeamConfig>,
+    /// `[policy]`: when releases hold, per SLO.
+    pub policy: crate::domain::gate::Policies,
 }
 
 /// Where alerts come from and which database they go with, decided once for every
@@ -500,7 +505,7 @@ impl Config {
     /// Reads the config file (a missing default file means defaults), then applies
     /// `overrides` and fills in the user's name from `$USER`.
     pub fn load(paths: &Paths, overrides: &Overrides) -> Result<Self, ConfigError> {
-        let file = read_file(&paths.config_file, paths.config_explicit)?;
+        let (file, text) = read_file(&paths.config_file, paths.config_explicit)?;
         let user = overrides
             .user
             .clone()
@@ -562,6 +567,14 @@ impl Config {
             .into_iter()
             .map(sources::slo)
             .collect::<Result<Vec<_>, _>>()?;
+        let slo_names: Vec<String> = slos.iter().map(|s| s.objective.name.clone()).collect();
+        let policy = policy::policies(file.policy, &slo_names).map_err(|(at, detail)| {
+            ConfigError::Parse {
+                path: paths.config_file.clone(),
+                line: line_of(&text, at),
+                detail,
+            }
+        })?;
         let update_every = match &file.comms.update_every {
             Some(raw) => match crate::domain::parse::parse_duration(raw) {
                 Ok(d) if d >= Duration::minutes(1) && d <= Duration::days(7) => d,
@@ -637,6 +650,7 @@ impl Config {
         Ok(Self {
             review,
             teams,
+            policy,
             watch,
             escalation: Escalation {
                 page,
@@ -753,14 +767,20 @@ pub(super) fn positive_duration(key: &str, raw: &str) -> Result<Duration, Config
 /// The largest config file read.
 const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
 
-fn read_file(path: &Path, explicit: bool) -> Result<ConfigFile, ConfigError> {
+/// The line (from 1) holding byte `offset` of `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset).unwrap_or(text).matches('\n').count() + 1
+}
+
+/// The file's settings, and its text (for the line of an error found later).
+fn read_file(path: &Path, explicit: bool) -> Result<(ConfigFile, String), ConfigError> {
     let text = match read_small(path, MAX_CONFIG_BYTES).and_then(|bytes| {
         String::from_utf8(bytes)
             .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
     }) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
-            return Ok(ConfigFile::default())
+            return Ok((ConfigFile::default(), String::new()))
         }
         Err(e) => {
             return Err(ConfigError::Read {
@@ -769,20 +789,12 @@ fn read_file(path: &Path, explicit: bool) -> Result<ConfigFile, ConfigError> {
             })
         }
     };
-    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+    let file = toml::from_str(&text).map_err(|e| ConfigError::Parse {
         path: path.to_path_buf(),
-        line: e
-            .span()
-            .map(|span| {
-                text.get(..span.start)
-                    .unwrap_or(&text)
-                    .matches('\n')
-                    .count()
-                    + 1
-            })
-            .unwrap_or(1),
+        line: e.span().map(|span| line_of(&text, span.start)).unwrap_or(1),
         detail: sanitize_line(e.message()),
-    })
+    })?;
+    Ok((file, text))
 }
 
 /// The commented example written by `sitrep config init`.

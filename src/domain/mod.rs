@@ -12,6 +12,7 @@ pub mod alert_set;
 mod error;
 pub mod escalation;
 pub mod followup;
+pub mod gate;
 pub mod health;
 pub mod incident;
 pub mod metrics;

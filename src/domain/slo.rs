@@ -171,6 +171,28 @@ fn why_invalid(v: f64) -> &'static str {
     }
 }
 
+/// Histories read, and the SLOs whose history could not be read (with why).
+pub type BurnHistories = (Vec<BurnHistory>, Vec<(String, String)>);
+
+/// One SLO×region's burn rate over time: `points[i]` is the burn over `window`
+/// at `start + i × step` (none where Prometheus has no value).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BurnHistory {
+    pub slo: String,
+    pub region: String,
+    pub window: String,
+    pub start: chrono::DateTime<chrono::Utc>,
+    pub step_secs: i64,
+    pub points: Vec<Option<f64>>,
+}
+
+impl BurnHistory {
+    /// The highest burn in the history.
+    pub fn peak(&self) -> Option<f64> {
+        self.points.iter().flatten().copied().reduce(f64::max)
+    }
+}
+
 /// How much of an SLO's budget one period burned in one region.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BudgetBurn {

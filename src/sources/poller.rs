@@ -22,6 +22,9 @@ pub enum PollEvent {
     Slos {
         statuses: Vec<crate::domain::slo::SloStatus>,
         errors: Vec<(String, String)>,
+        /// The burns' recent history and the SLOs whose history failed; none from
+        /// the demo.
+        history: Option<crate::domain::slo::BurnHistories>,
     },
     Fetched(Snapshot),
     Failed {
@@ -120,6 +123,7 @@ pub async fn run_demo(feed: DemoFeed, mapping: LabelMapping, tx: UnboundedSender
         let slos = PollEvent::Slos {
             statuses: feed.slo_statuses(now, &mapping),
             errors: Vec::new(),
+            history: None,
         };
         if tx
             .send(PollEvent::Fetched(feed.snapshot(now, &mapping)))
@@ -139,6 +143,7 @@ pub async fn run_slos(sources: Vec<Source>, slos: Vec<SloQuery>, tx: UnboundedSe
     let mut failing: Vec<String> = Vec::new();
     loop {
         let (statuses, errors) = fetch_all(&sources, &slos).await;
+        let history = crate::sources::slo::recent_burns(&sources, &slos, Utc::now()).await;
         // The log says when an SLO starts failing and when it reads again, not every 30 s.
         for (slo, error) in &errors {
             if !failing.contains(slo) {
@@ -151,7 +156,14 @@ pub async fn run_slos(sources: Vec<Source>, slos: Vec<SloQuery>, tx: UnboundedSe
             }
         }
         failing = errors.iter().map(|(s, _)| s.clone()).collect();
-        if tx.send(PollEvent::Slos { statuses, errors }).is_err() {
+        if tx
+            .send(PollEvent::Slos {
+                statuses,
+                errors,
+                history: Some(history),
+            })
+            .is_err()
+        {
             return;
         }
         tokio::time::sleep(SLO_INTERVAL).await;

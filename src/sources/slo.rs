@@ -345,6 +345,135 @@ async fn fetch_period_raw(
         .collect())
 }
 
+#[derive(Debug, Deserialize)]
+struct Series {
+    metric: BTreeMap<String, String>,
+    values: Vec<(f64, String)>,
+}
+
+/// The burn rate over `window` of `slo` in each region, from `start` to `end` every
+/// `step_secs`: one `query_range`.
+pub async fn burn_history(
+    source: &Source,
+    slo: &SloQuery,
+    window: &str,
+    start: chrono::DateTime<chrono::Utc>,
+    end: chrono::DateTime<chrono::Utc>,
+    step_secs: i64,
+) -> Result<Vec<crate::domain::slo::BurnHistory>, SourceError> {
+    burn_history_raw(source, slo, window, start, end, step_secs.max(1))
+        .await
+        .map_err(SourceError::cleaned)
+}
+
+async fn burn_history_raw(
+    source: &Source,
+    slo: &SloQuery,
+    window: &str,
+    start: chrono::DateTime<chrono::Utc>,
+    end: chrono::DateTime<chrono::Utc>,
+    step_secs: i64,
+) -> Result<Vec<crate::domain::slo::BurnHistory>, SourceError> {
+    source.usable()?;
+    let client = http::client(&source.http)?;
+    let base = source
+        .urls
+        .first()
+        .ok_or_else(|| SourceError::Config(format!("source '{}' has no URL", source.name)))?;
+    let mut url = super::api_url(base, &["api", "v1", "query_range"])?;
+    let secs =
+        |t: chrono::DateTime<chrono::Utc>| format!("{:.3}", t.timestamp_millis() as f64 / 1000.0);
+    url.query_pairs_mut()
+        .append_pair("query", &slo.query.replace("{{window}}", window))
+        .append_pair("start", &secs(start))
+        .append_pair("end", &secs(end))
+        .append_pair("step", &format!("{step_secs}s"));
+    let body = http::get(&client, url.as_str(), &source.http).await?;
+    let answer: Answer =
+        serde_json::from_slice(&body).map_err(|e| SourceError::Json(e.to_string()))?;
+    if answer.status != "success" {
+        return Err(SourceError::Shape(format!(
+            "query failed: {}",
+            answer.error.unwrap_or_else(|| "no message".into())
+        )));
+    }
+    let data = answer
+        .data
+        .ok_or_else(|| SourceError::Shape("answer without data".into()))?;
+    if data.result_type != "matrix" {
+        return Err(SourceError::Shape(format!(
+            "a range query answered a {}",
+            data.result_type
+        )));
+    }
+    let series: Vec<Series> = serde_json::from_str(data.result.get())
+        .map_err(|e| SourceError::Shape(format!("unexpected matrix: {e}")))?;
+    let budget = slo.objective.budget();
+    let slots = ((end - start).num_seconds() / step_secs + 1).clamp(1, 11_000) as usize;
+    let start_secs = start.timestamp_millis() as f64 / 1000.0;
+    let mut out = Vec::new();
+    for s in series {
+        let region = crate::domain::text::sanitize_line(
+            s.metric
+                .get(&slo.region_label)
+                .map_or("(all)", String::as_str),
+        );
+        let mut points = vec![None; slots];
+        for (t, v) in &s.values {
+            let i = ((t - start_secs) / step_secs as f64).round();
+            if i < 0.0 || i as usize >= slots {
+                continue;
+            }
+            points[i as usize] = match Ratio::from_sample(sample_value(v)?) {
+                Ratio::Value(r) if budget > 0.0 => Some(r / budget),
+                _ => None,
+            };
+        }
+        out.push(crate::domain::slo::BurnHistory {
+            slo: slo.objective.name.clone(),
+            region,
+            window: window.to_string(),
+            start,
+            step_secs,
+            points,
+        });
+    }
+    out.sort_by(|a, b| a.region.cmp(&b.region));
+    Ok(out)
+}
+
+/// The last 6 hours of every SLO's 1h burn, every 5 minutes (the TUI's sparklines);
+/// and the SLOs whose history could not be read.
+pub async fn recent_burns(
+    sources: &[Source],
+    slos: &[SloQuery],
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::domain::slo::BurnHistories {
+    let mut histories = Vec::new();
+    let mut errors = Vec::new();
+    for slo in slos {
+        let result = match source_for(sources, slo) {
+            Ok(source) => {
+                burn_history(
+                    source,
+                    slo,
+                    "1h",
+                    now - chrono::Duration::hours(6),
+                    now,
+                    300,
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(found) => histories.extend(found),
+            Err(e) => errors.push((slo.objective.name.clone(), e.to_string())),
+        }
+    }
+    (histories, errors)
+}
+
 /// Fetches every window of `slo` from `source` and derives its status per region.
 /// No series at all is an error that says so; a region missing in one window is
 /// "no data" for that window.

@@ -61,9 +61,15 @@ pub fn spawn(
                         PollEvent::Failed { source, error, at } => Msg::Alerts(Box::new(
                             builder.failed(&source, error.to_string(), truncate_to_millis(at)),
                         )),
-                        PollEvent::Slos { statuses, errors } => {
-                            Msg::SlosUpdated { statuses, errors }
-                        }
+                        PollEvent::Slos {
+                            statuses,
+                            errors,
+                            history,
+                        } => Msg::SlosUpdated {
+                            statuses,
+                            errors,
+                            history,
+                        },
                     };
                     if tx.send(msg).is_err() {
                         return;

@@ -149,6 +149,7 @@ pub fn run(launch: Launch<'_>) -> anyhow::Result<()> {
         state.database = database_named;
     }
     state.comms_every = config.comms.update_every;
+    state.policy = config.policy.clone();
     if post_through.is_some() {
         state.post_channels = outbox::channel_names(config);
     }

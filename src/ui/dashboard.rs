@@ -66,6 +66,14 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 /// SLOs by urgency: burn rates, budget left and the threshold crossed; those that
 /// could not be read say why.
 fn render_slos(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    // The burn drawn beside the table, when there is room and a history was read.
+    let (area, burns) = if area.width >= 100 && !state.slo_history.is_empty() {
+        let [table, burns] =
+            Layout::horizontal([Constraint::Min(60), Constraint::Length(28)]).areas(area);
+        (table, Some(burns))
+    } else {
+        (area, None)
+    };
     let paging = state
         .slos
         .iter()
@@ -75,7 +83,16 @@ fn render_slos(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let visible = usize::from(area.height.saturating_sub(3));
     let rate = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| format!("{v:.1}x"));
     let compact = area.width < 120;
+    // Narrow screens drop BURN 6H, so that the verdict fits beside ALERTING.
+    fn keep_all<T>(mut v: Vec<T>, compact: bool) -> Vec<T> {
+        if compact && v.len() > 3 {
+            v.remove(3);
+        }
+        v
+    }
+
     let mut rows_alerting = 0;
+    let mut verdict_width = "VERDICT".len();
     let mut rows: Vec<Row> = state
         .slos
         .iter()
@@ -109,14 +126,41 @@ fn render_slos(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 rows_alerting =
                     rows_alerting.max(unicode_width::UnicodeWidthStr::width(alert.as_str()));
             }
-            Row::new(vec![
-                Line::from(s.slo.clone()),
-                Line::from(s.region.clone()),
-                Line::from(rate(s.burn_1h)),
-                Line::from(rate(s.burn_6h)),
-                Line::from(budget),
-                Line::from(Span::styled(alert, style)),
-            ])
+            let v = state.verdict(s);
+            // Narrow: the verdict in a word and its rules (ALERTING says the burn).
+            let verdict = if compact {
+                match v.verdict {
+                    "hold" => {
+                        let mut rules: Vec<&str> =
+                            v.reasons.iter().map(|r| r.rule.as_str()).collect();
+                        rules.dedup();
+                        format!("HOLD {}", rules.join(","))
+                    }
+                    "unknown" => "UNKNOWN".to_string(),
+                    _ => "ship".to_string(),
+                }
+            } else {
+                v.short()
+            };
+            let verdict_style = match v.verdict {
+                "hold" => theme.error(),
+                "unknown" => theme.warning(),
+                _ => theme.dim(),
+            };
+            verdict_width =
+                verdict_width.max(unicode_width::UnicodeWidthStr::width(verdict.as_str()));
+            Row::new(keep_all(
+                vec![
+                    Line::from(s.slo.clone()),
+                    Line::from(s.region.clone()),
+                    Line::from(rate(s.burn_1h)),
+                    Line::from(rate(s.burn_6h)),
+                    Line::from(budget),
+                    Line::from(Span::styled(alert, style)),
+                    Line::from(Span::styled(verdict, verdict_style)),
+                ],
+                compact,
+            ))
         })
         .collect();
     rows.extend(
@@ -125,41 +169,123 @@ fn render_slos(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             .iter()
             .take(visible.saturating_sub(rows.len()))
             .map(|(slo, error)| {
-                Row::new(vec![
-                    Line::from(slo.clone()),
-                    Line::from("—"),
-                    Line::from("—"),
-                    Line::from("—"),
-                    Line::from("—"),
-                    Line::from(Span::styled(format!("cannot read: {error}"), theme.error())),
-                ])
+                Row::new(keep_all(
+                    vec![
+                        Line::from(slo.clone()),
+                        Line::from("—"),
+                        Line::from("—"),
+                        Line::from("—"),
+                        Line::from("—"),
+                        Line::from(Span::styled(format!("cannot read: {error}"), theme.error())),
+                        Line::from(Span::styled(
+                            if compact { "UNKNOWN" } else { "UNKNOWN: hold" },
+                            theme.warning(),
+                        )),
+                    ],
+                    compact,
+                ))
             }),
     );
     // ALERTING is read whole (`⚠ page: 14.4x over 1h`); the SLO's name gives way.
     let alerting = rows_alerting.max("ALERTING".len()) as u16;
-    let header = Row::new([
-        "SLO",
-        "REGION",
-        "BURN 1H",
-        "BURN 6H",
-        "BUDGET LEFT",
-        "ALERTING",
-    ])
+    let header = Row::new(keep_all(
+        vec![
+            "SLO",
+            "REGION",
+            "BURN 1H",
+            "BURN 6H",
+            "BUDGET LEFT",
+            "ALERTING",
+            "VERDICT",
+        ],
+        compact,
+    ))
     .style(theme.dim());
     let table = Table::new(
         rows,
-        [
-            Constraint::Min(12),
-            Constraint::Length(9),
-            Constraint::Length(7),
-            Constraint::Length(7),
-            Constraint::Length(11),
-            Constraint::Length(alerting),
-        ],
+        keep_all(
+            vec![
+                Constraint::Min(12),
+                Constraint::Length(9),
+                Constraint::Length(7),
+                Constraint::Length(7),
+                Constraint::Length(11),
+                Constraint::Length(alerting),
+                Constraint::Length(verdict_width.min(if compact { 16 } else { 40 }) as u16),
+            ],
+            compact,
+        ),
     )
     .header(header)
     .block(Block::default().borders(Borders::ALL).title(title));
     frame.render_widget(table, area);
+    if let Some(burns) = burns {
+        render_burns(state, theme, frame, burns, visible);
+    }
+}
+
+/// The last 6 hours of each row's 1h burn, a sparkline per row beside the table
+/// (same rows: below the border and the header); a history that could not be read
+/// again stays, marked stale.
+fn render_burns(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, visible: usize) {
+    use ratatui::widgets::Sparkline;
+    let stale = state
+        .slos
+        .iter()
+        .take(visible)
+        .filter_map(|s| state.burn_history(&s.slo, &s.region))
+        .filter_map(|(_, since)| since)
+        .min();
+    let title = match stale {
+        Some(since) => Line::from(Span::styled(
+            format!(
+                " 1h burn, 6h · stale {} ",
+                format_duration(state.now - since)
+            ),
+            theme.warning(),
+        )),
+        None => Line::from(" 1h burn, 6h "),
+    };
+    frame.render_widget(Block::default().borders(Borders::ALL).title(title), area);
+    let inner_width = area.width.saturating_sub(2);
+    for (i, s) in state.slos.iter().take(visible).enumerate() {
+        let y = area.y + 2 + i as u16;
+        if y + 1 >= area.y + area.height {
+            break;
+        }
+        let row = Rect::new(area.x + 1, y, inner_width, 1);
+        let Some((history, since)) = state.burn_history(&s.slo, &s.region) else {
+            frame.render_widget(Paragraph::new(Span::styled("no history", theme.dim())), row);
+            continue;
+        };
+        // The newest points that fit, a tenth of a burn per step; 14.4 (a page) tops it.
+        let take = usize::from(inner_width);
+        let points: Vec<Option<u64>> = history
+            .points
+            .iter()
+            .rev()
+            .take(take)
+            .rev()
+            .map(|p| p.map(|v| (v * 10.0).round().clamp(0.0, 1e6) as u64))
+            .collect();
+        let peak = history.peak().unwrap_or(0.0);
+        let style = if since.is_some() {
+            theme.dim()
+        } else if peak >= 14.4 {
+            theme.error()
+        } else if peak >= 1.0 {
+            theme.warning()
+        } else {
+            theme.dim()
+        };
+        frame.render_widget(
+            Sparkline::default()
+                .data(points)
+                .max(((peak.max(14.4)) * 10.0) as u64)
+                .style(style),
+            row,
+        );
+    }
 }
 
 fn pane_title(state: &State, pane: Pane, text: String) -> String {

@@ -44,8 +44,9 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .as_ref()
         .filter(|r| r.incident == record.incident.id);
     let run_height = run.map_or(0, |r| (r.lines.len() as u16).clamp(1, 10) + 2);
+    let slo_rows = incident_slos(state, record);
     let [template, timeline, output, follow_ups, composer] = Layout::vertical([
-        Constraint::Length(7),
+        Constraint::Length(if slo_rows.is_empty() { 7 } else { 8 }),
         Constraint::Min(3),
         Constraint::Length(run_height),
         Constraint::Length(follow_up_height),
@@ -53,6 +54,9 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     ])
     .areas(area);
     render_template(state, theme, frame, template, record);
+    if !slo_rows.is_empty() {
+        render_incident_slos(state, theme, frame, template, &slo_rows);
+    }
     render_timeline(state, theme, frame, timeline, &record.timeline);
     if let Some(run) = run {
         render_run(theme, frame, output, run);
@@ -187,6 +191,84 @@ fn render_template(
         Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
         area,
     );
+}
+
+/// The SLOs of the incident's services (its regions first), most urgent first:
+/// "which metric is degraded, what budget is burned".
+fn incident_slos<'a>(
+    state: &'a State,
+    record: &IncidentRecord,
+) -> Vec<&'a crate::domain::slo::SloStatus> {
+    let services = &record.incident.services;
+    let mut rows: Vec<&crate::domain::slo::SloStatus> = state
+        .slos
+        .iter()
+        .filter(|s| services.contains(&s.service))
+        .collect();
+    let regions = &record.incident.regions;
+    rows.sort_by_key(|s| !regions.contains(&s.region));
+    rows
+}
+
+/// The line under the template: the worst of the incident's SLOs with its burn,
+/// budget and verdict, how many more, and the burn's last 6 hours drawn.
+fn render_incident_slos(
+    state: &State,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    rows: &[&crate::domain::slo::SloStatus],
+) {
+    let Some(first) = rows.first() else {
+        return;
+    };
+    let y = area.y + area.height.saturating_sub(2);
+    let spark_width = 24u16.min(area.width.saturating_sub(4) / 3);
+    let text_area = Rect::new(area.x + 1, y, area.width.saturating_sub(3 + spark_width), 1);
+    let v = state.verdict(first);
+    let style = match v.verdict {
+        "hold" => theme.error(),
+        "unknown" => theme.warning(),
+        _ => theme.dim(),
+    };
+    let mut spans = vec![
+        Span::raw(format!(
+            "slo {} {}: burn 1h {} · budget {} · ",
+            first.slo,
+            first.region,
+            first.burn_1h.map_or("—".into(), |b| format!("{b:.1}x")),
+            first
+                .budget_remaining
+                .map_or("—".into(), |b| format!("{:.0}%", b * 100.0)),
+        )),
+        Span::styled(v.short(), style),
+    ];
+    if rows.len() > 1 {
+        spans.push(Span::styled(
+            format!(" (+{} more)", rows.len() - 1),
+            theme.dim(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), text_area);
+    if let Some((history, since)) = state.burn_history(&first.slo, &first.region) {
+        let spark = Rect::new(text_area.x + text_area.width + 1, y, spark_width, 1);
+        let points: Vec<Option<u64>> = history
+            .points
+            .iter()
+            .rev()
+            .take(usize::from(spark_width))
+            .rev()
+            .map(|p| p.map(|b| (b * 10.0).round().clamp(0.0, 1e6) as u64))
+            .collect();
+        let peak = history.peak().unwrap_or(0.0);
+        frame.render_widget(
+            ratatui::widgets::Sparkline::default()
+                .data(points)
+                .max((peak.max(14.4) * 10.0) as u64)
+                .style(if since.is_some() { theme.dim() } else { style }),
+            spark,
+        );
+    }
 }
 
 /// Who holds the pager for the teams owning the incident's services (those it

@@ -322,6 +322,20 @@ fn watching() -> State {
                 "reconnect-success".into(),
                 "HTTP 400 Bad Request: query failed".into(),
             )],
+            // The 1h burn rising to 16x over the last 6 hours, every 5 minutes.
+            history: Some((
+                vec![crate::domain::slo::BurnHistory {
+                    slo: "stream-start-success".into(),
+                    region: "eu-west".into(),
+                    window: "1h".into(),
+                    start: t(40) - chrono::Duration::hours(6),
+                    step_secs: 300,
+                    points: (0..73)
+                        .map(|i| (i % 7 != 3).then(|| f64::from(i) * 16.0 / 72.0))
+                        .collect(),
+                }],
+                Vec::new(),
+            )),
         },
     );
     s
