@@ -1,0 +1,288 @@
+//! `sitrep gate` against a real Prometheus whose Sloth-named recording rules hold
+//! known error ratios per region, so every verdict is computed by hand: objective
+//! 99.5% (budget 0.005). eu 0.0009 everywhere (82% left, ship); us 0.00451 over 30d
+//! (9.8% left: hold); at 0.0045 over 30d (exactly 10%: ship); ap 0.08 over 5m and 1h
+//! (16x: a page burn, hold); zz 1.5 over 30d (above 1: unknown); nt no traffic (NaN:
+//! unknown). Plus a broken query, Prometheus down, an open P1, and policy errors
+//! with their line.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::backend::{sitrep_on, Server};
+use serde_json::Value;
+
+fn rules() -> &'static str {
+    let windows = ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d"];
+    let ratio = |region: &str, window: &str| -> &'static str {
+        match (region, window) {
+            ("eu", _) => "vector(0.0009)",
+            ("us", "30d") => "vector(0.00451)",
+            ("at", "30d") => "vector(0.0045)",
+            ("ap", "5m" | "1h") => "vector(0.08)",
+            ("zz", "30d") => "vector(1.5)",
+            ("nt", _) => "(vector(0) / vector(0))",
+            _ => "vector(0.001)",
+        }
+    };
+    let mut text =
+        String::from("groups:\n  - name: sloth-slo-sli-recordings-room-stream-start\n    rules:\n");
+    for w in windows {
+        let expr: Vec<String> = ["eu", "us", "at", "ap", "zz", "nt"]
+            .iter()
+            .map(|r| {
+                format!(
+                    "label_replace({}, \\\"region\\\", \\\"{r}\\\", \\\"\\\", \\\"\\\")",
+                    ratio(r, w)
+                )
+            })
+            .collect();
+        text.push_str(&format!(
+            "      - {{record: \"slo:sli_error:ratio_rate{w}\", expr: \"{}\", labels: {{sloth_service: room, sloth_slo: stream-start}}}}\n",
+            expr.join(" or ")
+        ));
+    }
+    Box::leak(text.into_boxed_str())
+}
+
+const SLOS: &str = r#"
+[[slos]]
+name = "stream-start"
+service = "room"
+objective = 99.5
+
+[[slos]]
+name = "broken"
+service = "chat"
+objective = 99.9
+query = 'rate(errors_total[{{window}}]'
+"#;
+
+fn world(prometheus: &str, extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!("[[sources]]\nname = \"prom\"\nkind = \"prometheus\"\nurls = [\"{prometheus}\"]\n{SLOS}\n{extra}"),
+    )
+    .unwrap();
+    dir
+}
+
+fn sitrep(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = sitrep_on(&dir.join("sitrep.db"))
+        .env("SITREP_CONFIG", dir.join("config.toml"))
+        .env("SITREP_USER", "alice")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Waits until Prometheus has evaluated the rules once.
+fn settle(dir: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, out, _) = sitrep(
+            dir,
+            &["--json", "gate", "--slo", "stream-start", "--region", "eu"],
+        );
+        if serde_json::from_str::<Value>(&out)
+            .is_ok_and(|v| v["slos"][0]["budget_remaining"].is_number())
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no figures after 30 s: {out}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+#[test]
+fn gate_verdicts_and_exit_codes_match_a_hand_computation() {
+    let prometheus = Server::prometheus(rules());
+    let dir = world(&prometheus.url, "");
+    let dir = dir.path();
+    settle(dir);
+    let gate = |region: &str, extra: &[&str]| {
+        let mut args = vec!["gate", "--slo", "stream-start", "--region", region];
+        args.extend_from_slice(extra);
+        sitrep(dir, &args)
+    };
+    let (code, out, err) = gate("eu", &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("ship  stream-start in eu (budget left 82%, burn 1h 0.2x)"),
+        "{out}"
+    );
+    assert!(out.ends_with("verdict: ship\n"), "{out}");
+    let (code, out, _) = gate("us", &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("HOLD  stream-start in us: budget: budget 9.8% < 10%"),
+        "{out}"
+    );
+    // Exactly at the threshold ships; just below holds (us above).
+    let (code, out, _) = gate("at", &[]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = gate("ap", &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("HOLD  stream-start in ap: page-burn: page: 14.4x over 1h and 5m"),
+        "{out}"
+    );
+    // A ratio above 1 and no traffic: unknown, held (fail closed) unless --fail-open.
+    for region in ["zz", "nt"] {
+        let (code, out, _) = gate(region, &[]);
+        assert_eq!(code, 6, "{region}: {out}");
+        assert!(
+            out.contains(&format!("UNKNOWN  stream-start in {region}")),
+            "{out}"
+        );
+        assert!(
+            out.contains("verdict: HOLD (a figure could not be read"),
+            "{out}"
+        );
+        let (code, out, _) = gate(region, &["--fail-open"]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("verdict: ship (--fail-open"), "{out}");
+    }
+    let (_, out, _) = gate("zz", &[]);
+    assert!(out.contains("above 1"), "{out}");
+    let (_, out, _) = gate("nt", &[]);
+    assert!(out.contains("no data over"), "{out}");
+    // The whole SLO: a hold anywhere holds; the JSON has each region's verdict.
+    let (code, out, _) = sitrep(dir, &["--json", "gate", "--service", "room"]);
+    assert_eq!(code, 1, "{out}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["verdict"], "hold");
+    assert_eq!(doc["unknown"], true);
+    let verdict = |region: &str| {
+        doc["slos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["region"] == region)
+            .unwrap_or_else(|| panic!("{region}: {out}"))["verdict"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let got: Vec<String> = ["eu", "us", "at", "ap", "zz", "nt"]
+        .iter()
+        .map(|r| verdict(r))
+        .collect();
+    assert_eq!(got, ["ship", "hold", "ship", "hold", "unknown", "unknown"]);
+    let us = doc["slos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["region"] == "us")
+        .unwrap();
+    assert_eq!(us["reasons"][0]["rule"], "budget");
+    // A broken query: unknown, exit 6, named.
+    let (code, out, _) = sitrep(dir, &["gate", "--service", "chat"]);
+    assert_eq!(code, 6, "{out}");
+    assert!(out.contains("UNKNOWN  broken: cannot read:"), "{out}");
+    // An unknown SLO or service is refused, with the names there are.
+    let (code, _, err) = sitrep(dir, &["gate", "--slo", "nope"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("stream-start (room)"), "{err}");
+    // An open P1 on the service holds even a healthy region; resolving releases.
+    let (code, _, err) = sitrep(
+        dir,
+        &[
+            "declare",
+            "--title",
+            "Rooms down",
+            "--severity",
+            "P1",
+            "--service",
+            "room",
+            "--comms-lead",
+            "bob",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = gate("eu", &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("open-p1: #1 is an open P1 on room"), "{out}");
+    let (code, _, err) = sitrep(dir, &["resolve", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(gate("eu", &[]).0, 0);
+    // `sitrep slo` shows each row's verdict.
+    let (_, out, _) = sitrep(dir, &["slo"]);
+    let us = out.lines().find(|l| l.contains(" us ")).unwrap();
+    assert!(us.contains("HOLD: budget 9.8% < 10%"), "{out}");
+    let eu = out.lines().find(|l| l.contains(" eu ")).unwrap();
+    assert!(eu.trim_end().ends_with("ship"), "{out}");
+}
+
+#[test]
+fn a_per_slo_policy_and_prometheus_down_and_bad_policies_are_said_with_their_line() {
+    let prometheus = Server::prometheus(rules());
+    // A stricter policy for this SLO: eu's 82% is below 85%.
+    let dir = world(
+        &prometheus.url,
+        "[policy]\nhold_below = \"5%\"\n\n[policy.slo.stream-start]\nhold_below = \"85%\"\nhold_on = [\"ticket-burn\"]\n",
+    );
+    settle(dir.path());
+    let (code, out, _) = sitrep(
+        dir.path(),
+        &["gate", "--slo", "stream-start", "--region", "eu"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("budget 82% < 85%"), "{out}");
+    // The page burn in ap is not a rule of this SLO's policy: only its budget holds.
+    let (code, out, _) = sitrep(
+        dir.path(),
+        &["gate", "--slo", "stream-start", "--region", "ap"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("budget 80% < 85%") && !out.contains("page-burn"),
+        "{out}"
+    );
+    // Prometheus down: exit 6 fail closed, named.
+    drop(prometheus);
+    let (code, out, _) = sitrep(dir.path(), &["gate", "--slo", "stream-start"]);
+    assert_eq!(code, 6, "{out}");
+    assert!(
+        out.contains("UNKNOWN  stream-start: cannot read: cannot connect"),
+        "{out}"
+    );
+    let (code, out, _) = sitrep(
+        dir.path(),
+        &["gate", "--slo", "stream-start", "--fail-open"],
+    );
+    assert_eq!(code, 0, "{out}");
+    // Bad policies: gate and doctor name the key and the line.
+    for (policy, line, says) in [
+        ("[policy]\nhold_on = [\"page-burns\"]\n", 18, "page-burns"),
+        ("[policy]\nhold_below = \"150%\"\n", 18, "0% to 100%"),
+        ("[policy]\nhold_below = \"10\"\n", 18, "percentage"),
+        (
+            "[policy.slo.stream-starts]\nhold_below = \"20%\"\n",
+            17,
+            "policy slo 'stream-starts' is not an [[slos]] name",
+        ),
+    ] {
+        let bad = world("http://127.0.0.1:9", policy);
+        let (code, _, err) = sitrep(bad.path(), &["gate"]);
+        assert_eq!(code, 2, "{policy}: {err}");
+        assert!(
+            err.contains(&format!("line {line}")) && err.contains(says),
+            "{policy}: {err}"
+        );
+        let (code, out, _) = sitrep(bad.path(), &["doctor"]);
+        assert_ne!(code, 0);
+        assert!(
+            out.contains(&format!("line {line}")) && out.contains(says),
+            "{policy}: {out}"
+        );
+    }
+}
