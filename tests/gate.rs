@@ -286,3 +286,52 @@ fn a_per_slo_policy_and_prometheus_down_and_bad_policies_are_said_with_their_lin
         );
     }
 }
+
+/// The SLO strip in the real TUI: each row's verdict, the 1h burn drawn, and the
+/// drawing kept, marked stale, once Prometheus stops answering.
+#[test]
+fn the_tui_shows_verdicts_and_the_burn_and_keeps_it_stale_when_prometheus_goes() {
+    let prometheus = Server::prometheus(rules());
+    let dir = world(&prometheus.url, "");
+    let dir = dir.path();
+    settle(dir);
+    let tmux = common::tmux::Tmux::start_with(
+        dir,
+        &dir.join("sitrep.db"),
+        &format!("SITREP_CONFIG='{}'", dir.join("config.toml").display()),
+    );
+    tmux.resize(160, 40);
+    let screen = tmux.wait_for(" 1h burn, 6h ");
+    assert!(screen.contains("VERDICT"), "{screen}");
+    let row = |screen: &str, region: &str| -> String {
+        screen
+            .lines()
+            .find(|l| l.contains("stream-start") && l.contains(&format!(" {region} ")))
+            .unwrap_or_else(|| panic!("{region}: {screen}"))
+            .to_string()
+    };
+    let ap = row(&screen, "ap");
+    assert!(ap.contains("HOLD: page: 14.4x over 1h and 5m"), "{ap}");
+    // ap burns 16x: its newest bar is full height.
+    let (_, burn) = ap
+        .rsplit_once("││")
+        .expect("the burn panel beside the table");
+    assert!(burn.contains('█'), "{ap}");
+    let us = row(&screen, "us");
+    assert!(us.contains("HOLD: budget 9.8% < 10%"), "{us}");
+    assert!(row(&screen, "eu").contains("ship"), "{screen}");
+    drop(prometheus);
+    // The next SLO read (every 30 s) fails: the drawing stays, marked stale.
+    let deadline = Instant::now() + Duration::from_secs(45);
+    let stale = loop {
+        let screen = tmux.screen();
+        if screen.contains("1h burn, 6h · stale") {
+            break screen;
+        }
+        assert!(Instant::now() < deadline, "never marked stale: {screen}");
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert!(stale.contains('█'), "the last drawing is kept: {stale}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXIT=0");
+}

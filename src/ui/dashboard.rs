@@ -229,13 +229,27 @@ fn render_slos(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 /// again stays, marked stale.
 fn render_burns(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, visible: usize) {
     use ratatui::widgets::Sparkline;
-    let stale = state
+    // The rows as the table lists them: each SLO×region, then each SLO that could
+    // not be read (its last drawing, its first region's, stays beside it).
+    let rows: Vec<
+        Option<(
+            &crate::domain::slo::BurnHistory,
+            Option<chrono::DateTime<chrono::Utc>>,
+        )>,
+    > = state
         .slos
         .iter()
+        .map(|s| state.burn_history(&s.slo, &s.region))
+        .chain(state.slo_errors.iter().map(|(slo, _)| {
+            state
+                .slo_history
+                .iter()
+                .find(|h| &h.slo == slo)
+                .map(|h| (h, state.slo_history_stale.get(slo).copied()))
+        }))
         .take(visible)
-        .filter_map(|s| state.burn_history(&s.slo, &s.region))
-        .filter_map(|(_, since)| since)
-        .min();
+        .collect();
+    let stale = rows.iter().flatten().filter_map(|(_, since)| *since).min();
     let title = match stale {
         Some(since) => Line::from(Span::styled(
             format!(
@@ -248,23 +262,25 @@ fn render_burns(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, vis
     };
     frame.render_widget(Block::default().borders(Borders::ALL).title(title), area);
     let inner_width = area.width.saturating_sub(2);
-    for (i, s) in state.slos.iter().take(visible).enumerate() {
+    for (i, row) in rows.iter().enumerate() {
         let y = area.y + 2 + i as u16;
         if y + 1 >= area.y + area.height {
             break;
         }
-        let row = Rect::new(area.x + 1, y, inner_width, 1);
-        let Some((history, since)) = state.burn_history(&s.slo, &s.region) else {
-            frame.render_widget(Paragraph::new(Span::styled("no history", theme.dim())), row);
+        let cell = Rect::new(area.x + 1, y, inner_width, 1);
+        let Some((history, since)) = row else {
+            frame.render_widget(
+                Paragraph::new(Span::styled("no history", theme.dim())),
+                cell,
+            );
             continue;
         };
         // The newest points that fit, a tenth of a burn per step; 14.4 (a page) tops it.
-        let take = usize::from(inner_width);
         let points: Vec<Option<u64>> = history
             .points
             .iter()
             .rev()
-            .take(take)
+            .take(usize::from(inner_width))
             .rev()
             .map(|p| p.map(|v| (v * 10.0).round().clamp(0.0, 1e6) as u64))
             .collect();
@@ -281,9 +297,9 @@ fn render_burns(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, vis
         frame.render_widget(
             Sparkline::default()
                 .data(points)
-                .max(((peak.max(14.4)) * 10.0) as u64)
+                .max((peak.max(14.4) * 10.0) as u64)
                 .style(style),
-            row,
+            cell,
         );
     }
 }
