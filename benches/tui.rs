@@ -161,6 +161,69 @@ fn frames(c: &mut Criterion) {
         },
     );
 
+    // 20 SLO rows; the same with each row's 6-hour burn history drawn beside it.
+    let objective = |n: usize| sitrep::domain::slo::Objective {
+        name: format!("slo-{n}"),
+        service: "room".into(),
+        objective: 99.5,
+        window: "30d".into(),
+    };
+    let statuses: Vec<_> = (0..20)
+        .map(|n| {
+            sitrep::domain::slo::status(&objective(n), "eu-west", |_| {
+                sitrep::domain::slo::Ratio::Value(0.0001 * n as f64)
+            })
+        })
+        .collect();
+    let mut slos_only = dashboard.clone();
+    update(
+        &mut slos_only,
+        Msg::SlosUpdated {
+            statuses: statuses.clone(),
+            errors: Vec::new(),
+            history: None,
+        },
+    );
+    let mut drawn = dashboard.clone();
+    update(
+        &mut drawn,
+        Msg::SlosUpdated {
+            statuses,
+            errors: Vec::new(),
+            history: Some((
+                (0..20)
+                    .map(|n| sitrep::domain::slo::BurnHistory {
+                        slo: format!("slo-{n}"),
+                        region: "eu-west".into(),
+                        window: "1h".into(),
+                        start: t(0),
+                        step_secs: 300,
+                        points: (0..73).map(|i| Some(f64::from(i) * 0.2)).collect(),
+                    })
+                    .collect(),
+                Vec::new(),
+            )),
+        },
+    );
+    c.bench_function(
+        "render dashboard, 20 SLO rows, no burn drawn, 200x60",
+        |b| {
+            b.iter(|| {
+                terminal
+                    .draw(|f| render(&slos_only, &theme, f))
+                    .expect("draw");
+            })
+        },
+    );
+    c.bench_function(
+        "render dashboard, 20 SLO rows with their burn sparklines, 200x60",
+        |b| {
+            b.iter(|| {
+                terminal.draw(|f| render(&drawn, &theme, f)).expect("draw");
+            })
+        },
+    );
+
     let mut view = dashboard.clone();
     update(&mut view, key(Key::Tab));
     update(&mut view, key(Key::Enter));

@@ -335,3 +335,131 @@ fn the_tui_shows_verdicts_and_the_burn_and_keeps_it_stale_when_prometheus_goes()
     tmux.keys(&["q"]);
     tmux.wait_for("EXIT=0");
 }
+
+/// The postmortem draws the burn over the incident as a Mermaid `xychart-beta`
+/// block, with the numbers in a table; a Markdown reader sees one fenced `mermaid`
+/// block and the document goes on unbroken after it.
+#[test]
+fn the_postmortem_charts_the_burn_over_the_incident_in_mermaid_with_a_table() {
+    use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+    let prometheus = Server::prometheus(rules());
+    let dir = world(&prometheus.url, "");
+    let dir = dir.path();
+    settle(dir);
+    // Let the history hold a few evaluations.
+    std::thread::sleep(Duration::from_secs(3));
+    let (code, _, err) = sitrep(
+        dir,
+        &[
+            "declare",
+            "--title",
+            "Rooms slow in ap",
+            "--severity",
+            "P2",
+            "--service",
+            "room",
+            "--region",
+            "ap",
+            "--trigger-time",
+            "10m ago",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, doc, err) = sitrep(dir, &["export", "1", "-o", "-"]);
+    assert_eq!(code, 0, "{err}");
+    let mut mermaid = Vec::new();
+    let mut in_mermaid = false;
+    let mut headings = Vec::new();
+    let mut in_heading = false;
+    let mut tables = 0;
+    for event in Parser::new_ext(&doc, Options::ENABLE_TABLES) {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang))) => {
+                assert_eq!(&*lang, "mermaid");
+                in_mermaid = true;
+                mermaid.push(String::new());
+            }
+            Event::End(TagEnd::CodeBlock) => in_mermaid = false,
+            Event::Text(t) if in_mermaid => mermaid.last_mut().unwrap().push_str(&t),
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H2,
+                ..
+            }) => {
+                in_heading = true;
+                headings.push(String::new());
+            }
+            Event::End(TagEnd::Heading(_)) => in_heading = false,
+            Event::Text(t) if in_heading => headings.last_mut().unwrap().push_str(&t),
+            Event::Start(Tag::Table(_)) => tables += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(mermaid.len(), 1, "one chart, for ap: {doc}");
+    let chart = &mermaid[0];
+    assert!(chart.starts_with("xychart-beta\n"), "{chart}");
+    assert!(
+        chart.contains("title \"stream-start in ap: 5m burn rate (x budget)\""),
+        "{chart}"
+    );
+    let line = chart
+        .lines()
+        .find(|l| l.trim().starts_with("line ["))
+        .expect("a line series");
+    let x = chart
+        .lines()
+        .find(|l| l.trim().starts_with("x-axis ["))
+        .expect("an x axis");
+    assert_eq!(
+        line.matches(',').count(),
+        x.matches(',').count(),
+        "as many values as times: {chart}"
+    );
+    // 16x in ap over 5m while Prometheus has data.
+    assert!(line.contains("16"), "{line}");
+    assert!(doc.contains("| Time (UTC) | Burn rate |"), "{doc}");
+    assert!(doc.contains("| 16x |"), "{doc}");
+    assert!(
+        tables >= 2,
+        "the budget table and the chart's numbers: {doc}"
+    );
+    assert!(
+        headings.iter().any(|h| h == "Key times"),
+        "the document goes on: {headings:?}"
+    );
+}
+
+/// The review says how long the policy held releases, per SLO and region.
+#[test]
+fn the_review_says_how_long_releases_were_on_hold() {
+    let prometheus = Server::prometheus(rules());
+    let dir = world(&prometheus.url, "");
+    let dir = dir.path();
+    settle(dir);
+    let (code, out, err) = sitrep(dir, &["--json", "review", "--since", "1h"]);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let holds = doc["release_holds"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{out}"));
+    let of = |region: &str| {
+        holds
+            .iter()
+            .find(|h| h["slo"] == "stream-start" && h["region"] == region)
+            .unwrap_or_else(|| panic!("{region}: {out}"))
+            .clone()
+    };
+    // Prometheus has data for the last point only (it just started): 5 minutes known.
+    let us = of("us");
+    assert!(us["held_minutes"].as_i64().unwrap() >= 5, "{us}");
+    assert_eq!(us["held_minutes"], us["known_minutes"], "{us}");
+    assert_eq!(of("eu")["held_minutes"], 0);
+    assert!(of("eu")["known_minutes"].as_i64().unwrap() >= 5);
+    assert!(of("ap")["held_minutes"].as_i64().unwrap() >= 5, "page burn");
+    assert_eq!(of("nt")["known_minutes"], 0, "no traffic: never known");
+    let (_, md, _) = sitrep(dir, &["review", "--since", "1h"]);
+    assert!(
+        md.contains("Releases on hold by the error-budget policy"),
+        "{md}"
+    );
+    assert!(md.contains("| stream-start | us |"), "{md}");
+}

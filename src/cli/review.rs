@@ -143,6 +143,7 @@ pub fn figures(
                 }
                 figures.error_budget = Some(burns);
                 figures.error_budget_errors = errors;
+                figures.release_holds = release_holds(ctx, &incidents, *p_from, *p_to);
             }
         }
     }
@@ -179,4 +180,52 @@ pub fn figures(
         ctx.now,
     ));
     Ok(figures)
+}
+
+/// How long the policy held releases in `[from, to)`, per SLO and region, read at
+/// 5-minute points (a point every period/288 for periods over a day).
+fn release_holds(
+    ctx: &Context,
+    incidents: &[crate::domain::review::ReviewedIncident],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<crate::domain::gate::HoldTime> {
+    let to = to.min(ctx.now);
+    if to <= from {
+        return Vec::new();
+    }
+    let step = ((to - from).num_seconds() / 288).max(300) / 60 * 60;
+    let mut out = Vec::new();
+    for slo in &ctx.config.slos {
+        let Ok(source) = crate::sources::slo::source_for(&ctx.config.sources, slo) else {
+            continue;
+        };
+        let service = slo.objective.service.clone();
+        let open_p1s = move |at: DateTime<Utc>| -> Vec<i64> {
+            incidents
+                .iter()
+                .map(|r| &r.incident)
+                .filter(|i| {
+                    i.severity == crate::domain::Severity::P1
+                        && !i.drill
+                        && i.services.contains(&service)
+                        && i.declared_at <= at
+                        && i.resolved_at.is_none_or(|r| r > at)
+                })
+                .map(|i| i.id.0)
+                .collect()
+        };
+        let policy = ctx.config.policy.for_slo(&slo.objective.name);
+        match crate::sources::block_on(crate::sources::slo::hold_time(
+            source, slo, policy, from, to, step, &open_p1s,
+        )) {
+            Ok(Ok(holds)) => out.extend(holds),
+            Ok(Err(e)) => eprintln!(
+                "warning: slo '{}': release holds not read: {e}",
+                slo.objective.name
+            ),
+            Err(e) => eprintln!("warning: {e}"),
+        }
+    }
+    out
 }

@@ -116,6 +116,16 @@ impl Verdict {
     }
 }
 
+/// How long the policy held releases for one SLO in one region over a period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HoldTime {
+    pub slo: String,
+    pub region: String,
+    pub held_minutes: i64,
+    /// Minutes where every figure the policy needs was known.
+    pub known_minutes: i64,
+}
+
 /// Shown as a percentage with the precision the threshold needs.
 pub fn percent(v: f64) -> String {
     let p = v * 100.0;

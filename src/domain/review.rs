@@ -186,6 +186,9 @@ pub struct Review {
     pub error_budget: Option<Vec<super::slo::BudgetBurn>>,
     /// SLOs whose burn could not be read, with why.
     pub error_budget_errors: Vec<(String, String)>,
+    /// How long the error-budget policy held releases, per SLO and region (filled
+    /// in by the caller, which reads Prometheus).
+    pub release_holds: Vec<super::gate::HoldTime>,
     /// Every real incident declared in the period, oldest first.
     pub incident_table: Vec<IncidentRow>,
     pub response: super::response::ResponseTimes,
@@ -354,6 +357,7 @@ pub fn review(
         drill_cadence,
         alerts: None,
         oncall: None,
+        release_holds: Vec::new(),
         trend: None,
         classes: all_classes,
         incidents: real.len(),

@@ -299,6 +299,70 @@ pub struct IncidentBudget {
     pub unread: Vec<(String, String)>,
     /// Why nothing was read, when no configured SLO is about the incident.
     pub note: Option<String>,
+    /// The burn over the incident, per SLO and region, for the postmortem's chart.
+    #[serde(default)]
+    pub charts: Vec<BurnChart>,
+}
+
+/// A burn history made ready for a Mermaid `xychart-beta` and the table beside it:
+/// times as `HH:MM` (UTC), burns rounded, a missing value 0 in the chart and `—` in
+/// the table; the title safe inside the chart's quotes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BurnChart {
+    pub title: String,
+    pub times: Vec<String>,
+    pub burns: Vec<Option<f64>>,
+    /// The chart's values: `burns` with none as 0, written out (`0, 2.5, 16`).
+    pub line: String,
+    /// The table's: `16x`, or `—` where there is no value.
+    pub shown: Vec<String>,
+    pub peak: Option<f64>,
+}
+
+impl BurnChart {
+    pub fn of(h: &BurnHistory) -> Self {
+        // Quotes, backticks and brackets end a Mermaid string or block.
+        let safe = |s: &str| {
+            super::text::sanitize_line(s)
+                .chars()
+                .map(|c| {
+                    if matches!(c, '"' | '`' | '[' | ']' | '\\') {
+                        '\''
+                    } else {
+                        c
+                    }
+                })
+                .collect::<String>()
+        };
+        let round = |v: f64| (v * 100.0).round() / 100.0;
+        let burns: Vec<Option<f64>> = h.points.iter().map(|p| p.map(round)).collect();
+        Self {
+            title: format!(
+                "{} in {}: {} burn rate (x budget)",
+                safe(&h.slo),
+                safe(&h.region),
+                safe(&h.window)
+            ),
+            times: (0..h.points.len())
+                .map(|i| {
+                    (h.start + chrono::Duration::seconds(h.step_secs * i as i64))
+                        .format("%H:%M")
+                        .to_string()
+                })
+                .collect(),
+            line: burns
+                .iter()
+                .map(|b| b.unwrap_or(0.0).to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            shown: burns
+                .iter()
+                .map(|b| b.map_or_else(|| "—".to_string(), |v| format!("{v}x")))
+                .collect(),
+            peak: h.peak().map(round),
+            burns,
+        }
+    }
 }
 
 impl IncidentBudget {
@@ -313,6 +377,7 @@ impl IncidentBudget {
             burns: Vec::new(),
             unread: Vec::new(),
             note: Some(note),
+            charts: Vec::new(),
         }
     }
 
@@ -348,6 +413,7 @@ impl IncidentBudget {
             burns,
             unread,
             note: None,
+            charts: Vec::new(),
         }
     }
 }

@@ -144,18 +144,39 @@ pub fn incident_budget_blocking(
         Some(at) if incident.status == Status::Resolved => at,
         _ => now,
     };
-    Some(
-        match burns_between_blocking(sources, &mine, incident.trigger_time, end) {
-            Ok((burns, errors)) => IncidentBudget::of_incident(&incident.regions, burns, errors),
-            Err(e) => IncidentBudget::of_incident(
-                &incident.regions,
-                Vec::new(),
-                mine.iter()
-                    .map(|s| (s.objective.name.clone(), e.clone()))
-                    .collect(),
-            ),
-        },
-    )
+    let mut budget = match burns_between_blocking(sources, &mine, incident.trigger_time, end) {
+        Ok((burns, errors)) => IncidentBudget::of_incident(&incident.regions, burns, errors),
+        Err(e) => IncidentBudget::of_incident(
+            &incident.regions,
+            Vec::new(),
+            mine.iter()
+                .map(|s| (s.objective.name.clone(), e.clone()))
+                .collect(),
+        ),
+    };
+    // The 5m burn over the incident, at most 60 points a chart, whole minutes apart.
+    let span = (end - incident.trigger_time).num_seconds().max(60);
+    let step = ((span / 60 + 59) / 60 * 60).max(60);
+    let histories = super::block_on(async {
+        let mut out = Vec::new();
+        for slo in &mine {
+            if let Ok(source) = source_for(sources, slo) {
+                if let Ok(found) =
+                    burn_history(source, slo, "5m", incident.trigger_time, end, step).await
+                {
+                    out.extend(found);
+                }
+            }
+        }
+        out
+    })
+    .unwrap_or_default();
+    budget.charts = histories
+        .iter()
+        .filter(|h| incident.regions.is_empty() || incident.regions.contains(&h.region))
+        .map(crate::domain::slo::BurnChart::of)
+        .collect();
+    Some(budget)
 }
 
 /// The query Sloth's recording rules answer for `service`/`slo`.
@@ -439,6 +460,73 @@ async fn burn_history_raw(
         });
     }
     out.sort_by(|a, b| a.region.cmp(&b.region));
+    Ok(out)
+}
+
+/// How long releases were on hold by `policy` in `[from, to)`, per region of `slo`:
+/// every window's error ratio read as a range (one `query_range` each, a point every
+/// `step_secs`), the status and verdict computed at each point as the gate would
+/// have then (`open_p1s(t)`: the open P1s on the service at `t`).
+pub async fn hold_time(
+    source: &Source,
+    slo: &SloQuery,
+    policy: &crate::domain::gate::Policy,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+    step_secs: i64,
+    open_p1s: &(dyn Fn(chrono::DateTime<chrono::Utc>) -> Vec<i64> + Sync),
+) -> Result<Vec<crate::domain::gate::HoldTime>, SourceError> {
+    let budget = slo.objective.budget();
+    let mut windows: Vec<&str> = WINDOWS.to_vec();
+    windows.push(&slo.objective.window);
+    // Burn by window, region and point; back to ratios for `status`.
+    let mut by_window: BTreeMap<&str, BTreeMap<String, Vec<Option<f64>>>> = BTreeMap::new();
+    // Each point stands for the step before it: the first at `from + step`, the last
+    // at `to`.
+    let step_secs = step_secs.max(1);
+    let first = from + chrono::Duration::seconds(step_secs);
+    for w in &windows {
+        let histories = burn_history(source, slo, w, first, to, step_secs).await?;
+        by_window.insert(
+            w,
+            histories
+                .into_iter()
+                .map(|h| (h.region, h.points))
+                .collect(),
+        );
+    }
+    let regions: BTreeSet<String> = by_window.values().flat_map(|m| m.keys().cloned()).collect();
+    let points = ((to - first).num_seconds() / step_secs + 1).max(0) as usize;
+    let mut out = Vec::new();
+    for region in regions {
+        let (mut held, mut known) = (0i64, 0i64);
+        for i in 0..points {
+            let at = first + chrono::Duration::seconds(step_secs * i as i64);
+            if at > to {
+                break;
+            }
+            let status = status(&slo.objective, &region, |w| {
+                by_window
+                    .get(w)
+                    .and_then(|m| m.get(&region))
+                    .and_then(|p| p.get(i).copied().flatten())
+                    .map_or(Ratio::NoData, |burn| Ratio::Value(burn * budget))
+            });
+            let v = crate::domain::gate::verdict(&status, policy, &open_p1s(at));
+            if v.verdict != "unknown" {
+                known += step_secs;
+            }
+            if v.holds() {
+                held += step_secs;
+            }
+        }
+        out.push(crate::domain::gate::HoldTime {
+            slo: slo.objective.name.clone(),
+            region,
+            held_minutes: held / 60,
+            known_minutes: known / 60,
+        });
+    }
     Ok(out)
 }
 

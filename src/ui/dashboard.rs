@@ -224,6 +224,12 @@ fn render_slos(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
 }
 
+/// A row's burn history, and since when it is stale.
+type Drawn<'a> = (
+    &'a crate::domain::slo::BurnHistory,
+    Option<chrono::DateTime<chrono::Utc>>,
+);
+
 /// The last 6 hours of each row's 1h burn, a sparkline per row beside the table
 /// (same rows: below the border and the header); a history that could not be read
 /// again stays, marked stale.
@@ -231,12 +237,7 @@ fn render_burns(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, vis
     use ratatui::widgets::Sparkline;
     // The rows as the table lists them: each SLO×region, then each SLO that could
     // not be read (its last drawing, its first region's, stays beside it).
-    let rows: Vec<
-        Option<(
-            &crate::domain::slo::BurnHistory,
-            Option<chrono::DateTime<chrono::Utc>>,
-        )>,
-    > = state
+    let rows: Vec<Option<Drawn<'_>>> = state
         .slos
         .iter()
         .map(|s| state.burn_history(&s.slo, &s.region))
