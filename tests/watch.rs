@@ -215,20 +215,22 @@ fn each_change_is_logged_once(db: &str, home: &Path) {
     config(home, &am.url, "");
     fire(&am);
     declare_linked(db, home, &am);
-    let tuis: Vec<(tempfile::TempDir, Tmux)> = (0..3)
+    // (Tmux, TempDir): fields drop in order, so each tmux server is killed through
+    // its socket before the directory holding the socket is removed.
+    let tuis: Vec<(Tmux, tempfile::TempDir)> = (0..3)
         .map(|_| {
             let dir = tempfile::tempdir().unwrap();
             let env = format!("SITREP_CONFIG='{}'", home.join("config.toml").display());
             let tmux = Tmux::start_with(dir.path(), Path::new(db), &env);
             tmux.resize(200, 30);
-            (dir, tmux)
+            (tmux, dir)
         })
         .collect();
-    for (_, tui) in &tuis {
+    for (tui, _) in &tuis {
         tui.wait_for("watch: none");
     }
     let mut watchers = [Watch::start(db, home, "w1"), Watch::start(db, home, "w2")];
-    for (_, tui) in &tuis {
+    for (tui, _) in &tuis {
         tui.wait_for("watch: ok");
         tui.wait_for("RoomDown");
     }

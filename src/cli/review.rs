@@ -183,7 +183,7 @@ pub fn figures(
 }
 
 /// How long the policy held releases in `[from, to)`, per SLO and region, read at
-/// 5-minute points (a point every period/288 for periods over a day).
+/// 288 points through the period (never closer than 5 minutes).
 fn release_holds(
     ctx: &Context,
     incidents: &[crate::domain::review::ReviewedIncident],

@@ -896,6 +896,27 @@ pub const EXAMPLE: &str = r##"# sitrep configuration.
 # owner_label = "team"            # an alert without it is flagged "no owner"
 # drill_every = "30d"             # "a drill is due" after this long without one
 
+# Teams: who owns which services, what routes their pages, and who is on call
+# (`sitrep oncall`, `sitrep page`, `sitrep handoff`, the dashboard's OWNER column).
+# [[teams]]
+# name = "room"
+# services = ["room"]
+# matchers = ['team="room"']          # alerts with no service it owns
+# labels = { team = "room" }          # set on this team's pages
+# ical_url_env = "ROOM_ONCALL_FEED"   # a PagerDuty/Opsgenie/Grafana OnCall/calendar feed URL
+# # or ical_file = "room.ics", or a rotation:
+# # members = ["alice", "bob"]
+# # start = "2026-11-02 09:00"
+# # shift = "7d"
+# # handoff = "Mon 09:00"
+
+# The error-budget policy (`sitrep gate`, the verdicts in `sitrep slo` and the TUI).
+# [policy]
+# hold_below = "10%"                  # budget left below this holds releases
+# hold_on = ["page-burn", "open-p1"]  # also "ticket-burn"
+# [policy.slo.stream-start-success]   # one SLO's own
+# hold_below = "25%"
+
 # Which labels mean what. The defaults understand Sloth and Pyrra.
 # [labels]
 # severity_labels = ["sloth_severity", "severity"]
