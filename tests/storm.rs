@@ -149,8 +149,11 @@ fn keys_answer_within_100_ms_and_memory_stays_under_200_mb_with_60000_alerts() {
     );
     // The 100 ms target is for the release build (`cargo test --release --test storm`,
     // the README's figure); the debug build CI runs on a shared 2-core VM gets room for
-    // its own slowness and the machine's noise, and still fails a loop that blocks.
-    let bound = if cfg!(debug_assertions) { 250 } else { 100 };
+    // its own slowness and the machine's noise, and still fails a loop that blocks
+    // (that froze for 14 s). 250 ms was too tight for the debug build: on this VM the
+    // same commit measured p99 231–381 ms from run to run (median 26–35 ms), the
+    // code before this round's changes 276 ms.
+    let bound = if cfg!(debug_assertions) { 500 } else { 100 };
     assert!(
         p99 < Duration::from_millis(bound),
         "p99 key-to-screen {p99:?} (median {p50:?}), bound {bound} ms"
