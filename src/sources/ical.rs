@@ -234,7 +234,7 @@ fn person(event: &Component<'_>) -> Option<Person> {
             }
             for prefix in ["on call: ", "on-call: "] {
                 if lower.starts_with(prefix) {
-                    name = &name[prefix.len()..];
+                    name = name.get(prefix.len()..).unwrap_or("");
                     break;
                 }
             }
@@ -556,6 +556,49 @@ mod tests {
         let p = parse(feed, Tz::UTC, from, to).unwrap();
         assert!(p.shifts.is_empty());
         assert!(p.skipped[0].contains("Mars/Olympus"), "{:?}", p.skipped);
+    }
+
+    #[test]
+    fn hostile_summaries_name_someone_or_nobody_without_panicking() {
+        let (from, to) = window();
+        for summary in [
+            "on call: on call",
+            "On Call - ",
+            "[L1]",
+            "[",
+            " is on call",
+            "ON-CALL: é on call",
+            "On call - x - y - z",
+        ] {
+            let feed = format!(
+                "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:h\r\nSUMMARY:{summary}\r\nDTSTART:20261207T000000Z\r\nDTEND:20261208T000000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+            );
+            let parsed = parse(&feed, Tz::UTC, from, to).unwrap();
+            assert!(parsed.shifts.len() + parsed.skipped.len() == 1, "{summary}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Whatever a feed's properties hold, parsing says what it used and what it
+        /// left out; it never panics.
+        #[test]
+        fn any_event_text_parses_or_is_refused(
+            summary in "\\PC{0,40}",
+            start in "[0-9TZz:;=A-Za-z/_-]{0,24}",
+            rule in "[A-Z0-9=;,-]{0,40}",
+            tzid in "[A-Za-z/_+-]{0,20}",
+        ) {
+            let (from, to) = window();
+            let feed = format!(
+                "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:p\r\nSUMMARY:{summary}\r\nDTSTART;TZID={tzid}:{start}\r\nDURATION:PT1H\r\nRRULE:{rule}\r\nEXDATE:{start}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+            );
+            let _ = parse(&feed, Tz::UTC, from, to);
+            let feed = format!(
+                "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:{summary}\r\nDTSTART:20261207T000000Z\r\nRRULE:FREQ=DAILY;{rule}\r\nDTEND:20261207T{start}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+            );
+            let _ = parse(&feed, Tz::UTC, from, to);
+        }
     }
 
     #[test]
