@@ -212,6 +212,33 @@ fn a_feed_that_fails_any_way_uses_the_kept_copy_says_its_age_and_never_shows_its
     assert!(std::fs::read_to_string(&kept)
         .unwrap()
         .contains("Alice Doe"));
+    // A page never waits on a hanging feed: with the copy an hour old, `page` uses it
+    // at once (and then fails here only because there is no incident 1), where
+    // `oncall` tries the feed first.
+    assert!(std::process::Command::new("touch")
+        .args(["-d", "1 hour ago"])
+        .arg(&kept)
+        .status()
+        .unwrap()
+        .success());
+    mode.store(HANG, Ordering::SeqCst);
+    let started = Instant::now();
+    let (ok, _, err) = sitrep(dir, &env, &["page", "1", "room"]);
+    assert!(!ok);
+    assert!(err.contains("incident 1"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "page waited {:?}",
+        started.elapsed()
+    );
+    clean("", &err);
+    let started = Instant::now();
+    let (_, out, _) = sitrep(dir, &env, &["oncall"]);
+    assert!(
+        started.elapsed() >= Duration::from_secs(9),
+        "oncall tried the feed"
+    );
+    assert!(out.contains("using the copy from 1h"), "{out}");
 }
 
 fn alertmanager_config(am: &Server, teams: &str) -> String {

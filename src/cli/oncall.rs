@@ -11,7 +11,7 @@ use crate::domain::alert_quality::{RuleReport, Window};
 use crate::domain::oncall::{parse_at, short_when, OnCall, Rosters, Segment, Standing};
 use crate::domain::text::sanitize_line;
 use crate::domain::{DomainError, IncidentId};
-use crate::services::oncall::{cache_dir, rosters_of};
+use crate::services::oncall::{cache_dir, rosters_of, Fetch};
 
 #[derive(Debug, Args)]
 pub struct OnCallArgs {
@@ -168,7 +168,11 @@ pub fn oncall(ctx: &Context, args: OnCallArgs) -> Result<String, CliError> {
         at,
         at,
         ctx.now,
-        args.refresh,
+        if args.refresh {
+            Fetch::Always
+        } else {
+            Fetch::IfStale
+        },
         only,
     );
     let chosen = chosen(&ctx.config, &rosters, args.team.as_deref())?;
@@ -265,7 +269,8 @@ pub fn page(ctx: &Context, args: PageArgs) -> Result<String, CliError> {
         ctx.now,
         ctx.now,
         ctx.now,
-        false,
+        // A page does not wait on a slow feed: the kept copy, however old.
+        Fetch::IfMissing,
         only,
     );
     let team = chosen(&ctx.config, &rosters, Some(&args.team))?[0];
@@ -329,7 +334,7 @@ pub fn handoff(ctx: &Context, args: HandoffArgs) -> Result<String, CliError> {
         ctx.now,
         ctx.now,
         ctx.now,
-        false,
+        Fetch::IfStale,
         only,
     );
     let chosen = chosen(&ctx.config, &rosters, args.team.as_deref())?;

@@ -154,7 +154,7 @@ pub fn figures(
             from,
             to,
             ctx.now,
-            false,
+            crate::services::oncall::Fetch::IfStale,
         );
         for (team, roster) in rosters.teams.all().iter().zip(&rosters.rosters) {
             if let Some(problem) = roster.problem(ctx.now) {

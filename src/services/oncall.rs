@@ -38,17 +38,28 @@ fn parsed(
     Ok(Schedule::from_shifts(parsed.shifts))
 }
 
-/// Reads every team's schedule for `[from, to)` (widened by [`window`]); `refresh`
-/// fetches feeds even when the kept copy is fresh.
+/// When a feed URL is fetched rather than its kept copy used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fetch {
+    /// Always (`oncall --refresh`).
+    Always,
+    /// When the kept copy is older than [`FRESH_FOR`] (or missing).
+    IfStale,
+    /// Only when there is no kept copy: a page does not wait on a slow feed; an old
+    /// copy is used and its age said.
+    IfMissing,
+}
+
+/// Reads every team's schedule for `[from, to)` (widened by [`window`]).
 pub fn rosters(
     config: &Config,
     dir: &Path,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     now: DateTime<Utc>,
-    refresh: bool,
+    fetch: Fetch,
 ) -> Rosters {
-    rosters_of(config, dir, from, to, now, refresh, None)
+    rosters_of(config, dir, from, to, now, fetch, None)
 }
 
 /// [`rosters`], reading only the team `only` when given (the others are left
@@ -59,7 +70,7 @@ pub fn rosters_of(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     now: DateTime<Utc>,
-    refresh: bool,
+    fetch: Fetch,
     only: Option<usize>,
 ) -> Rosters {
     let wanted_team = |i: usize| only.is_none_or(|o| o == i);
@@ -74,9 +85,14 @@ pub fn rosters_of(
         .filter(|(i, _)| wanted_team(*i))
         .filter_map(|(i, t)| match &t.schedule {
             ScheduleSource::Url(Ok(url)) => {
-                let fresh = feed::cached(&feed::cache_path(dir, &t.team.name))
-                    .is_some_and(|(_, at)| now - at < FRESH_FOR && at <= now);
-                (refresh || !fresh).then(|| (i, url.clone()))
+                let kept = feed::cached(&feed::cache_path(dir, &t.team.name)).map(|(_, at)| at);
+                let fresh = kept.is_some_and(|at| now - at < FRESH_FOR && at <= now);
+                let get = match fetch {
+                    Fetch::Always => true,
+                    Fetch::IfStale => !fresh,
+                    Fetch::IfMissing => kept.is_none(),
+                };
+                get.then(|| (i, url.clone()))
             }
             _ => None,
         })
@@ -113,7 +129,7 @@ pub fn rosters_of(
         .enumerate()
         .map(|(i, (team, fetched))| {
             if wanted_team(i) {
-                roster(team, dir, fetched, from, to)
+                roster(team, dir, fetched, from, to, now)
             } else {
                 Roster::default()
             }
@@ -128,6 +144,7 @@ fn roster(
     fetched: Option<Result<String, String>>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Roster {
     match &team.schedule {
         ScheduleSource::None => Roster::default(),
@@ -177,6 +194,14 @@ fn roster(
                 Ok(None) => match feed::cached(&path)
                     .map(|(text, at)| (parsed(&text, team, from, to), at))
                 {
+                    // Not fetched although old: said, with its age.
+                    Some((Ok(schedule), at)) if now - at >= FRESH_FOR => Roster {
+                        schedule,
+                        copy_from: Some(at),
+                        error: Some(
+                            "not fetched now, so that the page does not wait on the feed".into(),
+                        ),
+                    },
                     Some((Ok(schedule), _)) => Roster {
                         schedule,
                         ..Roster::default()

@@ -122,7 +122,14 @@ fn page(
     request: &crate::app::PageRequest,
 ) -> Result<String, String> {
     let now = truncate_to_millis(Utc::now());
-    let rosters = crate::services::oncall::rosters(config, cache, now, now, now, false);
+    let rosters = crate::services::oncall::rosters(
+        config,
+        cache,
+        now,
+        now,
+        now,
+        crate::services::oncall::Fetch::IfMissing,
+    );
     let team = rosters
         .teams
         .find(&request.team)

@@ -17,7 +17,14 @@ const EVERY: Duration = Duration::from_secs(60);
 pub fn spawn(config: Config, cache: PathBuf, tx: UnboundedSender<Msg>) {
     std::thread::spawn(move || loop {
         let now = crate::domain::parse::truncate_to_millis(Utc::now());
-        let rosters = crate::services::oncall::rosters(&config, &cache, now, now, now, false);
+        let rosters = crate::services::oncall::rosters(
+            &config,
+            &cache,
+            now,
+            now,
+            now,
+            crate::services::oncall::Fetch::IfStale,
+        );
         if tx.send(Msg::OnCall(Box::new(rosters))).is_err() {
             return;
         }
