@@ -213,6 +213,21 @@ struct Sample {
     value: (f64, String),
 }
 
+/// The `data` of a query answer, or Prometheus' own words for why there is none.
+fn answer_data(body: &[u8]) -> Result<Data<'_>, SourceError> {
+    let answer: Answer =
+        serde_json::from_slice(body).map_err(|e| SourceError::Json(e.to_string()))?;
+    if answer.status != "success" {
+        return Err(SourceError::Shape(format!(
+            "query failed: {}",
+            answer.error.unwrap_or_else(|| "no message".into())
+        )));
+    }
+    answer
+        .data
+        .ok_or_else(|| SourceError::Shape("answer without data".into()))
+}
+
 /// Parses a sample value as Prometheus writes it: a number, `NaN`, `+Inf`, `-Inf`.
 fn sample_value(text: &str) -> Result<f64, SourceError> {
     match text {
@@ -232,17 +247,7 @@ pub fn parse_vector(body: &[u8], region_label: &str) -> Result<BTreeMap<String, 
 }
 
 fn parse_vector_raw(body: &[u8], region_label: &str) -> Result<BTreeMap<String, f64>, SourceError> {
-    let answer: Answer =
-        serde_json::from_slice(body).map_err(|e| SourceError::Json(e.to_string()))?;
-    if answer.status != "success" {
-        return Err(SourceError::Shape(format!(
-            "query failed: {}",
-            answer.error.unwrap_or_else(|| "no message".into())
-        )));
-    }
-    let data = answer
-        .data
-        .ok_or_else(|| SourceError::Shape("answer without data".into()))?;
+    let data = answer_data(body)?;
     if data.result_type != "vector" {
         return Err(SourceError::Shape(format!(
             "the query must return an instant vector (one value per region), got a {}{}",
@@ -410,17 +415,7 @@ async fn burn_history_raw(
         .append_pair("end", &secs(end))
         .append_pair("step", &format!("{step_secs}s"));
     let body = http::get(&client, url.as_str(), &source.http).await?;
-    let answer: Answer =
-        serde_json::from_slice(&body).map_err(|e| SourceError::Json(e.to_string()))?;
-    if answer.status != "success" {
-        return Err(SourceError::Shape(format!(
-            "query failed: {}",
-            answer.error.unwrap_or_else(|| "no message".into())
-        )));
-    }
-    let data = answer
-        .data
-        .ok_or_else(|| SourceError::Shape("answer without data".into()))?;
+    let data = answer_data(&body)?;
     if data.result_type != "matrix" {
         return Err(SourceError::Shape(format!(
             "a range query answered a {}",

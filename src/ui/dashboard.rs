@@ -224,6 +224,27 @@ fn render_slos(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
 }
 
+/// The newest points of a burn history that fit `width`, a tenth of a burn per
+/// step, topped at a page's 14.4x (or the peak, when higher): the strip's and the
+/// incident view's drawing.
+pub(super) fn burn_sparkline(
+    history: &crate::domain::slo::BurnHistory,
+    width: u16,
+) -> ratatui::widgets::Sparkline<'static> {
+    let points: Vec<Option<u64>> = history
+        .points
+        .iter()
+        .rev()
+        .take(usize::from(width))
+        .rev()
+        .map(|p| p.map(|v| (v * 10.0).round().clamp(0.0, 1e6) as u64))
+        .collect();
+    let peak = history.peak().unwrap_or(0.0);
+    ratatui::widgets::Sparkline::default()
+        .data(points)
+        .max((peak.max(14.4) * 10.0) as u64)
+}
+
 /// A row's burn history, and since when it is stale.
 type Drawn<'a> = (
     &'a crate::domain::slo::BurnHistory,
@@ -234,7 +255,6 @@ type Drawn<'a> = (
 /// (same rows: below the border and the header); a history that could not be read
 /// again stays, marked stale.
 fn render_burns(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, visible: usize) {
-    use ratatui::widgets::Sparkline;
     // The rows as the table lists them: each SLO×region, then each SLO that could
     // not be read (its last drawing, its first region's, stays beside it).
     let rows: Vec<Option<Drawn<'_>>> = state
@@ -276,15 +296,6 @@ fn render_burns(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, vis
             );
             continue;
         };
-        // The newest points that fit, a tenth of a burn per step; 14.4 (a page) tops it.
-        let points: Vec<Option<u64>> = history
-            .points
-            .iter()
-            .rev()
-            .take(usize::from(inner_width))
-            .rev()
-            .map(|p| p.map(|v| (v * 10.0).round().clamp(0.0, 1e6) as u64))
-            .collect();
         let peak = history.peak().unwrap_or(0.0);
         let style = if since.is_some() {
             theme.dim()
@@ -295,13 +306,7 @@ fn render_burns(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, vis
         } else {
             theme.dim()
         };
-        frame.render_widget(
-            Sparkline::default()
-                .data(points)
-                .max((peak.max(14.4) * 10.0) as u64)
-                .style(style),
-            cell,
-        );
+        frame.render_widget(burn_sparkline(history, inner_width).style(style), cell);
     }
 }
 

@@ -252,20 +252,12 @@ fn render_incident_slos(
     frame.render_widget(Paragraph::new(Line::from(spans)), text_area);
     if let Some((history, since)) = state.burn_history(&first.slo, &first.region) {
         let spark = Rect::new(text_area.x + text_area.width + 1, y, spark_width, 1);
-        let points: Vec<Option<u64>> = history
-            .points
-            .iter()
-            .rev()
-            .take(usize::from(spark_width))
-            .rev()
-            .map(|p| p.map(|b| (b * 10.0).round().clamp(0.0, 1e6) as u64))
-            .collect();
-        let peak = history.peak().unwrap_or(0.0);
         frame.render_widget(
-            ratatui::widgets::Sparkline::default()
-                .data(points)
-                .max((peak.max(14.4) * 10.0) as u64)
-                .style(if since.is_some() { theme.dim() } else { style }),
+            super::dashboard::burn_sparkline(history, spark_width).style(if since.is_some() {
+                theme.dim()
+            } else {
+                style
+            }),
             spark,
         );
     }
