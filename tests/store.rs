@@ -42,7 +42,37 @@ fn alert(fp: &str) -> LinkedAlert {
     }
 }
 
+/// Whether a plan line reads a whole table: SQLite's `SCAN t` (with or without an
+/// index: a full index walk is a scan too), PostgreSQL's `Seq Scan` (priced out by
+/// the store's `enable_seqscan = off`, so it is there only when no index can serve).
+fn scans(engine: Engine, plan: &str) -> bool {
+    plan.lines().any(|line| match engine {
+        Engine::Sqlite => line.trim_start().starts_with("SCAN "),
+        Engine::Postgres => line.contains("Seq Scan"),
+    })
+}
+
 on_both_engines! {
+    /// Working on one incident costs the same in a database of a hundred incidents
+    /// as of a hundred thousand: every statement that reads or checks one incident
+    /// is planned through an index (`EXPLAIN`, a generic plan on PostgreSQL).
+    every_per_incident_query_uses_an_index(engine) {
+        let db = Db::new(engine);
+        let mut store = db.open();
+        let plans = store.incident_query_plans().unwrap();
+        assert!(plans.len() >= 10, "{plans:?}");
+        for name in ["incident", "timeline", "timeline revisions", "follow-ups", "deliveries", "linked alerts"] {
+            assert!(plans.iter().any(|(n, _)| *n == name), "{name} not planned: {plans:?}");
+        }
+        let scanning: Vec<_> = plans.iter().filter(|(_, plan)| scans(engine, plan)).collect();
+        assert!(scanning.is_empty(), "these read whole tables: {scanning:#?}");
+        // The planner is asked, not a string compared: the plans name the indexes.
+        let followups = &plans.iter().find(|(n, _)| *n == "follow-ups").unwrap().1;
+        assert!(followups.contains("followup_by_incident"), "{followups}");
+        let deliveries = &plans.iter().find(|(n, _)| *n == "deliveries").unwrap().1;
+        assert!(deliveries.contains("comms_delivery_by_incident"), "{deliveries}");
+    }
+
     /// The comms outbox: an update and its deliveries are one write; a delivery held
     /// by one process is not claimed by another; a failed try is counted and comes
     /// back when due; finishing records once, whoever finishes second writes nothing.

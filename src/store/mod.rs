@@ -154,6 +154,11 @@ pub trait Backend: Send {
     /// A value that changes whenever anyone commits, for engines without a change feed
     /// (SQLite's `data_version`); `None` where changes are pushed (PostgreSQL).
     fn change_token(&mut self) -> Result<Option<i64>, StoreError>;
+    /// The engine's plan (`EXPLAIN`) for each statement that reads or checks one
+    /// incident, by name, as a generic plan would run it (any incident, any
+    /// database size), with a full table scan made as costly as it can be: a plan
+    /// that still scans a table has no index to use.
+    fn incident_query_plans(&mut self) -> Result<Vec<(&'static str, String)>, StoreError>;
     fn declare(&mut self, new: NewIncident) -> Result<Change, StoreError>;
     /// Appends `entry`, unless `once` finds it says again what the log says
     /// (returns `None` then). The check and the write are one transaction, with the
@@ -304,6 +309,12 @@ impl Store {
     /// See [`Backend::rows_breaking_checks`] (`sitrep doctor`).
     pub fn rows_breaking_checks(&mut self) -> Result<Vec<String>, StoreError> {
         self.backend.rows_breaking_checks()
+    }
+
+    /// See [`Backend::incident_query_plans`]: what the index tests read.
+    #[doc(hidden)]
+    pub fn incident_query_plans(&mut self) -> Result<Vec<(&'static str, String)>, StoreError> {
+        self.backend.incident_query_plans()
     }
 
     /// The engine, its durability settings and the schema version.

@@ -16,7 +16,7 @@ use crate::domain::{
     EntryId, EntryKind, FollowUp, FollowUpId, FollowUpState, Incident, IncidentId, Revision,
     RootCause, Severity, Status, TimelineEntry,
 };
-use crate::store::StoreError;
+use crate::store::{FollowUpFilter, StoreError};
 
 pub const INCIDENT_COLUMNS: &str = "id, title, severity, status, commander, comms_lead, \
     trigger_ms, declared_ms, declared_by, mitigated_ms, resolved_ms, regions, cohorts, \
@@ -25,6 +25,36 @@ pub const INCIDENT_COLUMNS: &str = "id, title, severity, status, commander, comm
 
 pub const FOLLOWUP_COLUMNS: &str =
     "id, incident_id, title, owner, due, created_ms, done_ms, cancelled_ms, cancel_reason";
+
+/// The follow-up query for `filter`, with only the conditions it sets: a condition
+/// that may be switched off (`(?3 IS NULL OR incident_id = ?3)`) keeps SQLite from the
+/// `followup_by_incident` index, so each incident's follow-ups would read them all.
+/// The statement binds the owner and then the incident, each only when set, at the
+/// placeholders `mark` writes (`?1` for SQLite, `$1` for PostgreSQL).
+pub fn follow_ups_query(filter: &FollowUpFilter, mark: fn(usize) -> String) -> String {
+    let mut conditions = Vec::new();
+    let mut bound = 0;
+    if filter.open_only {
+        conditions.push("done_ms IS NULL AND cancelled_ms IS NULL".to_string());
+    }
+    if filter.owner.is_some() {
+        bound += 1;
+        conditions.push(format!("owner = {}", mark(bound)));
+    }
+    if filter.incident.is_some() {
+        bound += 1;
+        conditions.push(format!("incident_id = {}", mark(bound)));
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    format!(
+        "SELECT {FOLLOWUP_COLUMNS} FROM followup{filter} \
+         ORDER BY done_ms IS NOT NULL OR cancelled_ms IS NOT NULL, due IS NULL, due, id"
+    )
+}
 
 /// Typed access to the columns of one row, by position. Backends implement the raw
 /// accessors; everything here reads text through the sanitizing ones.

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use postgres::error::SqlState;
+use postgres::types::ToSql;
 use postgres::{Client, IsolationLevel, Transaction};
 
 use super::rows::{
@@ -277,30 +278,20 @@ fn repeats(
     entry: &NewEntry,
     once: Once,
 ) -> Result<bool, StoreError> {
-    if tx
-        .query_opt("SELECT 1 FROM incident WHERE id = $1 FOR UPDATE", &[&id.0])?
-        .is_none()
-    {
+    if tx.query_opt(LOCK_INCIDENT, &[&id.0])?.is_none() {
         return Err(StoreError::IncidentNotFound(id));
     }
     match once {
         Once::Always => Ok(false),
         Once::SameText => Ok(tx
-            .query_opt(
-                "SELECT 1 FROM timeline_entry WHERE incident_id = $1 AND kind = $2 AND text = $3",
-                &[&id.0, &entry.kind.as_str(), &entry.text],
-            )?
+            .query_opt(SAME_TEXT, &[&id.0, &entry.kind.as_str(), &entry.text])?
             .is_some()),
         Once::AlertTransition => {
             let Some(needle) = crate::store::alert_needle(entry) else {
                 return Ok(false);
             };
             let texts: Vec<String> = tx
-                .query(
-                    "SELECT text FROM timeline_entry WHERE incident_id = $1 AND kind = 'alert' \
-                     AND strpos(text, $2) > 0 ORDER BY id DESC LIMIT 8",
-                    &[&id.0, &needle],
-                )?
+                .query(ALERT_ENTRIES, &[&id.0, &needle])?
                 .iter()
                 .filter_map(|r| r.try_get(0).ok())
                 .collect();
@@ -427,6 +418,31 @@ impl Backend for PgStore {
                 .into_iter()
                 .map(|(table, check, n)| format!("{n} {table} row(s) break {check}"))
                 .collect())
+        })
+    }
+
+    fn incident_query_plans(&mut self) -> Result<Vec<(&'static str, String)>, StoreError> {
+        self.read(|tx| {
+            // Plans as a prepared statement reuses them (generic: for any incident),
+            // with a sequential scan priced out wherever an index can do it.
+            tx.batch_execute(
+                "SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_seqscan = off",
+            )?;
+            let mut plans = Vec::new();
+            for (name, sql) in incident_statements() {
+                let params = (1..=9).filter(|n| sql.contains(&format!("${n}"))).count();
+                let nulls = vec!["NULL"; params].join(", ");
+                tx.batch_execute(&format!("PREPARE sitrep_plan AS {sql}"))?;
+                let plan = tx
+                    .query(&format!("EXPLAIN EXECUTE sitrep_plan({nulls})"), &[])?
+                    .iter()
+                    .map(|r| r.try_get::<_, String>(0))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .join("\n");
+                tx.batch_execute("DEALLOCATE sitrep_plan")?;
+                plans.push((name, plan));
+            }
+            Ok(plans)
         })
     }
 
@@ -715,12 +731,7 @@ impl Backend for PgStore {
     ) -> Result<Change, StoreError> {
         self.write(|tx| {
             let mut incident = load_incident_row(tx, id, true)?;
-            let newest: Option<i64> = tx
-                .query_one(
-                    "SELECT max(at_ms) FROM timeline_entry WHERE incident_id = $1",
-                    &[&id.0],
-                )?
-                .try_get(0)?;
+            let newest: Option<i64> = tx.query_one(NEWEST_ENTRY, &[&id.0])?.try_get(0)?;
             let new_entries = rows::not_before(change(&mut incident)?, newest);
             save_incident(tx, &incident)?;
             let entries = new_entries
@@ -830,11 +841,7 @@ impl Backend for PgStore {
                 },
             )?;
             let alerts = tx
-                .query(
-                    "SELECT fingerprint, name, source, service, region, summary, runbook_url, \
-                     generator_url, starts_ms FROM linked_alert WHERE incident_id = $1 ORDER BY position",
-                    &[&id.0],
-                )?
+                .query(LINKED_ALERTS, &[&id.0])?
                 .iter()
                 .map(rows::linked_alert)
                 .collect();
@@ -929,17 +936,11 @@ fn load_incident_row(
 ) -> Result<Incident, StoreError> {
     let lock = if for_update { "FOR UPDATE" } else { "" };
     let row = tx
-        .query_opt(
-            &format!("SELECT {INCIDENT_COLUMNS} FROM incident WHERE id = $1 {lock}"),
-            &[&id.0],
-        )?
+        .query_opt(&incident_by_id(lock), &[&id.0])?
         .ok_or(StoreError::IncidentNotFound(id))?;
     let mut incident = rows::incident(&row)?;
     incident.linked_alerts = tx
-        .query(
-            "SELECT fingerprint FROM linked_alert WHERE incident_id = $1 ORDER BY position",
-            &[&id.0],
-        )?
+        .query(LINKED_FINGERPRINTS, &[&id.0])?
         .iter()
         .map(|r| rows::fingerprint(r, 0))
         .collect();
@@ -1067,20 +1068,12 @@ fn load_timeline(
     id: IncidentId,
 ) -> Result<Vec<TimelineEntry>, StoreError> {
     let entries = tx
-        .query(
-            "SELECT id, incident_id, at_ms, author, kind, text, db_role FROM timeline_entry \
-             WHERE incident_id = $1 ORDER BY at_ms, id",
-            &[&id.0],
-        )?
+        .query(TIMELINE, &[&id.0])?
         .iter()
         .map(rows::entry_with_role)
         .collect();
     let revisions = tx
-        .query(
-            "SELECT r.entry_id, r.at_ms, r.author, r.text, r.kind, r.id FROM entry_revision r \
-             JOIN timeline_entry e ON e.id = r.entry_id WHERE e.incident_id = $1 ORDER BY r.id",
-            &[&id.0],
-        )?
+        .query(TIMELINE_REVISIONS, &[&id.0])?
         .iter()
         .map(rows::revision)
         .collect::<Result<Vec<_>, _>>()?;
@@ -1109,23 +1102,65 @@ fn query_follow_ups(
     tx: &mut Transaction<'_>,
     filter: &FollowUpFilter,
 ) -> Result<Vec<FollowUp>, StoreError> {
-    tx.query(
-        &format!(
-            "SELECT {FOLLOWUP_COLUMNS} FROM followup \
-             WHERE (NOT $1 OR (done_ms IS NULL AND cancelled_ms IS NULL)) AND ($2::TEXT IS NULL OR owner = $2) \
-             AND ($3::BIGINT IS NULL OR incident_id = $3) \
-             ORDER BY done_ms IS NOT NULL OR cancelled_ms IS NOT NULL, due IS NULL, due, id"
-        ),
-        &[
-            &filter.open_only,
-            &filter.owner,
-            &filter.incident.map(|i| i.0),
-        ],
-    )?
-    .iter()
-    .map(rows::follow_up)
-    .collect()
+    let owner = filter.owner.as_ref().map(|o| o as &(dyn ToSql + Sync));
+    let incident = filter
+        .incident
+        .as_ref()
+        .map(|i| &i.0 as &(dyn ToSql + Sync));
+    let bound: Vec<&(dyn ToSql + Sync)> = owner.into_iter().chain(incident).collect();
+    tx.query(&rows::follow_ups_query(filter, |n| format!("${n}")), &bound)?
+        .iter()
+        .map(rows::follow_up)
+        .collect()
 }
+
+/// Every statement that reads or checks one incident, by name, as this module runs
+/// it: the ones whose plan must use an index, so that working on one incident costs
+/// the same in a database of a hundred as of a hundred thousand.
+fn incident_statements() -> Vec<(&'static str, String)> {
+    vec![
+        ("incident", incident_by_id("")),
+        ("incident locked", incident_by_id("FOR UPDATE")),
+        ("incident lock", LOCK_INCIDENT.to_string()),
+        ("linked fingerprints", LINKED_FINGERPRINTS.to_string()),
+        ("linked alerts", LINKED_ALERTS.to_string()),
+        ("timeline", TIMELINE.to_string()),
+        ("timeline revisions", TIMELINE_REVISIONS.to_string()),
+        ("newest entry", NEWEST_ENTRY.to_string()),
+        ("same text", SAME_TEXT.to_string()),
+        ("alert entries", ALERT_ENTRIES.to_string()),
+        (
+            "follow-ups",
+            rows::follow_ups_query(
+                &FollowUpFilter {
+                    incident: Some(IncidentId(1)),
+                    ..FollowUpFilter::default()
+                },
+                |n| format!("${n}"),
+            ),
+        ),
+        ("deliveries", outbox::by_incident()),
+    ]
+}
+
+fn incident_by_id(lock: &str) -> String {
+    format!("SELECT {INCIDENT_COLUMNS} FROM incident WHERE id = $1 {lock}")
+}
+const LOCK_INCIDENT: &str = "SELECT 1 FROM incident WHERE id = $1 FOR UPDATE";
+const LINKED_FINGERPRINTS: &str =
+    "SELECT fingerprint FROM linked_alert WHERE incident_id = $1 ORDER BY position";
+const LINKED_ALERTS: &str = "SELECT fingerprint, name, source, service, region, summary, \
+    runbook_url, generator_url, starts_ms FROM linked_alert WHERE incident_id = $1 ORDER BY position";
+const TIMELINE: &str = "SELECT id, incident_id, at_ms, author, kind, text, db_role \
+    FROM timeline_entry WHERE incident_id = $1 ORDER BY at_ms, id";
+const TIMELINE_REVISIONS: &str = "SELECT r.entry_id, r.at_ms, r.author, r.text, r.kind, r.id \
+    FROM entry_revision r JOIN timeline_entry e ON e.id = r.entry_id WHERE e.incident_id = $1 \
+    ORDER BY r.id";
+const NEWEST_ENTRY: &str = "SELECT max(at_ms) FROM timeline_entry WHERE incident_id = $1";
+const SAME_TEXT: &str =
+    "SELECT 1 FROM timeline_entry WHERE incident_id = $1 AND kind = $2 AND text = $3";
+const ALERT_ENTRIES: &str = "SELECT text FROM timeline_entry WHERE incident_id = $1 \
+    AND kind = 'alert' AND strpos(text, $2) > 0 ORDER BY id DESC LIMIT 8";
 
 /// Listens for `NOTIFY sitrep_changes` on a connection of its own (a listener must
 /// never sit inside a transaction). Notifications sent while it was disconnected are

@@ -89,11 +89,15 @@ pub fn finish(
     insert_entry(tx, IncidentId(incident), entry).map(Some)
 }
 
-pub fn list(tx: &mut Transaction<'_>, id: IncidentId) -> Result<Vec<Delivery>, StoreError> {
-    let sql = format!(
+/// An incident's deliveries, oldest first.
+pub fn by_incident() -> String {
+    format!(
         "SELECT {DELIVERY_COLUMNS} FROM comms_delivery d WHERE d.incident_id = $1 ORDER BY d.id"
-    );
-    tx.query(&sql, &[&id.0])?
+    )
+}
+
+pub fn list(tx: &mut Transaction<'_>, id: IncidentId) -> Result<Vec<Delivery>, StoreError> {
+    tx.query(&by_incident(), &[&id.0])?
         .iter()
         .map(rows::delivery)
         .collect()

@@ -321,6 +321,10 @@ pub const MIGRATIONS: &[&str] = &[
         END IF;
     END $grants$;
     "#,
+    // 10: an incident's deliveries by an index, not a scan of every delivery.
+    r#"
+    CREATE INDEX comms_delivery_by_incident ON comms_delivery (incident_id, id);
+    "#,
 ];
 
 /// The constraints migration 7 adds, by table, for `sitrep doctor`'s count of the

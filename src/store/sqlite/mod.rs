@@ -358,6 +358,22 @@ impl Backend for SqliteStore {
         })
     }
 
+    fn incident_query_plans(&mut self) -> Result<Vec<(&'static str, String)>, StoreError> {
+        self.read(|conn| {
+            incident_statements()
+                .into_iter()
+                .map(|(name, sql)| {
+                    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                    let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
+                    let lines = stmt
+                        .query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))?
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok((name, lines.join("\n")))
+                })
+                .collect()
+        })
+    }
+
     fn change_token(&mut self) -> Result<Option<i64>, StoreError> {
         self.read(|conn| Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?))
             .map(Some)
@@ -646,11 +662,7 @@ impl Backend for SqliteStore {
     ) -> Result<Change, StoreError> {
         self.write(|tx| {
             let mut incident = load_incident_row(tx, id)?;
-            let newest: Option<i64> = tx.query_row(
-                "SELECT max(at_ms) FROM timeline_entry WHERE incident_id = ?1",
-                [id.0],
-                |r| r.get(0),
-            )?;
+            let newest: Option<i64> = tx.query_row(NEWEST_ENTRY, [id.0], |r| r.get(0))?;
             let new_entries = rows::not_before(change(&mut incident)?, newest);
             save_incident(tx, &incident)?;
             let entries = new_entries
@@ -755,7 +767,7 @@ fn sync_linked_alerts(
     fingerprints: &[String],
 ) -> Result<(), StoreError> {
     let existing: Vec<String> = tx
-        .prepare_cached("SELECT fingerprint FROM linked_alert WHERE incident_id = ?1")?
+        .prepare_cached(LINKED_TO_SYNC)?
         .query_map([id.0], |r| Ok(rows::fingerprint(r, 0)))?
         .collect::<Result<_, _>>()?;
     for gone in existing.iter().filter(|f| !fingerprints.contains(f)) {
@@ -785,20 +797,17 @@ fn repeats(
 ) -> Result<bool, StoreError> {
     match once {
         Once::Always => Ok(false),
-        Once::SameText => Ok(tx
-            .prepare_cached(
-                "SELECT 1 FROM timeline_entry WHERE incident_id = ?1 AND kind = ?2 AND text = ?3",
-            )?
-            .exists(params![id.0, entry.kind.as_str(), entry.text])?),
+        Once::SameText => Ok(tx.prepare_cached(SAME_TEXT)?.exists(params![
+            id.0,
+            entry.kind.as_str(),
+            entry.text
+        ])?),
         Once::AlertTransition => {
             let Some(needle) = crate::store::alert_needle(entry) else {
                 return Ok(false);
             };
             let texts = tx
-                .prepare_cached(
-                    "SELECT text FROM timeline_entry WHERE incident_id = ?1 AND kind = 'alert' \
-                     AND typeof(text) = 'text' AND instr(text, ?2) > 0 ORDER BY id DESC LIMIT 8",
-                )?
+                .prepare_cached(ALERT_ENTRIES)?
                 .query_map(params![id.0, needle], |r| r.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(crate::store::alert_repeats(entry, &texts))
@@ -807,18 +816,14 @@ fn repeats(
 }
 
 fn load_incident_row(conn: &Connection, id: IncidentId) -> Result<Incident, StoreError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {INCIDENT_COLUMNS} FROM incident WHERE id = ?1"
-    ))?;
+    let mut stmt = conn.prepare_cached(&incident_by_id())?;
     let mut rows = stmt.query([id.0])?;
     let mut incident = match rows.next()? {
         Some(row) => rows::incident(row)?,
         None => return Err(StoreError::IncidentNotFound(id)),
     };
     incident.linked_alerts = conn
-        .prepare_cached(
-            "SELECT fingerprint FROM linked_alert WHERE incident_id = ?1 ORDER BY rowid",
-        )?
+        .prepare_cached(LINKED_FINGERPRINTS)?
         .query_map([id.0], |r| Ok(rows::fingerprint(r, 0)))?
         .collect::<Result<_, _>>()?;
     Ok(incident)
@@ -889,19 +894,13 @@ fn insert_entry(
 }
 
 fn load_timeline(conn: &Connection, id: IncidentId) -> Result<Vec<TimelineEntry>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, incident_id, at_ms, author, kind, text FROM timeline_entry \
-         WHERE incident_id = ?1 ORDER BY at_ms, id",
-    )?;
+    let mut stmt = conn.prepare_cached(TIMELINE)?;
     let mut rows = stmt.query([id.0])?;
     let mut entries = Vec::new();
     while let Some(row) = rows.next()? {
         entries.push(rows::entry(row));
     }
-    let mut stmt = conn.prepare_cached(
-        "SELECT r.entry_id, r.at_ms, r.author, r.text, r.kind, r.id FROM entry_revision r \
-         JOIN timeline_entry e ON e.id = r.entry_id WHERE e.incident_id = ?1 ORDER BY r.id",
-    )?;
+    let mut stmt = conn.prepare_cached(TIMELINE_REVISIONS)?;
     let mut rows = stmt.query([id.0])?;
     let mut revisions = Vec::new();
     while let Some(row) = rows.next()? {
@@ -911,10 +910,7 @@ fn load_timeline(conn: &Connection, id: IncidentId) -> Result<Vec<TimelineEntry>
 }
 
 fn load_linked_alerts(conn: &Connection, id: IncidentId) -> Result<Vec<LinkedAlert>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT fingerprint, name, source, service, region, summary, runbook_url, generator_url, starts_ms \
-         FROM linked_alert WHERE incident_id = ?1 ORDER BY rowid",
-    )?;
+    let mut stmt = conn.prepare_cached(LINKED_ALERTS)?;
     let mut rows = stmt.query([id.0])?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
@@ -947,22 +943,67 @@ fn query_follow_ups(
     conn: &Connection,
     filter: &FollowUpFilter,
 ) -> Result<Vec<FollowUp>, StoreError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {FOLLOWUP_COLUMNS} FROM followup \
-         WHERE (?1 = 0 OR (done_ms IS NULL AND cancelled_ms IS NULL)) AND (?2 IS NULL OR owner = ?2) AND (?3 IS NULL OR incident_id = ?3) \
-         ORDER BY done_ms IS NOT NULL OR cancelled_ms IS NOT NULL, due IS NULL, due, id"
-    ))?;
-    let mut rows = stmt.query(params![
-        filter.open_only,
-        filter.owner,
-        filter.incident.map(|i| i.0)
-    ])?;
+    let mut stmt = conn.prepare_cached(&rows::follow_ups_query(filter, |n| format!("?{n}")))?;
+    let owner = filter.owner.as_ref().map(|o| o as &dyn rusqlite::ToSql);
+    let incident = filter
+        .incident
+        .as_ref()
+        .map(|i| &i.0 as &dyn rusqlite::ToSql);
+    let bound: Vec<&dyn rusqlite::ToSql> = owner.into_iter().chain(incident).collect();
+    let mut rows = stmt.query(bound.as_slice())?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
         out.push(rows::follow_up(row)?);
     }
     Ok(out)
 }
+
+/// Every statement that reads or checks one incident, by name, as this module runs
+/// it: the ones whose plan must use an index, so that working on one incident costs
+/// the same in a database of a hundred as of a hundred thousand.
+fn incident_statements() -> Vec<(&'static str, String)> {
+    vec![
+        ("incident", incident_by_id()),
+        ("linked fingerprints", LINKED_FINGERPRINTS.to_string()),
+        ("linked fingerprints to sync", LINKED_TO_SYNC.to_string()),
+        ("linked alerts", LINKED_ALERTS.to_string()),
+        ("timeline", TIMELINE.to_string()),
+        ("timeline revisions", TIMELINE_REVISIONS.to_string()),
+        ("newest entry", NEWEST_ENTRY.to_string()),
+        ("same text", SAME_TEXT.to_string()),
+        ("alert entries", ALERT_ENTRIES.to_string()),
+        (
+            "follow-ups",
+            rows::follow_ups_query(
+                &FollowUpFilter {
+                    incident: Some(IncidentId(1)),
+                    ..FollowUpFilter::default()
+                },
+                |n| format!("?{n}"),
+            ),
+        ),
+        ("deliveries", outbox::by_incident()),
+    ]
+}
+
+fn incident_by_id() -> String {
+    format!("SELECT {INCIDENT_COLUMNS} FROM incident WHERE id = ?1")
+}
+const LINKED_FINGERPRINTS: &str =
+    "SELECT fingerprint FROM linked_alert WHERE incident_id = ?1 ORDER BY rowid";
+const LINKED_TO_SYNC: &str = "SELECT fingerprint FROM linked_alert WHERE incident_id = ?1";
+const LINKED_ALERTS: &str = "SELECT fingerprint, name, source, service, region, summary, \
+    runbook_url, generator_url, starts_ms FROM linked_alert WHERE incident_id = ?1 ORDER BY rowid";
+const TIMELINE: &str = "SELECT id, incident_id, at_ms, author, kind, text FROM timeline_entry \
+    WHERE incident_id = ?1 ORDER BY at_ms, id";
+const TIMELINE_REVISIONS: &str = "SELECT r.entry_id, r.at_ms, r.author, r.text, r.kind, r.id \
+    FROM entry_revision r JOIN timeline_entry e ON e.id = r.entry_id WHERE e.incident_id = ?1 \
+    ORDER BY r.id";
+const NEWEST_ENTRY: &str = "SELECT max(at_ms) FROM timeline_entry WHERE incident_id = ?1";
+const SAME_TEXT: &str =
+    "SELECT 1 FROM timeline_entry WHERE incident_id = ?1 AND kind = ?2 AND text = ?3";
+const ALERT_ENTRIES: &str = "SELECT text FROM timeline_entry WHERE incident_id = ?1 \
+    AND kind = 'alert' AND typeof(text) = 'text' AND instr(text, ?2) > 0 ORDER BY id DESC LIMIT 8";
 
 impl Columns for rusqlite::Row<'_> {
     fn int(&self, i: usize) -> Result<i64, StoreError> {

@@ -104,11 +104,15 @@ pub fn finish(
     insert_entry(tx, IncidentId(incident), entry).map(Some)
 }
 
-pub fn list(conn: &Connection, id: IncidentId) -> Result<Vec<Delivery>, StoreError> {
-    let sql = format!(
+/// An incident's deliveries, oldest first.
+pub fn by_incident() -> String {
+    format!(
         "SELECT {DELIVERY_COLUMNS} FROM comms_delivery d WHERE d.incident_id = ?1 ORDER BY d.id"
-    );
-    conn.prepare_cached(&sql)?
+    )
+}
+
+pub fn list(conn: &Connection, id: IncidentId) -> Result<Vec<Delivery>, StoreError> {
+    conn.prepare_cached(&by_incident())?
         .query_map([id.0], |row| Ok(rows::delivery(row)))?
         .collect::<Result<Result<Vec<_>, _>, _>>()?
 }

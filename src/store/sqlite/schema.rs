@@ -259,6 +259,10 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX alert_watch_until ON alert_watch (source, until_ms);
     "#,
+    // 13: an incident's deliveries by an index, not a scan of every delivery.
+    r#"
+    CREATE INDEX comms_delivery_by_incident ON comms_delivery (incident_id, id);
+    "#,
 ];
 
 /// For `sitrep doctor`: what each table's rows must be, as the checks of migration 10
