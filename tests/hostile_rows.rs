@@ -548,7 +548,7 @@ fn a_process_writing_the_sqlite_file_cannot_break_the_log_or_reach_the_terminal(
             "DROP TRIGGER timeline_entry_checked; DROP TRIGGER incident_checked_on_update; DROP TRIGGER followup_checked; \
              DROP TRIGGER incident_checked; DROP TRIGGER entry_revision_checked; DROP TRIGGER followup_checked_on_update; \
              DROP TABLE watcher; DROP TABLE watch_lease; DROP INDEX timeline_entry_alerts; \
-             DROP TABLE alert_firing; DROP TABLE alert_watch; \
+             DROP TABLE alert_firing; DROP TABLE alert_watch; DROP INDEX comms_delivery_by_incident; \
              PRAGMA user_version = 9; \
              INSERT INTO timeline_entry (incident_id, at_ms, author, kind, text) VALUES (1, {now}, 'm', 'bogus', 'x'), \
                  (1, {now}, 'm', 'note', x'ff00fe'), (2, 'soon', 'm', 'note', 'bad time'); \
