@@ -830,7 +830,7 @@ pub const EXAMPLE: &str = r##"# sitrep configuration.
 # basic_user = "sitrep"                         # with password_env = "VAR"
 # ca_file = "/etc/ssl/internal-ca.pem"          # an extra CA to trust
 # timeout = "10s"                               # the whole request; connect_timeout = "3s"
-# max_response_bytes = 33554432                 # answers larger than this are refused
+# max_response_bytes = 268435456                # answers larger than this are refused
 # poll_interval = "15s"                         # how often the TUI and `sitrep watch` read it
 
 # Service level objectives, read from a Prometheus source (the first one unless

@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 use std::sync::Arc;
 
+use super::json_array::Splitter;
 use super::{Parsed, Previous, SourceError};
 use crate::domain::alert::{normalize, AlertState, LabelMapping, RawAlert};
 
@@ -107,7 +108,104 @@ pub fn parse_reusing(
     now: DateTime<Utc>,
     previous: &Previous,
 ) -> Result<Parsed, SourceError> {
-    parse_on(body, source, mapping, now, previous, 1)
+    let mut stream = Stream::new(source, mapping, now, previous);
+    stream.feed(body)?;
+    stream.finish()
+}
+
+/// An answer parsed as it arrives, element by element (see [`json_array`]): what a
+/// poll holds is the alerts, never the answer's bytes, whatever its size. Each
+/// element is checked on its own: one with invalid UTF-8 or that is not an alert
+/// is skipped and counted; one that is not JSON at all fails the answer.
+pub struct Stream<'a> {
+    splitter: Splitter,
+    parsed: Parsed,
+    source: &'a str,
+    mapping: &'a LabelMapping,
+    now: DateTime<Utc>,
+    previous: &'a Previous,
+}
+
+impl<'a> Stream<'a> {
+    pub fn new(
+        source: &'a str,
+        mapping: &'a LabelMapping,
+        now: DateTime<Utc>,
+        previous: &'a Previous,
+    ) -> Self {
+        let mut parsed = Parsed::default();
+        parsed.alerts.reserve(previous.len());
+        parsed.raw.reserve(previous.len());
+        Self {
+            splitter: Splitter::default(),
+            parsed,
+            source,
+            mapping,
+            now,
+            previous,
+        }
+    }
+
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), SourceError> {
+        let Self {
+            splitter,
+            parsed,
+            source,
+            mapping,
+            now,
+            previous,
+        } = self;
+        splitter.feed(chunk, |element| {
+            one_element(element, source, mapping, *now, previous, parsed)
+        })
+    }
+
+    pub fn finish(self) -> Result<Parsed, SourceError> {
+        let Self {
+            splitter,
+            mut parsed,
+            source,
+            mapping,
+            now,
+            previous,
+        } = self;
+        parsed.body_len = splitter.bytes;
+        splitter
+            .finish(|element| one_element(element, source, mapping, now, previous, &mut parsed))?;
+        Ok(parsed)
+    }
+}
+
+fn one_element(
+    element: &[u8],
+    source: &str,
+    mapping: &LabelMapping,
+    now: DateTime<Utc>,
+    previous: &Previous,
+    parsed: &mut Parsed,
+) -> Result<(), SourceError> {
+    let Ok(text) = std::str::from_utf8(element) else {
+        parsed.skip(&"invalid UTF-8 in the alert");
+        return Ok(());
+    };
+    let hash = super::raw_hash(text);
+    if let Some(same) = previous.unchanged(hash, now) {
+        parsed.alerts.push(Arc::clone(same));
+        parsed.raw.push((hash, Arc::clone(same)));
+        return Ok(());
+    }
+    match serde_json::from_str::<WireAlert>(text) {
+        Ok(wire) => {
+            let alert = previous.reuse(normalize(source, raw(wire, now), mapping));
+            parsed.raw.push((hash, Arc::clone(&alert)));
+            parsed.alerts.push(alert);
+        }
+        Err(e) if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() => {
+            return Err(SourceError::Json(e.to_string()));
+        }
+        Err(e) => parsed.skip(&e),
+    }
+    Ok(())
 }
 
 /// Like [`parse_reusing`], on up to `workers` threads for a large answer; the alerts
@@ -120,6 +218,9 @@ pub fn parse_on(
     previous: &Previous,
     workers: usize,
 ) -> Result<Parsed, SourceError> {
+    if workers <= 1 {
+        return parse_reusing(body, source, mapping, now, previous);
+    }
     // Split the array into raw elements first (cheap), then parse each on its own,
     // so one malformed alert (invalid UTF-8 included) costs only itself.
     let (text, bad_utf8) = super::repair_utf8(body);
@@ -341,7 +442,7 @@ mod tests {
         .unwrap();
         first.alerts = parsed.alerts.clone();
         first.raw = parsed.raw;
-        let previous = Previous::of(&mut first, &Previous::default());
+        let previous = Previous::of(&mut first);
         let again = parse_on(body("x").as_bytes(), "am", &m, now(), &previous, 1).unwrap();
         assert!(Arc::ptr_eq(&again.alerts[0], &parsed.alerts[0]));
         assert!(Arc::ptr_eq(&again.alerts[1], &parsed.alerts[1]));

@@ -27,8 +27,10 @@ pub struct HttpOptions {
 
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-/// About 40,000 Alertmanager alerts.
-pub const DEFAULT_MAX_BYTES: usize = 32 * 1024 * 1024;
+/// Room for a storm: about 300,000 Alertmanager alerts with a summary, a description
+/// and a runbook link each (60,000 such alerts are a 49 MB answer). The buffer is
+/// sized from what the server says or from the last answer, never to the cap.
+pub const DEFAULT_MAX_BYTES: usize = 256 * 1024 * 1024;
 
 impl Default for HttpOptions {
     fn default() -> Self {
@@ -108,29 +110,6 @@ pub async fn get(
     .await
 }
 
-/// [`get`] into `buffer` (a poller's, kept from its last answer), sized for
-/// `expected` bytes when the server does not say how many are coming (Alertmanager
-/// streams its answer), so a 40 MB answer is neither grown by doubling nor read
-/// into fresh pages each time.
-pub async fn get_into(
-    client: &Client,
-    url: &str,
-    options: &HttpOptions,
-    buffer: Vec<u8>,
-    expected: usize,
-) -> Result<Vec<u8>, SourceError> {
-    send_into(
-        client,
-        reqwest::Method::GET,
-        url,
-        None,
-        options,
-        buffer,
-        expected,
-    )
-    .await
-}
-
 /// Sends `method` to `url` with an optional JSON `body` (the Alertmanager's silences
 /// and alerts APIs), with the same auth, limits and errors as [`get`].
 pub async fn send(
@@ -143,15 +122,71 @@ pub async fn send(
     send_into(client, method, url, body, options, Vec::new(), 0).await
 }
 
+/// GETs `url` and hands the answer to `each` chunk by chunk as it arrives (nothing
+/// of it is kept here), with the same auth, limits and errors as [`get`]. Returns
+/// how many bytes came.
+pub async fn get_each(
+    client: &Client,
+    url: &str,
+    options: &HttpOptions,
+    mut each: impl FnMut(&[u8]) -> Result<(), SourceError>,
+) -> Result<usize, SourceError> {
+    let mut response = respond(client, reqwest::Method::GET, url, None, options).await?;
+    let mut read = 0;
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| request_error(&e, options))?
+    {
+        read += chunk.len();
+        if read > options.max_bytes {
+            return Err(SourceError::TooLarge(options.max_bytes));
+        }
+        each(&chunk)?;
+    }
+    Ok(read)
+}
+
 async fn send_into(
     client: &Client,
     method: reqwest::Method,
     url: &str,
     body: Option<&serde_json::Value>,
     options: &HttpOptions,
-    mut buffer: Vec<u8>,
+    buffer: Vec<u8>,
     expected: usize,
 ) -> Result<Vec<u8>, SourceError> {
+    let mut response = respond(client, method, url, body, options).await?;
+    // Sized once when the server says how much is coming (growing a 30 MB answer by
+    // doubling copies it about twice over).
+    let wanted = response
+        .content_length()
+        .map_or((expected + expected / 8).max(64 * 1024), |n| n as usize)
+        .min(options.max_bytes);
+    let mut body = buffer;
+    body.clear();
+    body.reserve(wanted);
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| request_error(&e, options))?
+    {
+        if body.len() + chunk.len() > options.max_bytes {
+            return Err(SourceError::TooLarge(options.max_bytes));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Sends the request and checks the answer's status and announced size.
+async fn respond(
+    client: &Client,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<&serde_json::Value>,
+    options: &HttpOptions,
+) -> Result<reqwest::Response, SourceError> {
     let mut request = client
         .request(method, url)
         .header("Accept", "application/json");
@@ -199,26 +234,7 @@ async fn send_into(
     {
         return Err(SourceError::TooLarge(options.max_bytes));
     }
-    // Sized once when the server says how much is coming (growing a 30 MB answer by
-    // doubling copies it about twice over).
-    let wanted = response
-        .content_length()
-        .map_or((expected + expected / 8).max(64 * 1024), |n| n as usize)
-        .min(options.max_bytes);
-    buffer.clear();
-    buffer.reserve(wanted);
-    let mut body = buffer;
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| request_error(&e, options))?
-    {
-        if body.len() + chunk.len() > options.max_bytes {
-            return Err(SourceError::TooLarge(options.max_bytes));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+    Ok(response)
 }
 
 fn request_error(e: &reqwest::Error, options: &HttpOptions) -> SourceError {

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod escalation;
 pub mod http;
 pub mod ical;
+pub mod json_array;
 pub mod oncall;
 pub mod poller;
 pub mod prometheus;
@@ -289,11 +290,8 @@ impl std::borrow::Borrow<str> for ByFingerprint {
 pub struct Previous {
     alerts: rustc_hash::FxHashSet<ByFingerprint>,
     raw: rustc_hash::FxHashMap<u64, Arc<Alert>>,
-    /// How large the answer was, to size the next one's buffer once.
+    /// How large the answer was, to size a one-shot read of the next one.
     pub body_len: usize,
-    /// Answer buffers handed from poll to poll: a 40 MB answer read every 2 s into
-    /// fresh memory has the kernel zero 40 MB of pages every 2 s.
-    buffers: std::sync::Mutex<Vec<Vec<u8>>>,
 }
 
 /// A hash of one element of an answer, as it was sent, to find it unchanged in the
@@ -312,42 +310,24 @@ impl Previous {
             alerts: alerts.iter().cloned().map(ByFingerprint).collect(),
             raw: Default::default(),
             body_len: 0,
-            buffers: Default::default(),
         }
     }
 
-    /// The previous answer as `snapshot` holds it, its elements' hashes included,
-    /// with the buffers `before` had.
-    pub fn of(snapshot: &mut Snapshot, before: &Previous) -> Self {
+    /// The previous answer as `snapshot` holds it, its elements' hashes included.
+    pub fn of(snapshot: &mut Snapshot) -> Self {
         let mut previous = Self::new(&snapshot.alerts);
         previous.raw = std::mem::take(&mut snapshot.raw).into_iter().collect();
         previous.body_len = snapshot.body_len;
-        previous.buffers = std::sync::Mutex::new(before.take_buffers());
         previous
     }
 
-    fn take_buffers(&self) -> Vec<Vec<u8>> {
-        match self.buffers.lock() {
-            Ok(mut b) => std::mem::take(&mut *b),
-            Err(_) => Vec::new(),
-        }
+    /// How many alerts the previous answer held.
+    pub fn len(&self) -> usize {
+        self.alerts.len()
     }
 
-    /// A buffer to read an answer into (empty; one kept from an earlier poll if any).
-    pub fn buffer(&self) -> Vec<u8> {
-        self.buffers
-            .lock()
-            .ok()
-            .and_then(|mut b| b.pop())
-            .unwrap_or_default()
-    }
-
-    /// Gives `buffer` back for the next poll.
-    pub fn give_back(&self, mut buffer: Vec<u8>) {
-        buffer.clear();
-        if let Ok(mut b) = self.buffers.lock() {
-            b.push(buffer);
-        }
+    pub fn is_empty(&self) -> bool {
+        self.alerts.is_empty()
     }
 
     /// The alert parsed from the same bytes last time, while it still reads the
@@ -521,21 +501,24 @@ async fn fetch_member(
     match source.kind {
         SourceKind::Alertmanager => {
             let url = alertmanager::alerts_url(base, &source.filters)?;
-            let body = http::get_into(
-                client,
-                &url,
-                &source.http,
-                previous.buffer(),
-                previous.body_len,
-            )
-            .await?;
-            let parsed =
-                alertmanager::parse_on(&body, &source.name, mapping, Utc::now(), previous, workers);
-            let body_len = body.len();
-            previous.give_back(body);
-            let mut parsed = parsed?;
-            parsed.body_len = body_len;
-            Ok(parsed)
+            if workers > 1 {
+                // One shot (the CLI): the whole answer, parsed on every core.
+                let body = http::get(client, &url, &source.http).await?;
+                let mut parsed = alertmanager::parse_on(
+                    &body,
+                    &source.name,
+                    mapping,
+                    Utc::now(),
+                    previous,
+                    workers,
+                )?;
+                parsed.body_len = body.len();
+                return Ok(parsed);
+            }
+            // A poller: parsed as it arrives, so a storm's answer is never held whole.
+            let mut stream = alertmanager::Stream::new(&source.name, mapping, Utc::now(), previous);
+            http::get_each(client, &url, &source.http, |chunk| stream.feed(chunk)).await?;
+            stream.finish()
         }
         SourceKind::Prometheus => {
             let url = prometheus::alerts_url(base)?;

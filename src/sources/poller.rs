@@ -79,7 +79,7 @@ pub async fn run(source: Source, mapping: LabelMapping, tx: UnboundedSender<Poll
                 }
                 failures = 0;
                 let mut snapshot = snapshot;
-                previous = std::sync::Arc::new(Previous::of(&mut snapshot, &previous));
+                previous = std::sync::Arc::new(Previous::of(&mut snapshot));
                 PollEvent::Fetched(snapshot)
             }
             Err(error) => {
