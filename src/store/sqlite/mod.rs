@@ -69,6 +69,7 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         #[cfg(target_os = "macos")]
         conn.pragma_update(None, "fullfsync", "ON")?;
+        keep_wal(&conn)?;
         schema::migrate(&mut conn, path)?;
         Ok(Self {
             conn,
@@ -708,6 +709,27 @@ impl SqliteStore {
 }
 
 /// `file:` URI of `path`, for opening with flags (read-only, immutable).
+/// Keeps the WAL between processes. A `sitrep log` is one process and one commit:
+/// by default the last connection to close checkpoints the WAL into the main file and
+/// deletes it, and the next process creates it again (and syncs its directory), five
+/// fsyncs for one entry. Kept, a commit costs the one fsync of its WAL frames, as
+/// `synchronous=FULL` promises; SQLite still checkpoints once the WAL passes
+/// `wal_autocheckpoint` (1,000 pages), so it does not grow without end. Every commit
+/// is in the WAL and synced before the call returns: `kill -9` and power loss keep it
+/// (the database is the file with its `-wal` beside it, as SQLite's own tools read it).
+fn keep_wal(conn: &Connection) -> Result<(), StoreError> {
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )?;
+    let mut persist = 1;
+    conn.file_control(
+        rusqlite::DEFAULT_NAME,
+        rusqlite::FileControl::PersistWal(&mut persist),
+    )?;
+    Ok(())
+}
+
 fn file_uri(path: &Path) -> String {
     let mut uri = String::from("file:");
     for byte in path.as_os_str().as_encoded_bytes() {
