@@ -59,6 +59,65 @@ fn storm(c: &mut Criterion) {
         format!("baseline: parse + normalize {N} alerts ({mb} MiB)"),
         |bench| bench.iter(|| parse(&first)),
     );
+    // A poll that finds nothing changed, as a poller reads it: 16 KiB at a time
+    // through the stream parser, against the previous answer.
+    let previous = {
+        let parsed =
+            alertmanager::parse(&first, "eu", &LabelMapping::default(), t(0)).expect("parse");
+        let mut snapshot = sitrep::sources::Snapshot {
+            source: "eu".into(),
+            kind: sitrep::sources::SourceKind::Alertmanager,
+            alerts: parsed.alerts,
+            skipped: 0,
+            member_errors: Vec::new(),
+            fetched_at: t(0),
+            latency_ms: 0,
+            raw: parsed.raw,
+            body_len: first.len(),
+        };
+        sitrep::sources::Previous::of(&mut snapshot)
+    };
+    let mapping = LabelMapping::default();
+    group.bench_function(
+        format!("quiet poll: the same {N} alerts again, streamed in 16 KiB chunks"),
+        |bench| {
+            bench.iter(|| {
+                let mut stream = alertmanager::Stream::new("eu", &mapping, t(1), &previous);
+                for chunk in first.chunks(16 * 1024) {
+                    stream.feed(chunk).expect("feed");
+                }
+                stream.finish().expect("finish")
+            })
+        },
+    );
+    group.bench_function(
+        format!("  of which: splitting {mb} MiB into elements"),
+        |bench| {
+            bench.iter(|| {
+                let mut splitter = sitrep::sources::json_array::Splitter::default();
+                let mut n = 0usize;
+                for chunk in first.chunks(16 * 1024) {
+                    splitter
+                        .feed(chunk, |e| {
+                            n += e.len();
+                            Ok(())
+                        })
+                        .expect("feed");
+                }
+                n
+            })
+        },
+    );
+    group.bench_function(format!("  of which: keyed SipHash of {mb} MiB"), |bench| {
+        use std::hash::BuildHasher as _;
+        let key = std::collections::hash_map::RandomState::new();
+        bench.iter(|| {
+            first
+                .chunks(900)
+                .map(|c| key.hash_one(c))
+                .fold(0u64, |a, h| a ^ h)
+        })
+    });
     group.bench_function(
         format!("build: {N} alerts over {N}, 1% changed (off the loop)"),
         |bench| {
