@@ -105,8 +105,12 @@ try:
     second = urllib.request.urlopen(url, timeout=60).read()
     print(f"answer: {len(first) / 1e6:.1f} MB, two GETs byte-identical: {first == second}", flush=True)
 
+    # SITREP_BENCH_POLL=1h: the same board with no poll in the window (what the TUI
+    # costs besides polling).
+    poll = os.environ.get("SITREP_BENCH_POLL")
+    extra = f'poll_interval = "{poll}"\n' if poll else ""
     open(f"{work}/config.toml", "w").write(
-        f'[[sources]]\nname = "am"\nkind = "alertmanager"\nurls = ["{AM}"]\n\n[escalation]\nenabled = false\n')
+        f'[[sources]]\nname = "am"\nkind = "alertmanager"\nurls = ["{AM}"]\n{extra}\n[escalation]\nenabled = false\n')
     env = (f"env SITREP_CONFIG={work}/config.toml SITREP_DB={work}/live.db SITREP_USER=bench "
            f"HOME={work} XDG_DATA_HOME={work}/data XDG_STATE_HOME={work}/state")
     started = time.monotonic()

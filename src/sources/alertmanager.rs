@@ -184,16 +184,18 @@ fn one_element(
     previous: &Previous,
     parsed: &mut Parsed,
 ) -> Result<(), SourceError> {
-    let Ok(text) = std::str::from_utf8(element) else {
-        parsed.skip(&"invalid UTF-8 in the alert");
-        return Ok(());
-    };
-    let hash = super::raw_hash(text);
+    // The same bytes as an element of the last answer were valid then: no need to
+    // check their UTF-8 again, nor to parse them.
+    let hash = super::raw_hash(element);
     if let Some(same) = previous.unchanged(hash, now) {
         parsed.alerts.push(Arc::clone(same));
         parsed.raw.push((hash, Arc::clone(same)));
         return Ok(());
     }
+    let Ok(text) = std::str::from_utf8(element) else {
+        parsed.skip(&"invalid UTF-8 in the alert");
+        return Ok(());
+    };
     match serde_json::from_str::<WireAlert>(text) {
         Ok(wire) => {
             let alert = previous.reuse(normalize(source, raw(wire, now), mapping));
@@ -241,7 +243,7 @@ pub fn parse_on(
             parsed.skip(&"invalid UTF-8 in the alert");
             return;
         }
-        let hash = super::raw_hash(item.get());
+        let hash = super::raw_hash(item.get().as_bytes());
         if let Some(same) = previous.unchanged(hash, now) {
             parsed.alerts.push(Arc::clone(same));
             parsed.raw.push((hash, Arc::clone(same)));

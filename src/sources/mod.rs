@@ -18,7 +18,6 @@ pub mod silences;
 pub mod slo;
 pub mod webhook;
 
-use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -297,7 +296,7 @@ pub struct Previous {
 /// A hash of one element of an answer, as it was sent, to find it unchanged in the
 /// next answer. Keyed SipHash with a key drawn once per process: a backend cannot
 /// make a changed alert look unchanged by aiming for a collision.
-pub(crate) fn raw_hash(bytes: &str) -> u64 {
+pub(crate) fn raw_hash(bytes: &[u8]) -> u64 {
     use std::hash::BuildHasher as _;
     static KEY: std::sync::OnceLock<std::collections::hash_map::RandomState> =
         std::sync::OnceLock::new();
@@ -440,7 +439,7 @@ async fn fetch_raw(
                 .unwrap_or_else(|e| Err(SourceError::Transport(format!("reader failed: {e}")))),
         );
     }
-    let mut seen = HashSet::new();
+    let mut seen = rustc_hash::FxHashSet::default();
     let mut snapshot = Snapshot {
         source: source.name.clone(),
         kind: source.kind,
@@ -462,7 +461,7 @@ async fn fetch_raw(
                 snapshot.raw.extend(parsed.raw);
                 snapshot.body_len = snapshot.body_len.max(parsed.body_len);
                 for alert in parsed.alerts {
-                    if seen.insert(alert.fingerprint.clone()) {
+                    if seen.insert(ByFingerprint(Arc::clone(&alert))) {
                         snapshot.alerts.push(alert);
                     }
                 }
