@@ -33,7 +33,7 @@ export SITREP_DB="$work/bench.db" SITREP_USER=bench SITREP_CONFIG="$work/config.
 "$bin" declare --title "bench incident" --severity P2 >/dev/null
 raw="$work/raw.db"
 sqlite3 "$SITREP_DB" "VACUUM INTO '$raw'"
-insert="PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; INSERT INTO timeline_entry (incident_id, at_ms, author, kind, text) VALUES (1, CAST(unixepoch('subsec') * 1000 AS INTEGER), 'bench', 'note', 'rolled back room to v41');"
+insert="PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; INSERT INTO timeline_entry (incident_id, at_ms, author, kind, text) VALUES (1, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), 'bench', 'note', 'rolled back room to v41');"
 
 hyperfine --warmup 20 --runs 300 -N \
   --export-json "$work/hyperfine.json" \
