@@ -637,3 +637,112 @@ fn declare_looks_up_the_alert_and_link_links_and_unlinks() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot look up the alerts"), "{stderr}");
 }
+
+/// What a poller (the TUI, `sitrep watch`) reads: the answer parsed as it arrives,
+/// over real HTTP, never held whole. Each way an answer can be wrong fails the poll
+/// (the last alerts stay shown), and never as a set with alerts missing.
+mod streamed {
+    use super::*;
+    use sitrep::domain::alert::LabelMapping;
+    use sitrep::sources::http::HttpOptions;
+    use sitrep::sources::{fetch_reusing, Previous, Snapshot, Source, SourceError, SourceKind};
+    use std::sync::Arc;
+
+    fn source(url: &str, max_bytes: usize) -> Source {
+        Source {
+            name: "am".into(),
+            kind: SourceKind::Alertmanager,
+            urls: vec![url.to_string()],
+            filters: Vec::new(),
+            http: HttpOptions {
+                max_bytes,
+                ..HttpOptions::default()
+            },
+            poll_interval: std::time::Duration::from_secs(2),
+            warnings: Vec::new(),
+            unusable: None,
+        }
+    }
+
+    fn poll(source: &Source, previous: Arc<Previous>) -> Result<Snapshot, SourceError> {
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(fetch_reusing(source, &LabelMapping::default(), previous))
+    }
+
+    /// An answer with no length, read until the server closes (as Alertmanager
+    /// streams a large one).
+    fn no_length(body: &[u8]) -> String {
+        let mut answer =
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+                .to_vec();
+        answer.extend_from_slice(body);
+        scripted(Some(answer))
+    }
+
+    #[test]
+    fn a_real_alertmanager_answer_parses_and_the_next_poll_reuses_each_alert() {
+        let am = Server::alertmanager();
+        am.post_alerts(
+            r#"[{"labels":{"alertname":"RoomDown","severity":"critical","service":"room"},"annotations":{"summary":"room is down"}},
+                {"labels":{"alertname":"ChatSlow","severity":"warning","service":"chat"}}]"#,
+        );
+        let source = source(&am.url, HttpOptions::default().max_bytes);
+        let mut first = poll(&source, Arc::new(Previous::default())).unwrap();
+        let mut names: Vec<&str> = first.alerts.iter().map(|a| a.name.as_str()).collect();
+        names.sort();
+        assert_eq!(names, ["ChatSlow", "RoomDown"]);
+        let before = first.alerts.clone();
+        let again = poll(&source, Arc::new(Previous::of(&mut first))).unwrap();
+        assert_eq!(again.alerts.len(), 2);
+        for alert in &again.alerts {
+            assert!(
+                before.iter().any(|b| Arc::ptr_eq(b, alert)),
+                "{} parsed again",
+                alert.name
+            );
+        }
+    }
+
+    #[test]
+    fn each_broken_answer_fails_the_poll_with_its_reason() {
+        let good = r#"{"fingerprint":"a1","labels":{"alertname":"Good"}}"#;
+        let many = format!("[{}]", vec![good; 400].join(","));
+        for (body, max, says) in [
+            (many.as_bytes().to_vec(), 4096, "cap"),
+            (
+                br#"{"data": []}"#.to_vec(),
+                1 << 20,
+                "expected a JSON array of alerts, got an object",
+            ),
+            (format!("[{good},{good}").into_bytes(), 1 << 20, "EOF"),
+            (
+                format!("[{good}, nonsense]").into_bytes(),
+                1 << 20,
+                "invalid JSON",
+            ),
+            (b"<html>oops</html>".to_vec(), 1 << 20, "invalid JSON"),
+        ] {
+            let url = no_length(&body);
+            let error = poll(&source(&url, max), Arc::new(Previous::default()))
+                .expect_err(&String::from_utf8_lossy(&body[..body.len().min(60)]))
+                .to_string();
+            assert!(error.contains(says), "{says}: {error}");
+        }
+    }
+
+    #[test]
+    fn an_alert_with_invalid_utf8_is_left_out_and_counted_the_rest_kept() {
+        let mut body = br#"[{"fingerprint":"a1","labels":{"alertname":"Good"}},{"fingerprint":"b2","labels":{"alertname":"Bad"#.to_vec();
+        body.extend_from_slice(b"\xc3\x28");
+        body.extend_from_slice(br#""}},{"fingerprint":"c3","labels":{"alertname":"AlsoGood"}}]"#);
+        let snapshot = poll(
+            &source(&no_length(&body), 1 << 20),
+            Arc::new(Previous::default()),
+        )
+        .unwrap();
+        let names: Vec<&str> = snapshot.alerts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["Good", "AlsoGood"]);
+        assert_eq!(snapshot.skipped, 1);
+    }
+}

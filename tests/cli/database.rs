@@ -263,8 +263,30 @@ fn an_existing_database_in_a_read_only_directory_can_still_be_read() {
         );
         assert!(String::from_utf8_lossy(&out.stdout).contains("room down"));
     }
-    // Writes still fail, saying why.
+    // The WAL and its index are kept beside the file, so a write needs no new file
+    // in the directory: it goes in, and reads back.
+    assert!(dir.join("sitrep.db-wal").exists() && dir.join("sitrep.db-shm").exists());
     let out = sb.as_nobody(&["--db", arg, "log", "1", "still down"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = sb.as_nobody(&["--db", arg, "show", "1"]);
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("still down"));
+    // Files that cannot be written: reads still work, writes fail saying why, and
+    // nothing written before is lost.
+    for file in ["sitrep.db", "sitrep.db-wal", "sitrep.db-shm"] {
+        set_mode(&dir.join(file), 0o444);
+    }
+    let shown = sb.as_nobody(&["--db", arg, "show", "1"]);
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("still down"));
+    let out = sb.as_nobody(&["--db", arg, "log", "1", "down again"]);
     let err = expect_error(&out, 5, "log");
     assert!(err.contains("read-only"), "{err}");
 }
