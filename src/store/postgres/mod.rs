@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use postgres::error::SqlState;
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 use postgres::{Client, IsolationLevel, Transaction};
 
 use super::rows::{
@@ -47,8 +47,6 @@ const MAX_TRIES: u32 = 8;
 /// An open PostgreSQL sitrep database.
 pub struct PgStore {
     client: Option<Client>,
-    /// Statements prepared on the current connection (dropped with it).
-    statements: HashMap<&'static str, postgres::Statement>,
     target: PgTarget,
     /// The target as every message names it (no password).
     shown: String,
@@ -88,26 +86,34 @@ pub fn open_client(target: &PgTarget, busy_timeout: Duration) -> Result<Client, 
     // Durable commits for this session, and waits for a lock bounded like SQLite's
     // busy timeout. A session must ask: the server or the role may default to off.
     let lock_ms = busy_timeout.as_millis().clamp(1, 3_600_000);
-    client
-        .batch_execute(&format!(
+    // One round trip for the settings and the checks of them (a one-shot command
+    // pays each round trip on every run).
+    let answers = client
+        .simple_query(&format!(
             "SET synchronous_commit = on; SET lock_timeout = '{lock_ms}ms'; \
-             SET idle_in_transaction_session_timeout = '5min'"
+             SET idle_in_transaction_session_timeout = '5min'; \
+             SELECT current_setting('fsync'), current_setting('synchronous_commit')"
         ))
         .map_err(|e| error(&shown, &e))?;
-    let setting = |client: &mut Client, name: &str| -> Result<String, StoreError> {
-        client
-            .query_one(&format!("SHOW {name}"), &[])
-            .map(|r| r.get::<_, String>(0))
-            .map_err(|e| error(&shown, &e))
+    let settings = answers.iter().find_map(|m| match m {
+        postgres::SimpleQueryMessage::Row(row) => Some((
+            row.get(0).unwrap_or_default().to_string(),
+            row.get(1).unwrap_or_default().to_string(),
+        )),
+        _ => None,
+    });
+    let Some((fsync, commit)) = settings else {
+        return Err(StoreError::Unavailable {
+            target: shown,
+            detail: "the server did not answer what its fsync and synchronous_commit are".into(),
+        });
     };
-    let fsync = setting(&mut client, "fsync")?;
     if fsync != "on" {
         return Err(StoreError::NotDurable {
             target: shown,
             detail: format!("the server runs with fsync = {fsync}, so a commit would not survive a crash; ask the DBA to turn fsync on"),
         });
     }
-    let commit = setting(&mut client, "synchronous_commit")?;
     if !matches!(
         commit.as_str(),
         "on" | "remote_apply" | "remote_write" | "local"
@@ -141,7 +147,6 @@ impl PgStore {
         schema::migrate(&mut client, &shown)?;
         Ok(Self {
             client: Some(client),
-            statements: HashMap::new(),
             target: target.clone(),
             shown,
             busy_timeout,
@@ -153,7 +158,6 @@ impl PgStore {
         let usable = self.client.as_ref().is_some_and(|c| !c.is_closed());
         if !usable {
             self.client = None;
-            self.statements.clear();
             let mut client = open_client(&self.target, self.busy_timeout)?;
             let found = schema::version(&mut client).map_err(|e| error(&self.shown, &e))?;
             if found != schema::latest_version() {
@@ -214,29 +218,23 @@ impl PgStore {
         }
     }
 
-    /// `sql` prepared on the current connection, once per connection.
-    fn prepared(&mut self, sql: &'static str) -> Result<postgres::Statement, StoreError> {
-        self.client()?;
-        if let Some(statement) = self.statements.get(sql) {
-            return Ok(statement.clone());
-        }
-        let shown = self.shown.clone();
-        let client = self.client()?;
-        let statement = client.prepare(sql).map_err(|e| error(&shown, &e))?;
-        self.statements.insert(sql, statement.clone());
-        Ok(statement)
-    }
-
     /// A plain append is one statement, so it needs no explicit transaction: one
     /// autocommit INSERT (prepared once per connection) is one round trip and one
     /// durable commit. A missing incident is the foreign key's refusal.
     fn append_plain(&mut self, id: IncidentId, e: &NewEntry) -> Result<TimelineEntry, StoreError> {
-        let statement = self.prepared(INSERT_ENTRY)?;
         let shown = self.shown.clone();
         let client = self.client()?;
-        let row = match client.query_one(
-            &statement,
-            &[&id.0, &millis(e.at), &e.author, &e.kind.as_str(), &e.text],
+        // Typed in the call, so parse, bind and execute go in one round trip (a
+        // prepared statement costs a second one on every fresh connection).
+        let row = match client.query_typed_one(
+            INSERT_ENTRY,
+            &[
+                (&id.0, Type::INT8),
+                (&millis(e.at), Type::INT8),
+                (&e.author, Type::TEXT),
+                (&e.kind.as_str(), Type::TEXT),
+                (&e.text, Type::TEXT),
+            ],
         ) {
             Ok(row) => row,
             Err(err) if err.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION) => {
@@ -245,7 +243,6 @@ impl PgStore {
             Err(err) => {
                 if self.client.as_ref().is_some_and(Client::is_closed) {
                     self.client = None;
-                    self.statements.clear();
                 }
                 return Err(error(&shown, &err));
             }

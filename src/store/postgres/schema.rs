@@ -380,15 +380,21 @@ pub fn latest_version() -> i64 {
 const MIGRATION_LOCK: i64 = 0x7369_7472_6d69_6772;
 
 /// The schema version found, 0 for a database sitrep has never used.
+/// One round trip: the table is read as text, and its absence is the error that says
+/// so (`undefined_table`), not a second query first.
 pub fn version(client: &mut Client) -> Result<i64, postgres::Error> {
-    let exists: bool = client
-        .query_one("SELECT to_regclass('sitrep_schema') IS NOT NULL", &[])?
-        .get(0);
-    if !exists {
-        return Ok(0);
-    }
-    let row = client.query_opt("SELECT max(version)::BIGINT FROM sitrep_schema", &[])?;
-    Ok(row.and_then(|r| r.get::<_, Option<i64>>(0)).unwrap_or(0))
+    let answers = match client.simple_query("SELECT max(version)::BIGINT FROM sitrep_schema") {
+        Ok(answers) => answers,
+        Err(e) if e.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    Ok(answers
+        .iter()
+        .find_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(row) => row.get(0).and_then(|v| v.parse().ok()),
+            _ => None,
+        })
+        .unwrap_or(0))
 }
 
 /// Brings the schema up to [`latest_version`] under the advisory lock; refuses a newer
