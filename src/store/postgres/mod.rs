@@ -44,9 +44,24 @@ pub use target::{PgTarget, SslMode};
 /// How many times a transaction that failed for a retryable reason is tried.
 const MAX_TRIES: u32 = 8;
 
+/// How the current connection appends: a one-shot command appends once, typed in
+/// the call (parse, bind and execute in one round trip); a process that appends again
+/// (the TUI, `sitrep watch`) prepares the statement then and reuses it (the server
+/// parses it once).
+#[derive(Default)]
+enum Appends {
+    #[default]
+    None,
+    Once,
+    Prepared(postgres::Statement),
+}
+
 /// An open PostgreSQL sitrep database.
 pub struct PgStore {
     client: Option<Client>,
+    /// The append statement, prepared on the current connection once it has been
+    /// used twice (dropped with the connection).
+    append: Appends,
     target: PgTarget,
     /// The target as every message names it (no password).
     shown: String,
@@ -147,6 +162,7 @@ impl PgStore {
         schema::migrate(&mut client, &shown)?;
         Ok(Self {
             client: Some(client),
+            append: Appends::None,
             target: target.clone(),
             shown,
             busy_timeout,
@@ -158,6 +174,7 @@ impl PgStore {
         let usable = self.client.as_ref().is_some_and(|c| !c.is_closed());
         if !usable {
             self.client = None;
+            self.append = Appends::None;
             let mut client = open_client(&self.target, self.busy_timeout)?;
             let found = schema::version(&mut client).map_err(|e| error(&self.shown, &e))?;
             if found != schema::latest_version() {
@@ -219,23 +236,42 @@ impl PgStore {
     }
 
     /// A plain append is one statement, so it needs no explicit transaction: one
-    /// autocommit INSERT (prepared once per connection) is one round trip and one
-    /// durable commit. A missing incident is the foreign key's refusal.
+    /// autocommit INSERT is one round trip and one durable commit (see [`Appends`]).
+    /// A missing incident is the foreign key's refusal.
     fn append_plain(&mut self, id: IncidentId, e: &NewEntry) -> Result<TimelineEntry, StoreError> {
         let shown = self.shown.clone();
+        self.client()?;
+        let appends = std::mem::take(&mut self.append);
         let client = self.client()?;
-        // Typed in the call, so parse, bind and execute go in one round trip (a
-        // prepared statement costs a second one on every fresh connection).
-        let row = match client.query_typed_one(
-            INSERT_ENTRY,
-            &[
-                (&id.0, Type::INT8),
-                (&millis(e.at), Type::INT8),
-                (&e.author, Type::TEXT),
-                (&e.kind.as_str(), Type::TEXT),
-                (&e.text, Type::TEXT),
-            ],
-        ) {
+        let (at, kind) = (millis(e.at), e.kind.as_str());
+        let (result, next) = match appends {
+            Appends::None => (
+                client.query_typed_one(
+                    INSERT_ENTRY,
+                    &[
+                        (&id.0, Type::INT8),
+                        (&at, Type::INT8),
+                        (&e.author, Type::TEXT),
+                        (&kind, Type::TEXT),
+                        (&e.text, Type::TEXT),
+                    ],
+                ),
+                Appends::Once,
+            ),
+            Appends::Once => match client.prepare(INSERT_ENTRY) {
+                Ok(statement) => (
+                    client.query_one(&statement, &[&id.0, &at, &e.author, &kind, &e.text]),
+                    Appends::Prepared(statement),
+                ),
+                Err(err) => (Err(err), Appends::Once),
+            },
+            Appends::Prepared(statement) => (
+                client.query_one(&statement, &[&id.0, &at, &e.author, &kind, &e.text]),
+                Appends::Prepared(statement),
+            ),
+        };
+        self.append = next;
+        let row = match result {
             Ok(row) => row,
             Err(err) if err.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION) => {
                 return Err(StoreError::IncidentNotFound(id))
