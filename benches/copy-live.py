@@ -16,37 +16,21 @@ of 20 runs), which must stay flat as the database grows.
 Run: benches/copy-live.py [SIZES…] (builds the release binary; needs python3 and
 Debian's postgresql package; as root the server runs as the 'postgres' user).
 """
-import glob
 import os
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-BIN = os.path.join(ROOT, "target", "release", "sitrep")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "common"))
+from live import Postgres, release_binary, run  # noqa: E402
+
+BIN = release_binary()
 SIZES = [int(a) for a in sys.argv[1:]] or [1000, 10000, 100000]
 work = tempfile.mkdtemp(prefix="sitrep-copy-live-")
-os.chmod(work, 0o755)
-as_owner = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
 T0 = 1_760_000_000_000  # 2025-10-09, milliseconds
 
-
-def run(cmd, **kw):
-    out = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    if out.returncode != 0:
-        sys.exit(f"{cmd}: {out.stdout}{out.stderr}")
-    return out
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rows(n):
@@ -118,21 +102,8 @@ def write_sql(path, tables):
                 f.write(f"{insert} ({', '.join(sql_literal(v) for v in row)});\n")
 
 
-bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-if not bins:
-    sys.exit("PostgreSQL not found: apt-get install postgresql")
-pgbin = bins[-1]
-data, sockdir, pw = f"{work}/data", f"{work}/sock", f"{work}/pw"
-os.mkdir(sockdir)
-open(pw, "w").write("bench-pw")
-if os.getuid() == 0:
-    run(["chown", "-R", "postgres:postgres", work])
-run(as_owner + [f"{pgbin}/initdb", "-D", data, "-U", "postgres", "--auth-local=trust",
-                "--auth-host=scram-sha-256", f"--pwfile={pw}", "-E", "UTF8", "--locale=C"])
-port = free_port()
-run(as_owner + [f"{pgbin}/pg_ctl", "-D", data, "-l", f"{work}/log", "-w", "-o",
-                f"-p {port} -k {sockdir} -c listen_addresses=127.0.0.1", "start"])
-psql = as_owner + ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", sockdir, "-p", str(port), "-U", "postgres"]
+pg = Postgres(work)
+psql = pg.psql
 config = f"{work}/config.toml"
 open(config, "w").close()
 env = dict(os.environ, SITREP_USER="bench", SITREP_CONFIG=config, HOME=work,
@@ -147,17 +118,16 @@ try:
         write_sql(sql, tables)
         os.chmod(sql, 0o644)
         for db in (f"copy{n}", f"plain{n}"):
-            run(psql + ["-c", f"CREATE DATABASE {db}"])
-            run([BIN, "db", "init", "--db", f"postgres://postgres:bench-pw@127.0.0.1:{port}/{db}?sslmode=disable"], env=env)
+            psql("-c", f"CREATE DATABASE {db}")
+            run([BIN, "db", "init", "--db", pg.url(db)], env=env)
         started = time.perf_counter()
-        out = run([BIN, "--db", log, "db", "copy", "--to",
-                   f"postgres://postgres:bench-pw@127.0.0.1:{port}/copy{n}?sslmode=disable"], env=env)
+        out = run([BIN, "--db", log, "db", "copy", "--to", pg.url(f"copy{n}")], env=env)
         copy_s = time.perf_counter() - started
         started = time.perf_counter()
-        run(psql + ["-1", "-d", f"plain{n}", "-f", sql])
+        psql("-1", "-d", f"plain{n}", "-f", sql)
         plain_s = time.perf_counter() - started
-        counted = run(psql + ["-t", "-A", "-d", f"copy{n}", "-c",
-                              "SELECT (SELECT count(*) FROM incident) || ' ' || (SELECT count(*) FROM timeline_entry)"]).stdout.split()
+        counted = psql("-t", "-A", "-d", f"copy{n}", "-c",
+                       "SELECT (SELECT count(*) FROM incident) || ' ' || (SELECT count(*) FROM timeline_entry)").stdout.split()
         if counted != [str(n), str(n * 6)]:
             sys.exit(f"copy of {n} incidents wrote {counted}: {out.stdout}")
         shows = []
@@ -173,4 +143,4 @@ try:
         print(f"{n} vs {first[0]}: {n / first[0]:.0f}× the rows, copy {copy_s / first[1]:.1f}× the time, "
               f"show {show / first[3]:.2f}× the time")
 finally:
-    subprocess.run(as_owner + [f"{pgbin}/pg_ctl", "-D", data, "-m", "fast", "stop"], capture_output=True)
+    pg.stop()

@@ -14,53 +14,21 @@ a schema made by `sitrep db init` and one incident; then, in one run:
 Run: benches/pg-append-live.py (builds the release binary; needs python3, hyperfine
 and Debian's postgresql package; as root the server runs as the 'postgres' user).
 """
-import glob
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "sitrep"], cwd=ROOT, check=True)
-BIN = os.path.join(ROOT, "target", "release", "sitrep")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "common"))
+from live import Postgres, release_binary, run  # noqa: E402
+
+BIN = release_binary()
 work = tempfile.mkdtemp(prefix="sitrep-pg-append-")
-os.chmod(work, 0o755)
-as_owner = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
-
-
-def run(cmd, **kw):
-    out = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    if out.returncode != 0:
-        sys.exit(f"{cmd}: {out.stdout}{out.stderr}")
-    return out
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-if not bins:
-    sys.exit("PostgreSQL not found: apt-get install postgresql")
-pgbin = bins[-1]
-data, sockdir, pw = f"{work}/data", f"{work}/sock", f"{work}/pw"
-os.mkdir(sockdir)
-open(pw, "w").write("bench-pw")
-if os.getuid() == 0:
-    run(["chown", "-R", "postgres:postgres", work])
-run(as_owner + [f"{pgbin}/initdb", "-D", data, "-U", "postgres", "--auth-local=trust",
-                "--auth-host=scram-sha-256", f"--pwfile={pw}", "-E", "UTF8", "--locale=C"])
-port = free_port()
-run(as_owner + [f"{pgbin}/pg_ctl", "-D", data, "-l", f"{work}/log", "-w", "-o",
-                f"-p {port} -k {sockdir} -c listen_addresses=127.0.0.1", "start"])
+pg = Postgres(work)
 try:
-    run(as_owner + ["psql", "-h", sockdir, "-p", str(port), "-U", "postgres", "-c", "CREATE DATABASE bench"])
-    url = f"postgres://postgres:bench-pw@127.0.0.1:{port}/bench?sslmode=disable"
+    pg.psql("-c", "CREATE DATABASE bench")
+    url = pg.url("bench")
     config = f"{work}/config.toml"
     open(config, "w").close()
     env = dict(os.environ, SITREP_DB=url, SITREP_USER="bench", SITREP_CONFIG=config, HOME=work,
@@ -72,7 +40,7 @@ try:
               "(1, (extract(epoch from clock_timestamp()) * 1000)::bigint, 'bench', 'note', "
               "'rolled back room to v41') RETURNING id, db_role, at_ms;")
     open(f"{work}/insert.sql", "w").write(insert + "\n")
-    psql = f"psql -X -q -h 127.0.0.1 -p {port} -U postgres -d bench -c \"{insert}\""
+    psql = f"psql -X -q -h 127.0.0.1 -p {pg.port} -U postgres -d bench -c \"{insert}\""
     run(["hyperfine", "--warmup", "10", "--runs", "200", "-N", "--export-json", f"{work}/h.json",
          "-n", "sitrep --version", f"{BIN} --version",
          "-n", "sitrep log", f"{BIN} log 1 --kind note rolled back room to v41",
@@ -80,8 +48,8 @@ try:
     results = {r["command"]: r["median"] for r in json.load(open(f"{work}/h.json"))["results"]}
     n = 500
     started = time.perf_counter()
-    run([f"{pgbin}/pgbench", "-C", "-n", "-t", str(n), "-f", f"{work}/insert.sql",
-         "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "bench"], env=env)
+    run([f"{pg.bin}/pgbench", "-C", "-n", "-t", str(n), "-f", f"{work}/insert.sql",
+         "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres", "bench"], env=env)
     pgbench = (time.perf_counter() - started) / n
     log, version, psql_t = results["sitrep log"], results["sitrep --version"], results["psql -c INSERT"]
     print(f"medians: sitrep log {log * 1000:.2f} ms, sitrep --version {version * 1000:.2f} ms, "
@@ -90,4 +58,4 @@ try:
     print(f"sitrep log / pgbench -C {log / pgbench:.2f}x; / psql -c {log / psql_t:.2f}x; "
           f"sitrep log less its start (--version) / pgbench -C {(log - version) / pgbench:.2f}x")
 finally:
-    subprocess.run(as_owner + [f"{pgbin}/pg_ctl", "-D", data, "-m", "fast", "stop"], capture_output=True)
+    pg.stop()

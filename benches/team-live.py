@@ -10,55 +10,24 @@ the team database (PostgreSQL on loopback: LISTEN/NOTIFY), and as a same-run bas
 Run: benches/team-live.py (builds the release binary; needs tmux, python3 and
 Debian's postgresql package; as root the server runs as the 'postgres' user).
 """
-import glob
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-BIN = os.path.join(ROOT, "target", "release", "sitrep")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "common"))
+from live import Postgres, release_binary, run  # noqa: E402
+
+BIN = release_binary()
 ROUNDS = 20
 work = tempfile.mkdtemp(prefix="sitrep-team-live-")
-os.chmod(work, 0o755)
-as_owner = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
-
-
-def run(cmd, **kw):
-    out = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    if out.returncode != 0:
-        sys.exit(f"{cmd}: {out.stdout}{out.stderr}")
-    return out
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 # A PostgreSQL of our own.
-bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-if not bins:
-    sys.exit("PostgreSQL not found: apt-get install postgresql")
-pgbin = bins[-1]
-data, sockdir, pw = f"{work}/data", f"{work}/sock", f"{work}/pw"
-os.mkdir(sockdir)
-open(pw, "w").write("bench-pw")
-if os.getuid() == 0:
-    run(["chown", "-R", "postgres:postgres", work])
-run(as_owner + [f"{pgbin}/initdb", "-D", data, "-U", "postgres", "--auth-local=trust",
-                "--auth-host=scram-sha-256", f"--pwfile={pw}", "-E", "UTF8", "--locale=C"])
-port = free_port()
-run(as_owner + [f"{pgbin}/pg_ctl", "-D", data, "-l", f"{work}/log", "-w", "-o",
-                f"-p {port} -k {sockdir} -c listen_addresses=127.0.0.1", "start"])
+server = Postgres(work)
 try:
-    run(as_owner + ["psql", "-h", sockdir, "-p", str(port), "-U", "postgres", "-c", "CREATE DATABASE bench"])
-    team = f"postgres://postgres:bench-pw@127.0.0.1:{port}/bench?sslmode=disable"
+    server.psql("-c", "CREATE DATABASE bench")
+    team = server.url("bench")
     config = f"{work}/config.toml"
     open(config, "w").close()
     sockets = iter(f"{work}/tmux-{n}.sock" for n in range(100))
@@ -107,4 +76,4 @@ try:
               f"p90 {d[int(len(d)*0.9)-1]*1000:.0f} ms, max {d[-1]*1000:.0f} ms over {len(d)} commits")
     print(f"ratio of medians (team / SQLite): {statistics.median(pg)/statistics.median(lite):.2f}")
 finally:
-    subprocess.run(as_owner + [f"{pgbin}/pg_ctl", "-D", data, "-m", "fast", "stop"], capture_output=True)
+    server.stop()

@@ -14,7 +14,6 @@ prometheus-alertmanager).
 """
 import json
 import os
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -24,56 +23,15 @@ import time
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "sitrep"], cwd=ROOT, check=True)
-BIN = os.environ.get("SITREP_BENCH_BIN") or os.path.join(ROOT, "target", "release", "sitrep")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "common"))
+from live import alertmanager, cpu_seconds, post, release_binary, rfc3339, rss_mib  # noqa: E402
+
+BIN = release_binary()
 ALERTS, BATCH, ROUNDS, WINDOW = 60_000, 5_000, 10, 60
 work = tempfile.mkdtemp(prefix="sitrep-watch-live-")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rfc3339(t):
-    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def post(url, body):
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        r.read()
-
-
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def peak_rss_mib(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-am_port = free_port()
-open(f"{work}/am.yml", "w").write("route:\n  receiver: none\nreceivers:\n  - name: none\n")
-am = subprocess.Popen(["prometheus-alertmanager", f"--config.file={work}/am.yml",
-                       f"--web.listen-address=127.0.0.1:{am_port}", "--cluster.listen-address=",
-                       f"--storage.path={work}/am"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-AM = f"http://127.0.0.1:{am_port}"
+am, AM = alertmanager(work)
 watch = None
 try:
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{AM}/-/ready", timeout=1).read()
-            break
-        except OSError:
-            time.sleep(0.1)
     now = datetime.now(timezone.utc)
     starts, ends = rfc3339(now - timedelta(minutes=5)), rfc3339(now + timedelta(hours=2))
     services = ["room", "cdn-edge", "chat", "gifting", "moderation", "auth"]
@@ -137,7 +95,7 @@ try:
         wait_for("alert firing again", before)
         fired.append(time.monotonic() - t)
         time.sleep(1)
-    rss = peak_rss_mib(watch.pid)
+    rss = rss_mib(watch.pid)
     watch.terminate()
     watch.wait()
     watch = None
