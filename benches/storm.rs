@@ -73,7 +73,6 @@ fn storm(c: &mut Criterion) {
             fetched_at: t(0),
             latency_ms: 0,
             raw: parsed.raw,
-            body_len: first.len(),
         };
         sitrep::sources::Previous::of(&mut snapshot)
     };

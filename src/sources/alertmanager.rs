@@ -169,7 +169,6 @@ impl<'a> Stream<'a> {
             now,
             previous,
         } = self;
-        parsed.body_len = splitter.bytes;
         splitter
             .finish(|element| one_element(element, source, mapping, now, previous, &mut parsed))?;
         Ok(parsed)
@@ -467,7 +466,6 @@ mod tests {
             fetched_at: now(),
             latency_ms: 0,
             raw: Vec::new(),
-            body_len: 0,
         }
     }
 

@@ -269,7 +269,6 @@ impl DemoFeed {
             fetched_at: now,
             latency_ms: 0,
             raw: Vec::new(),
-            body_len: 0,
         }
     }
 

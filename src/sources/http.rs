@@ -98,16 +98,7 @@ pub async fn get(
     url: &str,
     options: &HttpOptions,
 ) -> Result<Vec<u8>, SourceError> {
-    send_into(
-        client,
-        reqwest::Method::GET,
-        url,
-        None,
-        options,
-        Vec::new(),
-        0,
-    )
-    .await
+    send(client, reqwest::Method::GET, url, None, options).await
 }
 
 /// Sends `method` to `url` with an optional JSON `body` (the Alertmanager's silences
@@ -119,20 +110,42 @@ pub async fn send(
     body: Option<&serde_json::Value>,
     options: &HttpOptions,
 ) -> Result<Vec<u8>, SourceError> {
-    send_into(client, method, url, body, options, Vec::new(), 0).await
+    let response = respond(client, method, url, body, options).await?;
+    // Sized once when the server says how much is coming (growing a 30 MB answer by
+    // doubling copies it about twice over).
+    let wanted = response
+        .content_length()
+        .map_or(64 * 1024, |n| n as usize)
+        .min(options.max_bytes);
+    let mut answer = Vec::with_capacity(wanted);
+    each_chunk(response, options, |chunk| {
+        answer.extend_from_slice(chunk);
+        Ok(())
+    })
+    .await?;
+    Ok(answer)
 }
 
 /// GETs `url` and hands the answer to `each` chunk by chunk as it arrives (nothing
-/// of it is kept here), with the same auth, limits and errors as [`get`]. Returns
-/// how many bytes came.
+/// of it is kept here), with the same auth, limits and errors as [`get`].
 pub async fn get_each(
     client: &Client,
     url: &str,
     options: &HttpOptions,
+    each: impl FnMut(&[u8]) -> Result<(), SourceError>,
+) -> Result<(), SourceError> {
+    let response = respond(client, reqwest::Method::GET, url, None, options).await?;
+    each_chunk(response, options, each).await
+}
+
+/// Reads the body to its end, handing each chunk to `each`; past the cap it stops
+/// and refuses the answer.
+async fn each_chunk(
+    mut response: reqwest::Response,
+    options: &HttpOptions,
     mut each: impl FnMut(&[u8]) -> Result<(), SourceError>,
-) -> Result<usize, SourceError> {
-    let mut response = respond(client, reqwest::Method::GET, url, None, options).await?;
-    let mut read = 0;
+) -> Result<(), SourceError> {
+    let mut read = 0usize;
     while let Some(chunk) = response
         .chunk()
         .await
@@ -144,39 +157,7 @@ pub async fn get_each(
         }
         each(&chunk)?;
     }
-    Ok(read)
-}
-
-async fn send_into(
-    client: &Client,
-    method: reqwest::Method,
-    url: &str,
-    body: Option<&serde_json::Value>,
-    options: &HttpOptions,
-    buffer: Vec<u8>,
-    expected: usize,
-) -> Result<Vec<u8>, SourceError> {
-    let mut response = respond(client, method, url, body, options).await?;
-    // Sized once when the server says how much is coming (growing a 30 MB answer by
-    // doubling copies it about twice over).
-    let wanted = response
-        .content_length()
-        .map_or((expected + expected / 8).max(64 * 1024), |n| n as usize)
-        .min(options.max_bytes);
-    let mut body = buffer;
-    body.clear();
-    body.reserve(wanted);
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| request_error(&e, options))?
-    {
-        if body.len() + chunk.len() > options.max_bytes {
-            return Err(SourceError::TooLarge(options.max_bytes));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+    Ok(())
 }
 
 /// Sends the request and checks the answer's status and announced size.

@@ -17,8 +17,8 @@ pub struct Splitter {
     depth: usize,
     in_string: bool,
     escaped: bool,
-    /// Bytes fed so far.
-    pub bytes: usize,
+    /// Bytes fed so far (where an error is).
+    bytes: usize,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

@@ -289,8 +289,6 @@ impl std::borrow::Borrow<str> for ByFingerprint {
 pub struct Previous {
     alerts: rustc_hash::FxHashSet<ByFingerprint>,
     raw: rustc_hash::FxHashMap<u64, Arc<Alert>>,
-    /// How large the answer was, to size a one-shot read of the next one.
-    pub body_len: usize,
 }
 
 /// A hash of one element of an answer, as it was sent, to find it unchanged in the
@@ -308,7 +306,6 @@ impl Previous {
         Self {
             alerts: alerts.iter().cloned().map(ByFingerprint).collect(),
             raw: Default::default(),
-            body_len: 0,
         }
     }
 
@@ -316,7 +313,6 @@ impl Previous {
     pub fn of(snapshot: &mut Snapshot) -> Self {
         let mut previous = Self::new(&snapshot.alerts);
         previous.raw = std::mem::take(&mut snapshot.raw).into_iter().collect();
-        previous.body_len = snapshot.body_len;
         previous
     }
 
@@ -353,8 +349,6 @@ pub struct Parsed {
     pub alerts: Vec<Arc<Alert>>,
     pub skipped: usize,
     pub first_skip_reason: Option<String>,
-    /// How large the answer was, in bytes.
-    pub body_len: usize,
     /// Each element's [`raw_hash`] and the alert it was (Alertmanager only).
     pub raw: Vec<(u64, Arc<Alert>)>,
 }
@@ -374,9 +368,6 @@ pub struct Snapshot {
     /// What the next poll reuses: each element's hash and alert, every member's.
     #[serde(skip)]
     pub raw: Vec<(u64, Arc<Alert>)>,
-    /// The largest member's answer, in bytes.
-    #[serde(skip)]
-    pub body_len: usize,
 }
 
 /// Reads every member of `source` and merges their alerts by fingerprint. Fails only
@@ -449,7 +440,6 @@ async fn fetch_raw(
         fetched_at: Utc::now(),
         latency_ms: 0,
         raw: Vec::new(),
-        body_len: 0,
     };
     let mut errors = Vec::new();
     let mut any_ok = false;
@@ -459,7 +449,6 @@ async fn fetch_raw(
                 any_ok = true;
                 snapshot.skipped = snapshot.skipped.max(parsed.skipped);
                 snapshot.raw.extend(parsed.raw);
-                snapshot.body_len = snapshot.body_len.max(parsed.body_len);
                 for alert in parsed.alerts {
                     if seen.insert(ByFingerprint(Arc::clone(&alert))) {
                         snapshot.alerts.push(alert);
@@ -503,16 +492,14 @@ async fn fetch_member(
             if workers > 1 {
                 // One shot (the CLI): the whole answer, parsed on every core.
                 let body = http::get(client, &url, &source.http).await?;
-                let mut parsed = alertmanager::parse_on(
+                return alertmanager::parse_on(
                     &body,
                     &source.name,
                     mapping,
                     Utc::now(),
                     previous,
                     workers,
-                )?;
-                parsed.body_len = body.len();
-                return Ok(parsed);
+                );
             }
             // A poller: parsed as it arrives, so a storm's answer is never held whole.
             let mut stream = alertmanager::Stream::new(&source.name, mapping, Utc::now(), previous);

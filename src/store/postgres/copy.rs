@@ -103,9 +103,10 @@ fn conflict(what: String) -> StoreError {
     }
 }
 
-/// The rows of one batch that keep their ids, column by column (what `unnest` takes).
+/// The rows of one batch that keep their ids, table by table and column by column
+/// (what `unnest` takes).
 #[derive(Default)]
-struct Columns {
+struct Batch {
     alerts: AlertColumns,
     entries: EntryColumns,
     revisions: RevisionColumns,
@@ -245,7 +246,7 @@ fn import_batch<'a>(
         follow_up_of.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?));
     }
 
-    let mut rows = Columns::default();
+    let mut rows = Batch::default();
     for record in &kept {
         let id = record.incident.id;
         for a in &record.alerts {
