@@ -292,6 +292,30 @@ on_both_engines! {
         assert_eq!(store.list_incidents(false).unwrap()[0].linked_alerts, vec!["b", "c"]);
     }
 
+    /// One process appending again and again on one connection (the first append
+    /// typed in the call, the second preparing the statement, the rest reusing it on
+    /// PostgreSQL): every entry stored once, in order, and a missing incident still
+    /// refused as such on each path.
+    repeated_appends_on_one_connection_each_land_once(engine) {
+        let db = Db::new(engine);
+        let mut store = db.open();
+        let id = declare(&mut store, "room down", Severity::P2);
+        let mut ids = Vec::new();
+        for n in 0..4 {
+            let entry = NewEntry::typed(EntryKind::Note, "alice", &format!("step {n}"), Utc::now()).unwrap();
+            ids.push(store.append_entry(id, &entry).unwrap().id);
+            assert!(matches!(
+                store.append_entry(IncidentId(999), &entry),
+                Err(StoreError::IncidentNotFound(IncidentId(999)))
+            ));
+        }
+        let record = store.load_incident(id).unwrap();
+        let steps: Vec<&str> = record.timeline.iter().filter(|e| e.kind == EntryKind::Note).map(|e| e.text.as_str()).collect();
+        assert_eq!(steps, ["step 0", "step 1", "step 2", "step 3"]);
+        let stored: Vec<_> = record.timeline.iter().filter(|e| e.kind == EntryKind::Note).map(|e| e.id).collect();
+        assert_eq!(stored, ids);
+    }
+
     amending_keeps_every_revision_and_refuses_what_sitrep_wrote(engine) {
         let db = Db::new(engine);
         let mut store = db.open();

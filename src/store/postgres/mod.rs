@@ -244,8 +244,13 @@ impl PgStore {
         let appends = std::mem::take(&mut self.append);
         let client = self.client()?;
         let (at, kind) = (millis(e.at), e.kind.as_str());
-        let (result, next) = match appends {
-            Appends::None => (
+        let prepared = match appends {
+            Appends::None => None,
+            Appends::Once => Some(client.prepare(INSERT_ENTRY)),
+            Appends::Prepared(statement) => Some(Ok(statement)),
+        };
+        let (result, next) = match prepared {
+            None => (
                 client.query_typed_one(
                     INSERT_ENTRY,
                     &[
@@ -258,17 +263,11 @@ impl PgStore {
                 ),
                 Appends::Once,
             ),
-            Appends::Once => match client.prepare(INSERT_ENTRY) {
-                Ok(statement) => (
-                    client.query_one(&statement, &[&id.0, &at, &e.author, &kind, &e.text]),
-                    Appends::Prepared(statement),
-                ),
-                Err(err) => (Err(err), Appends::Once),
-            },
-            Appends::Prepared(statement) => (
+            Some(Ok(statement)) => (
                 client.query_one(&statement, &[&id.0, &at, &e.author, &kind, &e.text]),
                 Appends::Prepared(statement),
             ),
+            Some(Err(err)) => (Err(err), Appends::Once),
         };
         self.append = next;
         let row = match result {
